@@ -1,0 +1,77 @@
+// Runs real kustomize: never re-implemented. `kustomize build` when on PATH, else `kubectl kustomize`.
+import { execFile } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
+import path from 'node:path';
+import { BuildError, InputError } from '../errors/index.js';
+
+export interface KustomizeBinary {
+  /** Command and leading arguments, e.g. ['kubectl', 'kustomize'] or ['/usr/local/bin/kustomize', 'build']. */
+  argv: string[];
+}
+
+function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  if (name.includes('/')) return isExecutable(name) ? name : undefined;
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const p = path.join(dir, name);
+    if (isExecutable(p)) return p;
+  }
+  return undefined;
+}
+
+function isExecutable(p: string): boolean {
+  try {
+    accessSync(p, constants.X_OK);
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Finds the kustomize to run: `--kustomize-bin`, then PODO_KUSTOMIZE, then `kustomize` on PATH,
+ * then `kubectl kustomize`. An override may name either a kustomize or a kubectl binary.
+ */
+export function findKustomize(override: string | undefined, env: NodeJS.ProcessEnv = process.env): KustomizeBinary {
+  const explicit = override ?? env.PODO_KUSTOMIZE;
+  if (explicit) {
+    const bin = onPath(explicit, env);
+    if (!bin) throw new InputError(`kustomize binary ${explicit} not found or not executable`);
+    return path.basename(bin).startsWith('kubectl') ? { argv: [bin, 'kustomize'] } : { argv: [bin, 'build'] };
+  }
+  const k = onPath('kustomize', env);
+  if (k) return { argv: [k, 'build'] };
+  const kubectl = onPath('kubectl', env);
+  if (kubectl) return { argv: [kubectl, 'kustomize'] };
+  throw new InputError('neither kustomize nor kubectl is on PATH: install one, or pass --kustomize-bin');
+}
+
+/** Builds DIR and returns the multi-document YAML kustomize printed. */
+export function runKustomize(bin: KustomizeBinary, dir: string, displayDir: string): Promise<string> {
+  const [cmd, ...pre] = bin.argv;
+  const args = [...pre, dir, '--load-restrictor', 'LoadRestrictionsNone'];
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { maxBuffer: 1 << 30, env: { ...process.env, KUSTOMIZE_PLUGIN_HOME: '/nonexistent' } }, (err, stdout, stderr) => {
+      if (!err) return resolve(stdout);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        return reject(new InputError(`kustomize binary ${cmd} not found`));
+      }
+      reject(new BuildError(`kustomize build ${displayDir}: ${kustomizeMessage(stderr, dir, displayDir)}`, displayDir));
+    });
+  });
+}
+
+/**
+ * kustomize and `kubectl kustomize` print errors in different shapes (kubectl in klog form:
+ * `E1125 … "command failed" err="…"`): extract the message for a one-line error, and show paths
+ * relative to what the user typed rather than podo's temporary copy.
+ */
+export function kustomizeMessage(stderr: string, tmpDir: string, displayDir: string): string {
+  let msg = stderr.trim();
+  const klog = msg.match(/err="((?:[^"\\]|\\.)*)"/);
+  if (klog) msg = klog[1].replace(/\\"/g, '"').replace(/\\n/g, ' ').replace(/\\\\/g, '\\');
+  msg = msg.replace(/^Error:\s*/m, '');
+  const lines = msg.split('\n').map((l) => l.trim()).filter((l) => l && !/^Usage:|^\s*kustomize build|^Flags:|^Global Flags:/.test(l));
+  msg = (lines[0] ?? 'failed') + (lines.length > 1 && lines[1].length < 200 && !lines[0].includes(lines[1]) ? ` ${lines[1]}` : '');
+  return msg.split(tmpDir).join(displayDir);
+}

@@ -1,0 +1,42 @@
+// The only place podo exits. Commander errors (usage) map to exit 2, never 1.
+import { CommanderError } from 'commander';
+import { buildProgram } from './program.js';
+import { EXIT_ERROR } from './exit.js';
+import { PodoError, errorMessage } from '../errors/index.js';
+
+async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and --version exit 0; every parser complaint is a usage error: 2.
+      if (err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return EXIT_ERROR;
+    }
+    if (err instanceof PodoError) {
+      process.stderr.write(`podo: error: ${oneLine(err.message)}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`podo: internal error: ${oneLine(errorMessage(err))} (please report this at the podo issue tracker)\n`);
+    if (process.env.PODO_DEBUG) process.stderr.write(`${(err as Error).stack ?? ''}\n`);
+    return EXIT_ERROR;
+  }
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  () => {
+    process.exitCode = EXIT_ERROR;
+  },
+);

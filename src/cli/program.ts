@@ -1,0 +1,44 @@
+// Commander wiring: commands, flags and help. No logic: actions hand validated options to runners.
+import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { EXIT_CODES_HELP } from './exit.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('podo')
+    .description('terraform plan for Flux: what exactly changes in the cluster if this merges')
+    .version(version(), '--version', 'print the version')
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(`podo: error: ${str.replace(/^error: /, '').trimEnd()} (see --help)\n`) })
+    .addHelpText('after', EXIT_CODES_HELP);
+
+  const diff = program.command('diff').description('show what applying the local checkout would change in the cluster');
+  const ks = diff
+    .command('kustomization')
+    .alias('ks')
+    .description('diff a Flux Kustomization built from a local path against the cluster')
+    .argument('[name]', 'name of the Flux Kustomization')
+    .requiredOption('--path <dir>', 'local directory the Kustomization spec.path points at')
+    .option('-n, --namespace <ns>', 'namespace of the Flux Kustomization', 'flux-system')
+    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context to use')
+    .option('--kustomize-bin <path>', 'kustomize (or kubectl) binary to build with (env PODO_KUSTOMIZE)')
+    .option('--kustomization-file <file>', 'local Flux Kustomization manifest whose spec replaces the live one')
+    .option('--ignore-not-found', 'with --kustomization-file: use the file when the cluster has no such Kustomization')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'markdown', 'unified']).default('text'))
+    .option('-v, --verbose', 'show the content of created objects (Secret values masked)')
+    .option('--no-color', 'never color the output (also: NO_COLOR)')
+    .option('--concurrency <n>', 'dry-runs in flight at once', '16')
+    .option('--timeout <duration>', 'give up after this long (e.g. 90s, 5m)', '5m')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (name: string | undefined, _opts: unknown, cmd: Command) => {
+      const { runDiffKustomization } = await import('./diff-command.js');
+      setExit(await runDiffKustomization(name, cmd.opts(), cmd));
+    });
+  void ks;
+  return program;
+}

@@ -1,0 +1,98 @@
+// The only code that talks to the API server. Every mutating request is a dry run.
+import { connect, type ConnectionOptions } from './kubeconfig.js';
+import { KubeHttp, toApiError } from './http.js';
+import { Discovery, collectionPath, objectPath, type ResourceInfo } from './discovery.js';
+import { isJsonObject, type KubeObject } from '../kube/object.js';
+
+export const FIELD_MANAGER = 'kustomize-controller';
+
+/** What the diff pipeline needs from a cluster; implemented against the real API server only. */
+export interface ClusterClient {
+  readonly identity: string;
+  resolve(apiVersion: string, kind: string): Promise<ResourceInfo | undefined>;
+  get(info: ResourceInfo, name: string, namespace?: string): Promise<KubeObject | undefined>;
+  list(info: ResourceInfo, namespace?: string): Promise<KubeObject[]>;
+  /** Server-side apply with dryRun=All, force, field manager kustomize-controller. Never writes. */
+  dryRunApply(info: ResourceInfo, obj: KubeObject): Promise<KubeObject>;
+  close(): void;
+}
+
+export interface ClientOptions extends ConnectionOptions {
+  concurrency: number;
+  /** Absolute deadline, ms since epoch. */
+  deadline: number;
+}
+
+export async function createClusterClient(opts: ClientOptions): Promise<ClusterClient> {
+  const conn = await connect(opts, Math.max(4, opts.concurrency));
+  return new HttpClusterClient(new KubeHttp(conn, opts.deadline), () => conn.agent.destroy());
+}
+
+class HttpClusterClient implements ClusterClient {
+  private readonly discovery: Discovery;
+
+  constructor(
+    private readonly http: KubeHttp,
+    private readonly onClose: () => void,
+  ) {
+    this.discovery = new Discovery(http);
+  }
+
+  get identity(): string {
+    return this.http.identity;
+  }
+
+  resolve(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
+    return this.discovery.resolve(apiVersion, kind);
+  }
+
+  async get(info: ResourceInfo, name: string, namespace?: string): Promise<KubeObject | undefined> {
+    const path = objectPath(info, name, namespace);
+    const res = await this.http.request({ method: 'GET', path, retryServerErrors: true });
+    if (res.status === 404) return undefined;
+    if (res.status >= 200 && res.status < 300 && isJsonObject(res.body)) return res.body as KubeObject;
+    throw toApiError(res, 'get', path);
+  }
+
+  async list(info: ResourceInfo, namespace?: string): Promise<KubeObject[]> {
+    const path = collectionPath(info, namespace);
+    const out: KubeObject[] = [];
+    let cont = '';
+    do {
+      const query: Record<string, string> = { limit: '500' };
+      if (cont) query.continue = cont;
+      const res = await this.http.request({ method: 'GET', path, query, retryServerErrors: true });
+      if (res.status < 200 || res.status >= 300 || !isJsonObject(res.body)) throw toApiError(res, 'list', path);
+      const items = Array.isArray(res.body.items) ? res.body.items : [];
+      const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
+      for (const it of items) {
+        // List items come without apiVersion/kind; restore them so they look like GET results.
+        if (isJsonObject(it)) out.push({ ...it, apiVersion, kind: info.kind } as KubeObject);
+      }
+      const meta = res.body.metadata;
+      cont = isJsonObject(meta) && typeof meta.continue === 'string' ? meta.continue : '';
+    } while (cont);
+    return out;
+  }
+
+  async dryRunApply(info: ResourceInfo, obj: KubeObject): Promise<KubeObject> {
+    const ns = obj.metadata.namespace;
+    const path = objectPath(info, obj.metadata.name, info.namespaced && typeof ns === 'string' ? ns : undefined);
+    const res = await this.http.request({
+      method: 'PATCH',
+      path,
+      // dryRun=All on every mutating request: podo never writes to the cluster.
+      query: { dryRun: 'All', fieldManager: FIELD_MANAGER, force: 'true' },
+      body: obj,
+      contentType: 'application/apply-patch+yaml',
+    });
+    if (res.status >= 200 && res.status < 300 && isJsonObject(res.body)) return res.body as KubeObject;
+    throw toApiError(res, 'patch', path);
+  }
+
+  close(): void {
+    this.onClose();
+  }
+}
+
+export type { ResourceInfo };

@@ -1,0 +1,165 @@
+// One keep-alive HTTPS client for the API server, with retries for throttling and transient failures.
+import https from 'node:https';
+import type { Connection } from './kubeconfig.js';
+import { ClusterError } from '../errors/index.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../kube/object.js';
+
+export interface ApiStatus {
+  reason?: string;
+  message?: string;
+  details?: JsonObject;
+}
+
+/** An API server answer that is not 2xx, with the server's Status when it sent one. */
+export class ApiError extends ClusterError {
+  constructor(
+    message: string,
+    override readonly status: number,
+    readonly verb: string,
+    readonly path: string,
+    readonly apiStatus: ApiStatus,
+  ) {
+    super(message, status);
+  }
+}
+
+/** The deadline passed while a request was still waiting to be (re)tried. */
+export class DeadlineError extends ClusterError {}
+
+export interface RequestOptions {
+  method: 'GET' | 'PATCH' | 'POST';
+  path: string;
+  query?: Record<string, string>;
+  body?: JsonValue;
+  contentType?: string;
+  /** Retry 500 too (safe for reads; an apply's 500 is usually the object's own error). */
+  retryServerErrors?: boolean;
+}
+
+export interface Response {
+  status: number;
+  body: JsonValue;
+}
+
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+
+export class KubeHttp {
+  constructor(
+    private readonly conn: Connection,
+    /** Absolute time (ms since epoch) after which no request is (re)tried. */
+    readonly deadline: number,
+    private readonly maxAttempts = 8,
+  ) {}
+
+  get identity(): string {
+    return this.conn.identity;
+  }
+
+  async request(opts: RequestOptions): Promise<Response> {
+    let attempt = 0;
+    for (;;) {
+      attempt++;
+      let res: Response;
+      try {
+        res = await this.once(opts);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? '';
+        if (err instanceof DeadlineError) throw err;
+        if (!TRANSIENT_CODES.has(code) || attempt >= this.maxAttempts) {
+          throw new ClusterError(`cannot reach the cluster at ${this.conn.server.origin}: ${describeNetError(err)}`);
+        }
+        await this.backoff(attempt, undefined, opts);
+        continue;
+      }
+      const retryable =
+        res.status === 429 || res.status === 502 || res.status === 503 || res.status === 504 ||
+        (opts.retryServerErrors === true && res.status >= 500);
+      if (retryable && attempt < this.maxAttempts) {
+        await this.backoff(attempt, undefined, opts);
+        continue;
+      }
+      return res;
+    }
+  }
+
+  /** Like request, but a non-2xx answer becomes an ApiError. */
+  async json(opts: RequestOptions): Promise<JsonValue> {
+    const res = await this.request(opts);
+    if (res.status >= 200 && res.status < 300) return res.body;
+    throw toApiError(res, opts.method, opts.path);
+  }
+
+  private async backoff(attempt: number, _retryAfter: number | undefined, opts: RequestOptions): Promise<void> {
+    // Exponential backoff with full jitter, capped, and never past the deadline.
+    const base = Math.min(4000, 100 * 2 ** (attempt - 1));
+    const wait = Math.random() * base + 50;
+    if (Date.now() + wait > this.deadline) {
+      throw new DeadlineError(`timed out waiting to retry ${opts.method} ${opts.path}`);
+    }
+    await new Promise((r) => setTimeout(r, wait));
+  }
+
+  private once(opts: RequestOptions): Promise<Response> {
+    const remaining = this.deadline - Date.now();
+    if (remaining <= 0) return Promise.reject(new DeadlineError(`timed out before ${opts.method} ${opts.path}`));
+    const url = new URL(this.conn.server.href.replace(/\/$/, '') + opts.path);
+    for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
+    const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
+    const headers: Record<string, string> = { ...this.conn.headers, Accept: 'application/json' };
+    if (payload) {
+      headers['Content-Type'] = opts.contentType ?? 'application/json';
+      headers['Content-Length'] = String(payload.length);
+    }
+    return new Promise<Response>((resolve, reject) => {
+      const req = https.request(
+        url,
+        { method: opts.method, agent: this.conn.agent, headers, timeout: Math.min(remaining, 60_000) },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let body: JsonValue = null;
+            if (text.length > 0) {
+              try {
+                body = JSON.parse(text) as JsonValue;
+              } catch {
+                body = { message: text.slice(0, 200) };
+              }
+            }
+            resolve({ status: res.statusCode ?? 0, body });
+          });
+        },
+      );
+      req.on('timeout', () => {
+        const e = new Error('request timed out') as NodeJS.ErrnoException;
+        e.code = 'ETIMEDOUT';
+        req.destroy(e);
+      });
+      req.on('error', reject);
+      if (payload) req.write(payload);
+      req.end();
+    });
+  }
+}
+
+export function toApiError(res: Response, verb: string, path: string): ApiError {
+  const st: ApiStatus = isJsonObject(res.body)
+    ? {
+        reason: typeof res.body.reason === 'string' ? res.body.reason : undefined,
+        message: typeof res.body.message === 'string' ? res.body.message : undefined,
+        details: isJsonObject(res.body.details) ? res.body.details : undefined,
+      }
+    : {};
+  return new ApiError(st.message ?? `HTTP ${res.status}`, res.status, verb, path, st);
+}
+
+function describeNetError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'ECONNREFUSED') return 'connection refused';
+  if (e.code === 'ENOTFOUND') return 'host not found';
+  if (e.code === 'ETIMEDOUT') return 'connection timed out';
+  if (e.code && e.code.startsWith('ERR_TLS') || /certificate/i.test(e.message ?? '')) return `TLS error (${e.message})`;
+  return e.message ?? String(err);
+}

@@ -1,0 +1,94 @@
+// Kubeconfig loading and authentication come from @kubernetes/client-node; requests do not.
+// Its typed object API drops unknown fields and opens an agent per request, so podo sends raw JSON
+// over one keep-alive agent configured from the kubeconfig's TLS material and credentials.
+import https from 'node:https';
+import { existsSync } from 'node:fs';
+import { ClusterError, InputError } from '../errors/index.js';
+
+export interface ConnectionOptions {
+  kubeconfig?: string;
+  context?: string;
+}
+
+export interface Connection {
+  server: URL;
+  agent: https.Agent;
+  headers: Record<string, string>;
+  /** Who we are, for error messages: the kubeconfig user name (never a credential). */
+  identity: string;
+  context: string;
+}
+
+export async function connect(opts: ConnectionOptions, maxSockets: number): Promise<Connection> {
+  // Loaded lazily: the client library is heavy and only needed when talking to a cluster.
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
+  const file = opts.kubeconfig;
+  try {
+    if (file) {
+      if (!existsSync(file)) throw new InputError(`kubeconfig ${file}: no such file`, file);
+      kc.loadFromFile(file);
+    } else {
+      const envFiles = (process.env.KUBECONFIG ?? '').split(':').filter(Boolean);
+      const home = process.env.HOME ?? '';
+      const inCluster = existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token');
+      if (envFiles.length > 0 && !envFiles.some((f) => existsSync(f))) {
+        throw new InputError(`kubeconfig ${envFiles.join(':')} (from KUBECONFIG): no such file`, envFiles[0]);
+      }
+      if (envFiles.length === 0 && !existsSync(`${home}/.kube/config`) && !inCluster) {
+        throw new InputError('no kubeconfig found: pass --kubeconfig FILE or set KUBECONFIG');
+      }
+      kc.loadFromDefault();
+    }
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    const where = file ?? process.env.KUBECONFIG ?? '~/.kube/config';
+    throw new InputError(`kubeconfig ${where}: ${firstLine(err)}`, where);
+  }
+  if (opts.context) {
+    if (!kc.getContexts().some((c) => c.name === opts.context)) {
+      throw new InputError(`kubeconfig has no context "${opts.context}"`);
+    }
+    kc.setCurrentContext(opts.context);
+  }
+  const cluster = kc.getCurrentCluster();
+  if (!cluster || !cluster.server || kc.getCurrentContext() === undefined || kc.getContexts().length === 0) {
+    throw new ClusterError('no cluster configured: pass --kubeconfig FILE or set KUBECONFIG');
+  }
+  const reqOpts: https.RequestOptions = { headers: {} };
+  try {
+    await kc.applyToHTTPSOptions(reqOpts);
+  } catch (err) {
+    throw new ClusterError(`kubeconfig credentials for context ${kc.getCurrentContext()}: ${firstLine(err)}`);
+  }
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(reqOpts.headers ?? {})) {
+    if (typeof v === 'string') headers[k] = v;
+    else if (typeof v === 'number') headers[k] = String(v);
+  }
+  if (reqOpts.auth) headers.Authorization = 'Basic ' + Buffer.from(reqOpts.auth).toString('base64');
+  const agent = new https.Agent({
+    keepAlive: true,
+    maxSockets,
+    ca: reqOpts.ca,
+    cert: reqOpts.cert,
+    key: reqOpts.key,
+    pfx: reqOpts.pfx,
+    passphrase: reqOpts.passphrase,
+    rejectUnauthorized: cluster.skipTLSVerify ? false : undefined,
+    servername: cluster.tlsServerName,
+  });
+  const user = kc.getCurrentUser();
+  return {
+    server: new URL(cluster.server),
+    agent,
+    headers,
+    identity: user?.name ?? 'unknown user',
+    context: kc.getCurrentContext(),
+  };
+}
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0];
+}

@@ -1,0 +1,72 @@
+// From what the cluster said about each object to the structured change list: strip noise,
+// mask secrets, compare. Pure: no I/O.
+import type { DryRunResult } from '../cluster/dryrun.js';
+import { isJsonObject, type JsonObject, type KubeObject } from '../kube/object.js';
+import { compareObjects } from './compare.js';
+import { maskSecrets } from './mask.js';
+import { stripNoise } from './normalize.js';
+import type { ResourceChange } from './types.js';
+
+export function toResourceChange(r: DryRunResult): ResourceChange {
+  switch (r.action) {
+    case 'applied': {
+      const existed = r.live !== undefined && typeof r.merged.metadata.resourceVersion === 'string' && r.merged.metadata.resourceVersion !== '';
+      if (!existed) {
+        const { after } = maskSecrets(undefined, stripNoise(r.merged, r.desired));
+        return { ref: r.ref, action: 'created', changes: [], after };
+      }
+      return compared(r.ref, stripNoise(r.live!, r.desired), stripNoise(r.merged, r.desired), 'drifted');
+    }
+    case 'staged': {
+      const { after } = maskSecrets(undefined, stripNoise(r.desired));
+      return { ref: r.ref, action: 'created', changes: [], after, reason: r.reason };
+    }
+    case 'unknown-values': {
+      if (!r.live) {
+        const { after } = maskSecrets(undefined, stripNoise(r.desired), true);
+        return { ref: r.ref, action: 'created', changes: [], after };
+      }
+      const before = stripNoise(r.live, r.desired);
+      return compared(r.ref, before, withLocalKeys(before, r.desired), 'drifted', true);
+    }
+    case 'replaced': {
+      const c = compared(r.ref, stripNoise(r.live, r.desired), stripNoise(r.desired), 'replaced');
+      return { ...c, action: 'replaced', reason: r.reason };
+    }
+    case 'deleted': {
+      const { before } = maskSecrets(stripNoise(r.live), undefined);
+      return { ref: r.ref, action: 'deleted', changes: [], before };
+    }
+    case 'skipped':
+      return { ref: r.ref, action: 'skipped', changes: [], reason: r.reason };
+    case 'failed':
+      return { ref: r.ref, action: 'failed', changes: [], reason: r.reason };
+  }
+}
+
+function compared(ref: ResourceChange['ref'], rawBefore: KubeObject, rawAfter: KubeObject, action: 'drifted' | 'replaced', valuesUnknown = false): ResourceChange {
+  const { before, after } = maskSecrets(rawBefore, rawAfter, valuesUnknown);
+  const changes = compareObjects(before!, after!);
+  return { ref, action: changes.length > 0 || action === 'replaced' ? action : 'unchanged', changes, before, after };
+}
+
+/**
+ * A SOPS Secret podo cannot decrypt: what the apply would do to its metadata is known, its values are
+ * not. Start from the live object, lay the local metadata over it, and keep only the local key set.
+ */
+function withLocalKeys(live: KubeObject, desired: KubeObject): KubeObject {
+  const out = structuredClone(live);
+  for (const k of ['labels', 'annotations'] as const) {
+    const local = desired.metadata[k];
+    if (isJsonObject(local)) out.metadata[k] = { ...(isJsonObject(out.metadata[k]) ? (out.metadata[k] as JsonObject) : {}), ...local };
+  }
+  const keys: JsonObject = {};
+  for (const f of ['data', 'stringData'] as const) {
+    const v = desired[f];
+    if (isJsonObject(v)) for (const key of Object.keys(v)) keys[key] = '';
+  }
+  out.data = keys;
+  delete out.stringData;
+  if (typeof desired.type === 'string') out.type = desired.type;
+  return out;
+}

@@ -1,0 +1,70 @@
+// The structured change list: what diff/ produces and the only thing report/ sees.
+import type { JsonValue, KubeObject, ObjectRef } from '../kube/object.js';
+
+export type Action = 'created' | 'drifted' | 'replaced' | 'deleted' | 'skipped' | 'unchanged' | 'failed';
+
+/**
+ * One change inside a drifted object, dyff-style.
+ * `path` is the list of display segments from the object root: map keys as they are, list items by their
+ * identity (the value of `name`, `key` or `id` when that is unique on both sides, e.g. the container name)
+ * or by their index as a decimal string when there is no identity.
+ *   modify: a scalar (or a multi-line string) changed; `from` and `to` are the old and new values.
+ *   type:   the value changed type (e.g. string → map); `from` and `to` as above.
+ *   add:    entries added under `path`: `to` is a map of the added entries, or a list of the added items.
+ *   remove: entries removed under `path`: `from` is a map of the removed entries, or a list of the removed items.
+ *   order:  a list kept its items but changed their order; `from` and `to` are the identities in order.
+ */
+export interface FieldChange {
+  path: string[];
+  kind: 'modify' | 'type' | 'add' | 'remove' | 'order';
+  from?: JsonValue;
+  to?: JsonValue;
+}
+
+export interface ResourceChange {
+  ref: ObjectRef;
+  action: Action;
+  /** Field changes of a drifted or replaced object, in document order. Empty otherwise. */
+  changes: FieldChange[];
+  /** Normalized, masked object as it is in the cluster (drifted, replaced, deleted, unchanged). */
+  before?: KubeObject;
+  /** Normalized, masked object as it would be after the apply (created, drifted, replaced, unchanged). */
+  after?: KubeObject;
+  /** Skipped: why. Replaced: the immutable field. Failed: the error, one line, safe to print. */
+  reason?: string;
+}
+
+export interface Summary {
+  created: number;
+  drifted: number;
+  deleted: number;
+  replaced: number;
+  skipped: number;
+  unchanged: number;
+  failed: number;
+}
+
+export interface ImageWarning {
+  ref: ObjectRef;
+  container: string;
+  image: string;
+  message: string;
+}
+
+/** The diff of one Flux Kustomization. */
+export interface KustomizationDiff {
+  name: string;
+  namespace: string;
+  /** Set when the whole Kustomization was skipped (unmapped source, remote cluster, ...). */
+  skipped?: string;
+  /** Set when building or diffing the Kustomization failed as a whole; one line, safe to print. */
+  error?: string;
+  resources: ResourceChange[];
+  warnings: ImageWarning[];
+  /** Informational notes (e.g. "SOPS values unknown: key sets compared only"). */
+  notes: string[];
+}
+
+export interface DiffReport {
+  kustomizations: KustomizationDiff[];
+}

@@ -1,0 +1,54 @@
+// Typed errors: each carries the exit code and, where it concerns one, the file or object.
+// Only cli/ turns them into an exit; everything else throws or collects them.
+
+export class PodoError extends Error {
+  readonly exitCode: number = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A mistake in the command line: wrong flags, missing arguments. */
+export class UsageError extends PodoError {}
+
+/** A file or directory the user pointed at is missing or malformed. */
+export class InputError extends PodoError {
+  constructor(
+    message: string,
+    readonly file?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** kustomize, the Flux overlay, substitution or decryption failed. */
+export class BuildError extends PodoError {
+  constructor(
+    message: string,
+    readonly file?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The cluster could not be reached, refused us, or rejected an object. */
+export class ClusterError extends PodoError {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A Flux Kustomization named on the command line does not exist. */
+export class NotFoundError extends PodoError {}
+
+/** A bug in podo: printed with a request to report it. */
+export class InternalError extends PodoError {}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

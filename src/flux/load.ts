@@ -1,0 +1,49 @@
+// Where a Kustomization's spec comes from: the cluster, or a local manifest (--kustomization-file).
+import { readFileSync, existsSync } from 'node:fs';
+import type { ClusterClient } from '../cluster/client.js';
+import { InputError, NotFoundError, ClusterError } from '../errors/index.js';
+import { parseObjects } from '../build/documents.js';
+import { specFromObject, isFluxKustomization, FLUX_KUSTOMIZATION_GROUP } from './spec.js';
+import type { FluxKustomization } from './types.js';
+import type { KubeObject } from '../kube/object.js';
+
+export async function kustomizationResource(client: ClusterClient) {
+  const info = await client.resolve(`${FLUX_KUSTOMIZATION_GROUP}/v1`, 'Kustomization');
+  if (!info) {
+    throw new ClusterError(`the cluster does not serve ${FLUX_KUSTOMIZATION_GROUP}/v1 Kustomizations: is Flux installed?`);
+  }
+  return info;
+}
+
+export async function loadFromCluster(client: ClusterClient, name: string, namespace: string): Promise<FluxKustomization | undefined> {
+  const info = await kustomizationResource(client);
+  const obj = await client.get(info, name, namespace);
+  return obj ? specFromObject(obj, 'cluster') : undefined;
+}
+
+export async function listFromCluster(client: ClusterClient, namespace?: string): Promise<FluxKustomization[]> {
+  const info = await kustomizationResource(client);
+  return (await client.list(info, namespace)).map((o) => specFromObject(o, 'cluster'));
+}
+
+export function notFound(name: string, namespace: string): NotFoundError {
+  return new NotFoundError(
+    `Kustomization ${namespace}/${name} not found in the cluster (hint: check -n/--namespace, or pass --kustomization-file FILE --ignore-not-found for one not applied yet)`,
+  );
+}
+
+/** Reads Flux Kustomizations from a (multi-document) manifest. */
+export function readKustomizationFile(file: string): KubeObject[] {
+  if (!existsSync(file)) throw new InputError(`--kustomization-file ${file}: no such file`, file);
+  const objs = parseObjects(readFileSync(file, 'utf8'), file);
+  return objs.filter(isFluxKustomization);
+}
+
+export function pickFromFile(file: string, name: string, namespace: string): FluxKustomization {
+  const match = readKustomizationFile(file).find(
+    (o) => o.metadata.name === name && (o.metadata.namespace === undefined || o.metadata.namespace === namespace),
+  );
+  if (!match) throw new InputError(`${file}: no Flux Kustomization ${namespace}/${name} in it`, file);
+  const withNs = { ...match, metadata: { ...match.metadata, namespace } } as KubeObject;
+  return specFromObject(withNs, file);
+}

@@ -1,0 +1,85 @@
+// Flux Kustomization (kustomize.toolkit.fluxcd.io/v1) as podo needs it: the spec fields that shape the
+// build and the diff, plus the live inventory used for deletions.
+import type { JsonObject } from '../kube/object.js';
+
+export interface SourceRef {
+  kind: string;
+  name: string;
+  /** Defaults to the Kustomization's own namespace when absent in the manifest (filled in by the loader). */
+  namespace: string;
+}
+
+export interface Selector {
+  group?: string;
+  version?: string;
+  kind?: string;
+  name?: string;
+  namespace?: string;
+  labelSelector?: string;
+  annotationSelector?: string;
+}
+
+export interface Patch {
+  /** Inline strategic-merge patch or JSON6902 patch, as YAML/JSON text. */
+  patch: string;
+  target?: Selector;
+}
+
+export interface Image {
+  name: string;
+  newName?: string;
+  newTag?: string;
+  digest?: string;
+}
+
+export interface SubstituteReference {
+  kind: 'ConfigMap' | 'Secret';
+  name: string;
+  optional?: boolean;
+}
+
+export interface PostBuild {
+  substitute?: Record<string, string>;
+  substituteFrom?: SubstituteReference[];
+}
+
+export interface KustomizationSpec {
+  name: string;
+  namespace: string;
+  path?: string;
+  sourceRef?: SourceRef;
+  targetNamespace?: string;
+  namePrefix?: string;
+  nameSuffix?: string;
+  patches?: Patch[];
+  images?: Image[];
+  components?: string[];
+  commonMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  postBuild?: PostBuild;
+  /** `spec.decryption`: provider sops, with an optional Secret holding `*.agekey` entries. */
+  decryption?: { provider: string; secretRef?: { name: string } };
+  prune?: boolean;
+  force?: boolean;
+  /** Set when the Kustomization targets a remote cluster (`spec.kubeConfig`). */
+  kubeConfig?: JsonObject;
+  suspend?: boolean;
+}
+
+export interface InventoryEntry {
+  /** `<namespace>_<name>_<group>_<kind>` as Flux writes it. */
+  id: string;
+  namespace: string;
+  name: string;
+  group: string;
+  kind: string;
+  version: string;
+}
+
+/** A Kustomization as loaded: its spec, and where it came from. */
+export interface FluxKustomization {
+  spec: KustomizationSpec;
+  /** The live `status.inventory`, when the Kustomization exists in the cluster. */
+  inventory?: InventoryEntry[];
+  /** Where the spec came from: `cluster`, or the file it was read from. */
+  origin: string;
+}

@@ -1,0 +1,121 @@
+// A pull-request comment: counts per Kustomization, then one collapsible unified diff per changed object.
+// GitHub rejects comments over 65,536 characters, so the comment is cut at a resource boundary below that.
+import { summarize } from '../diff/summary.js';
+import type { Action, DiffReport, KustomizationDiff, ResourceChange } from '../diff/types.js';
+import { subjectOf } from '../kube/object.js';
+import { describeResource, formatSummary, isChange, resourceYaml, unifiedHunks } from './format.js';
+
+/** Below GitHub's 65,536-character limit, leaving room for whatever a CI step wraps around the comment. */
+export const MARKDOWN_COMMENT_LIMIT = 65_000;
+
+const ACTIONS: Action[] = ['created', 'drifted', 'replaced', 'deleted', 'skipped', 'failed', 'unchanged'];
+
+/** The comment is a sequence of parts; only resource parts may be left out to respect the limit. */
+interface Part {
+  text: string;
+  resource: boolean;
+}
+
+export function renderMarkdown(report: DiffReport, limit: number = MARKDOWN_COMMENT_LIMIT): string {
+  const all = report.kustomizations.flatMap((k) => k.resources);
+  const parts: Part[] = [fixed(`## podo diff\n\n${formatSummary(summarize(all))}`)];
+  for (const k of report.kustomizations) parts.push(...kustomizationParts(k));
+  return assemble(parts, limit);
+}
+
+function kustomizationParts(k: KustomizationDiff): Part[] {
+  const parts = [fixed(`### Kustomization ${escapeText(`${k.namespace}/${k.name}`)}`)];
+  if (k.error) parts.push(fixed(`**Failed:** ${escapeText(k.error)}`));
+  if (k.skipped) parts.push(fixed(`**Skipped:** ${escapeText(k.skipped)}`));
+  const table = countTable(k.resources);
+  if (table) parts.push(fixed(table));
+  else if (!k.error && !k.skipped) parts.push(fixed('No resources.'));
+  for (const r of k.resources.filter(isChange)) parts.push({ text: detailsBlock(r), resource: true });
+  for (const r of k.resources.filter((r) => r.action === 'skipped' || r.action === 'failed')) {
+    const mark = r.action === 'failed' ? '✗' : '►';
+    parts.push({ text: `- ${mark} ${escapeText(describeResource(r))}`, resource: true });
+  }
+  if (k.warnings.length > 0) {
+    const items = k.warnings.map((w) => `- ⚠ ${escapeText(`${subjectOf(w.ref)} container ${w.container}: ${w.message}`)}`);
+    parts.push(fixed(`**Warnings**\n\n${items.join('\n')}`));
+  }
+  if (k.notes.length > 0) {
+    parts.push(fixed(`**Notes**\n\n${k.notes.map((n) => `- ℹ ${escapeText(n)}`).join('\n')}`));
+  }
+  return parts;
+}
+
+function fixed(text: string): Part {
+  return { text, resource: false };
+}
+
+/** `| Action | Count |` with a row per action that occurs; undefined for a Kustomization without resources. */
+function countTable(resources: ResourceChange[]): string | undefined {
+  const summary = summarize(resources);
+  const rows = ACTIONS.filter((a) => summary[a] > 0).map((a) => `| ${a} | ${summary[a]} |`);
+  if (rows.length === 0) return undefined;
+  return ['| Action | Count |', '| --- | ---: |', ...rows].join('\n');
+}
+
+function detailsBlock(r: ResourceChange): string {
+  const { before, after } = resourceYaml(r);
+  const hunks = unifiedHunks(before, after);
+  const body = hunks.length > 0 ? hunks.join('\n') : '(no content to compare)';
+  const fence = fenceFor(body);
+  return [
+    `<details><summary>${escapeHtml(describeResource(r))}</summary>`,
+    '',
+    `${fence}diff`,
+    body,
+    fence,
+    '',
+    '</details>',
+  ].join('\n');
+}
+
+/** A fence longer than any backtick run in the body, so the body cannot close it early. */
+export function fenceFor(body: string): string {
+  const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length));
+  return '`'.repeat(Math.max(3, longest + 1));
+}
+
+/**
+ * Joins the parts, keeping resource parts only while they fit: the first one that does not fit and all
+ * resource parts after it are left out (so what is shown is a prefix), and a note says how many.
+ */
+function assemble(parts: Part[], limit: number): string {
+  const separator = '\n\n';
+  const fixedSize = parts.filter((p) => !p.resource).reduce((n, p) => n + p.text.length + separator.length, 0);
+  const resourceCount = parts.filter((p) => p.resource).length;
+  const budget = limit - fixedSize - truncationNote(resourceCount, limit).length - separator.length - 1;
+  let used = 0;
+  let leftOut = 0;
+  const kept: string[] = [];
+  for (const p of parts) {
+    if (p.resource && (leftOut > 0 || used + p.text.length + separator.length > budget)) {
+      leftOut++;
+      continue;
+    }
+    if (p.resource) used += p.text.length + separator.length;
+    kept.push(p.text);
+  }
+  if (leftOut > 0) kept.push(truncationNote(leftOut, limit));
+  return kept.join(separator) + '\n';
+}
+
+function truncationNote(leftOut: number, limit: number): string {
+  const what = leftOut === 1 ? '1 resource was' : `${leftOut} resources were`;
+  // Thousands separators by hand: toLocaleString depends on the ICU data Node was built with.
+  const chars = String(limit).replace(/\B(?=(\d{3})+$)/g, ',');
+  return `> [!NOTE]\n> ${what} left out to keep this comment under ${chars} characters. Run podo locally for the full diff.`;
+}
+
+/** For HTML contexts such as `<summary>`, where Markdown backslash escapes are not interpreted. */
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '&#124;');
+}
+
+/** For Markdown text and table cells: no raw HTML, no column breaks. */
+function escapeText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|');
+}

@@ -1,0 +1,23 @@
+// `diff -u` output like `kubectl diff`: one file pair per changed object, named the way kubectl names them,
+// so existing tooling (delta, diff-so-fancy, patch viewers) can read it.
+import type { DiffReport, ResourceChange } from '../diff/types.js';
+import { isChange, resourceFileName, resourceYaml, unifiedHunks } from './format.js';
+
+const DEV_NULL = '/dev/null';
+
+/** Unified diff of every created, drifted, replaced and deleted object; empty when nothing changes. */
+export function renderUnified(report: DiffReport): string {
+  const lines = report.kustomizations.flatMap((k) => k.resources.filter(isChange).flatMap(resourceDiff));
+  return lines.length > 0 ? lines.join('\n') + '\n' : '';
+}
+
+function resourceDiff(r: ResourceChange): string[] {
+  const name = resourceFileName(r.ref);
+  const { before, after } = resourceYaml(r);
+  // A side that does not exist is /dev/null, as `diff -N` prints new and deleted files.
+  const oldName = r.action === 'created' || !r.before ? DEV_NULL : `live/${name}`;
+  const newName = r.action === 'deleted' || !r.after ? DEV_NULL : `merged/${name}`;
+  const hunks = unifiedHunks(before, after);
+  if (hunks.length === 0) return [];
+  return [`--- ${oldName}`, `+++ ${newName}`, ...hunks];
+}
