@@ -33,10 +33,16 @@ export function repositoryRoot(userDir: string, specPath: string | undefined): s
   return abs;
 }
 
-export function createWorkspace(userDir: string, specPath: string | undefined, exclude: (relPath: string, isDir: boolean) => boolean = () => false): Workspace {
+/** Fails early, before any cluster round trip, when --path is not a directory. */
+export function assertDirectory(userDir: string): void {
   const abs = path.resolve(userDir);
   if (!existsSync(abs)) throw new InputError(`--path ${userDir}: no such directory`, userDir);
   if (!statSync(abs).isDirectory()) throw new InputError(`--path ${userDir}: not a directory`, userDir);
+}
+
+export function createWorkspace(userDir: string, specPath: string | undefined, exclude: (relPath: string, isDir: boolean) => boolean = () => false): Workspace {
+  assertDirectory(userDir);
+  const abs = path.resolve(userDir);
   const real = realpathSync(abs);
   const root = repositoryRoot(real, specPath);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-build-'));

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors/index.js';
 import { findKustomize } from '../build/kustomize.js';
+import { assertDirectory } from '../build/workspace.js';
 import { createClusterClient } from '../cluster/client.js';
 import { diffKustomization, resolveKustomization } from '../engine/diff-kustomization.js';
 import type { DiffReport } from '../diff/types.js';
@@ -75,6 +76,7 @@ export function exitCodeFor(report: DiffReport): number {
 
 export async function runDiffKustomization(name: string | undefined, flags: unknown, _cmd: Command): Promise<number> {
   const opts = validate(name, flags as DiffFlags, process.env, process.stdout.isTTY === true);
+  assertDirectory(opts.path);
   const kustomize = findKustomize(opts.kustomizeBin);
   const client = await createClusterClient({
     kubeconfig: opts.kubeconfig,
