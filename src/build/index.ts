@@ -6,6 +6,7 @@ import { createWorkspace } from './workspace.js';
 import { runKustomize, type KustomizeBinary } from './kustomize.js';
 import { parseObjects } from './documents.js';
 import { applyFluxMetadata } from './metadata.js';
+import { collectVariables, substituteObjects, type VariableSource } from './substitute.js';
 
 export interface RenderedObject {
   object: KubeObject;
@@ -17,6 +18,9 @@ export interface BuildOptions {
   path: string;
   spec: KustomizationSpec;
   kustomize: KustomizeBinary;
+  /** Reads postBuild.substituteFrom sources; absent without a cluster. */
+  variables?: VariableSource;
+  strictSubstitute?: boolean;
 }
 
 export interface BuildResult {
@@ -28,9 +32,11 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
   const ws = createWorkspace(opts.path, opts.spec.path);
   try {
     const yaml = await runKustomize(opts.kustomize, ws.dir, opts.path);
-    const objects = parseObjects(yaml, `kustomize build ${opts.path}`);
+    const built = parseObjects(yaml, `kustomize build ${opts.path}`);
+    const { vars, notes } = await collectVariables(opts.spec, opts.variables);
+    const objects = substituteObjects(opts.spec, built, vars, opts.strictSubstitute === true);
     for (const o of objects) applyFluxMetadata(o, opts.spec);
-    return { objects: objects.map((object) => ({ object })), notes: [] };
+    return { objects: objects.map((object) => ({ object })), notes };
   } finally {
     ws.cleanup();
   }

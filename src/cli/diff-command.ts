@@ -19,6 +19,7 @@ export interface DiffFlags {
   kustomizeBin?: string;
   kustomizationFile?: string;
   ignoreNotFound?: boolean;
+  strictSubstitute?: boolean;
   output: string;
   verbose?: boolean;
   color: boolean;
@@ -35,6 +36,7 @@ export interface DiffOptions {
   kustomizeBin?: string;
   kustomizationFile?: string;
   ignoreNotFound: boolean;
+  strictSubstitute: boolean;
   output: OutputFormat;
   verbose: boolean;
   color: boolean;
@@ -55,6 +57,7 @@ export function validate(name: string | undefined, f: DiffFlags, env: NodeJS.Pro
     kustomizeBin: f.kustomizeBin,
     kustomizationFile: f.kustomizationFile,
     ignoreNotFound: f.ignoreNotFound === true,
+    strictSubstitute: f.strictSubstitute === true,
     output: parseOutput(f.output),
     verbose: f.verbose === true,
     color: useColor({ flag: f.color, env, isTTY }),
@@ -93,6 +96,7 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
       concurrency: opts.concurrency,
       kustomizationFile: opts.kustomizationFile,
       ignoreNotFound: opts.ignoreNotFound,
+      strictSubstitute: opts.strictSubstitute,
     };
     const ks = await resolveKustomization(client, engineOpts);
     const result = await diffKustomization(client, ks, engineOpts);

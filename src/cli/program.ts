@@ -29,6 +29,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--kustomize-bin <path>', 'kustomize (or kubectl) binary to build with (env PODO_KUSTOMIZE)')
     .option('--kustomization-file <file>', 'local Flux Kustomization manifest whose spec replaces the live one')
     .option('--ignore-not-found', 'with --kustomization-file: use the file when the cluster has no such Kustomization')
+    .option('--strict-substitute', 'fail when a postBuild variable without a default is not set')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'markdown', 'unified']).default('text'))
     .option('-v, --verbose', 'show the content of created objects (Secret values masked)')
     .option('--no-color', 'never color the output (also: NO_COLOR)')

@@ -2,6 +2,7 @@
 // dry-run every object, and turn the answers into a change list.
 import type { ClusterClient } from '../cluster/client.js';
 import { dryRun, type PruneCandidate } from '../cluster/dryrun.js';
+import { readKeyValues } from '../cluster/key-values.js';
 import { buildKustomization } from '../build/index.js';
 import type { KustomizeBinary } from '../build/kustomize.js';
 import { loadFromCluster, notFound, pickFromFile } from '../flux/load.js';
@@ -20,6 +21,7 @@ export interface DiffKustomizationOptions {
   concurrency: number;
   kustomizationFile?: string;
   ignoreNotFound?: boolean;
+  strictSubstitute?: boolean;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -37,7 +39,13 @@ export async function resolveKustomization(client: ClusterClient, opts: DiffKust
 
 export async function diffKustomization(client: ClusterClient, ks: FluxKustomization, opts: DiffKustomizationOptions): Promise<KustomizationDiff> {
   const { spec } = ks;
-  const built = await buildKustomization({ path: opts.path, spec, kustomize: opts.kustomize });
+  const built = await buildKustomization({
+    path: opts.path,
+    spec,
+    kustomize: opts.kustomize,
+    variables: (kind, name, namespace) => readKeyValues(client, kind, name, namespace),
+    strictSubstitute: opts.strictSubstitute,
+  });
   const desired = built.objects.map((o) => ({ object: normalizeDesired(o.object), valuesUnknown: o.valuesUnknown }));
 
   const pruneCandidates: PruneCandidate[] = [];

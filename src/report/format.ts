@@ -52,9 +52,11 @@ export function countOf(n: number, singular: string, plural: string): string {
 /**
  * YAML text of a value, ending with a newline. `sortKeys` gives a canonical form for line diffs of whole
  * objects (as kubectl's YAML of Go maps); without it keys keep document order. No anchors, no folding.
+ * YAML 1.1 because Kubernetes reads YAML as 1.1: strings such as `yes`, `on` or `0x1f` get quoted, so what
+ * is printed means the same when pasted into a manifest.
  */
 export function toYaml(value: JsonValue, sortKeys = false): string {
-  return stringify(value, { sortMapEntries: sortKeys, aliasDuplicateObjects: false, lineWidth: 0 });
+  return stringify(value, { version: '1.1', sortMapEntries: sortKeys, aliasDuplicateObjects: false, lineWidth: 0 });
 }
 
 /** YAML lines of a value, without the final empty line. */

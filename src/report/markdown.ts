@@ -14,6 +14,8 @@ const ACTIONS: Action[] = ['created', 'drifted', 'replaced', 'deleted', 'skipped
 interface Part {
   text: string;
   resource: boolean;
+  /** Continues the previous part on the next line (list items), instead of after a blank line. */
+  tight?: boolean;
 }
 
 export function renderMarkdown(report: DiffReport, limit: number = MARKDOWN_COMMENT_LIMIT): string {
@@ -31,10 +33,11 @@ function kustomizationParts(k: KustomizationDiff): Part[] {
   if (table) parts.push(fixed(table));
   else if (!k.error && !k.skipped) parts.push(fixed('No resources.'));
   for (const r of k.resources.filter(isChange)) parts.push({ text: detailsBlock(r), resource: true });
-  for (const r of k.resources.filter((r) => r.action === 'skipped' || r.action === 'failed')) {
+  const others = k.resources.filter((r) => r.action === 'skipped' || r.action === 'failed');
+  others.forEach((r, i) => {
     const mark = r.action === 'failed' ? '✗' : '►';
-    parts.push({ text: `- ${mark} ${escapeText(describeResource(r))}`, resource: true });
-  }
+    parts.push({ text: `- ${mark} ${escapeText(describeResource(r))}`, resource: true, tight: i > 0 });
+  });
   if (k.warnings.length > 0) {
     const items = k.warnings.map((w) => `- ⚠ ${escapeText(`${subjectOf(w.ref)} container ${w.container}: ${w.message}`)}`);
     parts.push(fixed(`**Warnings**\n\n${items.join('\n')}`));
@@ -85,22 +88,23 @@ export function fenceFor(body: string): string {
  */
 function assemble(parts: Part[], limit: number): string {
   const separator = '\n\n';
+  // Sizes count the longer separator for every part, so the estimate never undercounts.
   const fixedSize = parts.filter((p) => !p.resource).reduce((n, p) => n + p.text.length + separator.length, 0);
   const resourceCount = parts.filter((p) => p.resource).length;
   const budget = limit - fixedSize - truncationNote(resourceCount, limit).length - separator.length - 1;
   let used = 0;
   let leftOut = 0;
-  const kept: string[] = [];
+  let out = '';
   for (const p of parts) {
     if (p.resource && (leftOut > 0 || used + p.text.length + separator.length > budget)) {
       leftOut++;
       continue;
     }
     if (p.resource) used += p.text.length + separator.length;
-    kept.push(p.text);
+    out += (out === '' ? '' : p.tight ? '\n' : separator) + p.text;
   }
-  if (leftOut > 0) kept.push(truncationNote(leftOut, limit));
-  return kept.join(separator) + '\n';
+  if (leftOut > 0) out += separator + truncationNote(leftOut, limit);
+  return out + '\n';
 }
 
 function truncationNote(leftOut: number, limit: number): string {

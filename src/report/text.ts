@@ -173,7 +173,7 @@ function multilineChange(from: string, to: string, c: Colorizer): string[] {
   ].filter(Boolean);
   const lines = [c.modified(`± value change in multiline text (${counts.join(', ')})`)];
   for (const item of elide(ops)) {
-    if (typeof item === 'number') lines.push(c.dim(`  … ${countOf(item, 'unchanged line', 'unchanged lines')}`));
+    if (typeof item === 'number') lines.push(c.dim(`… ${countOf(item, 'unchanged line', 'unchanged lines')}`));
     else if (item.op === '-') lines.push(c.removed(`- ${item.text}`));
     else if (item.op === '+') lines.push(c.added(`+ ${item.text}`));
     else lines.push(`  ${c.dim(item.text)}`);

@@ -106,3 +106,57 @@ export function snapshot(namespace: string, kinds = 'configmaps,secrets,deployme
 export function ensureNamespace(ns: string): void {
   kubectl(['apply', '--server-side', '-f', '-'], `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n`);
 }
+
+/** A kubeconfig for a ServiceAccount bound only to `rules` in `namespace`: a real RBAC-limited user. */
+export function limitedKubeconfig(namespace: string, rules: string): string {
+  const sa = uniqueName('limited');
+  kubectl(['create', 'serviceaccount', sa, '-n', namespace]);
+  applyLive(`apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: ${sa}
+  namespace: ${namespace}
+rules:
+${rules}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: ${sa}
+  namespace: ${namespace}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: ${sa}
+subjects:
+  - kind: ServiceAccount
+    name: ${sa}
+    namespace: ${namespace}
+`);
+  const token = kubectl(['create', 'token', sa, '-n', namespace, '--duration=1h']).trim();
+  const admin = JSON.parse(kubectl(['config', 'view', '--raw', '--minify', '-o', 'json'])) as {
+    clusters: Array<{ cluster: { server: string; 'certificate-authority-data': string } }>;
+  };
+  const c = admin.clusters[0].cluster;
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'podo-kc-')), 'kubeconfig');
+  writeFileSync(
+    file,
+    `apiVersion: v1
+kind: Config
+clusters:
+- name: local
+  cluster:
+    server: ${c.server}
+    certificate-authority-data: ${c['certificate-authority-data']}
+users:
+- name: ${sa}
+  user:
+    token: ${token}
+contexts:
+- name: limited
+  context: {cluster: local, user: ${sa}}
+current-context: limited
+`,
+  );
+  return file;
+}

@@ -38,7 +38,8 @@ function typed(value: unknown, source: string | undefined, jsonNumbers: boolean)
   }
   if (typeof value === 'number') {
     const isInt = !jsonNumbers && Number.isInteger(value) && !/[.eE]/.test(source ?? '');
-    const text = isInt ? String(value) : goFloat(value);
+    // The source digits, not the double: 9007199254740993 must survive.
+    const text = isInt ? (/^-?\d+$/.test(source ?? '') ? BigInt(source ?? '0').toString() : String(value)) : goFloat(value);
     return { type: isInt ? 'int' : 'float', text, mac: text };
   }
   const s = String(value);
@@ -141,7 +142,8 @@ export async function encryptYaml(plainYaml: string, opts: SopsWriteOptions): Pr
   return docs
     .map((doc, i) => {
       if (isMap(doc.contents)) doc.contents.set('sops', doc.createNode(meta));
-      return (i === 0 ? '' : '---\n') + doc.toString({ lineWidth: 0 });
+      const text = doc.toString({ lineWidth: 0 });
+      return i === 0 || text.startsWith('---') ? text : `---\n${text}`;
     })
     .join('');
 }

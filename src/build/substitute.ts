@@ -1,0 +1,79 @@
+// postBuild substitution as kustomize-controller runs it: variables from substituteFrom ConfigMaps and
+// Secrets (in order, later wins), then inline substitute; expanded on each object's YAML text.
+import type { KustomizationSpec } from '../flux/types.js';
+import { annotationsOf, labelsOf, refOf, subjectOf, type KubeObject } from '../kube/object.js';
+import { BuildError } from '../errors/index.js';
+import { isValidVariableName, substitute } from './envsubst.js';
+import { asObject, toYaml } from './documents.js';
+import { parse } from 'yaml';
+
+export const SUBSTITUTE = 'kustomize.toolkit.fluxcd.io/substitute';
+
+/** Reads one substituteFrom source; undefined when it does not exist. Secret values arrive decoded. */
+export type VariableSource = (kind: 'ConfigMap' | 'Secret', name: string, namespace: string) => Promise<Record<string, string> | undefined>;
+
+export interface Variables {
+  vars: Record<string, string>;
+  notes: string[];
+}
+
+export async function collectVariables(spec: KustomizationSpec, source: VariableSource | undefined): Promise<Variables> {
+  const vars: Record<string, string> = {};
+  const notes: string[] = [];
+  const refs = spec.postBuild?.substituteFrom ?? [];
+  if (refs.length > 0 && !source) {
+    notes.push(`postBuild.substituteFrom of Kustomization ${spec.namespace}/${spec.name} skipped: no cluster to read ${refs.map((r) => `${r.kind}/${r.name}`).join(', ')} from`);
+  }
+  for (const ref of source ? refs : []) {
+    const values = await source!(ref.kind, ref.name, spec.namespace);
+    if (!values) {
+      if (ref.optional) continue;
+      throw new BuildError(`postBuild.substituteFrom: ${ref.kind} ${spec.namespace}/${ref.name} not found (mark it optional: true if it may be absent)`);
+    }
+    for (const [k, v] of Object.entries(values)) {
+      if (!isValidVariableName(k)) {
+        throw new BuildError(`postBuild.substituteFrom: ${ref.kind} ${spec.namespace}/${ref.name} has key "${k}", which is not a valid variable name`);
+      }
+      vars[k] = stripNewlines(v);
+    }
+  }
+  for (const [k, v] of Object.entries(spec.postBuild?.substitute ?? {})) {
+    if (!isValidVariableName(k)) throw new BuildError(`postBuild.substitute: "${k}" is not a valid variable name`);
+    vars[k] = stripNewlines(v);
+  }
+  return { vars, notes };
+}
+
+// kustomize-controller removes newlines from values so they cannot break the YAML structure.
+function stripNewlines(v: string): string {
+  return v.replace(/\n/g, '');
+}
+
+export function substitutionDisabled(obj: KubeObject): boolean {
+  const v = annotationsOf(obj)[SUBSTITUTE] ?? labelsOf(obj)[SUBSTITUTE];
+  return typeof v === 'string' && v.toLowerCase() === 'disabled';
+}
+
+/**
+ * Substitutes on the YAML text of each object and re-parses it, so that types come out as in Flux
+ * (kustomize dropped the quotes of `"${v}"`, and `replicas: ${N}` becomes a number). Runs only when
+ * at least one variable is defined, as kustomize-controller does, unless `strict` asks for it.
+ */
+export function substituteObjects(spec: KustomizationSpec, objects: KubeObject[], vars: Record<string, string>, strict: boolean): KubeObject[] {
+  if (!spec.postBuild) return objects;
+  if (Object.keys(vars).length === 0 && !strict) return objects;
+  return objects.map((obj) => {
+    if (substitutionDisabled(obj)) return obj;
+    const subject = subjectOf(refOf(obj));
+    const text = toYaml(obj);
+    const out = substitute(text, vars, { strict, subject });
+    if (out === text) return obj;
+    let parsed: unknown;
+    try {
+      parsed = parse(out);
+    } catch (err) {
+      throw new BuildError(`postBuild substitution made ${subject} invalid YAML: ${(err as Error).message.split('\n')[0]}`);
+    }
+    return asObject(parsed, subject);
+  });
+}

@@ -1,0 +1,32 @@
+// Reads a ConfigMap's or Secret's entries as plain strings (Secret values base64-decoded), for
+// postBuild.substituteFrom and decryption keys. The values never reach output: callers only use them.
+import type { ClusterClient } from './client.js';
+import { ApiError } from './http.js';
+import { ClusterError } from '../errors/index.js';
+import { isJsonObject } from '../kube/object.js';
+
+export async function readKeyValues(client: ClusterClient, kind: 'ConfigMap' | 'Secret', name: string, namespace: string): Promise<Record<string, string> | undefined> {
+  const info = await client.resolve('v1', kind);
+  if (!info) throw new ClusterError(`the cluster does not serve v1 ${kind}`);
+  let obj;
+  try {
+    obj = await client.get(info, name, namespace);
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 403 || err.status === 401)) {
+      throw new ClusterError(`forbidden: ${client.identity} may not get ${info.plural} in namespace ${namespace} (${kind} ${name})`, err.status);
+    }
+    throw err;
+  }
+  if (!obj) return undefined;
+  const out: Record<string, string> = {};
+  const decode = kind === 'Secret';
+  for (const field of decode ? ['stringData', 'data'] : ['data', 'binaryData']) {
+    const m = obj[field];
+    if (!isJsonObject(m)) continue;
+    for (const [k, v] of Object.entries(m)) {
+      if (typeof v !== 'string') continue;
+      out[k] = decode && field === 'data' ? Buffer.from(v, 'base64').toString('utf8') : v;
+    }
+  }
+  return out;
+}

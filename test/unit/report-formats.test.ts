@@ -1,0 +1,148 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { DiffReport, ResourceChange } from '../../src/diff/types.js';
+import type { KubeObject } from '../../src/kube/object.js';
+import { plainColorizer } from '../../src/report/colorizer.js';
+import { renderJson, type JsonReport } from '../../src/report/json.js';
+import { MARKDOWN_COMMENT_LIMIT, fenceFor, renderMarkdown } from '../../src/report/markdown.js';
+import { renderText } from '../../src/report/text.js';
+import { renderUnified } from '../../src/report/unified.js';
+import { changed, created, deleted, groupedReport } from './report-sample.js';
+
+const golden = (name: string) => readFileSync(new URL(`../golden/${name}`, import.meta.url), 'utf8');
+
+function report(...resources: ResourceChange[]): DiffReport {
+  return { kustomizations: [{ name: 'apps', namespace: 'flux-system', resources, warnings: [], notes: [] }] };
+}
+
+function configMap(name: string, data: Record<string, string>): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data };
+}
+
+describe('renderJson', () => {
+  it('matches the golden report', () => {
+    expect(renderJson(groupedReport())).toBe(golden('report.json'));
+  });
+
+  it('is versioned and uses the dotted paths of the text report', () => {
+    const parsed = JSON.parse(renderJson(groupedReport())) as JsonReport;
+    expect(parsed.apiVersion).toBe('podo.dev/v1alpha1');
+    expect(parsed.kind).toBe('DiffReport');
+    const configMapChange = parsed.kustomizations[0].resources.find((r) => r.name === 'app')?.changes[0];
+    expect(configMapChange?.path).toBe('data["app.conf"]');
+    expect(configMapChange?.pathSegments).toEqual(['data', 'app.conf']);
+  });
+
+  it('leaves out optional fields that are not set', () => {
+    const parsed = JSON.parse(renderJson(groupedReport())) as JsonReport;
+    const [apps, infra, broken] = parsed.kustomizations;
+    expect(apps).not.toHaveProperty('skipped');
+    expect(apps).not.toHaveProperty('error');
+    expect(infra.skipped).toContain('not mapped');
+    expect(broken.error).toContain('kustomize build failed');
+    const namespace = apps.resources[0];
+    expect(namespace).not.toHaveProperty('namespace');
+    expect(namespace).not.toHaveProperty('reason');
+    const add = apps.resources[1].changes[0];
+    expect(add.change).toBe('add');
+    expect(add).not.toHaveProperty('before');
+  });
+});
+
+describe('renderUnified', () => {
+  it('matches the golden diff', () => {
+    expect(renderUnified(groupedReport())).toBe(golden('report.diff'));
+  });
+
+  it('diffs created objects against /dev/null and deleted ones to /dev/null', () => {
+    const out = renderUnified(report(created(configMap('new', { a: '1' })), deleted(configMap('old', { b: '2' }))));
+    expect(out).toContain('--- /dev/null\n+++ merged/v1.ConfigMap.default.new\n@@ -0,0 +1,');
+    expect(out).toContain('--- live/v1.ConfigMap.default.old\n+++ /dev/null\n@@ -1,7 +0,0 @@');
+  });
+
+  it('names objects like kubectl diff and prints only changed ones', () => {
+    const out = renderUnified(groupedReport());
+    expect(out).toContain('--- live/apps.v1.Deployment.default.web\n+++ merged/apps.v1.Deployment.default.web\n');
+    expect(out).not.toContain('ConfigMap.default.same');
+    expect(out).not.toContain('ConfigMap.default.x');
+    expect(renderUnified(report())).toBe('');
+  });
+});
+
+describe('renderMarkdown', () => {
+  it('matches the golden comment', () => {
+    expect(renderMarkdown(groupedReport())).toBe(golden('report.md'));
+  });
+
+  it('escapes |, < and > in summaries, table cells and text', () => {
+    const replaced = changed('replaced', configMap('a', { k: '1' }), configMap('a', { k: '2' }), 'field <x> | y is immutable');
+    const skipped: ResourceChange = {
+      ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'b' },
+      action: 'skipped',
+      changes: [],
+      reason: 'a|b <script>',
+    };
+    const out = renderMarkdown(report(replaced, skipped));
+    expect(out).toContain('<summary>ConfigMap/default/a replaced (field &lt;x&gt; &#124; y is immutable)</summary>');
+    expect(out).toContain('- ► ConfigMap/default/b skipped (a\\|b &lt;script&gt;)');
+    expect(out).not.toContain('<script>');
+  });
+
+  it('lengthens the fence when the diff contains backticks', () => {
+    const out = renderMarkdown(report(created(configMap('doc', { 'README.md': 'use:\n```sh\nmake\n```\n' }))));
+    expect(out).toContain('````diff\n');
+    expect(out).toContain('\n````\n');
+    expect(fenceFor('no backticks')).toBe('```');
+    expect(fenceFor('a ````` b')).toBe('``````');
+  });
+
+  it('cuts at a resource boundary below 65,000 characters and says how many were left out', () => {
+    const resources = Array.from({ length: 100 }, (_, i) =>
+      created(configMap(`cm-${String(i).padStart(3, '0')}`, { payload: 'x'.repeat(1000) })),
+    );
+    const out = renderMarkdown(report(...resources));
+    expect(out.length).toBeLessThanOrEqual(MARKDOWN_COMMENT_LIMIT);
+    const shown = out.match(/<details>/g)?.length ?? 0;
+    expect(shown).toBeGreaterThan(0);
+    expect(out.match(/<\/details>/g)?.length).toBe(shown);
+    expect(out).toContain(`> ${100 - shown} resources were left out to keep this comment under 65,000 characters.`);
+    expect(out.endsWith('Run podo locally for the full diff.\n')).toBe(true);
+    // What is shown is a prefix, and the counts still cover every resource.
+    expect(out).toContain(`ConfigMap/default/cm-${String(shown - 1).padStart(3, '0')} created`);
+    expect(out).not.toContain(`ConfigMap/default/cm-${String(shown).padStart(3, '0')} created`);
+    expect(out).toContain('| created | 100 |');
+  });
+
+  it('does not truncate what fits', () => {
+    expect(renderMarkdown(groupedReport())).not.toContain('left out');
+  });
+});
+
+describe('all renderers', () => {
+  it('print only what they receive: a value upstream masked never appears', () => {
+    const canary = 'CANARY-7f3a-do-not-print';
+    // What the cluster and the build hold; diff/ masks these before any renderer sees them.
+    const raw = { before: { password: 'old-password' }, after: { password: canary } };
+    const secret = (password: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'db', namespace: 'default' },
+      data: { password },
+    });
+    const masked = report(
+      changed('drifted', secret('*** (before)'), secret('*** (after)')),
+      created(secret('***')),
+    );
+    const outputs = [
+      renderText(masked, { color: plainColorizer, verbose: true, grouped: true }),
+      renderJson(masked),
+      renderMarkdown(masked),
+      renderUnified(masked),
+    ];
+    for (const out of outputs) {
+      expect(out).not.toContain(raw.after.password);
+      expect(out).not.toContain(raw.before.password);
+      expect(out).toContain('*** (after)');
+    }
+  });
+});
