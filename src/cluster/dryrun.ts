@@ -4,6 +4,7 @@
 import { ApiError, DeadlineError } from './http.js';
 import type { ClusterClient, ResourceInfo } from './client.js';
 import { mapConcurrent } from './pool.js';
+import { asDenied, deniedMessage } from './denied.js';
 import { forced, pruneProtection, skipReason } from './flags.js';
 import { groupOf, identityKey, isJsonObject, isSecret, refOf, subjectOf, type KubeObject, type ObjectRef } from '../kube/object.js';
 import { ClusterError, errorMessage } from '../errors/index.js';
@@ -214,13 +215,9 @@ function classifyFailure(
   if (err.status === 404 && ref.namespace && details && details.kind === 'namespaces' && namespacesInBuild.has(ref.namespace)) {
     return { action: 'staged', ref, desired: obj, reason: `its Namespace ${ref.namespace} is created by this build` };
   }
-  if (err.status === 401) {
-    return { action: 'failed', ref, reason: `unauthorized: the cluster rejected the credentials of ${identity} (401)` };
-  }
-  if (err.status === 403) {
+  if (asDenied(err)) {
     const resource = p.info ? (p.info.group ? `${p.info.plural}.${p.info.group}` : p.info.plural) : ref.kind;
-    const where = ref.namespace ? ` in namespace ${ref.namespace}` : '';
-    return { action: 'failed', ref, reason: `forbidden: ${identity} may not ${err.verb} ${resource}${where} (403: ${redact(err.message, obj)})` };
+    return { action: 'failed', ref, reason: deniedMessage(err, identity, err.verb, resource, ref.namespace) };
   }
   const message = redact(err.message, obj);
   if (err.status === 422 && /field is immutable|is immutable/i.test(err.message) && current) {

@@ -1,7 +1,7 @@
 // Reads a ConfigMap's or Secret's entries as plain strings (Secret values base64-decoded), for
 // postBuild.substituteFrom and decryption keys. The values never reach output: callers only use them.
 import type { ClusterClient } from './client.js';
-import { ApiError } from './http.js';
+import { asDenied, deniedError } from './denied.js';
 import { ClusterError } from '../errors/index.js';
 import { isJsonObject } from '../kube/object.js';
 
@@ -12,9 +12,8 @@ export async function readKeyValues(client: ClusterClient, kind: 'ConfigMap' | '
   try {
     obj = await client.get(info, name, namespace);
   } catch (err) {
-    if (err instanceof ApiError && (err.status === 403 || err.status === 401)) {
-      throw new ClusterError(`forbidden: ${client.identity} may not get ${info.plural} in namespace ${namespace} (${kind} ${name})`, err.status);
-    }
+    const denied = asDenied(err);
+    if (denied) throw deniedError(denied, client.identity, 'get', info.plural, namespace);
     throw err;
   }
   if (!obj) return undefined;

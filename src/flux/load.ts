@@ -1,6 +1,7 @@
 // Where a Kustomization's spec comes from: the cluster, or a local manifest (--kustomization-file).
 import { readFileSync, existsSync } from 'node:fs';
 import type { ClusterClient } from '../cluster/client.js';
+import { asDenied, deniedError } from '../cluster/denied.js';
 import { InputError, NotFoundError, ClusterError } from '../errors/index.js';
 import { parseObjects } from '../build/documents.js';
 import { specFromObject, isFluxKustomization, FLUX_KUSTOMIZATION_GROUP } from './spec.js';
@@ -17,13 +18,25 @@ export async function kustomizationResource(client: ClusterClient) {
 
 export async function loadFromCluster(client: ClusterClient, name: string, namespace: string): Promise<FluxKustomization | undefined> {
   const info = await kustomizationResource(client);
-  const obj = await client.get(info, name, namespace);
-  return obj ? specFromObject(obj, 'cluster') : undefined;
+  try {
+    const obj = await client.get(info, name, namespace);
+    return obj ? specFromObject(obj, 'cluster') : undefined;
+  } catch (err) {
+    const denied = asDenied(err);
+    if (denied) throw deniedError(denied, client.identity, 'get', `${info.plural}.${info.group}`, namespace);
+    throw err;
+  }
 }
 
 export async function listFromCluster(client: ClusterClient, namespace?: string): Promise<FluxKustomization[]> {
   const info = await kustomizationResource(client);
-  return (await client.list(info, namespace)).map((o) => specFromObject(o, 'cluster'));
+  try {
+    return (await client.list(info, namespace)).map((o) => specFromObject(o, 'cluster'));
+  } catch (err) {
+    const denied = asDenied(err);
+    if (denied) throw deniedError(denied, client.identity, 'list', `${info.plural}.${info.group}`, namespace);
+    throw err;
+  }
 }
 
 export function notFound(name: string, namespace: string): NotFoundError {

@@ -107,23 +107,25 @@ export function ensureNamespace(ns: string): void {
   kubectl(['apply', '--server-side', '-f', '-'], `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n`);
 }
 
-/** A kubeconfig for a ServiceAccount bound only to `rules` in `namespace`: a real RBAC-limited user. */
-export function limitedKubeconfig(namespace: string, rules: string): string {
+/** A kubeconfig for a ServiceAccount granted only `grants` (Role rules per namespace): a real RBAC-limited user. */
+export function limitedKubeconfig(grants: Array<{ namespace: string; rules: string }>): string {
   const sa = uniqueName('limited');
-  kubectl(['create', 'serviceaccount', sa, '-n', namespace]);
-  applyLive(`apiVersion: rbac.authorization.k8s.io/v1
+  const home = grants[0].namespace;
+  kubectl(['create', 'serviceaccount', sa, '-n', home]);
+  for (const g of grants) {
+    applyLive(`apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
 metadata:
   name: ${sa}
-  namespace: ${namespace}
+  namespace: ${g.namespace}
 rules:
-${rules}
+${g.rules}
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
 metadata:
   name: ${sa}
-  namespace: ${namespace}
+  namespace: ${g.namespace}
 roleRef:
   apiGroup: rbac.authorization.k8s.io
   kind: Role
@@ -131,8 +133,10 @@ roleRef:
 subjects:
   - kind: ServiceAccount
     name: ${sa}
-    namespace: ${namespace}
+    namespace: ${home}
 `);
+  }
+  const namespace = home;
   const token = kubectl(['create', 'token', sa, '-n', namespace, '--duration=1h']).trim();
   const admin = JSON.parse(kubectl(['config', 'view', '--raw', '--minify', '-o', 'json'])) as {
     clusters: Array<{ cluster: { server: string; 'certificate-authority-data': string } }>;

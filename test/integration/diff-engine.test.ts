@@ -220,18 +220,29 @@ describe('immutable fields', () => {
 });
 
 describe('permissions', () => {
-  it('a 403 names the verb, the resource and the identity', async () => {
+  const readKs = { namespace: 'flux-system', rules: `  - apiGroups: [kustomize.toolkit.fluxcd.io]\n    resources: [kustomizations]\n    verbs: [get, list]\n` };
+
+  it('a 403 on the dry-run names the verb, the resource and the identity, per object', async () => {
     const c = setupCase();
     applyLive(cm(c.ns, 'x', '  a: "1"\n', '', owner(c.ks)));
     applyFluxKs(c.ks, {});
     // May read the Kustomization and ConfigMaps, but not patch them.
-    const cfg = limitedKubeconfig(c.ns, `  - apiGroups: [""]\n    resources: [configmaps]\n    verbs: [get, list]\n`);
-    const fluxRole = limitedKubeconfig('flux-system', `  - apiGroups: [kustomize.toolkit.fluxcd.io]\n    resources: [kustomizations]\n    verbs: [get, list]\n`);
-    void fluxRole;
+    const cfg = limitedKubeconfig([{ namespace: c.ns, rules: `  - apiGroups: [""]\n    resources: [configmaps]\n    verbs: [get, list]\n` }, readKs]);
     const repo = writeTree({ 'kustomization.yaml': 'resources: [x.yaml]\n', 'x.yaml': cm(c.ns, 'x', '  a: "2"\n') });
     const r = await runPodo(['diff', 'ks', c.ks, '--path', repo, '--kubeconfig', cfg]);
     expect(r.code).toBe(2);
-    expect(r.stdout + r.stderr).toMatch(/forbidden: .*limited.* may not (get|patch) kustomizations/);
+    expect(r.stdout).toMatch(new RegExp(`ConfigMap/${c.ns}/x failed: forbidden: system:serviceaccount:${c.ns}:limited-[a-z0-9-]+ may not patch configmaps in namespace ${c.ns}`));
+  });
+
+  it('a 403 reading the Kustomization is one error line', async () => {
+    const c = setupCase();
+    applyFluxKs(c.ks, {});
+    const cfg = limitedKubeconfig([{ namespace: c.ns, rules: `  - apiGroups: [""]\n    resources: [configmaps]\n    verbs: [get]\n` }]);
+    const repo = writeTree({ 'kustomization.yaml': 'resources: []\n' });
+    const r = await runPodo(['diff', 'ks', c.ks, '--path', repo, '--kubeconfig', cfg]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim()).toMatch(/^podo: error: forbidden: system:serviceaccount:\S+ may not get kustomizations\.kustomize\.toolkit\.fluxcd\.io in namespace flux-system$/);
   });
 });
 
