@@ -1,5 +1,6 @@
 // The build stage: from a local path and a Flux Kustomization spec to the objects
-// kustomize-controller would apply, in apply order.
+// kustomize-controller would apply.
+import path from 'node:path';
 import type { KustomizationSpec } from '../flux/types.js';
 import type { KubeObject } from '../kube/object.js';
 import { createWorkspace } from './workspace.js';
@@ -7,6 +8,7 @@ import { runKustomize, type KustomizeBinary } from './kustomize.js';
 import { parseObjects } from './documents.js';
 import { applyFluxMetadata } from './metadata.js';
 import { collectVariables, substituteObjects, type VariableSource } from './substitute.js';
+import { classifyObject, decryptWorkspace, stripSopsFields } from './decrypt.js';
 
 export interface RenderedObject {
   object: KubeObject;
@@ -21,6 +23,8 @@ export interface BuildOptions {
   /** Reads postBuild.substituteFrom sources; absent without a cluster. */
   variables?: VariableSource;
   strictSubstitute?: boolean;
+  /** Age identities to decrypt SOPS files with; called only when the build holds an encrypted file. */
+  ageKeys?: () => Promise<string[]>;
 }
 
 export interface BuildResult {
@@ -31,12 +35,32 @@ export interface BuildResult {
 export async function buildKustomization(opts: BuildOptions): Promise<BuildResult> {
   const ws = createWorkspace(opts.path, opts.spec.path);
   try {
+    const display = (file: string) => path.relative(process.cwd(), path.join(ws.userRoot, path.relative(ws.root, file))) || '.';
+    const sops = await decryptWorkspace(ws.root, opts.ageKeys ?? (async () => []), display);
     const yaml = await runKustomize(opts.kustomize, ws.dir, opts.path);
     const built = parseObjects(yaml, `kustomize build ${opts.path}`);
     const { vars, notes } = await collectVariables(opts.spec, opts.variables);
-    const objects = substituteObjects(opts.spec, built, vars, opts.strictSubstitute === true);
-    for (const o of objects) applyFluxMetadata(o, opts.spec);
-    return { objects: objects.map((object) => ({ object })), notes };
+
+    const rendered: RenderedObject[] = [];
+    const unknown: string[] = [];
+    for (const object of built) {
+      const state = classifyObject(object, sops);
+      if (state.fatal) throw state.fatal;
+      if (state.unknownBecause && !unknown.includes(state.unknownBecause)) unknown.push(state.unknownBecause);
+      stripSopsFields(object);
+      rendered.push({ object, valuesUnknown: state.unknownBecause !== undefined });
+    }
+    if (unknown.length > 0) {
+      notes.push(`SOPS values unknown, comparing key sets only (${unknown.join('; ')})`);
+    }
+    const substituted = substituteObjects(opts.spec, rendered.map((r) => r.object), vars, opts.strictSubstitute === true);
+    return {
+      objects: substituted.map((object, i) => {
+        applyFluxMetadata(object, opts.spec);
+        return { object, valuesUnknown: rendered[i].valuesUnknown };
+      }),
+      notes,
+    };
   } finally {
     ws.cleanup();
   }

@@ -20,6 +20,7 @@ export interface DiffFlags {
   kustomizationFile?: string;
   ignoreNotFound?: boolean;
   strictSubstitute?: boolean;
+  sopsAgeKeyFile?: string;
   output: string;
   verbose?: boolean;
   color: boolean;
@@ -37,6 +38,7 @@ export interface DiffOptions {
   kustomizationFile?: string;
   ignoreNotFound: boolean;
   strictSubstitute: boolean;
+  sopsAgeKeyFile?: string;
   output: OutputFormat;
   verbose: boolean;
   color: boolean;
@@ -58,6 +60,7 @@ export function validate(name: string | undefined, f: DiffFlags, env: NodeJS.Pro
     kustomizationFile: f.kustomizationFile,
     ignoreNotFound: f.ignoreNotFound === true,
     strictSubstitute: f.strictSubstitute === true,
+    sopsAgeKeyFile: f.sopsAgeKeyFile,
     output: parseOutput(f.output),
     verbose: f.verbose === true,
     color: useColor({ flag: f.color, env, isTTY }),
@@ -97,15 +100,23 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
       kustomizationFile: opts.kustomizationFile,
       ignoreNotFound: opts.ignoreNotFound,
       strictSubstitute: opts.strictSubstitute,
+      sopsAgeKeyFile: opts.sopsAgeKeyFile,
     };
     const ks = await resolveKustomization(client, engineOpts);
     const result = await diffKustomization(client, ks, engineOpts);
     const report: DiffReport = { kustomizations: [result] };
-    process.stdout.write(render(report, opts.output, { color: opts.color, verbose: opts.verbose, grouped: false }));
+    // Notes are for the person at the terminal; machine formats carry them inside the document.
+    const shown = opts.output === 'text' ? withoutNotes(report) : report;
+    if (opts.output === 'text') for (const k of report.kustomizations) for (const n of k.notes) process.stderr.write(`podo: note: ${n}\n`);
+    process.stdout.write(render(shown, opts.output, { color: opts.color, verbose: opts.verbose, grouped: false }));
     const code = exitCodeFor(report);
     if (code === EXIT_CHANGES && opts.output === 'text') process.stderr.write('⚠ identified at least one change, exiting with non-zero exit code\n');
     return code;
   } finally {
     client.close();
   }
+}
+
+function withoutNotes(report: DiffReport): DiffReport {
+  return { kustomizations: report.kustomizations.map((k) => ({ ...k, notes: [] })) };
 }

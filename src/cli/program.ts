@@ -29,6 +29,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--kustomize-bin <path>', 'kustomize (or kubectl) binary to build with (env PODO_KUSTOMIZE)')
     .option('--kustomization-file <file>', 'local Flux Kustomization manifest whose spec replaces the live one')
     .option('--ignore-not-found', 'with --kustomization-file: use the file when the cluster has no such Kustomization')
+    .option('--sops-age-key-file <file>', 'age identities to decrypt SOPS files with (also: SOPS_AGE_KEY_FILE, SOPS_AGE_KEY)')
     .option('--strict-substitute', 'fail when a postBuild variable without a default is not set')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'markdown', 'unified']).default('text'))
     .option('-v, --verbose', 'show the content of created objects (Secret values masked)')
@@ -41,5 +42,28 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(await runDiffKustomization(name, cmd.opts(), cmd));
     });
   void ks;
+
+  const build = program.command('build').description('print what Flux would apply, built from the local checkout');
+  build
+    .command('kustomization')
+    .alias('ks')
+    .description('build a Flux Kustomization from a local path as kustomize-controller would (Secret values masked)')
+    .argument('[name]', 'name of the Flux Kustomization')
+    .requiredOption('--path <dir>', 'local directory the Kustomization spec.path points at')
+    .option('-n, --namespace <ns>', 'namespace of the Flux Kustomization', 'flux-system')
+    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context to use')
+    .option('--kustomize-bin <path>', 'kustomize (or kubectl) binary to build with (env PODO_KUSTOMIZE)')
+    .option('--kustomization-file <file>', 'local Flux Kustomization manifest whose spec replaces the live one')
+    .option('--ignore-not-found', 'with --kustomization-file: use the file when the cluster has no such Kustomization')
+    .option('--dry-run', 'with --kustomization-file: no cluster at all (substituteFrom is skipped, with a note)')
+    .option('--sops-age-key-file <file>', 'age identities to decrypt SOPS files with (also: SOPS_AGE_KEY_FILE, SOPS_AGE_KEY)')
+    .option('--strict-substitute', 'fail when a postBuild variable without a default is not set')
+    .option('--timeout <duration>', 'give up after this long (e.g. 90s, 5m)', '5m')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (name: string | undefined, _opts: unknown, cmd: Command) => {
+      const { runBuildKustomization } = await import('./build-command.js');
+      setExit(await runBuildKustomization(name, cmd.opts(), cmd));
+    });
   return program;
 }

@@ -3,7 +3,7 @@
 import type { ClusterClient } from '../cluster/client.js';
 import { dryRun, type PruneCandidate } from '../cluster/dryrun.js';
 import { readKeyValues } from '../cluster/key-values.js';
-import { buildKustomization } from '../build/index.js';
+import { buildKustomization, type BuildResult } from '../build/index.js';
 import type { KustomizeBinary } from '../build/kustomize.js';
 import { loadFromCluster, notFound, pickFromFile } from '../flux/load.js';
 import { inventoryId } from '../flux/spec.js';
@@ -12,6 +12,9 @@ import { normalizeDesired } from '../diff/normalize.js';
 import { toResourceChange } from '../diff/changes.js';
 import type { KustomizationDiff } from '../diff/types.js';
 import { groupOf } from '../kube/object.js';
+import { loadAgeKeys, parseAgeKeys } from '../build/sops.js';
+import { errorMessage } from '../errors/index.js';
+import os from 'node:os';
 
 export interface DiffKustomizationOptions {
   name: string;
@@ -22,6 +25,7 @@ export interface DiffKustomizationOptions {
   kustomizationFile?: string;
   ignoreNotFound?: boolean;
   strictSubstitute?: boolean;
+  sopsAgeKeyFile?: string;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -39,13 +43,7 @@ export async function resolveKustomization(client: ClusterClient, opts: DiffKust
 
 export async function diffKustomization(client: ClusterClient, ks: FluxKustomization, opts: DiffKustomizationOptions): Promise<KustomizationDiff> {
   const { spec } = ks;
-  const built = await buildKustomization({
-    path: opts.path,
-    spec,
-    kustomize: opts.kustomize,
-    variables: (kind, name, namespace) => readKeyValues(client, kind, name, namespace),
-    strictSubstitute: opts.strictSubstitute,
-  });
+  const built = await buildFor(client, ks, opts);
   const desired = built.objects.map((o) => ({ object: normalizeDesired(o.object), valuesUnknown: o.valuesUnknown }));
 
   const pruneCandidates: PruneCandidate[] = [];
@@ -80,4 +78,45 @@ export async function diffKustomization(client: ClusterClient, ks: FluxKustomiza
     warnings: [],
     notes,
   };
+}
+
+/** Builds a Kustomization as kustomize-controller would; without a client, cluster inputs are skipped with a note. */
+export async function buildFor(client: ClusterClient | undefined, ks: FluxKustomization, opts: BuildForOptions): Promise<BuildResult> {
+  const keyNotes: string[] = [];
+  const built = await buildKustomization({
+    path: opts.path,
+    spec: ks.spec,
+    kustomize: opts.kustomize,
+    variables: client ? (kind, name, namespace) => readKeyValues(client, kind, name, namespace) : undefined,
+    strictSubstitute: opts.strictSubstitute,
+    ageKeys: () => ageKeys(client, ks.spec, opts.sopsAgeKeyFile, keyNotes),
+  });
+  return { ...built, notes: [...keyNotes, ...built.notes] };
+}
+
+export interface BuildForOptions {
+  path: string;
+  kustomize: KustomizeBinary;
+  strictSubstitute?: boolean;
+  sopsAgeKeyFile?: string;
+}
+
+/**
+ * Age identities: the user's (--sops-age-key-file, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, keys.txt) and, when
+ * the Kustomization names a decryption Secret the caller may read, its `*.agekey` entries.
+ */
+async function ageKeys(client: ClusterClient | undefined, spec: FluxKustomization['spec'], keyFile: string | undefined, notes: string[]): Promise<string[]> {
+  const extra: string[] = [];
+  const ref = spec.decryption?.secretRef;
+  if (ref && !client) notes.push(`decryption Secret ${spec.namespace}/${ref.name} not read: no cluster`);
+  if (ref && client) {
+    try {
+      const entries = (await readKeyValues(client, 'Secret', ref.name, spec.namespace)) ?? {};
+      for (const [k, v] of Object.entries(entries)) if (k.endsWith('.agekey')) extra.push(...parseAgeKeys(v));
+    } catch (err) {
+      notes.push(`decryption Secret ${spec.namespace}/${ref.name} not read: ${errorMessage(err)}`);
+    }
+  }
+  const { keys } = await loadAgeKeys({ keyFile, env: process.env, home: os.homedir(), extra });
+  return keys;
 }

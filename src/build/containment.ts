@@ -1,0 +1,102 @@
+// Keeps the build inside the repository. kustomize runs with LoadRestrictionsNone (as Flux's
+// kustomize-controller does, so `../base` works), which would also let a kustomization read ANY
+// file on the machine: a pull request could make podo print a CI runner's kubeconfig into a PR
+// comment through a configMapGenerator. Flux guards the same hole with a filesystem that refuses
+// paths outside the source root (fluxcd/pkg kustomize/filesys MakeFsOnDiskSecure); podo checks
+// every file reference before kustomize runs.
+import { lstatSync, readdirSync, readlinkSync, realpathSync, symlinkSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
+import { BuildError } from '../errors/index.js';
+import type { Workspace } from './workspace.js';
+
+export function isWithin(p: string, root: string): boolean {
+  const r = path.relative(root, p);
+  return r === '' || (r !== '..' && !r.startsWith('..' + path.sep) && !path.isAbsolute(r));
+}
+
+/** A path inside the copy as the user knows it: relative to their repository root, `/`-separated. */
+export function displayPath(ws: Workspace, p: string): string {
+  const roots = [ws.root, safeRealpath(ws.root) ?? ws.root];
+  for (const root of roots) {
+    if (isWithin(p, root)) return path.relative(root, p).split(path.sep).join('/') || '.';
+  }
+  return p;
+}
+
+export function safeRealpath(p: string): string | undefined {
+  try {
+    return realpathSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Node's cpSync turns every copied symlink into an absolute link back into the USER's tree, so a
+ * write through one would change their files and a read would bypass the copy. Re-point links that
+ * stay inside the repository at their copy, relatively; return the links (paths relative to the
+ * repository) whose target leaves it, after following chains, dangling ones judged by their text.
+ */
+export function containSymlinks(ws: Workspace): string[] {
+  const links: string[] = [];
+  collectLinks(ws.root, links);
+  const escaping = new Set<string>();
+  for (const link of links) {
+    const target = path.resolve(path.dirname(link), readlinkSync(link));
+    let mapped: string | undefined;
+    if (isWithin(target, ws.root)) mapped = target;
+    else if (isWithin(target, ws.userRoot)) mapped = path.join(ws.root, path.relative(ws.userRoot, target));
+    if (!mapped) {
+      escaping.add(link);
+      continue;
+    }
+    unlinkSync(link);
+    symlinkSync(path.relative(path.dirname(link), mapped) || '.', link);
+  }
+  // A link may stay inside the repository by its text yet pass through another link that leaves.
+  const realRoot = safeRealpath(ws.root) ?? ws.root;
+  for (const link of links) {
+    if (escaping.has(link)) continue;
+    const real = safeRealpath(link);
+    if (real !== undefined && !isWithin(real, realRoot)) escaping.add(link);
+  }
+  return [...escaping].map((l) => displayPath(ws, l)).sort();
+}
+
+function collectLinks(dir: string, out: string[]): void {
+  for (const name of readdirSync(dir)) {
+    const p = path.join(dir, name);
+    const st = lstatSync(p);
+    if (st.isSymbolicLink()) out.push(p);
+    else if (st.isDirectory()) collectLinks(p, out);
+  }
+}
+
+export function outsideRootError(where: string, ref: string): BuildError {
+  return new BuildError(`${where}: refers to ${ref} outside the repository root`, where);
+}
+
+export function escapingLinkError(link: string): BuildError {
+  return new BuildError(`${link}: symlink to a path outside the repository root`, link);
+}
+
+/**
+ * kustomize treats a reference it cannot find locally as a remote target when it looks like a URL
+ * or a git repository (`https://…`, `git@host:…`, `github.com/org/repo//dir?ref=…`). Flux's
+ * kustomize-controller fetches those unless started with `--no-remote-bases`; podo builds
+ * offline from the checkout, so they are an error (a `file://` clone could also read outside the
+ * repository).
+ */
+export function looksRemote(ref: string): boolean {
+  return (
+    /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) ||
+    /^git::/.test(ref) ||
+    /^[\w.-]+@[\w.-]+:/.test(ref) ||
+    /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(ref) ||
+    /[?&](ref|version|submodules|timeout)=/.test(ref)
+  );
+}
+
+export function remoteError(where: string, field: string, ref: string): BuildError {
+  return new BuildError(`${where}: ${field} ${ref}: remote bases are not supported: podo builds offline`, where);
+}

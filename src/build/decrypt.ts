@@ -1,0 +1,129 @@
+// SOPS in the build: encrypted files in the temporary copy are decrypted in place before kustomize
+// runs (so secretGenerator sources work too), with the MAC checked on the source file, as the sops CLI
+// does. Files that cannot be decrypted stay encrypted; after the build, only those whose objects end up
+// in it matter: a tampered one is an error, one without a usable key falls back to key sets.
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { isJsonObject, type KubeObject } from '../kube/object.js';
+import { DecryptionError, NoKeyError, UndecryptableError, decryptSopsText, type SopsFormat } from './sops.js';
+import { annotationsOf, labelsOf } from '../kube/object.js';
+
+export const DECRYPT = 'kustomize.toolkit.fluxcd.io/decrypt';
+
+interface Failure {
+  file: string;
+  error: DecryptionError;
+  fatal: boolean;
+}
+
+export interface DecryptOutcome {
+  /** Failures by a fingerprint that survives kustomize: the file's encrypted `mac` value. */
+  failures: Map<string, Failure>;
+  decrypted: number;
+}
+
+const MAX_FILE = 8 << 20;
+
+function formatOf(file: string): SopsFormat | undefined {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.yaml' || ext === '.yml') return 'yaml';
+  if (ext === '.json') return 'json';
+  if (ext === '.env') return 'dotenv';
+  return undefined;
+}
+
+function* walk(dir: string): Generator<string> {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) yield* walk(p);
+    else if (e.isFile()) yield p;
+  }
+}
+
+/** The encrypted MAC string of a SOPS file, used to recognise its objects after the build. */
+function macOf(text: string, format: SopsFormat): string | undefined {
+  const m = format === 'dotenv' ? text.match(/^sops_mac=(.+)$/m) : text.match(/["']?mac["']?\s*:\s*["']?(ENC\[AES256_GCM,[^\]"']+\])/);
+  return m ? m[1].trim() : undefined;
+}
+
+function decryptDisabled(text: string): boolean {
+  return new RegExp(`${DECRYPT.replace(/[./]/g, '\\$&')}["']?\\s*:\\s*["']?disabled`, 'i').test(text);
+}
+
+/** Decrypts every SOPS file under `root` in place. `display` maps a temp path to what the user knows. */
+export async function decryptWorkspace(root: string, getKeys: () => Promise<string[]>, display: (file: string) => string): Promise<DecryptOutcome> {
+  const failures = new Map<string, Failure>();
+  let decrypted = 0;
+  let keys: string[] | undefined;
+  for (const file of walk(root)) {
+    const format = formatOf(file);
+    if (!format || statSync(file).size > MAX_FILE) continue;
+    const text = readFileSync(file, 'utf8');
+    if (!text.includes('ENC[AES256_GCM') || !/sops/.test(text)) continue;
+    const mac = macOf(text, format);
+    if (!mac) continue;
+    if (decryptDisabled(text)) continue;
+    try {
+      keys ??= await getKeys();
+      writeFileSync(file, await decryptSopsText(text, format, display(file), keys));
+      decrypted++;
+    } catch (err) {
+      if (!(err instanceof DecryptionError)) throw err;
+      // No key at all: values are unknown and key sets are compared. Keys given but none fits: an error,
+      // since the user expects this file to be decrypted.
+      const fatal = !(err instanceof NoKeyError || err instanceof UndecryptableError) || (err instanceof NoKeyError && (keys?.length ?? 0) > 0);
+      failures.set(mac, { file: display(file), error: err, fatal });
+    }
+  }
+  return { failures, decrypted };
+}
+
+export interface Undecrypted {
+  /** The object still carries SOPS ciphertext. */
+  encrypted: boolean;
+  /** Set when the failure is fatal (tampered file, corrupt ciphertext): the error to raise. */
+  fatal?: DecryptionError;
+  /** Set when values are simply unknown (no usable key): why, for a note. */
+  unknownBecause?: string;
+}
+
+/** After the build: does this object still hold ciphertext, and what does that mean? */
+export function classifyObject(obj: KubeObject, outcome: DecryptOutcome): Undecrypted {
+  const mac = encryptedMacOf(obj);
+  if (!mac) return { encrypted: false };
+  const failure = outcome.failures.get(mac);
+  if (!failure) {
+    // Encrypted but never tried: decryption disabled on it (Flux applies it as it is).
+    return { encrypted: true };
+  }
+  if (failure.fatal) return { encrypted: true, fatal: failure.error };
+  return { encrypted: true, unknownBecause: failure.error.message };
+}
+
+function encryptedMacOf(obj: KubeObject): string | undefined {
+  if (isJsonObject(obj.sops) && typeof obj.sops.mac === 'string') return obj.sops.mac;
+  // secretGenerator from an encrypted .env/.json: the ciphertext sits base64-encoded in data.
+  if (obj.kind === 'Secret' && isJsonObject(obj.data)) {
+    for (const [k, v] of Object.entries(obj.data)) {
+      if (typeof v !== 'string') continue;
+      const plain = Buffer.from(v, 'base64').toString('utf8');
+      if (k === 'sops_mac') return plain.trim();
+      const m = plain.match(/["']?mac["']?\s*:\s*["']?(ENC\[AES256_GCM,[^\]"']+\])/) ?? plain.match(/^sops_mac=(.+)$/m);
+      if (m) return m[1].trim();
+    }
+  }
+  return undefined;
+}
+
+export function decryptionDisabled(obj: KubeObject): boolean {
+  const v = annotationsOf(obj)[DECRYPT] ?? labelsOf(obj)[DECRYPT];
+  return typeof v === 'string' && v.toLowerCase() === 'disabled';
+}
+
+/** Drops the SOPS bookkeeping kustomize carried through, and sops_* keys of generated Secrets. */
+export function stripSopsFields(obj: KubeObject): void {
+  delete obj.sops;
+  if (obj.kind === 'Secret' && isJsonObject(obj.data)) {
+    for (const k of Object.keys(obj.data)) if (k.startsWith('sops_')) delete obj.data[k];
+  }
+}

@@ -1,0 +1,185 @@
+// The Flux overlay: what kustomize-controller does to the Kustomization's path before it runs
+// kustomize (fluxcd/pkg kustomize Generator): generate a kustomization.yaml when there is none,
+// then merge targetNamespace, namePrefix/nameSuffix, patches, images and components into it.
+// Everything happens in the workspace copy: the user's tree is never written.
+//
+// Owner labels and commonMetadata are NOT added here: Flux applies them after the build, to
+// metadata.labels only (build/metadata.ts); kustomize commonLabels would also rewrite selectors.
+import { existsSync, lstatSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { isMap, isSeq, parseAllDocuments, parseDocument, type Document, YAMLMap, YAMLSeq } from 'yaml';
+import { BuildError } from '../errors/index.js';
+import type { Image, KustomizationSpec, Patch } from '../flux/types.js';
+import { isJsonObject } from '../kube/object.js';
+import { containSymlinks, displayPath, escapingLinkError, isWithin, looksRemote, outsideRootError, safeRealpath } from './containment.js';
+import { checkKustomizationRefs, kustomizationFileIn } from './kustomize-refs.js';
+import type { Workspace } from './workspace.js';
+
+export function prepareOverlay(ws: Workspace, spec: KustomizationSpec): void {
+  const escaping = containSymlinks(ws);
+  const kfile = kustomizationFileIn(ws.dir) ?? generateKustomization(ws, new Set(escaping));
+  checkSpecComponents(ws, spec);
+  mergeSpec(ws, kfile, spec);
+  checkKustomizationRefs(ws, ws.dir);
+  // Unreferenced links are refused too: kustomize may still reach them in ways not parsed above.
+  if (escaping.length > 0) throw escapingLinkError(escaping[0]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generation
+
+/**
+ * Like Flux: walk the directory in lexical order; a subdirectory holding a kustomization file is
+ * added as one resource and not descended into; every other `.yaml`/`.yml` file is added and must
+ * hold Kubernetes objects; other files are skipped. An empty directory gets `resources: []`,
+ * which builds to nothing (Flux ≥ 2.3 also builds an empty directory to nothing).
+ */
+function generateKustomization(ws: Workspace, escaping: Set<string>): string {
+  const resources: string[] = [];
+  scan(ws, ws.dir, escaping, resources);
+  const file = path.join(ws.dir, 'kustomization.yaml');
+  const list = resources.length === 0 ? 'resources: []\n' : `resources:\n${resources.map((r) => `- ${JSON.stringify(r)}\n`).join('')}`;
+  writeFileSync(file, `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n${list}`);
+  return file;
+}
+
+function scan(ws: Workspace, dir: string, escaping: Set<string>, out: string[]): void {
+  const names = readdirSync(dir).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const name of names) {
+    const p = path.join(dir, name);
+    const rel = './' + path.relative(ws.dir, p).split(path.sep).join('/');
+    const st = lstatSync(p);
+    if (st.isDirectory()) {
+      if (kustomizationFileIn(p)) out.push(rel);
+      else scan(ws, p, escaping, out);
+      continue;
+    }
+    const ext = path.extname(name);
+    if (ext !== '.yaml' && ext !== '.yml') continue;
+    const shown = displayPath(ws, p);
+    if (escaping.has(shown)) throw escapingLinkError(shown);
+    const problem = manifestProblem(readFileSync(p, 'utf8'));
+    if (problem) {
+      // Flux fails the same way ("failed to decode Kubernetes YAML from …"); .sourceignore is the remedy.
+      throw new BuildError(
+        `${shown}: not a Kubernetes manifest (${problem}); Flux fails on it when generating a kustomization.yaml — exclude it with .sourceignore`,
+        shown,
+      );
+    }
+    out.push(rel);
+  }
+}
+
+/**
+ * Why TEXT is not a list of Kubernetes objects, as kustomize's resource factory judges it: empty
+ * documents are fine, others need a kind and (unless a List) a metadata.name.
+ */
+export function manifestProblem(text: string): string | undefined {
+  for (const doc of parseAllDocuments(text)) {
+    if (doc.errors.length > 0) return `invalid YAML: ${doc.errors[0].message.split('\n')[0]}`;
+    const v: unknown = doc.toJS();
+    if (v === null || v === undefined) continue;
+    if (!isJsonObject(v)) return 'a document is not a map';
+    if (typeof v.kind !== 'string' || v.kind === '') return 'missing kind';
+    if (v.kind.endsWith('List')) continue;
+    const meta = v.metadata;
+    if (!isJsonObject(meta) || typeof meta.name !== 'string' || meta.name === '') return 'missing metadata.name';
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Merging the spec
+
+function checkSpecComponents(ws: Workspace, spec: KustomizationSpec): void {
+  const where = `Kustomization ${spec.namespace}/${spec.name} spec.components`;
+  for (const c of spec.components ?? []) {
+    const abs = path.resolve(ws.dir, c);
+    if (looksRemote(c) && !existsSync(abs)) throw new BuildError(`${where}: ${c}: remote components are not supported: podo builds offline`);
+    if (!isWithin(abs, ws.root)) throw outsideRootError(where, c);
+    const real = safeRealpath(abs);
+    if (real !== undefined && !isWithin(real, safeRealpath(ws.root) ?? ws.root)) throw outsideRootError(where, c);
+  }
+}
+
+/** Edits the kustomization file in place, keeping its content, comments and order. */
+function mergeSpec(ws: Workspace, file: string, spec: KustomizationSpec): void {
+  const where = displayPath(ws, file);
+  const text = readFileSync(file, 'utf8');
+  const doc: Document = parseDocument(text);
+  if (doc.errors.length > 0) throw new BuildError(`${where}: invalid YAML: ${doc.errors[0].message.split('\n')[0]}`, where);
+  if (doc.contents === null) doc.contents = doc.createNode({});
+  if (!isMap(doc.contents)) throw new BuildError(`${where}: not a kustomization (not a map)`, where);
+
+  // Flux replaces these when the spec sets them; an empty value clears them (omitempty).
+  setOrClear(doc, 'namespace', spec.targetNamespace);
+  setOrClear(doc, 'namePrefix', spec.namePrefix);
+  setOrClear(doc, 'nameSuffix', spec.nameSuffix);
+  for (const p of spec.patches ?? []) seqAt(doc, 'patches').add(doc.createNode(patchEntry(p)));
+  for (const im of spec.images ?? []) mergeImage(doc, im);
+  // Components are relative to spec.path, i.e. to this file; only those not listed yet are added.
+  for (const c of spec.components ?? []) {
+    const seq = seqAt(doc, 'components');
+    if (!seq.items.some((n) => scalarValue(n) === c)) seq.add(doc.createNode(c));
+  }
+  if (doc.toString() === text) return;
+  // Never write through a symlink: replace it with a regular file in the copy.
+  if (lstatSync(file).isSymbolicLink()) unlinkSync(file);
+  writeFileSync(file, doc.toString());
+}
+
+function setOrClear(doc: Document, key: string, value: string | undefined): void {
+  if (value === undefined) return;
+  if (value === '') doc.delete(key);
+  else doc.set(key, value);
+}
+
+function seqAt(doc: Document, key: string): YAMLSeq {
+  const cur = doc.get(key, true);
+  if (isSeq(cur)) return cur;
+  const seq = new YAMLSeq();
+  doc.set(key, seq);
+  return seq;
+}
+
+function scalarValue(n: unknown): unknown {
+  return n !== null && typeof n === 'object' && 'value' in n ? (n as { value: unknown }).value : n;
+}
+
+const SELECTOR_KEYS = ['group', 'version', 'kind', 'name', 'namespace', 'labelSelector', 'annotationSelector'] as const;
+
+/** An inline patch; a target selector (even an empty one) is kept, as Flux passes it to kustomize. */
+function patchEntry(p: Patch): Record<string, unknown> {
+  const out: Record<string, unknown> = { patch: p.patch };
+  if (p.target) {
+    const t: Record<string, string> = {};
+    for (const k of SELECTOR_KEYS) if (p.target[k]) t[k] = p.target[k] as string;
+    out.target = t;
+  }
+  return out;
+}
+
+/**
+ * spec.images entries are merged into an existing entry of the same name field by field
+ * (fluxcd/pkg#1266): newName on its own, newTag and digest as one unit — setting either replaces
+ * both, as kustomize's image transformer does. Entries for new names are appended.
+ */
+function mergeImage(doc: Document, im: Image): void {
+  const seq = seqAt(doc, 'images');
+  const existing = seq.items.find((n): n is YAMLMap => isMap(n) && n.get('name') === im.name);
+  if (!existing) {
+    const entry: Record<string, string> = { name: im.name };
+    if (im.newName) entry.newName = im.newName;
+    if (im.newTag) entry.newTag = im.newTag;
+    if (im.digest) entry.digest = im.digest;
+    seq.add(doc.createNode(entry));
+    return;
+  }
+  if (im.newName) existing.set('newName', im.newName);
+  if (im.newTag || im.digest) {
+    for (const [k, v] of [['newTag', im.newTag], ['digest', im.digest]] as const) {
+      if (v) existing.set(k, v);
+      else existing.delete(k);
+    }
+  }
+}
