@@ -3,7 +3,10 @@
 import path from 'node:path';
 import type { KustomizationSpec } from '../flux/types.js';
 import type { KubeObject } from '../kube/object.js';
-import { createWorkspace } from './workspace.js';
+import { realpathSync } from 'node:fs';
+import { assertDirectory, createWorkspace, repositoryRoot } from './workspace.js';
+import { sourceIgnoreFilter } from './ignore.js';
+import { prepareOverlay } from './overlay.js';
 import { runKustomize, type KustomizeBinary } from './kustomize.js';
 import { parseObjects } from './documents.js';
 import { applyFluxMetadata } from './metadata.js';
@@ -23,6 +26,8 @@ export interface BuildOptions {
   /** Reads postBuild.substituteFrom sources; absent without a cluster. */
   variables?: VariableSource;
   strictSubstitute?: boolean;
+  /** gitignore patterns (--ignore-paths) excluded on top of .sourceignore files. */
+  ignorePaths?: string[];
   /** Age identities to decrypt SOPS files with; called only when the build holds an encrypted file. */
   ageKeys?: () => Promise<string[]>;
 }
@@ -33,9 +38,12 @@ export interface BuildResult {
 }
 
 export async function buildKustomization(opts: BuildOptions): Promise<BuildResult> {
-  const ws = createWorkspace(opts.path, opts.spec.path);
+  assertDirectory(opts.path);
+  const userRoot = repositoryRoot(realpathSync(opts.path), opts.spec.path);
+  const ws = createWorkspace(opts.path, opts.spec.path, sourceIgnoreFilter(userRoot, opts.ignorePaths ?? []));
   try {
     const display = (file: string) => path.relative(process.cwd(), path.join(ws.userRoot, path.relative(ws.root, file))) || '.';
+    prepareOverlay(ws, opts.spec);
     const sops = await decryptWorkspace(ws.root, opts.ageKeys ?? (async () => []), display);
     const yaml = await runKustomize(opts.kustomize, ws.dir, opts.path);
     const built = parseObjects(yaml, `kustomize build ${opts.path}`);

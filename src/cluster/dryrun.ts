@@ -215,6 +215,9 @@ function classifyFailure(
   if (err.status === 404 && ref.namespace && details && details.kind === 'namespaces' && namespacesInBuild.has(ref.namespace)) {
     return { action: 'staged', ref, desired: obj, reason: `its Namespace ${ref.namespace} is created by this build` };
   }
+  if (err.status === 404 && ref.namespace && details && details.kind === 'namespaces') {
+    return { action: 'failed', ref, reason: `Namespace ${ref.namespace} does not exist and this build does not create it` };
+  }
   if (asDenied(err)) {
     const resource = p.info ? (p.info.group ? `${p.info.plural}.${p.info.group}` : p.info.plural) : ref.kind;
     return { action: 'failed', ref, reason: deniedMessage(err, identity, err.verb, resource, ref.namespace) };

@@ -6,7 +6,8 @@ import { readKeyValues } from '../cluster/key-values.js';
 import { buildKustomization, type BuildResult } from '../build/index.js';
 import type { KustomizeBinary } from '../build/kustomize.js';
 import { loadFromCluster, notFound, pickFromFile } from '../flux/load.js';
-import { inventoryId } from '../flux/spec.js';
+import { inventoryId, isFluxKustomization, specFromObject } from '../flux/spec.js';
+import { imageWarnings } from '../diff/images.js';
 import type { FluxKustomization } from '../flux/types.js';
 import { normalizeDesired } from '../diff/normalize.js';
 import { toResourceChange } from '../diff/changes.js';
@@ -26,6 +27,7 @@ export interface DiffKustomizationOptions {
   ignoreNotFound?: boolean;
   strictSubstitute?: boolean;
   sopsAgeKeyFile?: string;
+  ignorePaths?: string[];
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -41,7 +43,13 @@ export async function resolveKustomization(client: ClusterClient, opts: DiffKust
   return live;
 }
 
-export async function diffKustomization(client: ClusterClient, ks: FluxKustomization, opts: DiffKustomizationOptions): Promise<KustomizationDiff> {
+export interface KustomizationResult {
+  diff: KustomizationDiff;
+  /** The Flux Kustomizations this build produces (for --recursive), with their local specs. */
+  children: FluxKustomization[];
+}
+
+export async function diffKustomization(client: ClusterClient, ks: FluxKustomization, opts: DiffKustomizationOptions): Promise<KustomizationResult> {
   const { spec } = ks;
   const built = await buildFor(client, ks, opts);
   const desired = built.objects.map((o) => ({ object: normalizeDesired(o.object), valuesUnknown: o.valuesUnknown }));
@@ -71,12 +79,10 @@ export async function diffKustomization(client: ClusterClient, ks: FluxKustomiza
   if (spec.prune && ks.inventory && results.some((r) => r.action === 'failed') && pruneCandidates.length > 0) {
     notes.push(`Kustomization ${spec.namespace}/${spec.name}: deletions not evaluated because some objects failed (Flux skips pruning too)`);
   }
+  const resources = results.map(toResourceChange);
   return {
-    name: spec.name,
-    namespace: spec.namespace,
-    resources: results.map(toResourceChange),
-    warnings: [],
-    notes,
+    diff: { name: spec.name, namespace: spec.namespace, resources, warnings: imageWarnings(resources), notes },
+    children: built.objects.filter((o) => isFluxKustomization(o.object)).map((o) => specFromObject(o.object, `built from ${spec.namespace}/${spec.name}`)),
   };
 }
 
@@ -89,6 +95,7 @@ export async function buildFor(client: ClusterClient | undefined, ks: FluxKustom
     kustomize: opts.kustomize,
     variables: client ? (kind, name, namespace) => readKeyValues(client, kind, name, namespace) : undefined,
     strictSubstitute: opts.strictSubstitute,
+    ignorePaths: opts.ignorePaths,
     ageKeys: () => ageKeys(client, ks.spec, opts.sopsAgeKeyFile, keyNotes),
   });
   return { ...built, notes: [...keyNotes, ...built.notes] };
@@ -96,6 +103,7 @@ export async function buildFor(client: ClusterClient | undefined, ks: FluxKustom
 
 export interface BuildForOptions {
   path: string;
+  ignorePaths?: string[];
   kustomize: KustomizeBinary;
   strictSubstitute?: boolean;
   sopsAgeKeyFile?: string;

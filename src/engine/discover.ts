@@ -1,0 +1,117 @@
+// Without a cluster there is no list of Kustomizations to ask for: they are found in the repository's
+// files instead, the way a reviewer would grep for them.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { isFluxKustomization, specFromObject } from '../flux/spec.js';
+import type { FluxKustomization } from '../flux/types.js';
+import { isJsonObject, type KubeObject } from '../kube/object.js';
+import { errorMessage } from '../errors/index.js';
+
+const SKIP_DIRS = new Set(['.git', 'node_modules']);
+
+export interface DiscoveryProblem {
+  namespace: string;
+  name: string;
+  /** File, relative to the walked root. */
+  file: string;
+  message: string;
+}
+
+export interface Discovery {
+  kustomizations: FluxKustomization[];
+  /** Manifests that were found but not used: malformed specs, and second definitions of a name. */
+  problems: DiscoveryProblem[];
+}
+
+/** Every Flux Kustomization defined under `repoRoot`, one per namespace/name, sorted by namespace then name. */
+export function discoverKustomizations(repoRoot: string): FluxKustomization[] {
+  return discover(repoRoot).kustomizations;
+}
+
+export function discover(repoRoot: string): Discovery {
+  const found = new Map<string, FluxKustomization>();
+  const problems: DiscoveryProblem[] = [];
+  for (const file of yamlFiles(repoRoot)) {
+    const rel = path.relative(repoRoot, file).split(path.sep).join('/');
+    for (const obj of fluxKustomizationsIn(file)) {
+      const namespace = typeof obj.metadata.namespace === 'string' && obj.metadata.namespace !== '' ? obj.metadata.namespace : 'flux-system';
+      const key = `${namespace}/${obj.metadata.name}`;
+      const problem = (message: string) => problems.push({ namespace, name: obj.metadata.name, file: rel, message });
+      const first = found.get(key);
+      // Files are walked in a fixed order, so which definition wins does not depend on the file system.
+      if (first) {
+        problem(`also defined in ${first.origin}; using that one`);
+        continue;
+      }
+      try {
+        found.set(key, specFromObject(obj, rel));
+      } catch (err) {
+        problem(errorMessage(err));
+      }
+    }
+  }
+  const kustomizations = [...found.values()].sort(
+    (a, b) => a.spec.namespace.localeCompare(b.spec.namespace) || a.spec.name.localeCompare(b.spec.name),
+  );
+  return { kustomizations, problems };
+}
+
+/** YAML files in a stable order. Symlinked directories are not followed (no loops); symlinked files are. */
+function yamlFiles(dir: string): string[] {
+  const out: string[] = [];
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      if (!SKIP_DIRS.has(e.name)) out.push(...yamlFiles(p));
+    } else if (/\.ya?ml$/i.test(e.name) && (e.isFile() || (e.isSymbolicLink() && isFile(p)))) {
+      out.push(p);
+    }
+  }
+  return out;
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Lenient on purpose: a repository holds Helm templates, CI files and half-written YAML; a file that
+ * does not parse cannot hold a Kustomization Flux would apply, so it is passed over silently.
+ */
+function fluxKustomizationsIn(file: string): KubeObject[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  // Cheap pre-filter: most YAML files in a repository are not Flux Kustomizations.
+  if (!text.includes('kustomize.toolkit.fluxcd.io')) return [];
+  const docs = parseAllDocuments(text, { uniqueKeys: false });
+  if (!Array.isArray(docs) || docs.some((d) => d.errors.length > 0)) return [];
+  const out: KubeObject[] = [];
+  for (const doc of docs) {
+    let v: unknown;
+    try {
+      v = doc.toJS({ maxAliasCount: 1000 });
+    } catch {
+      return [];
+    }
+    if (!isJsonObject(v) || !isFluxKustomization(v)) continue;
+    if (!isJsonObject(v.metadata) || typeof v.metadata.name !== 'string' || v.metadata.name === '') continue;
+    out.push(v as KubeObject);
+  }
+  return out;
+}

@@ -1,0 +1,142 @@
+// A second checkout of the repository at another ref, for diffing without a cluster. It is a
+// detached `git worktree` in a temporary directory: the user's working tree, index and HEAD are
+// never touched, and the worktree is removed afterwards, also when the run is interrupted.
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { InputError } from '../errors/index.js';
+
+/**
+ * git finds the repository from the working directory (--path), never from variables a calling
+ * hook or CI step may have exported: GIT_INDEX_FILE in particular would make the worktree's checkout
+ * write into the user's index.
+ */
+function gitEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR', 'GIT_PREFIX']) delete env[k];
+  return env;
+}
+
+interface GitFailure {
+  code: number | string | undefined;
+  stderr: string;
+}
+
+function git(cwd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('git', args, { cwd, env: gitEnv(), maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      if (!err) return resolve(stdout);
+      const failure: GitFailure = { code: (err as NodeJS.ErrnoException).code, stderr: String(stderr).trim() };
+      reject(failure);
+    });
+  });
+}
+
+function isFailure(err: unknown): err is GitFailure {
+  return typeof err === 'object' && err !== null && 'stderr' in err;
+}
+
+function firstLine(s: string): string {
+  return s.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+}
+
+/** The nearest existing directory at or above `p`: a path deleted in the working tree still has a repository. */
+function existingAncestor(p: string): string {
+  let dir = path.resolve(p);
+  while (!existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+
+/** The top of the git working tree that holds `dir` (which need not exist), symlinks resolved. */
+export async function gitToplevel(dir: string): Promise<string> {
+  const from = existingAncestor(dir);
+  try {
+    return realpathSync((await git(from, ['rev-parse', '--show-toplevel'])).trim());
+  } catch (err) {
+    if (isFailure(err) && err.code === 'ENOENT') throw new InputError('git is not on PATH: --base-ref needs it');
+    throw new InputError(`${dir} is not inside a git repository: --base-ref needs one`, dir);
+  }
+}
+
+/** `p` relative to the git top level, also when `p` itself was deleted from the working tree. */
+export function relativeToToplevel(toplevel: string, p: string): string {
+  const abs = path.resolve(p);
+  const anchor = existingAncestor(abs);
+  const real = path.join(realpathSync(anchor), path.relative(anchor, abs));
+  return path.relative(toplevel, real);
+}
+
+async function assertRefExists(toplevel: string, ref: string): Promise<void> {
+  // A ref that looks like an option would be read as one by git.
+  if (ref === '' || ref.startsWith('-')) throw new InputError(`--base-ref ${JSON.stringify(ref)}: not a git ref`);
+  try {
+    await git(toplevel, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  } catch {
+    throw new InputError(
+      `--base-ref ${ref}: the ref is not in this clone; a shallow CI clone needs the history (actions/checkout with fetch-depth: 0) or the ref fetched (git fetch origin ${ref})`,
+    );
+  }
+}
+
+/** Worktrees alive in this process, so a signal handler can remove them all. */
+const active = new Map<string, { toplevel: string; tmp: string }>();
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/** Synchronous: it also runs inside a signal handler, where nothing asynchronous gets to finish. */
+function removeSync(worktree: string): void {
+  const entry = active.get(worktree);
+  if (!entry) return;
+  active.delete(worktree);
+  const run = (args: string[]) => {
+    try {
+      execFileSync('git', args, { cwd: entry.toplevel, env: gitEnv(), stdio: 'ignore' });
+    } catch {
+      /* best effort: the directory removal and prune below finish the job */
+    }
+  };
+  run(['worktree', 'remove', '--force', worktree]);
+  rmSync(entry.tmp, { recursive: true, force: true });
+  run(['worktree', 'prune']);
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  for (const wt of [...active.keys()]) removeSync(wt);
+  uninstallHandlers();
+  // Re-raise with the default action, so the exit status still says "killed by SIGINT".
+  process.kill(process.pid, signal);
+}
+
+function installHandlers(): void {
+  if (active.size !== 1) return;
+  for (const s of SIGNALS) process.on(s, onSignal);
+}
+
+function uninstallHandlers(): void {
+  for (const s of SIGNALS) process.removeListener(s, onSignal);
+}
+
+/**
+ * Runs `fn` with a detached checkout of `ref` (the repository holding `repoDir`) and returns its
+ * result. `--detach` lets REF be the branch checked out in the main working tree. Hooks are turned
+ * off: a post-checkout hook has no business running for a read-only diff.
+ */
+export async function withWorktree<T>(repoDir: string, ref: string, fn: (worktreeRoot: string) => Promise<T>): Promise<T> {
+  const toplevel = await gitToplevel(repoDir);
+  await assertRefExists(toplevel, ref);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-base-'));
+  const worktree = path.join(realpathSync(tmp), 'tree');
+  active.set(worktree, { toplevel, tmp });
+  installHandlers();
+  try {
+    try {
+      await git(toplevel, ['-c', 'core.hooksPath=/dev/null', 'worktree', 'add', '--detach', '--quiet', worktree, `${ref}^{commit}`]);
+    } catch (err) {
+      throw new InputError(`--base-ref ${ref}: git worktree add failed: ${isFailure(err) ? firstLine(err.stderr) : String(err)}`);
+    }
+    return await fn(worktree);
+  } finally {
+    removeSync(worktree);
+    if (active.size === 0) uninstallHandlers();
+  }
+}

@@ -1,0 +1,195 @@
+// Whole-cluster and pull-request workflows against the real API server: --all, --recursive,
+// --kustomization-file, output formats and image-tag warnings.
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { applyLive, ensureNamespace, kubeconfig, runPodo, uniqueName, writeTree } from '../helpers/cluster.js';
+
+const owner = (ks: string, ns = 'flux-system') => `    kustomize.toolkit.fluxcd.io/name: ${ks}\n    kustomize.toolkit.fluxcd.io/namespace: ${ns}\n`;
+const cm = (ns: string, name: string, value: string, labels = '') =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\n${labels ? `  labels:\n${labels}` : ''}data:\n  value: "${value}"\n`;
+
+function ks(o: { name: string; namespace: string; path: string; source: string; sourceNs?: string; prune?: boolean; inventory?: string[]; extra?: string }): string {
+  const inv = o.inventory ? `status:\n  inventory:\n    entries:\n${o.inventory.map((id) => `      - id: ${id}\n        v: v1`).join('\n')}\n` : '';
+  return `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: ${o.name}
+  namespace: ${o.namespace}
+spec:
+  interval: 10m
+  path: ${o.path}
+  prune: ${o.prune ?? false}
+  sourceRef:
+    kind: GitRepository
+    name: ${o.source}
+${o.sourceNs ? `    namespace: ${o.sourceNs}\n` : ''}${o.extra ?? ''}${inv}`;
+}
+
+function gitInit(dir: string, remote: string): void {
+  execFileSync('git', ['init', '-q', dir]);
+  execFileSync('git', ['-C', dir, 'remote', 'add', 'origin', remote]);
+}
+
+describe('--all', () => {
+  it('diffs every Kustomization whose source is this repository, skips unmapped sources, groups output, exit 1', async () => {
+    const nsA = uniqueName('all-a');
+    const nsB = uniqueName('all-b');
+    const app = uniqueName('all-app');
+    for (const n of [nsA, nsB, app]) ensureNamespace(n);
+    const url = `https://git.example.com/fleet/${nsA}.git`;
+    applyLive(`apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: repo\n  namespace: ${nsA}\nspec:\n  interval: 1m\n  url: ${url}\n`);
+    const repo = writeTree({
+      'apps/same/kustomization.yaml': 'resources: [cm.yaml]\n',
+      'apps/same/cm.yaml': cm(app, 'same', 'v1'),
+      'apps/drift/kustomization.yaml': 'resources: [cm.yaml]\n',
+      'apps/drift/cm.yaml': cm(app, 'drift', 'new'),
+    });
+    gitInit(repo, url.replace('https://', 'git@').replace('/fleet', ':fleet'));
+    applyLive(
+      [
+        ks({ name: 'unchanged', namespace: nsA, path: './apps/same', source: 'repo' }),
+        ks({ name: 'drifted', namespace: nsB, path: './apps/drift', source: 'repo', sourceNs: nsA }),
+        ks({ name: 'elsewhere', namespace: nsB, path: './apps/drift', source: 'other-repo' }),
+      ].join('---\n'),
+    );
+    applyLive(cm(app, 'same', 'v1', owner('unchanged', nsA)) + '---\n' + cm(app, 'drift', 'old', owner('drifted', nsB)));
+    const r = await runPodo(['diff', 'kustomization', '--all', '--path', repo, '--kubeconfig', kubeconfig()]);
+    expect(r.stderr).not.toContain('error');
+    expect(r.code).toBe(1);
+    const out = r.stdout;
+    expect(out).toMatch(new RegExp(`Kustomization ${nsA}/unchanged\\b`));
+    expect(out).toMatch(new RegExp(`Kustomization ${nsB}/drifted\\b`));
+    expect(out).toContain(`► ConfigMap/${app}/drift drifted`);
+    expect(out).toMatch(new RegExp(`Kustomization ${nsB}/elsewhere skipped: source GitRepository/${nsB}/other-repo is not mapped`));
+    // Fixed order: by namespace, then name.
+    expect(out.indexOf(`${nsA}/unchanged`)).toBeLessThan(out.indexOf(`${nsB}/drifted`));
+    expect(out.indexOf(`${nsB}/drifted`)).toBeLessThan(out.indexOf(`${nsB}/elsewhere`));
+
+    // -n limits --all to one namespace; --source maps the other repository.
+    const other = writeTree({ 'apps/drift/kustomization.yaml': 'resources: [cm.yaml]\n', 'apps/drift/cm.yaml': cm(app, 'drift', 'old') });
+    const n = await runPodo(['diff', 'ks', '--all', '-n', nsB, '--path', repo, '--kubeconfig', kubeconfig(), '--source', `GitRepository/${nsB}/other-repo=${other}`, '-o', 'json']);
+    const doc = JSON.parse(n.stdout) as { kustomizations: Array<{ namespace: string; name: string; skipped?: string }> };
+    expect(doc.kustomizations.map((k) => `${k.namespace}/${k.name}`)).toEqual([`${nsB}/drifted`, `${nsB}/elsewhere`]);
+    expect(doc.kustomizations.every((k) => !k.skipped)).toBe(true);
+  });
+});
+
+describe('--recursive', () => {
+  it('follows child Kustomizations with their local specs: changed, new and removed children', async () => {
+    const ns = uniqueName('rec');
+    ensureNamespace(ns);
+    const parent = uniqueName('parent');
+    const changed = `${parent}-changed`;
+    const added = `${parent}-new`;
+    const removed = `${parent}-removed`;
+    const repo = writeTree({
+      'clusters/dev/kustomization.yaml': 'resources: [children.yaml]\n',
+      'clusters/dev/children.yaml': [
+        ks({ name: changed, namespace: 'flux-system', path: './apps/v2', source: 'flux-system' }),
+        ks({ name: added, namespace: 'flux-system', path: './apps/extra', source: 'flux-system' }),
+      ].join('---\n'),
+      'apps/v1/kustomization.yaml': 'resources: [cm.yaml]\n',
+      'apps/v1/cm.yaml': cm(ns, 'app', 'one'),
+      'apps/v2/kustomization.yaml': 'resources: [cm.yaml]\n',
+      'apps/v2/cm.yaml': cm(ns, 'app', 'two'),
+      'apps/extra/kustomization.yaml': 'resources: [cm.yaml]\n',
+      'apps/extra/cm.yaml': cm(ns, 'extra', 'x'),
+    });
+    applyLive(
+      [
+        ks({
+          name: parent,
+          namespace: 'flux-system',
+          path: './clusters/dev',
+          source: 'flux-system',
+          prune: true,
+          inventory: [`flux-system_${changed}_kustomize.toolkit.fluxcd.io_Kustomization`, `flux-system_${removed}_kustomize.toolkit.fluxcd.io_Kustomization`],
+        }),
+        ks({ name: changed, namespace: 'flux-system', path: './apps/v1', source: 'flux-system' }),
+        ks({ name: removed, namespace: 'flux-system', path: './apps/gone', source: 'flux-system', prune: true, inventory: [`${ns}_gone__ConfigMap`] }),
+      ].join('---\n'),
+    );
+    applyLive(cm(ns, 'app', 'one', owner(changed)) + '---\n' + cm(ns, 'gone', 'bye', owner(removed)));
+    const r = await runPodo(['diff', 'ks', parent, '--path', path.join(repo, 'clusters/dev'), '--recursive', '--kubeconfig', kubeconfig()]);
+    expect(r.code).toBe(1);
+    const out = r.stdout;
+    // The parent would change the child's spec.path and delete the removed child.
+    expect(out).toContain(`► Kustomization/flux-system/${changed} drifted`);
+    expect(out).toContain(`► Kustomization/flux-system/${added} created`);
+    expect(out).toContain(`► Kustomization/flux-system/${removed} deleted`);
+    // The changed child is diffed with its local spec (./apps/v2), not the live one.
+    expect(out).toMatch(new RegExp(`Kustomization flux-system/${changed}[\\s\\S]*► ConfigMap/${ns}/app drifted[\\s\\S]*- one\\n\\s+\\+ two`));
+    expect(out).toContain(`► ConfigMap/${ns}/extra created`);
+    // The removed child's inventory would be pruned.
+    expect(out).toContain(`► ConfigMap/${ns}/gone deleted`);
+  });
+});
+
+describe('--kustomization-file', () => {
+  it('diffs a Kustomization not in the cluster yet with --ignore-not-found, and errors without it', async () => {
+    const ns = uniqueName('kfile');
+    ensureNamespace(ns);
+    const name = uniqueName('fresh');
+    const repo = writeTree({
+      'apps/kustomization.yaml': 'resources: [cm.yaml]\n',
+      'apps/cm.yaml': cm(ns, 'hello', 'world'),
+      'flux.yaml': `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: unrelated\n---\n${ks({ name, namespace: 'flux-system', path: './apps', source: 'flux-system', extra: `  targetNamespace: ${ns}\n` })}`,
+    });
+    const args = ['diff', 'ks', name, '--path', path.join(repo, 'apps'), '--kustomization-file', path.join(repo, 'flux.yaml'), '--kubeconfig', kubeconfig()];
+    const without = await runPodo(args);
+    expect(without.code).toBe(2);
+    expect(without.stderr).toContain(`Kustomization flux-system/${name} not found`);
+    const r = await runPodo([...args, '--ignore-not-found']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`► ConfigMap/${ns}/hello created`);
+  });
+});
+
+describe('image-tag warnings', () => {
+  it('warn for :latest and untagged images of created or drifted workloads; --fail-on-warnings exits 1', async () => {
+    const ns = uniqueName('img');
+    ensureNamespace(ns);
+    const name = uniqueName('img');
+    const deploy = (image: string, labels = '') => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: ${ns}
+${labels ? `  labels:\n${labels}` : ''}spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - {name: web, image: "${image}"}
+        - {name: proxy, image: "registry:5000/envoy"}
+`;
+    applyLive(ks({ name, namespace: 'flux-system', path: './', source: 'flux-system' }));
+    const repo = writeTree({ 'kustomization.yaml': 'resources: [d.yaml]\n', 'd.yaml': deploy('nginx:latest') });
+    const r = await runPodo(['diff', 'ks', name, '--path', repo, '--kubeconfig', kubeconfig()]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('nginx:latest');
+    expect(r.stdout).toMatch(/container web: image nginx:latest uses the :latest tag/);
+    expect(r.stdout).toMatch(/container proxy: image registry:5000\/envoy has no tag/);
+
+    // Unchanged workload: no warning, exit 0; pinned image after the change: no warning.
+    applyLive(deploy('nginx:1.27.0', owner(name)).replace('"registry:5000/envoy"', '"registry:5000/envoy:v1.30"'));
+    const pinned = writeTree({ 'kustomization.yaml': 'resources: [d.yaml]\n', 'd.yaml': deploy('nginx:1.27.0').replace('"registry:5000/envoy"', '"registry:5000/envoy:v1.30"') });
+    const p = await runPodo(['diff', 'ks', name, '--path', pinned, '--kubeconfig', kubeconfig(), '--fail-on-warnings']);
+    expect(p.stdout).not.toContain('⚠');
+    expect(p.code).toBe(0);
+    const f = await runPodo(['diff', 'ks', name, '--path', repo, '--kubeconfig', kubeconfig(), '--fail-on-warnings', '-o', 'json']);
+    expect(f.code).toBe(1);
+    expect(JSON.parse(f.stdout).kustomizations[0].warnings.length).toBe(2);
+  });
+});
+
+describe('progress', () => {
+  it('never writes a spinner when stderr is not a terminal', async () => {
+    const r = await runPodo(['diff', 'ks', 'x', '--path', '/nonexistent']);
+    expect(r.stderr).not.toMatch(/[⠋⠙⠹⠸]/);
+    void writeFileSync;
+  });
+});
