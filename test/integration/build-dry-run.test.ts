@@ -1,0 +1,55 @@
+// `podo build kustomization --kustomization-file --dry-run`: the Flux build with no cluster at all.
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runPodo, writeTree } from '../helpers/cluster.js';
+
+describe('podo build --dry-run', () => {
+  it('prints the final YAML with the Flux overlay, substitution and owner labels, Secret values masked, no kubeconfig needed', async () => {
+    const repo = writeTree({
+      'apps/web/kustomization.yaml': 'resources: [cm.yaml, secret.yaml]\n',
+      'apps/web/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  env: ${ENV}\n  region: ${REGION:=eu}\n',
+      'apps/web/secret.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: web\nstringData:\n  token: CANARY-build-5kq\n',
+      'clusters/prod/web.yaml': `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: web
+  namespace: flux-system
+spec:
+  path: ./apps/web
+  prune: true
+  targetNamespace: web-prod
+  namePrefix: prod-
+  sourceRef: {kind: GitRepository, name: flux-system}
+  commonMetadata:
+    labels: {team: shop}
+  postBuild:
+    substitute: {ENV: production}
+    substituteFrom:
+      - {kind: ConfigMap, name: cluster-vars}
+`,
+    });
+    const before = readFileSync(path.join(repo, 'apps/web/cm.yaml'), 'utf8');
+    const env = { KUBECONFIG: '/nonexistent/kubeconfig', HOME: mkdtempSync(path.join(os.tmpdir(), 'podo-home-')) };
+    const r = await runPodo(['build', 'ks', 'web', '--path', path.join(repo, 'apps/web'), '--kustomization-file', path.join(repo, 'clusters/prod/web.yaml'), '--dry-run'], env);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('podo: note: postBuild.substituteFrom of Kustomization flux-system/web skipped: no cluster');
+    expect(r.stdout).toContain('name: prod-web');
+    expect(r.stdout).toContain('namespace: web-prod');
+    expect(r.stdout).toContain('env: production');
+    expect(r.stdout).toContain('region: eu');
+    expect(r.stdout).toContain('team: shop');
+    expect(r.stdout).toContain('kustomize.toolkit.fluxcd.io/name: web');
+    expect(r.stdout).toContain('kustomize.toolkit.fluxcd.io/namespace: flux-system');
+    expect(r.stdout).toContain('token: "***"');
+    expect(r.stdout + r.stderr).not.toContain('CANARY-build-5kq');
+    expect(readFileSync(path.join(repo, 'apps/web/cm.yaml'), 'utf8')).toBe(before);
+  });
+
+  it('--dry-run without --kustomization-file is a usage error', async () => {
+    const r = await runPodo(['build', 'ks', 'web', '--path', '.', '--dry-run']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--dry-run needs --kustomization-file');
+  });
+});
