@@ -21,6 +21,7 @@ export interface BuildFlags {
   dryRun?: boolean;
   strictSubstitute?: boolean;
   sopsAgeKeyFile?: string;
+  ignorePaths?: string;
   timeout: string;
 }
 
@@ -36,7 +37,8 @@ export async function runBuildKustomization(name: string | undefined, flags: unk
   const v = validateBuild(name, f);
   assertDirectory(v.path);
   const kustomize = findKustomize(f.kustomizeBin);
-  const opts = { path: v.path, kustomize, strictSubstitute: f.strictSubstitute, sopsAgeKeyFile: f.sopsAgeKeyFile };
+  const ignorePaths = (f.ignorePaths ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const opts = { path: v.path, kustomize, strictSubstitute: f.strictSubstitute, sopsAgeKeyFile: f.sopsAgeKeyFile, ignorePaths };
   let result;
   if (f.dryRun) {
     const ks = pickFromFile(f.kustomizationFile!, v.name, f.namespace);

@@ -17,7 +17,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addHelpText('after', EXIT_CODES_HELP);
 
   const diff = program.command('diff').description('show what applying the local checkout would change in the cluster');
-  const ks = diff
+  const ks: Command = diff
     .command('kustomization')
     .alias('ks')
     .description('diff a Flux Kustomization built from a local path against the cluster')
@@ -28,6 +28,40 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-r, --recursive', 'also diff the Flux Kustomizations this build produces, with their local specs')
     .option('--source <Kind/ns/name=DIR>', 'map another Flux source to a local directory (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--base-ref <ref>', 'no cluster: diff the build at this git ref against the working tree')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'markdown', 'unified']).default('text'))
+    .option('-v, --verbose', 'show the content of created objects (Secret values masked)')
+    .option('--no-color', 'never color the output (also: NO_COLOR)')
+    .option('--no-progress', 'no progress spinner on stderr (it only shows on a terminal, never in CI)')
+    .option('--fail-on-warnings', 'exit 1 on image-tag warnings even when nothing changes')
+    .option('--concurrency <n>', 'dry-runs in flight at once', '16');
+  withBuildOptions(ks)
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (name: string | undefined, _opts: unknown, cmd: Command) => {
+      const { runDiffKustomization } = await import('./diff-command.js');
+      setExit(await runDiffKustomization(name, cmd.opts(), cmd));
+    });
+
+  const build = program.command('build').description('print what Flux would apply, built from the local checkout');
+  const bks: Command = build
+    .command('kustomization')
+    .alias('ks')
+    .description('build a Flux Kustomization from a local path as kustomize-controller would (Secret values masked)')
+    .argument('[name]', 'name of the Flux Kustomization')
+    .requiredOption('--path <dir>', 'local directory the Kustomization spec.path points at')
+    .option('-n, --namespace <ns>', 'namespace of the Flux Kustomization', 'flux-system')
+    .option('--dry-run', 'with --kustomization-file: no cluster at all (substituteFrom is skipped, with a note)');
+  withBuildOptions(bks)
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (name: string | undefined, _opts: unknown, cmd: Command) => {
+      const { runBuildKustomization } = await import('./build-command.js');
+      setExit(await runBuildKustomization(name, cmd.opts(), cmd));
+    });
+  return program;
+}
+
+/** Options every command that builds a Kustomization takes: cluster access and the Flux build. */
+function withBuildOptions(cmd: Command): Command {
+  return cmd
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
     .option('--kustomize-bin <path>', 'kustomize (or kubectl) binary to build with (env PODO_KUSTOMIZE)')
@@ -36,41 +70,5 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--ignore-paths <patterns>', 'comma-separated gitignore patterns to exclude, on top of .sourceignore')
     .option('--sops-age-key-file <file>', 'age identities to decrypt SOPS files with (also: SOPS_AGE_KEY_FILE, SOPS_AGE_KEY)')
     .option('--strict-substitute', 'fail when a postBuild variable without a default is not set')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'markdown', 'unified']).default('text'))
-    .option('-v, --verbose', 'show the content of created objects (Secret values masked)')
-    .option('--no-color', 'never color the output (also: NO_COLOR)')
-    .option('--no-progress', 'no progress spinner on stderr (it only shows on a terminal, never in CI)')
-    .option('--fail-on-warnings', 'exit 1 on image-tag warnings even when nothing changes')
-    .option('--concurrency <n>', 'dry-runs in flight at once', '16')
-    .option('--timeout <duration>', 'give up after this long (e.g. 90s, 5m)', '5m')
-    .addHelpText('after', EXIT_CODES_HELP)
-    .action(async (name: string | undefined, _opts: unknown, cmd: Command) => {
-      const { runDiffKustomization } = await import('./diff-command.js');
-      setExit(await runDiffKustomization(name, cmd.opts(), cmd));
-    });
-  void ks;
-
-  const build = program.command('build').description('print what Flux would apply, built from the local checkout');
-  build
-    .command('kustomization')
-    .alias('ks')
-    .description('build a Flux Kustomization from a local path as kustomize-controller would (Secret values masked)')
-    .argument('[name]', 'name of the Flux Kustomization')
-    .requiredOption('--path <dir>', 'local directory the Kustomization spec.path points at')
-    .option('-n, --namespace <ns>', 'namespace of the Flux Kustomization', 'flux-system')
-    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
-    .option('--context <name>', 'kubeconfig context to use')
-    .option('--kustomize-bin <path>', 'kustomize (or kubectl) binary to build with (env PODO_KUSTOMIZE)')
-    .option('--kustomization-file <file>', 'local Flux Kustomization manifest whose spec replaces the live one')
-    .option('--ignore-not-found', 'with --kustomization-file: use the file when the cluster has no such Kustomization')
-    .option('--dry-run', 'with --kustomization-file: no cluster at all (substituteFrom is skipped, with a note)')
-    .option('--sops-age-key-file <file>', 'age identities to decrypt SOPS files with (also: SOPS_AGE_KEY_FILE, SOPS_AGE_KEY)')
-    .option('--strict-substitute', 'fail when a postBuild variable without a default is not set')
-    .option('--timeout <duration>', 'give up after this long (e.g. 90s, 5m)', '5m')
-    .addHelpText('after', EXIT_CODES_HELP)
-    .action(async (name: string | undefined, _opts: unknown, cmd: Command) => {
-      const { runBuildKustomization } = await import('./build-command.js');
-      setExit(await runBuildKustomization(name, cmd.opts(), cmd));
-    });
-  return program;
+    .option('--timeout <duration>', 'give up after this long (e.g. 90s, 5m)', '5m');
 }
