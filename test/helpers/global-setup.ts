@@ -1,7 +1,7 @@
 // Starts the project's own local kube-apiserver (or uses PODO_TEST_KUBECONFIG), installs the Flux
 // CRDs, and tears it down at the end. If the cluster cannot start, the whole run fails with the reason.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -11,6 +11,8 @@ const root = path.resolve(import.meta.dirname, '../..');
 declare module 'vitest' {
   export interface ProvidedContext {
     kubeconfig: string;
+    /** The API server's audit log (JSON lines), when the cluster is the project's own. */
+    auditLog: string;
   }
 }
 
@@ -38,7 +40,8 @@ export default function setup(project: TestProject): () => void {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   project.provide('kubeconfig', kubeconfig);
-  void readFileSync;
+  const audit = path.join(path.dirname(kubeconfig), 'audit.log');
+  project.provide('auditLog', stateDir && existsSync(audit) ? audit : '');
   return () => {
     if (stateDir) {
       execFileSync(path.join(root, 'scripts/local-cluster'), ['down'], {
