@@ -1,9 +1,11 @@
-// Kubeconfig loading and authentication come from @kubernetes/client-node; requests do not.
+// Kubeconfig loading and authentication come from @kubernetes/client-node (or, for static credentials,
+// from the fast path in kubeconfig-fast.ts); requests do not.
 // Its typed object API drops unknown fields and opens an agent per request, so podo sends raw JSON
 // over one keep-alive agent configured from the kubeconfig's TLS material and credentials.
 import https from 'node:https';
 import { existsSync } from 'node:fs';
 import { ClusterError, InputError } from '../errors/index.js';
+import { loadStaticCredentials } from './kubeconfig-fast.js';
 
 export interface ConnectionOptions {
   kubeconfig?: string;
@@ -20,7 +22,32 @@ export interface Connection {
 }
 
 export async function connect(opts: ConnectionOptions, maxSockets: number): Promise<Connection> {
-  // Loaded lazily: the client library is heavy and only needed when talking to a cluster.
+  if (opts.kubeconfig && !existsSync(opts.kubeconfig)) throw new InputError(`kubeconfig ${opts.kubeconfig}: no such file`, opts.kubeconfig);
+  const fast = loadStaticCredentials(opts.kubeconfig, opts.context);
+  if (fast) {
+    let server: URL;
+    try {
+      server = new URL(fast.server);
+    } catch {
+      throw new InputError(`kubeconfig: cluster server "${fast.server}" is not a URL`);
+    }
+    return {
+      server,
+      agent: new https.Agent({
+        keepAlive: true,
+        maxSockets,
+        ca: fast.ca,
+        cert: fast.cert,
+        key: fast.key,
+        rejectUnauthorized: fast.insecure ? false : undefined,
+        servername: fast.serverName,
+      }),
+      headers: fast.headers,
+      identity: fast.user,
+      context: fast.context,
+    };
+  }
+  // Loaded lazily: the client library is heavy and only needed for plugin-based credentials.
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   const file = opts.kubeconfig;
