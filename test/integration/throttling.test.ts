@@ -1,0 +1,77 @@
+// Resilience against a real, deliberately throttled API server: with one request in flight allowed,
+// concurrent dry-runs get 429 Too Many Requests, which podo retries with backoff until all succeed.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { repoRoot, runPodo, writeTree } from '../helpers/cluster.js';
+
+const script = path.join(repoRoot, 'scripts/local-cluster');
+
+describe('throttling (429) is retried', () => {
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'podo-throttled-'));
+  const env = { ...process.env, PODO_CLUSTER_DIR: stateDir, PODO_APISERVER_EXTRA_ARGS: '--enable-priority-and-fairness=false --max-requests-inflight=1 --max-mutating-requests-inflight=1' };
+  let kc = '';
+  const kubectl = (args: string[], input?: string) =>
+    execFileSync('kubectl', ['--kubeconfig', kc, ...args], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+  const apply = (yaml: string) => {
+    // kubectl itself is throttled here too: retry until it gets through.
+    for (let i = 0; ; i++) {
+      try {
+        return kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=kustomize-controller', '-f', '-'], yaml);
+      } catch (err) {
+        if (i > 20) throw err;
+      }
+    }
+  };
+
+  beforeAll(() => {
+    kc = execFileSync(script, ['up'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop()!;
+    apply(readFileSync(path.join(repoRoot, 'fixtures/crds/kustomize.toolkit.fluxcd.io_kustomizations.yaml'), 'utf8'));
+    for (let i = 0; i < 50; i++) {
+      try {
+        kubectl(['get', 'kustomizations.kustomize.toolkit.fluxcd.io', '-A']);
+        break;
+      } catch {
+        execFileSync('sleep', ['0.2']);
+      }
+    }
+  }, 180_000);
+
+  afterAll(() => {
+    execFileSync(script, ['down'], { env, stdio: 'ignore' });
+  });
+
+  /** system:masters is exempt from the in-flight limit: podo runs as a cluster-admin that is not. */
+  function nonMasterKubeconfig(): string {
+    apply('apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: podo-limited-admin\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n  - kind: User\n    name: podo-limited\n    apiGroup: rbac.authorization.k8s.io\n');
+    const token = readFileSync(path.join(stateDir, 'limited.token'), 'utf8').trim();
+    const file = path.join(stateDir, 'non-master.kubeconfig');
+    writeFileSync(file, readFileSync(kc, 'utf8').replace(/token: .*/, `token: ${token}`));
+    return file;
+  }
+
+  it('diffs 40 objects at concurrency 16 against one-request-at-a-time, with 429s in the audit log', async () => {
+    apply('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: busy\n');
+    apply('apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: busy\n  namespace: flux-system\nspec:\n  path: ./\n  prune: false\n  sourceRef: {kind: GitRepository, name: flux-system}\n');
+    const files: Record<string, string> = {};
+    const names: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      names.push(`cm${i}.yaml`);
+      files[`cm${i}.yaml`] = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\n  namespace: busy\ndata:\n  i: "${i}"\n`;
+    }
+    files['kustomization.yaml'] = `resources: [${names.join(', ')}]\n`;
+    const repo = writeTree(files);
+    const r = await runPodo(['diff', 'ks', 'busy', '--path', repo, '--kubeconfig', nonMasterKubeconfig(), '--concurrency', '16']);
+    expect(r.stderr).not.toContain('failed');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('40 created, 0 drifted');
+    const throttled = readFileSync(path.join(stateDir, 'audit.log'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { userAgent?: string; responseStatus?: { code?: number } })
+      .filter((e) => (e.userAgent ?? '').startsWith('podo ') && e.responseStatus?.code === 429);
+    expect(throttled.length).toBeGreaterThan(0);
+  }, 120_000);
+});
