@@ -1,5 +1,6 @@
 // Multi-document YAML ↔ plain JSON objects, keeping YAML types exactly as kustomize emitted them.
 import { parseAllDocuments, stringify } from 'yaml';
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { BuildError } from '../errors/index.js';
 import { isJsonObject, type KubeObject } from '../kube/object.js';
 
@@ -11,6 +12,22 @@ export function parseObjects(text: string, source: string): KubeObject[] {
     if (v === null || v === undefined) continue;
     out.push(asObject(v, source));
   }
+  return out;
+}
+
+/**
+ * kustomize's own output: well-formed by construction and possibly thousands of documents, so it goes
+ * through js-yaml (about 10× faster than `yaml` here). The core schema keeps timestamps as strings.
+ */
+export function parseKustomizeOutput(text: string, source: string): KubeObject[] {
+  const out: KubeObject[] = [];
+  let docs: unknown[];
+  try {
+    docs = loadAll(text, undefined, { schema: CORE_SCHEMA }) as unknown[];
+  } catch (err) {
+    throw new BuildError(`${source}: invalid YAML: ${(err as Error).message.split('\n')[0]}`, source);
+  }
+  for (const v of docs) if (v !== null && v !== undefined) out.push(asObject(v, source));
   return out;
 }
 

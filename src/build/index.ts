@@ -8,7 +8,7 @@ import { assertDirectory, createWorkspace, repositoryRoot } from './workspace.js
 import { sourceIgnoreFilter } from './ignore.js';
 import { prepareOverlay } from './overlay.js';
 import { runKustomize, type KustomizeBinary } from './kustomize.js';
-import { parseObjects } from './documents.js';
+import { parseKustomizeOutput } from './documents.js';
 import { applyFluxMetadata } from './metadata.js';
 import { collectVariables, substituteObjects, type VariableSource } from './substitute.js';
 import { classifyObject, decryptWorkspace, stripSopsFields } from './decrypt.js';
@@ -46,7 +46,7 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
     prepareOverlay(ws, opts.spec);
     const sops = await decryptWorkspace(ws.root, opts.ageKeys ?? (async () => []), display);
     const yaml = await runKustomize(opts.kustomize, ws.dir, opts.path);
-    const built = parseObjects(yaml, `kustomize build ${opts.path}`);
+    const built = parseKustomizeOutput(yaml, `kustomize build ${opts.path}`);
     const { vars, notes } = await collectVariables(opts.spec, opts.variables);
 
     const rendered: RenderedObject[] = [];

@@ -47,7 +47,11 @@ export function toResourceChange(r: DryRunResult): ResourceChange {
 function compared(ref: ResourceChange['ref'], rawBefore: KubeObject, rawAfter: KubeObject, action: 'drifted' | 'replaced', valuesUnknown = false): ResourceChange {
   const { before, after } = maskSecrets(rawBefore, rawAfter, valuesUnknown);
   const changes = compareObjects(before!, after!);
-  return { ref, action: changes.length > 0 || action === 'replaced' ? action : 'unchanged', changes, before, after };
+  if (changes.length === 0 && action !== 'replaced') {
+    // No renderer shows the content of an unchanged object; not keeping it bounds memory on big builds.
+    return { ref, action: 'unchanged', changes };
+  }
+  return { ref, action, changes, before, after };
 }
 
 /**

@@ -13,7 +13,6 @@ import { normalizeDesired } from '../diff/normalize.js';
 import { toResourceChange } from '../diff/changes.js';
 import type { KustomizationDiff } from '../diff/types.js';
 import { groupOf } from '../kube/object.js';
-import { loadAgeKeys, parseAgeKeys } from '../build/sops.js';
 import { errorMessage } from '../errors/index.js';
 import os from 'node:os';
 
@@ -51,6 +50,9 @@ export interface KustomizationResult {
 
 export async function diffKustomization(client: ClusterClient, ks: FluxKustomization, opts: DiffKustomizationOptions): Promise<KustomizationResult> {
   const { spec } = ks;
+  // Warm discovery for the common group versions while kustomize runs; failures surface later, where
+  // the resolution is really needed.
+  for (const [gv, kind] of [['v1', 'ConfigMap'], ['apps/v1', 'Deployment']]) client.resolve(gv, kind).catch(() => undefined);
   const built = await buildFor(client, ks, opts);
   const desired = built.objects.map((o) => ({ object: normalizeDesired(o.object), valuesUnknown: o.valuesUnknown }));
 
@@ -114,6 +116,7 @@ export interface BuildForOptions {
  * the Kustomization names a decryption Secret the caller may read, its `*.agekey` entries.
  */
 async function ageKeys(client: ClusterClient | undefined, spec: FluxKustomization['spec'], keyFile: string | undefined, notes: string[]): Promise<string[]> {
+  const { loadAgeKeys, parseAgeKeys } = await import('../build/sops.js');
   const extra: string[] = [];
   const ref = spec.decryption?.secretRef;
   if (ref && !client) notes.push(`decryption Secret ${spec.namespace}/${ref.name} not read: no cluster`);
