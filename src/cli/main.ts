@@ -2,7 +2,7 @@
 import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
 import { EXIT_ERROR } from './exit.js';
-import { PodoError, errorMessage } from '../errors/index.js';
+import { PodoError, oneLineMessage } from '../errors/index.js';
 
 async function main(argv: string[]): Promise<number> {
   let code = 0;
@@ -19,17 +19,13 @@ async function main(argv: string[]): Promise<number> {
       return EXIT_ERROR;
     }
     if (err instanceof PodoError) {
-      process.stderr.write(`podo: error: ${oneLine(err.message)}\n`);
+      process.stderr.write(`podo: error: ${oneLineMessage(err)}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`podo: internal error: ${oneLine(errorMessage(err))} (please report this at the podo issue tracker)\n`);
+    process.stderr.write(`podo: internal error: ${oneLineMessage(err)} (please report this at the podo issue tracker)\n`);
     if (process.env.PODO_DEBUG) process.stderr.write(`${(err as Error).stack ?? ''}\n`);
     return EXIT_ERROR;
   }
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ').trim();
 }
 
 main(process.argv).then(

@@ -10,7 +10,7 @@ import { FLUX_KUSTOMIZATION_GROUP } from '../flux/spec.js';
 import type { FluxKustomization } from '../flux/types.js';
 import { toResourceChange } from '../diff/changes.js';
 import type { KustomizationDiff } from '../diff/types.js';
-import { errorMessage } from '../errors/index.js';
+import { oneLineMessage } from '../errors/index.js';
 import { diffKustomization, type DiffKustomizationOptions, type KustomizationResult } from './diff-kustomization.js';
 import type { SourceMapper } from './sources.js';
 
@@ -40,7 +40,7 @@ async function diffOne(client: ClusterClient, ks: FluxKustomization, sources: So
     return await diffKustomization(client, ks, { ...opts, name: ks.spec.name, namespace: ks.spec.namespace, path: where.dir });
   } catch (err) {
     // One Kustomization's failure is reported under its own header; the others go on.
-    return { diff: { ...empty(ks), error: errorMessage(err).replace(/\s*\n\s*/g, ' ') }, children: [] };
+    return { diff: { ...empty(ks), error: oneLineMessage(err) }, children: [] };
   }
 }
 
@@ -74,7 +74,7 @@ export async function diffRecursive(client: ClusterClient, root: FluxKustomizati
         try {
           return await diffKustomization(client, ks, { ...opts, name: ks.spec.name, namespace: ks.spec.namespace, path: dir });
         } catch (err) {
-          return { diff: { ...empty(ks), error: errorMessage(err).replace(/\s*\n\s*/g, ' ') }, children: [] };
+          return { diff: { ...empty(ks), error: oneLineMessage(err) }, children: [] };
         }
       }
       return diffOne(client, ks, sources, opts);

@@ -52,3 +52,8 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** An error as one line: podo's errors are printed one per line, whatever the tool below said. */
+export function oneLineMessage(err: unknown): string {
+  return errorMessage(err).replace(/\s*\n\s*/g, ' ').trim();
+}

@@ -48,10 +48,15 @@ export interface RunResult {
   stderr: string;
 }
 
-export function runPodo(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+/**
+ * Runs podo as a user would. `env` is added to this process's environment, unless `exactEnv` says
+ * to use it alone (e.g. to prove that no kubeconfig is read).
+ */
+export function runPodo(args: string[], env: NodeJS.ProcessEnv = {}, opts: { cwd?: string; exactEnv?: boolean } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [podoBin, ...args], {
-      env: { ...process.env, NO_COLOR: '1', ...env },
+      cwd: opts.cwd,
+      env: opts.exactEnv ? env : { ...process.env, NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

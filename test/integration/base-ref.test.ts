@@ -1,6 +1,7 @@
 // --base-ref: the working tree diffed against a git ref with no cluster at all, as in a pull-request
 // pipeline without credentials. Real git, real kustomize; no kubeconfig exists for these runs.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { runPodo as runHelper, type RunResult } from '../helpers/cluster.js';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,8 +13,6 @@ import type { DiffReport, ResourceChange } from '../../src/diff/types.js';
 import { InputError } from '../../src/errors/index.js';
 import { subjectOf } from '../../src/kube/object.js';
 
-const podoRoot = path.resolve(import.meta.dirname, '../..');
-const podoBin = path.join(podoRoot, 'bin/podo');
 
 const OLD_CANARY = 'old-canary-7f3a9c1e';
 const NEW_CANARY = 'new-canary-b82d40aa';
@@ -152,22 +151,8 @@ function expectNoCanary(text: string): void {
   for (const c of CANARIES) expect(text).not.toContain(c);
 }
 
-interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 function runPodo(args: string[]): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [podoBin, ...args], { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return runHelper(args, env, { cwd: home, exactEnv: true });
 }
 
 const actions = (resources: ResourceChange[]) => Object.fromEntries(resources.map((r) => [subjectOf(r.ref), r.action]));
