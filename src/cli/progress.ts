@@ -21,6 +21,7 @@ export function createProgress(enabled: boolean, stream: NodeJS.WriteStream = pr
   return {
     update(t) {
       text = t;
+      draw();
     },
     stop() {
       clearInterval(timer);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { applyLive, ensureNamespace, kubeconfig, runPodo, uniqueName, writeTree } from '../helpers/cluster.js';
+import { applyLive, ensureNamespace, kubeconfig, repoRoot, runPodo, uniqueName, writeTree } from '../helpers/cluster.js';
 
 const owner = (ks: string, ns = 'flux-system') => `    kustomize.toolkit.fluxcd.io/name: ${ks}\n    kustomize.toolkit.fluxcd.io/namespace: ${ns}\n`;
 const cm = (ns: string, name: string, value: string, labels = '') =>
@@ -191,5 +191,33 @@ describe('progress', () => {
     const r = await runPodo(['diff', 'ks', 'x', '--path', '/nonexistent']);
     expect(r.stderr).not.toMatch(/[⠋⠙⠹⠸]/);
     void writeFileSync;
+  });
+});
+
+describe('progress on a terminal', () => {
+  // `script` gives podo a real pseudo-terminal, as a person at a shell would have.
+  const onTty = (args: string[], env: Record<string, string>) =>
+    execFileSync('script', ['-qec', [process.execPath, path.join(repoRoot, 'bin/podo'), ...args].map((a) => `'${a}'`).join(' '), '/dev/null'], {
+      env: { ...process.env, CI: '', ...env },
+      encoding: 'utf8',
+    });
+
+  it('shows a spinner with what is happening on a TTY, and none with --no-progress or in CI', () => {
+    const name = uniqueName('tty');
+    applyLive(ks({ name, namespace: 'flux-system', path: './', source: 'flux-system' }));
+    const repo = writeTree({ 'kustomization.yaml': 'resources: [cm.yaml]\n', 'cm.yaml': cm('default', name, 'x') });
+    const args = ['diff', 'ks', name, '--path', repo, '--kubeconfig', kubeconfig(), '--no-color'];
+    const tty = (extra: string[], env: Record<string, string> = {}) => {
+      try {
+        return onTty([...args, ...extra], env);
+      } catch (err) {
+        return String((err as { stdout?: string }).stdout ?? '');
+      }
+    };
+    const shown = tty([]);
+    expect(shown).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] (building|dry-run \d+\/\d+)/);
+    expect(shown).toContain(`► ConfigMap/default/${name} created`);
+    expect(tty(['--no-progress'])).not.toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
+    expect(tty([], { CI: 'true' })).not.toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
   });
 });
