@@ -1,7 +1,8 @@
-// Resilience against a real, deliberately throttled API server: with one request in flight allowed,
+// Resilience against a real, deliberately throttled or slowed API server. With one request in flight allowed,
 // concurrent dry-runs get 429 Too Many Requests, which podo retries with backoff until all succeed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
+import net from 'node:net';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +10,7 @@ import { repoRoot, runPodo, writeTree } from '../helpers/cluster.js';
 
 const script = path.join(repoRoot, 'scripts/local-cluster');
 
-describe('throttling (429) is retried', () => {
+describe('a throttled or slow API server', () => {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'podo-throttled-'));
   const env = { ...process.env, PODO_CLUSTER_DIR: stateDir, PODO_APISERVER_EXTRA_ARGS: '--enable-priority-and-fairness=false --max-requests-inflight=1 --max-mutating-requests-inflight=1' };
   let kc = '';
@@ -73,5 +74,51 @@ describe('throttling (429) is retried', () => {
       .map((l) => JSON.parse(l) as { userAgent?: string; responseStatus?: { code?: number } })
       .filter((e) => (e.userAgent ?? '').startsWith('podo ') && e.responseStatus?.code === 429);
     expect(throttled.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('a run that exceeds --timeout stops with exit 2 and names the objects still pending', async () => {
+    // A validating webhook that accepts connections and never answers makes every dry-run of this
+    // namespace wait on the API server's side: a real slow server, not a fake one.
+    const hang = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));
+    const port = (hang.address() as net.AddressInfo).port;
+    const ca = Buffer.from(readFileSync(path.join(stateDir, 'pki/ca.crt'))).toString('base64');
+    apply('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: slow\n  labels: {podo-test: slow}\n');
+    apply(`apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata:
+  name: podo-slow
+webhooks:
+  - name: slow.podo.test
+    admissionReviewVersions: [v1]
+    sideEffects: None
+    failurePolicy: Ignore
+    timeoutSeconds: 10
+    namespaceSelector: {matchLabels: {podo-test: slow}}
+    rules:
+      - {apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [configmaps]}
+    clientConfig:
+      url: https://127.0.0.1:${port}/validate
+      caBundle: ${ca}
+`);
+    try {
+      apply('apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: slow\n  namespace: flux-system\nspec:\n  path: ./\n  prune: false\n  sourceRef: {kind: GitRepository, name: flux-system}\n');
+      const files: Record<string, string> = {};
+      const names: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        names.push(`cm${i}.yaml`);
+        files[`cm${i}.yaml`] = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: slow-${i}\n  namespace: slow\ndata:\n  i: "${i}"\n`;
+      }
+      files['kustomization.yaml'] = `resources: [${names.join(', ')}]\n`;
+      const repo = writeTree(files);
+      const r = await runPodo(['diff', 'ks', 'slow', '--path', repo, '--kubeconfig', kc, '--concurrency', '4', '--timeout', '3s']);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/timed out \(--timeout\) with \d+ object\(s\) still pending: ConfigMap\/slow\/slow-\d+/);
+    } finally {
+      kubectl(['delete', 'validatingwebhookconfiguration', 'podo-slow']);
+      hang.close();
+    }
   }, 120_000);
 });
