@@ -1,7 +1,7 @@
 // From what the cluster said about each object to the structured change list: strip noise,
 // mask secrets, compare. Pure: no I/O.
 import type { DryRunResult } from '../cluster/dryrun.js';
-import { isJsonObject, type JsonObject, type KubeObject } from '../kube/object.js';
+import { isJsonObject, type JsonObject, type JsonValue, type KubeObject } from '../kube/object.js';
 import { compareObjects } from './compare.js';
 import { maskSecrets } from './mask.js';
 import { stripNoise } from './normalize.js';
@@ -30,7 +30,10 @@ export function toResourceChange(r: DryRunResult): ResourceChange {
       return compared(r.ref, before, withLocalKeys(before, r.desired), 'drifted', true);
     }
     case 'replaced': {
-      const c = compared(r.ref, stripNoise(r.live, r.desired), stripNoise(r.desired), 'replaced');
+      // The server cannot dry-run a replacement, so the local object stands for the result; compare
+      // only the fields it sets, or every server default would show as removed.
+      const desired = stripNoise(r.desired);
+      const c = compared(r.ref, restrictTo(stripNoise(r.live, r.desired), desired) as KubeObject, desired, 'replaced');
       return { ...c, action: 'replaced', reason: r.reason };
     }
     case 'deleted': {
@@ -72,5 +75,13 @@ function withLocalKeys(live: KubeObject, desired: KubeObject): KubeObject {
   out.data = keys;
   delete out.stringData;
   if (typeof desired.type === 'string') out.type = desired.type;
+  return out;
+}
+
+/** `value` with only the map keys that `shape` has too (lists and scalars are kept whole). */
+export function restrictTo(value: JsonValue, shape: JsonValue): JsonValue {
+  if (!isJsonObject(value) || !isJsonObject(shape)) return value;
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(value)) if (k in shape) out[k] = restrictTo(v, shape[k]);
   return out;
 }

@@ -162,3 +162,19 @@ describe('CLI option parsing', () => {
     expect(normalizeGitUrl('ssh://git@github.com/org/repo.git')).toBe('github.com/org/repo');
   });
 });
+
+describe('replaced objects', () => {
+  it('compare only the fields the local object sets', async () => {
+    const { toResourceChange } = await import('../../src/diff/changes.js');
+    const live: KubeObject = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'ns', resourceVersion: '3' },
+      spec: { progressDeadlineSeconds: 600, replicas: 1, selector: { matchLabels: { app: 'old' } } },
+    };
+    const desired: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'ns' }, spec: { replicas: 1, selector: { matchLabels: { app: 'new' } } } };
+    const r = toResourceChange({ action: 'replaced', ref: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'ns', name: 'web' }, desired, live, reason: 'spec.selector is immutable' });
+    expect(r.action).toBe('replaced');
+    expect(r.changes).toEqual([{ path: ['spec', 'selector', 'matchLabels', 'app'], kind: 'modify', from: 'old', to: 'new' }]);
+  });
+});
