@@ -73,10 +73,11 @@ export class KubeHttp {
         await this.backoff(attempt, undefined, opts);
         continue;
       }
-      const retryable =
-        res.status === 429 || res.status === 502 || res.status === 503 || res.status === 504 ||
-        (opts.retryServerErrors === true && res.status >= 500);
-      if (retryable && attempt < this.maxAttempts) {
+      // Throttling is retried for as long as --timeout allows (the server asked us to wait, nothing is
+      // wrong); other transient failures a bounded number of times.
+      const throttled = res.status === 429;
+      const transient = res.status === 502 || res.status === 503 || res.status === 504 || (opts.retryServerErrors === true && res.status >= 500);
+      if (throttled || (transient && attempt < this.maxAttempts)) {
         await this.backoff(attempt, undefined, opts);
         continue;
       }
@@ -93,7 +94,7 @@ export class KubeHttp {
 
   private async backoff(attempt: number, _retryAfter: number | undefined, opts: RequestOptions): Promise<void> {
     // Exponential backoff with full jitter, capped, and never past the deadline.
-    const base = Math.min(4000, 100 * 2 ** (attempt - 1));
+    const base = Math.min(4000, 100 * 2 ** Math.min(attempt - 1, 6));
     const wait = Math.random() * base + 50;
     if (Date.now() + wait > this.deadline) {
       throw new DeadlineError(`timed out waiting to retry ${opts.method} ${opts.path}`);

@@ -53,21 +53,21 @@ describe('a throttled or slow API server', () => {
     return file;
   }
 
-  it('diffs 40 objects at concurrency 16 against one-request-at-a-time, with 429s in the audit log', async () => {
+  it('diffs 200 objects at concurrency 32 against one-request-at-a-time, with 429s in the audit log', async () => {
     apply('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: busy\n');
     apply('apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: busy\n  namespace: flux-system\nspec:\n  path: ./\n  prune: false\n  sourceRef: {kind: GitRepository, name: flux-system}\n');
     const files: Record<string, string> = {};
     const names: string[] = [];
-    for (let i = 0; i < 40; i++) {
+    for (let i = 0; i < 200; i++) {
       names.push(`cm${i}.yaml`);
       files[`cm${i}.yaml`] = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\n  namespace: busy\ndata:\n  i: "${i}"\n`;
     }
     files['kustomization.yaml'] = `resources: [${names.join(', ')}]\n`;
     const repo = writeTree(files);
-    const r = await runPodo(['diff', 'ks', 'busy', '--path', repo, '--kubeconfig', nonMasterKubeconfig(), '--concurrency', '16']);
+    const r = await runPodo(['diff', 'ks', 'busy', '--path', repo, '--kubeconfig', nonMasterKubeconfig(), '--concurrency', '32']);
     expect(r.stderr).not.toContain('failed');
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('40 created, 0 drifted');
+    expect(r.stdout).toContain('200 created, 0 drifted');
     const throttled = readFileSync(path.join(stateDir, 'audit.log'), 'utf8')
       .split('\n')
       .filter(Boolean)
