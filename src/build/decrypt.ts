@@ -4,6 +4,7 @@
 // in it matter: a tampered one is an error, one without a usable key falls back to key sets.
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { isJsonObject, type KubeObject } from '../kube/object.js';
 // sops.ts (and age-encryption behind it) loads only when a file is encrypted: ~90 ms of start-up otherwise.
 import type { DecryptionError, SopsFormat } from './sops.js';
@@ -21,6 +22,8 @@ export interface DecryptOutcome {
   /** Failures by a fingerprint that survives kustomize: the file's encrypted `mac` value. */
   failures: Map<string, Failure>;
   decrypted: number;
+  /** Plaintext of the decrypted values: never shown, only scrubbed from messages. */
+  secrets: string[];
 }
 
 const MAX_FILE = 8 << 20;
@@ -56,6 +59,7 @@ export async function decryptWorkspace(root: string, getKeys: () => Promise<stri
   const failures = new Map<string, Failure>();
   let decrypted = 0;
   let keys: string[] | undefined;
+  const secrets = new Set<string>();
   for (const file of walk(root)) {
     const format = formatOf(file);
     if (!format || statSync(file).size > MAX_FILE) continue;
@@ -67,8 +71,10 @@ export async function decryptWorkspace(root: string, getKeys: () => Promise<stri
     const sops = await import('./sops.js');
     try {
       keys ??= await getKeys();
-      writeFileSync(file, await sops.decryptSopsText(text, format, display(file), keys));
+      const plain = await sops.decryptSopsText(text, format, display(file), keys);
+      writeFileSync(file, plain);
       decrypted++;
+      for (const v of plaintextValues(text, plain, format)) secrets.add(v);
     } catch (err) {
       if (!(err instanceof sops.DecryptionError)) throw err;
       const { NoKeyError, UndecryptableError } = sops;
@@ -78,7 +84,46 @@ export async function decryptWorkspace(root: string, getKeys: () => Promise<stri
       failures.set(mac, { file: display(file), error: err, fatal });
     }
   }
-  return { failures, decrypted };
+  return { failures, decrypted, secrets: [...secrets] };
+}
+
+/**
+ * The plaintext of every value that was encrypted, so that an error from a later step (kustomize
+ * complaining about a decrypted file, say) can be scrubbed of them before it is shown.
+ */
+function plaintextValues(encrypted: string, plain: string, format: SopsFormat): string[] {
+  const out: string[] = [];
+  if (format === 'dotenv') {
+    const values = new Map(plain.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const));
+    for (const line of encrypted.split('\n')) {
+      const key = line.slice(0, line.indexOf('='));
+      if (line.includes('=ENC[') && values.has(key)) out.push(values.get(key)!);
+    }
+    return out.filter((v) => v.length >= 3);
+  }
+  try {
+    const enc = loadAll(encrypted, undefined, { schema: CORE_SCHEMA });
+    const dec = loadAll(plain, undefined, { schema: CORE_SCHEMA });
+    const walkPair = (a: unknown, b: unknown) => {
+      if (typeof a === 'string' && a.startsWith('ENC[')) {
+        if (b !== undefined && b !== null) out.push(typeof b === 'string' ? b : JSON.stringify(b));
+      } else if (Array.isArray(a) && Array.isArray(b)) a.forEach((x, i) => walkPair(x, b[i]));
+      else if (isJsonObject(a) && isJsonObject(b)) for (const k of Object.keys(a)) walkPair(a[k], b[k]);
+    };
+    enc.forEach((d, i) => walkPair(d, dec[i]));
+  } catch {
+    /* not parseable: nothing to collect */
+  }
+  return out.filter((v) => v.length >= 3);
+}
+
+/** Removes decrypted values from a message, including their base64 forms (as in a Secret's data). */
+export function scrubSecrets(message: string, secrets: readonly string[]): string {
+  let m = message;
+  for (const v of secrets) {
+    for (const form of [v, Buffer.from(v).toString('base64')]) m = m.split(form).join('***');
+  }
+  return m;
 }
 
 export interface Undecrypted {

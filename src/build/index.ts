@@ -11,7 +11,7 @@ import { runKustomize, type KustomizeBinary } from './kustomize.js';
 import { parseKustomizeOutput } from './documents.js';
 import { applyFluxMetadata } from './metadata.js';
 import { collectVariables, substituteObjects, type VariableSource } from './substitute.js';
-import { classifyObject, decryptWorkspace, stripSopsFields } from './decrypt.js';
+import { classifyObject, decryptWorkspace, scrubSecrets, stripSopsFields } from './decrypt.js';
 
 export interface RenderedObject {
   object: KubeObject;
@@ -45,8 +45,9 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
     const display = (file: string) => path.relative(process.cwd(), path.join(ws.userRoot, path.relative(ws.root, file))) || '.';
     prepareOverlay(ws, opts.spec);
     const sops = await decryptWorkspace(ws.root, opts.ageKeys ?? (async () => []), display);
-    const yaml = await runKustomize(opts.kustomize, ws.dir, opts.path);
-    const built = parseKustomizeOutput(yaml, `kustomize build ${opts.path}`);
+    const built = await scrubbed(sops.secrets, async () =>
+      parseKustomizeOutput(await runKustomize(opts.kustomize, ws.dir, opts.path), `kustomize build ${opts.path}`),
+    );
     const { vars, notes } = await collectVariables(opts.spec, opts.variables);
 
     const rendered: RenderedObject[] = [];
@@ -61,7 +62,7 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
     if (unknown.length > 0) {
       notes.push(`SOPS values unknown, comparing key sets only (${unknown.join('; ')})`);
     }
-    const substituted = substituteObjects(opts.spec, rendered.map((r) => r.object), vars, opts.strictSubstitute === true);
+    const substituted = await scrubbed(sops.secrets, async () => substituteObjects(opts.spec, rendered.map((r) => r.object), vars, opts.strictSubstitute === true));
     return {
       objects: substituted.map((object, i) => {
         applyFluxMetadata(object, opts.spec);
@@ -71,5 +72,15 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
     };
   } finally {
     ws.cleanup();
+  }
+}
+
+/** Runs a build step; if it fails, its message is scrubbed of every decrypted value before it travels on. */
+async function scrubbed<T>(secrets: readonly string[], step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (secrets.length > 0 && err instanceof Error) err.message = scrubSecrets(err.message, secrets);
+    throw err;
   }
 }

@@ -369,3 +369,22 @@ describe('helpers', () => {
     expect(formatFloatF(Infinity)).toBe('+Inf');
   });
 });
+
+describe('decryptWorkspace keeps the plaintext only to scrub it from messages', () => {
+  it('collects the decrypted values of a file and scrubs them, also base64-encoded', async () => {
+    const { decryptWorkspace, scrubSecrets } = await import('../../src/build/decrypt.js');
+    const { mkdtempSync, writeFileSync, readFileSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const id = await newAgeIdentity();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'podo-scrub-'));
+    const plain = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  token: CANARY-scrub-77x\n';
+    writeFileSync(path.join(dir, 's.yaml'), await encryptYaml(plain, { recipients: [id.recipient], encryptedRegex: '^(data|stringData)$' }));
+    const outcome = await decryptWorkspace(dir, async () => [id.identity], (f) => path.basename(f));
+    expect(outcome.decrypted).toBe(1);
+    expect(readFileSync(path.join(dir, 's.yaml'), 'utf8')).toContain('CANARY-scrub-77x');
+    expect(outcome.secrets).toEqual(['CANARY-scrub-77x']);
+    const msg = `kustomize: bad value CANARY-scrub-77x (${Buffer.from('CANARY-scrub-77x').toString('base64')})`;
+    expect(scrubSecrets(msg, outcome.secrets)).toBe('kustomize: bad value *** (***)');
+  });
+});
