@@ -73,6 +73,8 @@ export class KubeHttp {
         await this.backoff(attempt, undefined, opts);
         continue;
       }
+      // Bad credentials are never about one object: stop the whole run with one line.
+      if (res.status === 401) throw new ClusterError(`unauthorized: the cluster rejected the credentials of ${this.conn.identity} (401)`, 401);
       // Throttling is retried for as long as --timeout allows (the server asked us to wait, nothing is
       // wrong); other transient failures a bounded number of times.
       const throttled = res.status === 429;

@@ -1,6 +1,9 @@
 // The diff engine against the real API server: noise, skips, pruning, staging, immutable fields,
 // validation and permission errors.
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { applyFluxKs, setupCase } from '../helpers/cases.js';
 import { applyLive, kubeconfig, limitedKubeconfig, runPodo, snapshot, uniqueName, writeTree } from '../helpers/cluster.js';
 
@@ -243,6 +246,19 @@ describe('permissions', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim()).toMatch(/^podo: error: forbidden: system:serviceaccount:\S+ may not get kustomizations\.kustomize\.toolkit\.fluxcd\.io in namespace flux-system$/);
+  });
+});
+
+describe('authentication', () => {
+  it('a 401 says the cluster rejected the credentials, naming the user', async () => {
+    const cfg = path.join(mkdtempSync(path.join(os.tmpdir(), 'podo-401-')), 'kubeconfig');
+    writeFileSync(cfg, readFileSync(kubeconfig(), 'utf8').replace(/token: .*/, 'token: not-a-valid-token'));
+    const repo = writeTree({ 'kustomization.yaml': 'resources: []\n' });
+    const r = await runPodo(['diff', 'ks', 'anything', '--path', repo, '--kubeconfig', cfg]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim()).toMatch(/^podo: error: unauthorized: the cluster rejected the credentials of \S+ \(401\)/);
+    expect(r.stderr).not.toContain('not-a-valid-token');
   });
 });
 
