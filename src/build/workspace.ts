@@ -45,8 +45,27 @@ export function createWorkspace(userDir: string, specPath: string | undefined, e
   const abs = path.resolve(userDir);
   const real = realpathSync(abs);
   const root = repositoryRoot(real, specPath);
+  // Handlers first: a signal that lands between creating the directory and tracking it must not win.
+  installHandlers();
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-build-'));
+  live.add(tmp);
   const copyRoot = path.join(tmp, 'repo');
+  try {
+    copyTree(root, copyRoot, exclude);
+  } catch (err) {
+    untrack(tmp);
+    throw err;
+  }
+  return {
+    root: copyRoot,
+    dir: path.join(copyRoot, path.relative(root, real)),
+    userRoot: root,
+    userDir,
+    cleanup: () => untrack(tmp),
+  };
+}
+
+function copyTree(root: string, copyRoot: string, exclude: (relPath: string, isDir: boolean) => boolean): void {
   cpSync(root, copyRoot, {
     recursive: true,
     dereference: false,
@@ -63,11 +82,26 @@ export function createWorkspace(userDir: string, specPath: string | undefined, e
       return !exclude(rel.split(path.sep).join('/'), isDir);
     },
   });
-  return {
-    root: copyRoot,
-    dir: path.join(copyRoot, path.relative(root, real)),
-    userRoot: root,
-    userDir,
-    cleanup: () => rmSync(tmp, { recursive: true, force: true }),
-  };
+}
+
+// The copy may hold decrypted SOPS plaintext: it must not outlive an interrupted run either.
+const live = new Set<string>();
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+function onSignal(signal: NodeJS.Signals): void {
+  for (const dir of live) rmSync(dir, { recursive: true, force: true });
+  live.clear();
+  for (const s of SIGNALS) process.removeListener(s, onSignal);
+  // Re-raise with the default action, so the exit status still says which signal ended the run.
+  process.kill(process.pid, signal);
+}
+
+function installHandlers(): void {
+  for (const s of SIGNALS) if (!process.listeners(s).includes(onSignal)) process.on(s, onSignal);
+}
+
+function untrack(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  live.delete(dir);
+  if (live.size === 0) for (const s of SIGNALS) process.removeListener(s, onSignal);
 }

@@ -1,9 +1,10 @@
 // `podo build kustomization --kustomization-file --dry-run`: the Flux build with no cluster at all.
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runPodo, writeTree } from '../helpers/cluster.js';
+import { repoRoot, runPodo, writeTree } from '../helpers/cluster.js';
 
 describe('podo build --dry-run', () => {
   it('prints the final YAML with the Flux overlay, substitution and owner labels, Secret values masked, no kubeconfig needed', async () => {
@@ -51,5 +52,34 @@ spec:
     const r = await runPodo(['build', 'ks', 'web', '--path', '.', '--dry-run']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--dry-run needs --kustomization-file');
+  });
+});
+
+describe('an interrupted build', () => {
+  it('removes its temporary copy (which may hold decrypted secrets) on SIGINT', async () => {
+    const files: Record<string, string> = {
+      'flux.yaml': 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: big\n  namespace: flux-system\nspec:\n  path: ./\n  prune: false\n  sourceRef: {kind: GitRepository, name: flux-system}\n',
+    };
+    const names: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      names.push(`cm${i}.yaml`);
+      files[`cm${i}.yaml`] = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\n  namespace: big\ndata:\n  i: "${i}"\n`;
+    }
+    files['kustomization.yaml'] = `resources: [${names.join(', ')}]\n`;
+    const repo = writeTree(files);
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-sigint-'));
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/podo'), 'build', 'ks', 'big', '--path', repo, '--kustomization-file', path.join(repo, 'flux.yaml'), '--dry-run'], {
+      env: { ...process.env, TMPDIR: tmp },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const copies = () => readdirSync(tmp).filter((d) => d.startsWith('podo-build-'));
+    const deadline = Date.now() + 20_000;
+    while (copies().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(copies()).toHaveLength(1);
+    child.kill('SIGINT');
+    const { code, signal } = await exited;
+    expect(signal === 'SIGINT' || code === 130).toBe(true);
+    expect(copies()).toEqual([]);
   });
 });
