@@ -7,22 +7,11 @@ import { createClusterClient } from '../cluster/client.js';
 import { buildFor, resolveKustomization } from '../engine/diff-kustomization.js';
 import { pickFromFile } from '../flux/load.js';
 import { renderManifests } from '../report/manifests.js';
-import { parseDuration } from './options.js';
+import { parseDuration, type BuildOptionFlags } from './options.js';
 import { EXIT_NO_CHANGES } from './exit.js';
 
-export interface BuildFlags {
-  path?: string;
-  namespace: string;
-  kubeconfig?: string;
-  context?: string;
-  kustomizeBin?: string;
-  kustomizationFile?: string;
-  ignoreNotFound?: boolean;
+export interface BuildFlags extends BuildOptionFlags {
   dryRun?: boolean;
-  strictSubstitute?: boolean;
-  sopsAgeKeyFile?: string;
-  ignorePaths?: string;
-  timeout: string;
 }
 
 export function validateBuild(name: string | undefined, f: BuildFlags): { name: string; path: string; timeoutMs: number } {

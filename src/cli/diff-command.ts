@@ -12,21 +12,11 @@ import { diffAgainstRef } from '../engine/base-ref.js';
 import type { DiffReport } from '../diff/types.js';
 import { summarize, changeCount } from '../diff/summary.js';
 import { render } from '../report/index.js';
-import { parseDuration, parseOutput, parsePositiveInt, useColor, type OutputFormat } from './options.js';
+import { parseDuration, parseOutput, parsePositiveInt, useColor, type BuildOptionFlags, type OutputFormat } from './options.js';
 import { EXIT_CHANGES, EXIT_ERROR, EXIT_NO_CHANGES } from './exit.js';
 import { createProgress, progressEnabled, type Progress } from './progress.js';
 
-export interface DiffFlags {
-  path?: string;
-  namespace: string;
-  kubeconfig?: string;
-  context?: string;
-  kustomizeBin?: string;
-  kustomizationFile?: string;
-  ignoreNotFound?: boolean;
-  strictSubstitute?: boolean;
-  sopsAgeKeyFile?: string;
-  ignorePaths?: string;
+export interface DiffFlags extends BuildOptionFlags {
   all?: boolean;
   recursive?: boolean;
   source?: string[];
@@ -37,7 +27,6 @@ export interface DiffFlags {
   progress: boolean;
   failOnWarnings?: boolean;
   concurrency: string;
-  timeout: string;
 }
 
 export interface DiffOptions {

@@ -42,3 +42,18 @@ export function useColor(c: ColorChoice): boolean {
   if (c.env.FORCE_COLOR !== undefined && c.env.FORCE_COLOR !== '0') return true;
   return c.isTTY;
 }
+
+/** The flags of program.ts's withBuildOptions, shared by every command that builds a Kustomization. */
+export interface BuildOptionFlags {
+  path?: string;
+  namespace: string;
+  kubeconfig?: string;
+  context?: string;
+  kustomizeBin?: string;
+  kustomizationFile?: string;
+  ignoreNotFound?: boolean;
+  strictSubstitute?: boolean;
+  sopsAgeKeyFile?: string;
+  ignorePaths?: string;
+  timeout: string;
+}

@@ -169,3 +169,15 @@ current-context: limited
   );
   return file;
 }
+
+/** A kustomization of `count` ConfigMaps named `<prefix>-<i>` in `namespace`, plus any extra files. */
+export function configMapRepo(count: number, namespace: string, prefix: string, extra: Record<string, string> = {}): string {
+  const files: Record<string, string> = { ...extra };
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    names.push(`cm${i}.yaml`);
+    files[`cm${i}.yaml`] = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${prefix}-${i}\n  namespace: ${namespace}\ndata:\n  i: "${i}"\n`;
+  }
+  files['kustomization.yaml'] = `resources: [${names.join(', ')}]\n`;
+  return writeTree(files);
+}

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot, runPodo, writeTree } from '../helpers/cluster.js';
+import { configMapRepo, repoRoot, runPodo, writeTree } from '../helpers/cluster.js';
 
 describe('podo build --dry-run', () => {
   it('prints the final YAML with the Flux overlay, substitution and owner labels, Secret values masked, no kubeconfig needed', async () => {
@@ -57,16 +57,9 @@ spec:
 
 describe('an interrupted build', () => {
   it('removes its temporary copy (which may hold decrypted secrets) on SIGINT', async () => {
-    const files: Record<string, string> = {
+    const repo = configMapRepo(400, 'big', 'cm', {
       'flux.yaml': 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: big\n  namespace: flux-system\nspec:\n  path: ./\n  prune: false\n  sourceRef: {kind: GitRepository, name: flux-system}\n',
-    };
-    const names: string[] = [];
-    for (let i = 0; i < 400; i++) {
-      names.push(`cm${i}.yaml`);
-      files[`cm${i}.yaml`] = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\n  namespace: big\ndata:\n  i: "${i}"\n`;
-    }
-    files['kustomization.yaml'] = `resources: [${names.join(', ')}]\n`;
-    const repo = writeTree(files);
+    });
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-sigint-'));
     const child = spawn(process.execPath, [path.join(repoRoot, 'bin/podo'), 'build', 'ks', 'big', '--path', repo, '--kustomization-file', path.join(repo, 'flux.yaml'), '--dry-run'], {
       env: { ...process.env, TMPDIR: tmp },

@@ -6,7 +6,7 @@ import net from 'node:net';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot, runPodo, writeTree } from '../helpers/cluster.js';
+import { configMapRepo, repoRoot, runPodo } from '../helpers/cluster.js';
 
 const script = path.join(repoRoot, 'scripts/local-cluster');
 
@@ -56,14 +56,7 @@ describe('a throttled or slow API server', () => {
   it('diffs 200 objects at concurrency 32 against one-request-at-a-time, with 429s in the audit log', async () => {
     apply('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: busy\n');
     apply('apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: busy\n  namespace: flux-system\nspec:\n  path: ./\n  prune: false\n  sourceRef: {kind: GitRepository, name: flux-system}\n');
-    const files: Record<string, string> = {};
-    const names: string[] = [];
-    for (let i = 0; i < 200; i++) {
-      names.push(`cm${i}.yaml`);
-      files[`cm${i}.yaml`] = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\n  namespace: busy\ndata:\n  i: "${i}"\n`;
-    }
-    files['kustomization.yaml'] = `resources: [${names.join(', ')}]\n`;
-    const repo = writeTree(files);
+    const repo = configMapRepo(200, 'busy', 'cm');
     const r = await runPodo(['diff', 'ks', 'busy', '--path', repo, '--kubeconfig', nonMasterKubeconfig(), '--concurrency', '32']);
     expect(r.stderr).not.toContain('failed');
     expect(r.code).toBe(1);
@@ -103,14 +96,7 @@ webhooks:
 `);
     try {
       apply('apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: slow\n  namespace: flux-system\nspec:\n  path: ./\n  prune: false\n  sourceRef: {kind: GitRepository, name: flux-system}\n');
-      const files: Record<string, string> = {};
-      const names: string[] = [];
-      for (let i = 0; i < 20; i++) {
-        names.push(`cm${i}.yaml`);
-        files[`cm${i}.yaml`] = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: slow-${i}\n  namespace: slow\ndata:\n  i: "${i}"\n`;
-      }
-      files['kustomization.yaml'] = `resources: [${names.join(', ')}]\n`;
-      const repo = writeTree(files);
+      const repo = configMapRepo(20, 'slow', 'slow');
       const r = await runPodo(['diff', 'ks', 'slow', '--path', repo, '--kubeconfig', kc, '--concurrency', '4', '--timeout', '3s']);
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
