@@ -1,10 +1,10 @@
 // `podo build kustomization`: the objects exactly as they would be applied, Secret values masked.
 import type { Command } from 'commander';
-import { UsageError } from '../errors/index.js';
-import { findKustomize } from '../build/kustomize.js';
-import { assertDirectory } from '../build/workspace.js';
+import { UsageError } from '../model/errors.js';
+import { findKustomize } from '../render/kustomize.js';
+import { assertDirectory } from '../render/workspace.js';
 import { createClusterClient } from '../cluster/client.js';
-import { buildFor, resolveKustomization } from '../engine/diff-kustomization.js';
+import { buildFor, resolveKustomization } from '../pipeline/diff-kustomization.js';
 import { pickFromFile } from '../flux/load.js';
 import { renderManifests } from '../report/manifests.js';
 import { parseDuration, type BuildOptionFlags } from './options.js';

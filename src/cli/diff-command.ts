@@ -1,15 +1,15 @@
 // `podo diff kustomization`: flags → validated options → engine → report → exit code.
 import type { Command } from 'commander';
 import { realpathSync } from 'node:fs';
-import { UsageError } from '../errors/index.js';
-import { findKustomize, type KustomizeBinary } from '../build/kustomize.js';
-import { assertDirectory, repositoryRoot } from '../build/workspace.js';
+import { UsageError } from '../model/errors.js';
+import { findKustomize, type KustomizeBinary } from '../render/kustomize.js';
+import { assertDirectory, repositoryRoot } from '../render/workspace.js';
 import { createClusterClient, type ClusterClient } from '../cluster/client.js';
-import { diffKustomization, resolveKustomization, type DiffKustomizationOptions } from '../engine/diff-kustomization.js';
-import { diffAll, diffRecursive } from '../engine/multi.js';
-import { parseSourceMapping, sourceMapper } from '../engine/sources.js';
-import { diffAgainstRef } from '../engine/base-ref.js';
-import type { DiffReport } from '../diff/types.js';
+import { diffKustomization, resolveKustomization, type DiffKustomizationOptions } from '../pipeline/diff-kustomization.js';
+import { diffAll, diffRecursive } from '../pipeline/multi.js';
+import { parseSourceMapping, sourceMapper } from '../pipeline/sources.js';
+import { diffAgainstRef } from '../pipeline/base-ref.js';
+import type { DiffReport } from '../model/change.js';
 import { summarize, changeCount } from '../diff/summary.js';
 import { render } from '../report/index.js';
 import { parseDuration, parseOutput, parsePositiveInt, useColor, type BuildOptionFlags, type OutputFormat } from './options.js';

@@ -2,7 +2,7 @@
 import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
 import { EXIT_ERROR } from './exit.js';
-import { PodoError, oneLineMessage } from '../errors/index.js';
+import { PodoError, oneLineMessage } from '../model/errors.js';
 
 async function main(argv: string[]): Promise<number> {
   let code = 0;

@@ -1,5 +1,5 @@
 // Flag values → validated options. Pure: throws UsageError, does no I/O.
-import { UsageError } from '../errors/index.js';
+import { UsageError } from '../model/errors.js';
 
 export type OutputFormat = 'text' | 'json' | 'markdown' | 'unified';
 const FORMATS: OutputFormat[] = ['text', 'json', 'markdown', 'unified'];

@@ -2,7 +2,7 @@
 import { connect, type ConnectionOptions } from './kubeconfig.js';
 import { KubeHttp, toApiError } from './http.js';
 import { Discovery, collectionPath, objectPath, type ResourceInfo } from './discovery.js';
-import { isJsonObject, type KubeObject } from '../kube/object.js';
+import { isJsonObject, type KubeObject } from '../model/object.js';
 
 export const FIELD_MANAGER = 'kustomize-controller';
 

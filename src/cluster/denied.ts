@@ -1,6 +1,6 @@
 // 401/403 answers become one line that names the verb, the resource and who was refused.
 import { ApiError } from './http.js';
-import { ClusterError } from '../errors/index.js';
+import { ClusterError } from '../model/errors.js';
 
 /** The identity the server judged (e.g. `system:serviceaccount:ns:sa`), else the kubeconfig user. */
 export function deniedIdentity(err: ApiError, fallback: string): string {

@@ -2,7 +2,7 @@
 // discovered lazily, one request each, and cached for the run.
 import type { KubeHttp } from './http.js';
 import { ApiError } from './http.js';
-import { isJsonObject } from '../kube/object.js';
+import { isJsonObject } from '../model/object.js';
 
 export interface ResourceInfo {
   group: string;

@@ -5,9 +5,9 @@ import { ApiError, DeadlineError } from './http.js';
 import type { ClusterClient, ResourceInfo } from './client.js';
 import { mapConcurrent } from './pool.js';
 import { asDenied, deniedMessage } from './denied.js';
-import { forced, pruneProtection, skipReason } from './flags.js';
-import { groupOf, identityKey, isJsonObject, isSecret, refOf, subjectOf, type KubeObject, type ObjectRef } from '../kube/object.js';
-import { ClusterError, errorMessage } from '../errors/index.js';
+import { forced, pruneProtection, skipReason } from '../flux/annotations.js';
+import { groupOf, identityKey, isJsonObject, isSecret, refOf, subjectOf, type KubeObject, type ObjectRef } from '../model/object.js';
+import { ClusterError, errorMessage } from '../model/errors.js';
 
 export interface DesiredObject {
   /** Normalized local object, ready to apply. */

@@ -1,8 +1,8 @@
 // One keep-alive HTTPS client for the API server, with retries for throttling and transient failures.
 import https from 'node:https';
 import type { Connection } from './kubeconfig.js';
-import { ClusterError } from '../errors/index.js';
-import { isJsonObject, type JsonObject, type JsonValue } from '../kube/object.js';
+import { ClusterError } from '../model/errors.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../model/object.js';
 
 export interface ApiStatus {
   reason?: string;

@@ -2,8 +2,8 @@
 // postBuild.substituteFrom and decryption keys. The values never reach output: callers only use them.
 import type { ClusterClient } from './client.js';
 import { asDenied, deniedError } from './denied.js';
-import { ClusterError } from '../errors/index.js';
-import { isJsonObject } from '../kube/object.js';
+import { ClusterError } from '../model/errors.js';
+import { isJsonObject } from '../model/object.js';
 
 export async function readKeyValues(client: ClusterClient, kind: 'ConfigMap' | 'Secret', name: string, namespace: string): Promise<Record<string, string> | undefined> {
   const info = await client.resolve('v1', kind);

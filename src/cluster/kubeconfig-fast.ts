@@ -5,8 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { InputError } from '../errors/index.js';
-import { isJsonObject, type JsonObject } from '../kube/object.js';
+import { InputError } from '../model/errors.js';
+import { isJsonObject, type JsonObject } from '../model/object.js';
 
 export interface StaticCredentials {
   server: string;

@@ -4,7 +4,7 @@
 // over one keep-alive agent configured from the kubeconfig's TLS material and credentials.
 import https from 'node:https';
 import { existsSync } from 'node:fs';
-import { ClusterError, InputError } from '../errors/index.js';
+import { ClusterError, InputError } from '../model/errors.js';
 import { loadStaticCredentials } from './kubeconfig-fast.js';
 
 export interface ConnectionOptions {

@@ -1,11 +1,11 @@
 // From what the cluster said about each object to the structured change list: strip noise,
 // mask secrets, compare. Pure: no I/O.
 import type { DryRunResult } from '../cluster/dryrun.js';
-import { isJsonObject, type JsonObject, type JsonValue, type KubeObject } from '../kube/object.js';
+import { isJsonObject, type JsonObject, type JsonValue, type KubeObject } from '../model/object.js';
 import { compareObjects } from './compare.js';
 import { maskSecrets } from './mask.js';
 import { stripNoise } from './normalize.js';
-import type { ResourceChange } from './types.js';
+import type { ResourceChange } from '../model/change.js';
 
 export function toResourceChange(r: DryRunResult): ResourceChange {
   switch (r.action) {

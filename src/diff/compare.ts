@@ -1,8 +1,8 @@
 // Structural, dyff-style comparison of two JSON documents into FieldChanges.
 // Pure and deterministic: the result depends only on the two values, never on hashing or map iteration quirks.
-import type { JsonObject, JsonValue } from '../kube/object.js';
-import { isJsonObject } from '../kube/object.js';
-import type { FieldChange } from './types.js';
+import type { JsonObject, JsonValue } from '../model/object.js';
+import { isJsonObject } from '../model/object.js';
+import type { FieldChange } from '../model/change.js';
 
 /**
  * Fields that identify a list item, tried in this order (dyff's defaults, plus `manager` for the

@@ -1,7 +1,7 @@
 // The "disallow :latest" admission rule, applied to the diff: every container of a created or drifted
 // workload whose image is untagged or tagged :latest. Pure.
-import { isJsonObject, type JsonValue, type KubeObject } from '../kube/object.js';
-import type { ImageWarning, ResourceChange } from './types.js';
+import { isJsonObject, type JsonValue, type KubeObject } from '../model/object.js';
+import type { ImageWarning, ResourceChange } from '../model/change.js';
 
 const POD_SPEC_PATHS: Record<string, string[]> = {
   Pod: ['spec'],

@@ -1,7 +1,7 @@
 // Secret values never leave podo: both sides are masked before anything is compared or rendered.
 // Equal values become `***`; changed ones `*** (before)` / `*** (after)`, so the diff still shows
 // that a value changed, never what it is.
-import { isJsonObject, isSecret, type JsonObject, type KubeObject } from '../kube/object.js';
+import { isJsonObject, isSecret, type JsonObject, type KubeObject } from '../model/object.js';
 
 export const MASK = '***';
 export const MASK_BEFORE = '*** (before)';

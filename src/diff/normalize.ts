@@ -1,7 +1,7 @@
 // Normalization before comparing, in two phases as fluxcd/pkg/ssa does:
 // normalizeDesired() before the dry-run (what the API server would default anyway), and
 // stripNoise() on both sides before the comparison (fields no reviewer should see as drift).
-import { isJsonObject, isSecret, type JsonObject, type JsonValue, type KubeObject } from '../kube/object.js';
+import { isJsonObject, isSecret, type JsonObject, type JsonValue, type KubeObject } from '../model/object.js';
 
 /** Before the dry-run: Flux's normalize.Unstructured. Returns a new object. */
 export function normalizeDesired(input: KubeObject): KubeObject {

@@ -1,5 +1,5 @@
 // Counting resources by action: the numbers behind every summary line and the exit code.
-import type { ResourceChange, Summary } from './types.js';
+import type { ResourceChange, Summary } from '../model/change.js';
 
 export function emptySummary(): Summary {
   return { created: 0, drifted: 0, deleted: 0, replaced: 0, skipped: 0, unchanged: 0, failed: 0 };

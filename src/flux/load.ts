@@ -2,11 +2,11 @@
 import { readFileSync, existsSync } from 'node:fs';
 import type { ClusterClient } from '../cluster/client.js';
 import { asDenied, deniedError } from '../cluster/denied.js';
-import { InputError, NotFoundError, ClusterError } from '../errors/index.js';
-import { parseObjects } from '../build/documents.js';
+import { InputError, NotFoundError, ClusterError } from '../model/errors.js';
+import { parseObjects } from '../render/documents.js';
 import { specFromObject, isFluxKustomization, FLUX_KUSTOMIZATION_GROUP } from './spec.js';
-import type { FluxKustomization } from './types.js';
-import type { KubeObject } from '../kube/object.js';
+import type { FluxKustomization } from '../model/kustomization.js';
+import type { KubeObject } from '../model/object.js';
 
 export async function kustomizationResource(client: ClusterClient) {
   const info = await client.resolve(`${FLUX_KUSTOMIZATION_GROUP}/v1`, 'Kustomization');

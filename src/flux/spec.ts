@@ -1,7 +1,7 @@
 // Turns a Flux Kustomization manifest (plain JSON) into the typed spec podo works with.
-import { isJsonObject, type JsonObject, type JsonValue, type KubeObject } from '../kube/object.js';
-import { InputError } from '../errors/index.js';
-import type { FluxKustomization, InventoryEntry, KustomizationSpec, Patch, Image, SubstituteReference } from './types.js';
+import { isJsonObject, type JsonObject, type JsonValue, type KubeObject } from '../model/object.js';
+import { InputError } from '../model/errors.js';
+import type { FluxKustomization, InventoryEntry, KustomizationSpec, Patch, Image, SubstituteReference } from '../model/kustomization.js';
 
 export const FLUX_KUSTOMIZATION_GROUP = 'kustomize.toolkit.fluxcd.io';
 

@@ -1,9 +1,9 @@
 // Formatting shared by the report writers, so every format names paths, objects and counts the same way.
 import { structuredPatch } from 'diff';
 import { stringify } from 'yaml';
-import type { ResourceChange, Summary } from '../diff/types.js';
-import type { JsonValue, ObjectRef } from '../kube/object.js';
-import { groupOf, subjectOf } from '../kube/object.js';
+import type { ResourceChange, Summary } from '../model/change.js';
+import type { JsonValue, ObjectRef } from '../model/object.js';
+import { groupOf, subjectOf } from '../model/object.js';
 
 /** A segment that can be printed bare: no separator, bracket, quote or whitespace that would blur the path. */
 const BARE_SEGMENT = /^[^.[\]"'\s]+$/;

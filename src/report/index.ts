@@ -1,5 +1,5 @@
 // One entry point for every output format.
-import type { DiffReport } from '../diff/types.js';
+import type { DiffReport } from '../model/change.js';
 import { colorizer } from './colorizer.js';
 import { renderJson } from './json.js';
 import { renderMarkdown } from './markdown.js';

@@ -1,8 +1,8 @@
 // The machine-readable report. Versioned (apiVersion/kind) and documented in docs/json-schema.md:
 // change the shape only together with that document, and bump the version when a change is not additive.
 import { summarize } from '../diff/summary.js';
-import type { DiffReport, FieldChange, ImageWarning, KustomizationDiff, ResourceChange, Summary } from '../diff/types.js';
-import type { JsonValue, ObjectRef } from '../kube/object.js';
+import type { DiffReport, FieldChange, ImageWarning, KustomizationDiff, ResourceChange, Summary } from '../model/change.js';
+import type { JsonValue, ObjectRef } from '../model/object.js';
 import { formatPath } from './format.js';
 
 export const JSON_REPORT_API_VERSION = 'podo.dev/v1alpha1';

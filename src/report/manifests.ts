@@ -1,6 +1,6 @@
 // `podo build`: the final multi-document YAML, Secret values masked.
 import { stringify } from 'yaml';
-import type { KubeObject } from '../kube/object.js';
+import type { KubeObject } from '../model/object.js';
 import { maskSecrets } from '../diff/mask.js';
 
 export function renderManifests(objects: KubeObject[]): string {

@@ -1,8 +1,8 @@
 // A pull-request comment: counts per Kustomization, then one collapsible unified diff per changed object.
 // GitHub rejects comments over 65,536 characters, so the comment is cut at a resource boundary below that.
 import { summarize } from '../diff/summary.js';
-import type { Action, DiffReport, KustomizationDiff, ResourceChange } from '../diff/types.js';
-import { subjectOf } from '../kube/object.js';
+import type { Action, DiffReport, KustomizationDiff, ResourceChange } from '../model/change.js';
+import { subjectOf } from '../model/object.js';
 import { describeResource, formatSummary, isChange, resourceYaml, unifiedHunks } from './format.js';
 
 /** Below GitHub's 65,536-character limit, leaving room for whatever a CI step wraps around the comment. */

@@ -3,9 +3,9 @@
 import { diffArrays } from 'diff';
 import { typeName } from '../diff/compare.js';
 import { summarize } from '../diff/summary.js';
-import type { DiffReport, FieldChange, KustomizationDiff, ResourceChange } from '../diff/types.js';
-import type { JsonValue } from '../kube/object.js';
-import { subjectOf } from '../kube/object.js';
+import type { DiffReport, FieldChange, KustomizationDiff, ResourceChange } from '../model/change.js';
+import type { JsonValue } from '../model/object.js';
+import { subjectOf } from '../model/object.js';
 import type { Colorizer } from './colorizer.js';
 import { countOf, describeResource, formatPath, formatSummary, yamlLines } from './format.js';
 

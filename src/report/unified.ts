@@ -1,6 +1,6 @@
 // `diff -u` output like `kubectl diff`: one file pair per changed object, named the way kubectl names them,
 // so existing tooling (delta, diff-so-fancy, patch viewers) can read it.
-import type { DiffReport, ResourceChange } from '../diff/types.js';
+import type { DiffReport, ResourceChange } from '../model/change.js';
 import { isChange, resourceFileName, resourceYaml, unifiedHunks } from './format.js';
 
 const DEV_NULL = '/dev/null';

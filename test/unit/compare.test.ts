@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareObjects, jsonEqual } from '../../src/diff/compare.js';
 import { changeCount, summarize } from '../../src/diff/summary.js';
-import type { ResourceChange } from '../../src/diff/types.js';
+import type { ResourceChange } from '../../src/model/change.js';
 
 describe('compareObjects', () => {
   it('finds nothing in equal documents, whatever the key order', () => {

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 
-import { SubstitutionError, isValidVariableName, substitute } from '../../src/build/envsubst.js';
-import { BuildError } from '../../src/errors/index.js';
+import { SubstitutionError, isValidVariableName, substitute } from '../../src/render/envsubst.js';
+import { BuildError } from '../../src/model/errors.js';
 
 // Expected values follow fluxcd/pkg/envsubst (what kustomize-controller runs),
 // including the places where it differs from bash.

@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { normalizeDesired, stripNoise } from '../../src/diff/normalize.js';
 import { maskSecrets, MASK, MASK_AFTER, MASK_BEFORE, MASK_UNKNOWN } from '../../src/diff/mask.js';
 import { imageProblem, imageTag } from '../../src/diff/images.js';
-import { skipReason, pruneProtection } from '../../src/cluster/flags.js';
+import { skipReason, pruneProtection } from '../../src/flux/annotations.js';
 import { applyOrder, redact } from '../../src/cluster/dryrun.js';
-import { normalizeGitUrl, parseSourceMapping } from '../../src/engine/sources.js';
+import { normalizeGitUrl, parseSourceMapping } from '../../src/pipeline/sources.js';
 import { parseDuration, useColor } from '../../src/cli/options.js';
-import type { KubeObject } from '../../src/kube/object.js';
+import type { KubeObject } from '../../src/model/object.js';
 
 const secret = (data: Record<string, string>, stringData?: Record<string, string>): KubeObject => ({
   apiVersion: 'v1',

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { DiffReport, ResourceChange } from '../../src/diff/types.js';
-import type { KubeObject } from '../../src/kube/object.js';
+import type { DiffReport, ResourceChange } from '../../src/model/change.js';
+import type { KubeObject } from '../../src/model/object.js';
 import { plainColorizer } from '../../src/report/colorizer.js';
 import { renderJson, type JsonReport } from '../../src/report/json.js';
 import { MARKDOWN_COMMENT_LIMIT, fenceFor, renderMarkdown } from '../../src/report/markdown.js';

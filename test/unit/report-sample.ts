@@ -1,9 +1,9 @@
 // A sample DiffReport shared by the report tests: every action, every change kind, already masked as
 // diff/ would hand it over. Changes are computed with compareObjects so the sample stays consistent.
 import { compareObjects } from '../../src/diff/compare.js';
-import type { DiffReport, KustomizationDiff, ResourceChange } from '../../src/diff/types.js';
-import type { KubeObject } from '../../src/kube/object.js';
-import { refOf } from '../../src/kube/object.js';
+import type { DiffReport, KustomizationDiff, ResourceChange } from '../../src/model/change.js';
+import type { KubeObject } from '../../src/model/object.js';
+import { refOf } from '../../src/model/object.js';
 
 export function changed(action: 'drifted' | 'replaced', before: KubeObject, after: KubeObject, reason?: string): ResourceChange {
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { DiffReport, ResourceChange } from '../../src/diff/types.js';
-import type { KubeObject } from '../../src/kube/object.js';
+import type { DiffReport, ResourceChange } from '../../src/model/change.js';
+import type { KubeObject } from '../../src/model/object.js';
 import { chalkColorizer, plainColorizer } from '../../src/report/colorizer.js';
 import { formatPath } from '../../src/report/format.js';
 import { renderText, type TextOptions } from '../../src/report/text.js';

@@ -13,7 +13,7 @@ import {
   isSopsEncrypted,
   loadAgeKeys,
   parseAgeKeys,
-} from '../../src/build/sops.js';
+} from '../../src/render/sops.js';
 import { encryptDotenv, encryptJson, encryptYaml, newAgeIdentity } from '../helpers/sops-writer.js';
 
 const CANARY = 'CANARY-7f3a9';
@@ -372,7 +372,7 @@ describe('helpers', () => {
 
 describe('decryptWorkspace keeps the plaintext only to scrub it from messages', () => {
   it('collects the decrypted values of a file and scrubs them, also base64-encoded', async () => {
-    const { decryptWorkspace, scrubSecrets } = await import('../../src/build/decrypt.js');
+    const { decryptWorkspace, scrubSecrets } = await import('../../src/render/decrypt.js');
     const { mkdtempSync, writeFileSync, readFileSync } = await import('node:fs');
     const os = await import('node:os');
     const path = await import('node:path');

@@ -4,7 +4,7 @@ import { accessSync, constants, mkdirSync, readFileSync, statSync, writeFileSync
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { BuildError, InputError } from '../errors/index.js';
+import { BuildError, InputError } from '../model/errors.js';
 
 export interface KustomizeBinary {
   /** Command and leading arguments, e.g. ['kubectl', 'kustomize'] or ['/usr/local/bin/kustomize', 'build']. */

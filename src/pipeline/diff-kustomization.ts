@@ -3,17 +3,17 @@
 import type { ClusterClient } from '../cluster/client.js';
 import { dryRun, type PruneCandidate } from '../cluster/dryrun.js';
 import { readKeyValues } from '../cluster/key-values.js';
-import { buildKustomization, type BuildResult } from '../build/index.js';
-import type { KustomizeBinary } from '../build/kustomize.js';
+import { buildKustomization, type BuildResult } from '../render/index.js';
+import type { KustomizeBinary } from '../render/kustomize.js';
 import { loadFromCluster, notFound, pickFromFile } from '../flux/load.js';
 import { inventoryId, isFluxKustomization, specFromObject } from '../flux/spec.js';
 import { imageWarnings } from '../diff/images.js';
-import type { FluxKustomization } from '../flux/types.js';
+import type { FluxKustomization } from '../model/kustomization.js';
 import { normalizeDesired } from '../diff/normalize.js';
 import { toResourceChange } from '../diff/changes.js';
-import type { KustomizationDiff } from '../diff/types.js';
-import { groupOf } from '../kube/object.js';
-import { errorMessage } from '../errors/index.js';
+import type { KustomizationDiff } from '../model/change.js';
+import { groupOf } from '../model/object.js';
+import { errorMessage } from '../model/errors.js';
 import os from 'node:os';
 
 export interface DiffKustomizationOptions {
@@ -116,7 +116,7 @@ export interface BuildForOptions {
  * the Kustomization names a decryption Secret the caller may read, its `*.agekey` entries.
  */
 async function ageKeys(client: ClusterClient | undefined, spec: FluxKustomization['spec'], keyFile: string | undefined, notes: string[]): Promise<string[]> {
-  const { loadAgeKeys, parseAgeKeys } = await import('../build/sops.js');
+  const { loadAgeKeys, parseAgeKeys } = await import('../render/sops.js');
   const extra: string[] = [];
   const ref = spec.decryption?.secretRef;
   if (ref && !client) notes.push(`decryption Secret ${spec.namespace}/${ref.name} not read: no cluster`);

@@ -1,5 +1,5 @@
 // The structured change list: what diff/ produces and the only thing report/ sees.
-import type { JsonValue, KubeObject, ObjectRef } from '../kube/object.js';
+import type { JsonValue, KubeObject, ObjectRef } from './object.js';
 
 export type Action = 'created' | 'drifted' | 'replaced' | 'deleted' | 'skipped' | 'unchanged' | 'failed';
 

@@ -30,7 +30,7 @@
 // `kustomize.toolkit.fluxcd.io/substitute: disabled`, and not substituting at
 // all when no variables are defined.
 
-import { BuildError } from '../errors/index.js';
+import { BuildError } from '../model/errors.js';
 
 /** A `${...}` expression that cannot be parsed, or (strict) names an unset variable. */
 export class SubstitutionError extends BuildError {

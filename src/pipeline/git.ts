@@ -5,7 +5,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InputError } from '../errors/index.js';
+import { InputError } from '../model/errors.js';
 
 /**
  * git finds the repository from the working directory (--path), never from variables a calling

@@ -4,8 +4,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { BuildError } from '../errors/index.js';
-import { isJsonObject, type JsonObject, type JsonValue } from '../kube/object.js';
+import { BuildError } from '../model/errors.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../model/object.js';
 import { displayPath, isWithin, looksRemote, outsideRootError, remoteError, safeRealpath } from './containment.js';
 import type { Workspace } from './workspace.js';
 

@@ -1,8 +1,8 @@
 // Multi-document YAML ↔ plain JSON objects, keeping YAML types exactly as kustomize emitted them.
 import { parseAllDocuments, stringify } from 'yaml';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
-import { BuildError } from '../errors/index.js';
-import { isJsonObject, type KubeObject } from '../kube/object.js';
+import { BuildError } from '../model/errors.js';
+import { isJsonObject, type KubeObject } from '../model/object.js';
 
 export function parseObjects(text: string, source: string): KubeObject[] {
   const out: KubeObject[] = [];

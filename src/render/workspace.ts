@@ -3,7 +3,7 @@
 import { cpSync, mkdtempSync, rmSync, statSync, existsSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InputError } from '../errors/index.js';
+import { InputError } from '../model/errors.js';
 
 export interface Workspace {
   /** Temporary copy of the repository root. */

@@ -7,10 +7,10 @@ import { dryRun } from '../cluster/dryrun.js';
 import { mapConcurrent } from '../cluster/pool.js';
 import { listFromCluster, loadFromCluster } from '../flux/load.js';
 import { FLUX_KUSTOMIZATION_GROUP } from '../flux/spec.js';
-import type { FluxKustomization } from '../flux/types.js';
+import type { FluxKustomization } from '../model/kustomization.js';
 import { toResourceChange } from '../diff/changes.js';
-import type { KustomizationDiff } from '../diff/types.js';
-import { oneLineMessage } from '../errors/index.js';
+import type { KustomizationDiff } from '../model/change.js';
+import { oneLineMessage } from '../model/errors.js';
 import { diffKustomization, type DiffKustomizationOptions, type KustomizationResult } from './diff-kustomization.js';
 import type { SourceMapper } from './sources.js';
 

@@ -1,8 +1,8 @@
 // The build stage: from a local path and a Flux Kustomization spec to the objects
 // kustomize-controller would apply.
 import path from 'node:path';
-import type { KustomizationSpec } from '../flux/types.js';
-import type { KubeObject } from '../kube/object.js';
+import type { KustomizationSpec } from '../model/kustomization.js';
+import type { KubeObject } from '../model/object.js';
 import { realpathSync } from 'node:fs';
 import { assertDirectory, createWorkspace, repositoryRoot } from './workspace.js';
 import { sourceIgnoreFilter } from './ignore.js';

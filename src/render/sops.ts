@@ -24,7 +24,7 @@ import {
   type Node as YamlNode,
   type Scalar,
 } from 'yaml';
-import { BuildError, InputError } from '../errors/index.js';
+import { BuildError, InputError } from '../model/errors.js';
 
 export class DecryptionError extends BuildError {}
 /** The file can only be opened with PGP/KMS/Vault keys and no sops binary is available. */

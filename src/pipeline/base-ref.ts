@@ -4,23 +4,23 @@
 // kustomize are used: no kubeconfig is ever read.
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import type { BuildResult, RenderedObject } from '../build/index.js';
-import type { KustomizeBinary } from '../build/kustomize.js';
-import { repositoryRoot } from '../build/workspace.js';
+import type { BuildResult, RenderedObject } from '../render/index.js';
+import type { KustomizeBinary } from '../render/kustomize.js';
+import { repositoryRoot } from '../render/workspace.js';
 import { applyOrder } from '../cluster/dryrun.js';
-import { flag, pruneProtection, skipReason, SSA } from '../cluster/flags.js';
+import { flag, pruneProtection, skipReason, SSA } from '../flux/annotations.js';
 import { mapConcurrent } from '../cluster/pool.js';
 import { compareObjects } from '../diff/compare.js';
 import { maskSecrets } from '../diff/mask.js';
 import { normalizeDesired, stripNoise } from '../diff/normalize.js';
-import type { DiffReport, KustomizationDiff, ResourceChange } from '../diff/types.js';
-import { errorMessage, InputError, UsageError } from '../errors/index.js';
+import type { DiffReport, KustomizationDiff, ResourceChange } from '../model/change.js';
+import { errorMessage, InputError, UsageError } from '../model/errors.js';
 import { pickFromFile } from '../flux/load.js';
-import type { FluxKustomization } from '../flux/types.js';
+import type { FluxKustomization } from '../model/kustomization.js';
 import { buildFor } from './diff-kustomization.js';
 import { discover, type Discovery } from './discover.js';
 import { gitToplevel, relativeToToplevel, withWorktree } from './git.js';
-import { groupOf, identityKey, isJsonObject, refOf, type KubeObject } from '../kube/object.js';
+import { groupOf, identityKey, isJsonObject, refOf, type KubeObject } from '../model/object.js';
 
 export interface BaseRefOptions {
   /** --path: the Kustomization's directory (single mode) or the repository root (--all). */

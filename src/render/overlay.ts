@@ -8,9 +8,9 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isSeq, parseAllDocuments, parseDocument, type Document, YAMLMap, YAMLSeq } from 'yaml';
-import { BuildError } from '../errors/index.js';
-import type { Image, KustomizationSpec, Patch } from '../flux/types.js';
-import { isJsonObject } from '../kube/object.js';
+import { BuildError } from '../model/errors.js';
+import type { Image, KustomizationSpec, Patch } from '../model/kustomization.js';
+import { isJsonObject } from '../model/object.js';
 import { containSymlinks, displayPath, escapingLinkError, isWithin, looksRemote, outsideRootError, safeRealpath } from './containment.js';
 import { checkKustomizationRefs, kustomizationFileIn } from './kustomize-refs.js';
 import type { Workspace } from './workspace.js';

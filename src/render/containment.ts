@@ -6,7 +6,7 @@
 // every file reference before kustomize runs.
 import { lstatSync, readdirSync, readlinkSync, realpathSync, symlinkSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import { BuildError } from '../errors/index.js';
+import { BuildError } from '../model/errors.js';
 import type { Workspace } from './workspace.js';
 
 export function isWithin(p: string, root: string): boolean {

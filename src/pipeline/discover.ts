@@ -4,9 +4,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { isFluxKustomization, specFromObject } from '../flux/spec.js';
-import type { FluxKustomization } from '../flux/types.js';
-import { isJsonObject, type KubeObject } from '../kube/object.js';
-import { errorMessage } from '../errors/index.js';
+import type { FluxKustomization } from '../model/kustomization.js';
+import { isJsonObject, type KubeObject } from '../model/object.js';
+import { errorMessage } from '../model/errors.js';
 
 const SKIP_DIRS = new Set(['.git', 'node_modules']);
 

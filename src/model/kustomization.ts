@@ -1,6 +1,6 @@
 // Flux Kustomization (kustomize.toolkit.fluxcd.io/v1) as podo needs it: the spec fields that shape the
 // build and the diff, plus the live inventory used for deletions.
-import type { JsonObject } from '../kube/object.js';
+import type { JsonObject } from './object.js';
 
 export interface SourceRef {
   kind: string;

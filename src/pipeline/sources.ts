@@ -4,9 +4,9 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { ClusterClient } from '../cluster/client.js';
-import type { KustomizationSpec } from '../flux/types.js';
-import { isJsonObject } from '../kube/object.js';
-import { UsageError } from '../errors/index.js';
+import type { KustomizationSpec } from '../model/kustomization.js';
+import { isJsonObject } from '../model/object.js';
+import { UsageError } from '../model/errors.js';
 
 export const BOOTSTRAP_SOURCE = 'GitRepository/flux-system/flux-system';
 

@@ -5,10 +5,10 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
-import { isJsonObject, type KubeObject } from '../kube/object.js';
+import { isJsonObject, type KubeObject } from '../model/object.js';
 // sops.ts (and age-encryption behind it) loads only when a file is encrypted: ~90 ms of start-up otherwise.
 import type { DecryptionError, SopsFormat } from './sops.js';
-import { annotationsOf, labelsOf } from '../kube/object.js';
+import { annotationsOf, labelsOf } from '../model/object.js';
 
 export const DECRYPT = 'kustomize.toolkit.fluxcd.io/decrypt';
 

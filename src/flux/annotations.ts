@@ -1,5 +1,5 @@
 // Flux's per-object annotations and labels (case-insensitive values), read on local and live objects.
-import { annotationsOf, labelsOf, type KubeObject } from '../kube/object.js';
+import { annotationsOf, labelsOf, type KubeObject } from '../model/object.js';
 
 export const RECONCILE = 'kustomize.toolkit.fluxcd.io/reconcile';
 export const SSA = 'kustomize.toolkit.fluxcd.io/ssa';
