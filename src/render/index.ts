@@ -4,8 +4,9 @@ import path from 'node:path';
 import type { KustomizationSpec } from '../model/kustomization.js';
 import type { KubeObject } from '../model/object.js';
 import { realpathSync } from 'node:fs';
-import { assertDirectory, createWorkspace, repositoryRoot } from './workspace.js';
-import { sourceIgnoreFilter } from './ignore.js';
+import { assertDirectory, createWorkspaceFor, repositoryRoot } from './workspace.js';
+import { SourceTrees, relativeTo } from './source-tree.js';
+import { referenceClosure } from './kustomize-refs.js';
 import { prepareOverlay } from './overlay.js';
 import { runKustomize, type KustomizeBinary } from './kustomize.js';
 import { parseKustomizeOutput } from './documents.js';
@@ -30,6 +31,10 @@ export interface BuildOptions {
   ignorePaths?: string[];
   /** Age identities to decrypt SOPS files with; called only when the build holds an encrypted file. */
   ageKeys?: () => Promise<string[]>;
+  /** The run's repository views, shared by its Kustomizations (one .sourceignore walk per root). */
+  trees?: SourceTrees;
+  /** Copy the whole repository even when the reference closure is known (PODO_FULL_COPY=1): for differential tests. */
+  fullCopy?: boolean;
 }
 
 export interface BuildResult {
@@ -39,8 +44,13 @@ export interface BuildResult {
 
 export async function buildKustomization(opts: BuildOptions): Promise<BuildResult> {
   assertDirectory(opts.path);
-  const userRoot = repositoryRoot(realpathSync(opts.path), opts.spec.path);
-  const ws = createWorkspace(opts.path, opts.spec.path, sourceIgnoreFilter(userRoot, opts.ignorePaths ?? []));
+  const real = realpathSync(opts.path);
+  const userRoot = repositoryRoot(real, opts.spec.path);
+  const tree = await (opts.trees ?? new SourceTrees()).get(userRoot, opts.ignorePaths ?? []);
+  const dir = relativeTo(tree, real) ?? '';
+  const fullCopy = opts.fullCopy ?? process.env.PODO_FULL_COPY === '1';
+  const closure = fullCopy ? undefined : await referenceClosure(tree, dir, opts.spec.components ?? []);
+  const ws = await createWorkspaceFor(tree, opts.path, closure);
   try {
     const display = (file: string) => path.relative(process.cwd(), path.join(ws.userRoot, path.relative(ws.root, file))) || '.';
     prepareOverlay(ws, opts.spec);

@@ -5,6 +5,13 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { BuildError, InputError } from '../model/errors.js';
+import { limiter } from './limit.js';
+
+/**
+ * kustomize is CPU-bound: however many Kustomizations a run prepares at once, at most one build per
+ * core runs (more only queue in the kernel and slow every one of them down).
+ */
+const buildSlots = limiter(Math.max(1, os.availableParallelism()));
 
 export interface KustomizeBinary {
   /** Command and leading arguments, e.g. ['kubectl', 'kustomize'] or ['/usr/local/bin/kustomize', 'build']. */
@@ -104,6 +111,10 @@ function bundledKustomize(): string | undefined {
 
 /** Builds DIR and returns the multi-document YAML kustomize printed. */
 export function runKustomize(bin: KustomizeBinary, dir: string, displayDir: string): Promise<string> {
+  return buildSlots(() => runKustomizeNow(bin, dir, displayDir));
+}
+
+function runKustomizeNow(bin: KustomizeBinary, dir: string, displayDir: string): Promise<string> {
   const [cmd, ...pre] = bin.argv;
   const args = [...pre, dir, '--load-restrictor', 'LoadRestrictionsNone'];
   return new Promise((resolve, reject) => {
