@@ -142,6 +142,8 @@ async function againstRef(opts: DiffOptions, kustomize: KustomizeBinary): Promis
     strictSubstitute: opts.strictSubstitute,
     sopsAgeKeyFile: opts.sopsAgeKeyFile,
     concurrency: opts.concurrency,
+    // Hidden switch for differential tests: build every Kustomization, proven unchanged or not.
+    buildAll: process.env.PODO_BUILD_ALL === '1',
   });
 }
 

@@ -7,6 +7,9 @@ import path from 'node:path';
 import type { BuildResult, RenderedObject } from '../render/index.js';
 import type { KustomizeBinary } from '../render/kustomize.js';
 import { repositoryRoot } from '../render/workspace.js';
+import { SourceTrees } from '../render/source-tree.js';
+import { canonical, fingerprintOf, sameInputs } from '../render/fingerprint.js';
+import { collectVariables } from '../render/substitute.js';
 import { applyOrder } from '../cluster/dryrun.js';
 import { flag, pruneProtection, skipReason, SSA } from '../flux/annotations.js';
 import { mapConcurrent } from '../cluster/pool.js';
@@ -36,6 +39,8 @@ export interface BaseRefOptions {
   sopsAgeKeyFile?: string;
   /** How many Kustomizations are built at once with --all. */
   concurrency: number;
+  /** Build every Kustomization, even those whose inputs are identical at both refs (PODO_BUILD_ALL=1: differential tests). */
+  buildAll?: boolean;
 }
 
 export async function diffAgainstRef(opts: BaseRefOptions): Promise<DiffReport> {
@@ -50,6 +55,7 @@ export async function diffAgainstRef(opts: BaseRefOptions): Promise<DiffReport> 
       head: path.resolve(opts.path),
       base: path.join(worktree, rel),
       display: (s) => displayPaths(s, worktree, opts.ref),
+      trees: new SourceTrees(),
     };
     if (opts.all) return { kustomizations: await diffAll(ctx) };
     return { kustomizations: [await diffSingle(ctx, opts.name!)] };
@@ -67,6 +73,8 @@ interface Context {
   base: string;
   /** Rewrites temporary checkout paths in messages as `REF:path`. */
   display: (s: string) => string;
+  /** Repository views of both trees, shared by every build and fingerprint of the run. */
+  trees: SourceTrees;
 }
 
 /** One side of the diff: the spec to build with and the directory to build. */
@@ -217,12 +225,35 @@ async function diffSides(
   notes: string[],
 ): Promise<KustomizationDiff> {
   const { ref } = ctx.opts;
+  const same = await identicalInputs(ctx, head, base);
+  if (same) return { name: id.name, namespace: id.namespace, resources: [], warnings: [], notes: [...notes, ...same.notes] };
   const [h, b] = await Promise.all([buildSide(ctx, head, 'working tree'), buildSide(ctx, base, `at ${ref}`)]);
   if (head && !h) notes.push(`${path.relative(process.cwd(), head.dir) || '.'} does not exist in the working tree: everything built at ${ref} is removed`);
   if (base && !b) notes.push(`${ctx.display(base.dir)} does not exist at ${ref}: everything is new`);
   const { resources, notPruned } = compareBuilds(b?.objects ?? [], h?.objects ?? [], prune);
   if (notPruned > 0) notes.push(`${notPruned} object(s) built at ${ref} are no longer built; spec.prune is off, so they stay in the cluster untouched`);
   return { name: id.name, namespace: id.namespace, resources, warnings: [], notes: mergeNotes(ctx, notes, h?.notes ?? [], b?.notes ?? []) };
+}
+
+/**
+ * Whether both sides provably build from the same inputs (the same spec, the same bytes in the same
+ * reference closure: see render/fingerprint.ts), so that the Kustomization is unchanged without
+ * building either side. Returns the notes a build would have derived from the spec alone. Anything
+ * not proven (an unprovable closure, a fingerprint that fails) is built.
+ */
+async function identicalInputs(ctx: Context, head: Side | undefined, base: Side | undefined): Promise<{ notes: string[] } | undefined> {
+  if (ctx.opts.buildAll || !head || !base) return undefined;
+  if (canonical(head.ks.spec) !== canonical(base.ks.spec)) return undefined;
+  if (!isDirectory(head.dir) || !isDirectory(base.dir)) return undefined;
+  try {
+    const [h, b] = await Promise.all([fingerprintOf(ctx.trees, head.dir, head.ks.spec), fingerprintOf(ctx.trees, base.dir, base.ks.spec)]);
+    if (!sameInputs(h, b)) return undefined;
+    // The notes a build would add from the spec alone (substituteFrom without a cluster).
+    const { notes } = await collectVariables(head.ks.spec, undefined);
+    return { notes: [...notes, `inputs identical at ${ctx.opts.ref}: not built`] };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Builds one side as kustomize-controller would, without a cluster; undefined when its directory does not exist. */
@@ -234,6 +265,7 @@ async function buildSide(ctx: Context, side: Side | undefined, label: string): P
       kustomize: ctx.opts.kustomize,
       strictSubstitute: ctx.opts.strictSubstitute,
       sopsAgeKeyFile: ctx.opts.sopsAgeKeyFile,
+      trees: ctx.trees,
     });
   } catch (err) {
     // Say which side failed, with the temporary checkout's path shown as REF:path; keep the error's class (exit code).

@@ -5,6 +5,7 @@ import { dryRun, type PruneCandidate } from '../cluster/dryrun.js';
 import { readKeyValues } from '../cluster/key-values.js';
 import { buildKustomization, type BuildResult } from '../render/index.js';
 import type { KustomizeBinary } from '../render/kustomize.js';
+import type { SourceTrees } from '../render/source-tree.js';
 import { loadFromCluster, notFound, pickFromFile } from '../flux/load.js';
 import { inventoryId, isFluxKustomization, specFromObject } from '../flux/spec.js';
 import { imageWarnings } from '../diff/images.js';
@@ -99,6 +100,7 @@ export async function buildFor(client: ClusterClient | undefined, ks: FluxKustom
     strictSubstitute: opts.strictSubstitute,
     ignorePaths: opts.ignorePaths,
     ageKeys: () => ageKeys(client, ks.spec, opts.sopsAgeKeyFile, keyNotes),
+    trees: opts.trees,
   });
   return { ...built, notes: [...keyNotes, ...built.notes] };
 }
@@ -109,6 +111,8 @@ export interface BuildForOptions {
   kustomize: KustomizeBinary;
   strictSubstitute?: boolean;
   sopsAgeKeyFile?: string;
+  /** The run's repository views (one .sourceignore walk per repository root). */
+  trees?: SourceTrees;
 }
 
 /**

@@ -9,12 +9,13 @@
 // Soundness rests on the closure walk: whatever it cannot prove (see referenceClosure) makes the
 // fingerprint unprovable, and the caller builds.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { KustomizationSpec } from '../model/kustomization.js';
 import { referenceClosure } from './kustomize-refs.js';
 import { limiter } from './limit.js';
-import type { SourceTree } from './source-tree.js';
+import { relativeTo, type SourceTree, type SourceTrees } from './source-tree.js';
+import { repositoryRoot } from './workspace.js';
 
 export type Fingerprint = { digest: string; files: number } | { unprovable: string };
 
@@ -66,4 +67,14 @@ export function canonical(v: unknown): string {
 /** Whether two fingerprints prove the same inputs. */
 export function sameInputs(a: Fingerprint, b: Fingerprint): boolean {
   return 'digest' in a && 'digest' in b && a.digest === b.digest;
+}
+
+/**
+ * The fingerprint of the Kustomization built from DIR (an absolute or cwd-relative path) with SPEC,
+ * its repository root found as the build finds it (--path minus spec.path).
+ */
+export async function fingerprintOf(trees: SourceTrees, dir: string, spec: KustomizationSpec, ignorePaths: readonly string[] = []): Promise<Fingerprint> {
+  const real = await realpath(dir);
+  const tree = await trees.get(repositoryRoot(real, spec.path), ignorePaths);
+  return inputsFingerprint(tree, relativeTo(tree, real) ?? '', spec);
 }
