@@ -2,22 +2,17 @@
 // kustomize-controller would apply.
 import path from 'node:path';
 import type { KustomizationSpec } from '../model/kustomization.js';
-import type { KubeObject } from '../model/object.js';
+import type { RenderedObject } from '../model/object.js';
 import { realpathSync } from 'node:fs';
 import { assertDirectory, createWorkspace, repositoryRoot } from './workspace.js';
 import { sourceIgnoreFilter } from './ignore.js';
 import { prepareOverlay } from './overlay.js';
-import { runKustomize, type KustomizeBinary } from './kustomize.js';
+import { runKustomize } from './kustomize.js';
+import type { KustomizeBinary } from '../model/settings.js';
 import { parseKustomizeOutput } from './documents.js';
 import { applyFluxMetadata } from './metadata.js';
 import { collectVariables, substituteObjects, type VariableSource } from './substitute.js';
 import { classifyObject, decryptWorkspace, scrubSecrets, stripSopsFields } from './decrypt.js';
-
-export interface RenderedObject {
-  object: KubeObject;
-  /** A SOPS-encrypted Secret that could not be decrypted: only its key set is known. */
-  valuesUnknown?: boolean;
-}
 
 export interface BuildOptions {
   path: string;
