@@ -22,6 +22,8 @@ export interface DiscoveryProblem {
 
 export interface Discovery {
   kustomizations: FluxKustomization[];
+  /** Every Kustomization manifest found, second definitions of a name included (cluster roots repeat names). */
+  definitions: FluxKustomization[];
   /** GitRepository manifests found, to tell which one the checkout serves (its URL is a remote). */
   gitRepositories: KubeObject[];
   /** Manifests that were found but not used: malformed specs, and second definitions of a name. */
@@ -37,6 +39,7 @@ export function discover(repoRoot: string): Discovery {
   const found = new Map<string, FluxKustomization>();
   const problems: DiscoveryProblem[] = [];
   const gitRepositories: KubeObject[] = [];
+  const definitions: FluxKustomization[] = [];
   for (const file of yamlFiles(repoRoot)) {
     const rel = path.relative(repoRoot, file).split(path.sep).join('/');
     const objects = fluxObjectsIn(file);
@@ -45,21 +48,22 @@ export function discover(repoRoot: string): Discovery {
       const namespace = typeof obj.metadata.namespace === 'string' && obj.metadata.namespace !== '' ? obj.metadata.namespace : 'flux-system';
       const key = `${namespace}/${obj.metadata.name}`;
       const problem = (message: string) => problems.push({ namespace, name: obj.metadata.name, file: rel, message });
-      const first = found.get(key);
-      // Files are walked in a fixed order, so which definition wins does not depend on the file system.
-      if (first) {
-        problem(`also defined in ${first.origin}; using that one`);
-        continue;
-      }
+      let ks: FluxKustomization;
       try {
-        found.set(key, specFromObject(obj, rel));
+        ks = specFromObject(obj, rel);
       } catch (err) {
         problem(errorMessage(err));
+        continue;
       }
+      definitions.push(ks);
+      const first = found.get(key);
+      // Files are walked in a fixed order, so which definition wins does not depend on the file system.
+      if (first) problem(`also defined in ${first.origin}; using that one`);
+      else found.set(key, ks);
     }
   }
   const kustomizations = [...found.values()].sort((a, b) => byNamespaceName(a.spec, b.spec));
-  return { kustomizations, gitRepositories, problems };
+  return { kustomizations, definitions, gitRepositories, problems };
 }
 
 /** `./clusters/prod/` → `clusters/prod`; `./` → `.` */
@@ -76,7 +80,7 @@ const isWithinRel = (child: string, parent: string) => parent === '.' || child =
  * directories of Kustomization manifests that no other Kustomization's path reaches. Relative, sorted.
  */
 export function clusterRoots(d: Discovery): string[] {
-  const entries = d.kustomizations.map((k) => ({ dir: normalizeRelPath(path.posix.dirname(k.origin)), path: normalizeRelPath(k.spec.path), ks: k }));
+  const entries = d.definitions.map((k) => ({ dir: normalizeRelPath(path.posix.dirname(k.origin)), path: normalizeRelPath(k.spec.path), ks: k }));
   const selfApplying = entries.filter((e) => e.path !== '.' && isWithinRel(e.dir, e.path)).map((e) => e.path);
   if (selfApplying.length > 0) return [...new Set(selfApplying)].sort();
   const unreached = entries.filter((e) => !entries.some((o) => o !== e && isWithinRel(e.dir, o.path)));

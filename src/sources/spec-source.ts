@@ -120,9 +120,9 @@ export function repositoryClusterRoot(trees: Trees, repoRoot: string, clusterPat
     async roots() {
       const head = discover(repoRoot);
       const baseRoot = trees.atRef(repoRoot);
-      const base = baseRoot && existsSync(baseRoot) ? discover(baseRoot) : { kustomizations: [], gitRepositories: [], problems: [] };
+      const base: Discovery = baseRoot && existsSync(baseRoot) ? discover(baseRoot) : { kustomizations: [], definitions: [], gitRepositories: [], problems: [] };
       const dir = clusterPath !== undefined ? chosenClusterPath(repoRoot, clusterPath) : onlyClusterRoot(head, repoRoot);
-      const rootOf = (d: Discovery) => d.kustomizations.find((k) => normalizeRelPath(k.spec.path) === dir);
+      const rootOf = (d: Discovery) => d.definitions.find((k) => normalizeRelPath(k.spec.path) === dir);
       const notes: string[] = [];
       const synthetic = (): FluxKustomization => ({
         spec: { name: 'flux-system', namespace: 'flux-system', path: `./${dir}`, prune: true, sourceRef: { kind: 'GitRepository', name: 'flux-system', namespace: 'flux-system' } },
@@ -135,8 +135,9 @@ export function repositoryClusterRoot(trees: Trees, repoRoot: string, clusterPat
       }
       const baseHasDir = baseRoot !== undefined && existsSync(path.join(baseRoot, dir));
       const former = rootOf(base) ?? (baseHasDir ? { ...synthetic(), spec: { ...synthetic().spec, name: h.spec.name, namespace: h.spec.namespace } } : undefined);
-      const problems = [...head.problems, ...base.problems.map((p) => ({ ...p, message: `at ${trees.ref}: ${p.message}` }))]
-        .filter((p) => p.file.startsWith(dir + '/') || dir === '.')
+      // Manifests of this cluster directory podo cannot read; second definitions are how cluster directories look.
+      const mine = (p: { file: string; message: string }) => (p.file.startsWith(dir + '/') || dir === '.') && !p.message.startsWith('also defined in');
+      const problems = [...head.problems.filter(mine), ...base.problems.filter(mine).map((p) => ({ ...p, message: `at ${trees.ref}: ${p.message}` }))]
         .map((p) => ({ namespace: p.namespace, name: p.name, message: `${p.file}: ${p.message}` }));
       return { roots: [{ head: h, former, formerDir: path.join(repoRoot, dir), notes, requested: false }], problems };
     },
