@@ -2,23 +2,19 @@
 // kustomize-controller would apply.
 import path from 'node:path';
 import type { KustomizationSpec } from '../model/kustomization.js';
-import type { KubeObject } from '../model/object.js';
-import { realpathSync } from 'node:fs';
+import type { RenderedObject } from '../model/object.js';
+import { existsSync, realpathSync } from 'node:fs';
 import { assertDirectory, createWorkspaceFor, repositoryRoot } from './workspace.js';
-import { SourceTrees, relativeTo } from './source-tree.js';
+import { countExcludedUnder, SourceTrees, relativeTo } from './source-tree.js';
 import { referenceClosure } from './kustomize-refs.js';
 import { prepareOverlay } from './overlay.js';
-import { runKustomize, type KustomizeBinary } from './kustomize.js';
+import { runKustomize } from './kustomize.js';
+import type { KustomizeBinary } from '../model/settings.js';
 import { parseKustomizeOutput } from './documents.js';
 import { applyFluxMetadata } from './metadata.js';
 import { collectVariables, substituteObjects, type VariableSource } from './substitute.js';
+import { BuildError } from '../model/errors.js';
 import { classifyObject, decryptWorkspace, scrubSecrets, stripSopsFields } from './decrypt.js';
-
-export interface RenderedObject {
-  object: KubeObject;
-  /** A SOPS-encrypted Secret that could not be decrypted: only its key set is known. */
-  valuesUnknown?: boolean;
-}
 
 export interface BuildOptions {
   path: string;
@@ -47,10 +43,17 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
   const real = realpathSync(opts.path);
   const userRoot = repositoryRoot(real, opts.spec.path);
   const tree = await (opts.trees ?? new SourceTrees()).get(userRoot, opts.ignorePaths ?? []);
-  const dir = relativeTo(tree, real) ?? '';
+  const specDir = relativeTo(tree, real) ?? '';
+  // Only what the build reads is copied (the reference closure), unless the walk cannot prove it.
   const fullCopy = opts.fullCopy ?? process.env.PODO_FULL_COPY === '1';
-  const closure = fullCopy ? undefined : await referenceClosure(tree, dir, opts.spec.components ?? []);
+  const closure = fullCopy ? undefined : await referenceClosure(tree, specDir, opts.spec.components ?? []);
   const ws = await createWorkspaceFor(tree, opts.path, closure);
+  if (!existsSync(ws.dir)) {
+    // The ignore rules excluded the Kustomization's whole directory: source-controller's artifact has
+    // nothing there, and kustomize-controller fails with "kustomization path not found".
+    ws.cleanup();
+    throw new BuildError(`kustomization path not found: .sourceignore or --ignore-paths exclude ${opts.spec.path ?? opts.path} from the source (Flux fails the same way)`, opts.path);
+  }
   try {
     const display = (file: string) => path.relative(process.cwd(), path.join(ws.userRoot, path.relative(ws.root, file))) || '.';
     prepareOverlay(ws, opts.spec);
@@ -68,6 +71,13 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
       if (state.unknownBecause && !unknown.includes(state.unknownBecause)) unknown.push(state.unknownBecause);
       stripSopsFields(object);
       rendered.push({ object, valuesUnknown: state.unknownBecause !== undefined });
+    }
+    if (built.length === 0) {
+      // What the ignore rules leave out under the Kustomization's path, so an empty build can say why.
+      const excludedHere = await countExcludedUnder(tree, specDir);
+      if (excludedHere > 0) {
+        notes.push(`the build produced no objects: .sourceignore or --ignore-paths excluded ${excludedHere === 1 ? 'one path' : `${excludedHere} paths`} under ${opts.spec.path ?? opts.path}`);
+      }
     }
     if (unknown.length > 0) {
       notes.push(`SOPS values unknown, comparing key sets only (${unknown.join('; ')})`);

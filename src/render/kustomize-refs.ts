@@ -9,7 +9,7 @@ import { BuildError } from '../model/errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../model/object.js';
 import { displayPath, isWithin, looksRemote, outsideRootError, remoteError, safeRealpath } from './containment.js';
 import type { Workspace } from './workspace.js';
-import { listDirectory, presence, type SourceTree } from './source-tree.js';
+import { listDirectory, presence, type ClosureEntry, type ReferenceClosure, type SourceTree } from './source-tree.js';
 
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
@@ -150,15 +150,7 @@ function checkRef(ctx: Ctx, dir: string, where: string, field: string, entry: st
 // directory resource without a kustomization file, YAML it cannot parse) makes it give up with a
 // reason: the caller falls back to copying the whole repository, where the checks above apply.
 
-/** What the walk saw at a path: the copy holds the file or directory; `absent` was looked up and not there. */
-export type ClosureEntry = 'file' | 'dir' | 'absent';
-
-export interface ReferenceClosure {
-  /** Paths relative to the repository root, `/`-separated, in the order the walk met them. */
-  entries: Map<string, ClosureEntry>;
-  /** Set when the walk cannot prove what kustomize reads: why. `entries` is then incomplete. */
-  unprovable?: string;
-}
+export type { ClosureEntry, ReferenceClosure };
 
 class Unprovable extends Error {}
 

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { BuildError, InputError } from '../model/errors.js';
+import type { KustomizeBinary } from '../model/settings.js';
 import { limiter } from './limit.js';
 
 /**
@@ -13,10 +14,7 @@ import { limiter } from './limit.js';
  */
 const buildSlots = limiter(Math.max(1, os.availableParallelism()));
 
-export interface KustomizeBinary {
-  /** Command and leading arguments, e.g. ['kubectl', 'kustomize'] or ['/usr/local/bin/kustomize', 'build']. */
-  argv: string[];
-}
+export type { KustomizeBinary };
 
 function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
   if (name.includes('/')) return isExecutable(name) ? name : undefined;

@@ -2,7 +2,7 @@
 // what `.sourceignore` files and --ignore-paths leave out. Reading every `.sourceignore` of a large
 // repository costs a walk of the whole tree, so it is done once per run and repository root
 // (SourceTrees), asynchronously, and every Kustomization of the run shares the result.
-import { lstat, readdir, realpath } from 'node:fs/promises';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sourceIgnoreFilterAsync } from './ignore.js';
 
@@ -13,6 +13,16 @@ export interface SourceTree {
   /** The repository root, symlinks resolved. */
   root: string;
   exclude: ExcludeFilter;
+}
+
+/** What the walk saw at a path: the copy holds the file or directory; `absent` was looked up and not there. */
+export type ClosureEntry = 'file' | 'dir' | 'absent';
+
+export interface ReferenceClosure {
+  /** Paths relative to the repository root, `/`-separated, in the order the walk met them. */
+  entries: Map<string, ClosureEntry>;
+  /** Set when the walk cannot prove what kustomize reads: why. `entries` is then incomplete. */
+  unprovable?: string;
 }
 
 /** One per run: the `.sourceignore` walk happens once per repository root and set of ignore paths. */
@@ -97,4 +107,36 @@ export function relativeTo(tree: SourceTree, abs: string): string | undefined {
   if (r === '') return '';
   if (r === '..' || r.startsWith('..' + path.sep) || path.isAbsolute(r)) return undefined;
   return r.split(path.sep).join('/');
+}
+
+/**
+ * How many paths at or under DIR (and directories on the way to it) the ignore rules leave out, as a
+ * whole-repository copy meets them: an excluded directory counts once and is not descended into,
+ * nor is a symlink. For the note that explains an empty build.
+ */
+export async function countExcludedUnder(tree: SourceTree, dir: string): Promise<number> {
+  let count = 0;
+  const parts = dir === '' ? [] : dir.split('/');
+  for (let i = 1; i <= parts.length; i++) {
+    if (tree.exclude(parts.slice(0, i).join('/'), true)) return count + 1;
+  }
+  const walk = async (rel: string): Promise<void> => {
+    const abs = rel === '' ? tree.root : path.join(tree.root, ...rel.split('/'));
+    let entries;
+    try {
+      entries = await readdir(abs, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const child = rel === '' ? e.name : `${rel}/${e.name}`;
+      if (isVcs(child)) continue;
+      let isDir = e.isDirectory();
+      if (e.isSymbolicLink()) isDir = await stat(path.join(abs, e.name)).then((s) => s.isDirectory(), () => false);
+      if (tree.exclude(child, isDir)) count++;
+      else if (e.isDirectory()) await walk(child);
+    }
+  };
+  await walk(dir);
+  return count;
 }

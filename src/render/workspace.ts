@@ -8,8 +8,8 @@ import { copyFile, cp, mkdir, mkdtemp, realpath, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../model/errors.js';
-import type { ReferenceClosure } from './kustomize-refs.js';
-import type { SourceTree } from './source-tree.js';
+import { registerCleanup } from '../model/cleanup.js';
+import type { ReferenceClosure, SourceTree } from './source-tree.js';
 
 export interface Workspace {
   /** Temporary copy of the repository root. */
@@ -51,15 +51,14 @@ export function createWorkspace(userDir: string, specPath: string | undefined, e
   const abs = path.resolve(userDir);
   const real = realpathSync(abs);
   const root = repositoryRoot(real, specPath);
-  // Handlers first: a signal that lands between creating the directory and tracking it must not win.
-  installHandlers();
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-build-'));
-  live.add(tmp);
+  // The copy may hold decrypted SOPS plaintext: it must not outlive an interrupted run either.
+  const cleanup = registerCleanup(() => rmSync(tmp, { recursive: true, force: true }));
   const copyRoot = path.join(tmp, 'repo');
   try {
     copyTree(root, copyRoot, exclude);
   } catch (err) {
-    untrack(tmp);
+    cleanup();
     throw err;
   }
   return {
@@ -67,7 +66,7 @@ export function createWorkspace(userDir: string, specPath: string | undefined, e
     dir: path.join(copyRoot, path.relative(root, real)),
     userRoot: root,
     userDir,
-    cleanup: () => untrack(tmp),
+    cleanup,
   };
 }
 
@@ -78,15 +77,15 @@ export function createWorkspace(userDir: string, specPath: string | undefined, e
  */
 export async function createWorkspaceFor(tree: SourceTree, userDir: string, closure: ReferenceClosure | undefined): Promise<Workspace> {
   const real = await realpath(path.resolve(userDir));
-  installHandlers();
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'podo-build-'));
-  live.add(tmp);
+  // The copy may hold decrypted SOPS plaintext: it must not outlive an interrupted run either.
+  const cleanup = registerCleanup(() => rmSync(tmp, { recursive: true, force: true }));
   const copyRoot = path.join(tmp, 'repo');
   try {
     if (closure && !closure.unprovable) await copyClosure(tree.root, copyRoot, closure);
     else await copyTreeAsync(tree.root, copyRoot, tree.exclude);
   } catch (err) {
-    untrack(tmp);
+    cleanup();
     throw err;
   }
   return {
@@ -94,7 +93,7 @@ export async function createWorkspaceFor(tree: SourceTree, userDir: string, clos
     dir: path.join(copyRoot, path.relative(tree.root, real)),
     userRoot: tree.root,
     userDir,
-    cleanup: () => untrack(tmp),
+    cleanup,
   };
 }
 
@@ -111,7 +110,7 @@ async function copyClosure(root: string, copyRoot: string, closure: ReferenceClo
       dirs.add(path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel));
     }
   }
-  // Deepest first is not needed: mkdir -p creates the parents; longest paths cover most of them.
+  // mkdir -p creates the parents; the longest paths first leave little for the shorter ones to do.
   for (const d of [...dirs].sort((a, b) => b.length - a.length)) await mkdir(path.join(copyRoot, ...d.split('/').filter(Boolean)), { recursive: true });
   let next = 0;
   const worker = async () => {
@@ -161,24 +160,3 @@ function copyTree(root: string, copyRoot: string, exclude: (relPath: string, isD
   });
 }
 
-// The copy may hold decrypted SOPS plaintext: it must not outlive an interrupted run either.
-const live = new Set<string>();
-const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
-
-function onSignal(signal: NodeJS.Signals): void {
-  for (const dir of live) rmSync(dir, { recursive: true, force: true });
-  live.clear();
-  for (const s of SIGNALS) process.removeListener(s, onSignal);
-  // Re-raise with the default action, so the exit status still says which signal ended the run.
-  process.kill(process.pid, signal);
-}
-
-function installHandlers(): void {
-  for (const s of SIGNALS) if (!process.listeners(s).includes(onSignal)) process.on(s, onSignal);
-}
-
-function untrack(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
-  live.delete(dir);
-  if (live.size === 0) for (const s of SIGNALS) process.removeListener(s, onSignal);
-}
