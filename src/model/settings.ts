@@ -58,6 +58,8 @@ export interface RunOptions {
   clusterPath?: string;
   /** Kustomizations built and compared at once. */
   parallel: number;
+  /** --base-ref: build every Kustomization, even those whose inputs are proven identical at both refs (PODO_BUILD_ALL=1, for differential tests). */
+  buildAll?: boolean;
   build: BuildSettings;
   cluster: ClusterSettings;
 }

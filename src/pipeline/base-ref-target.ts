@@ -11,9 +11,12 @@ import { identityKey, refOf, type RenderedObject } from '../model/object.js';
 import type { BuildSettings } from '../model/settings.js';
 import type { Verdict } from '../model/verdict.js';
 import type { FluxKustomization } from '../model/kustomization.js';
+import { canonical, fingerprintOf, sameInputs } from '../render/fingerprint.js';
+import type { SourceTrees } from '../render/source-tree.js';
+import { collectVariables } from '../render/substitute.js';
 import { renderKustomization } from './render.js';
 import { clusterScopedWithoutCluster, crdKinds, placeInScope } from './scope.js';
-import type { CreatedByDependencies, Evaluation, Target, TargetAnswer } from './target.js';
+import type { CreatedByDependencies, Evaluation, Sides, Target, TargetAnswer, UnchangedProof } from './target.js';
 
 export interface GitRefTree {
   ref: string;
@@ -30,7 +33,35 @@ export class BaseRefTarget implements Target {
   constructor(
     private readonly tree: GitRefTree,
     private readonly build: BuildSettings,
+    /** The run's repository views (both trees), shared with the working tree's builds. */
+    private readonly trees?: SourceTrees,
+    /** Build every Kustomization, proven unchanged or not (PODO_BUILD_ALL=1: differential tests). */
+    private readonly buildAll = false,
   ) {}
+
+  /**
+   * A Kustomization whose spec and every input of its build (render/fingerprint.ts) are byte-identical
+   * in the working tree and at the ref builds the same on both sides: it is unchanged, and nothing
+   * needs building, unless the run needs what the build produces (children to follow, CRDs).
+   * Anything not proven, including a fingerprint that fails, is left to the builds.
+   */
+  async provenUnchanged(s: Sides): Promise<UnchangedProof | undefined> {
+    if (this.buildAll || !this.trees) return undefined;
+    if (canonical(s.head.spec) !== canonical(s.former.spec)) return undefined;
+    const baseDir = this.atRef(s.formerDir) ?? s.formerDir;
+    if (!isDirectory(s.dir) || !isDirectory(baseDir)) return undefined;
+    try {
+      const ignore = this.build.ignorePaths;
+      const [h, b] = await Promise.all([fingerprintOf(this.trees, s.dir, s.head.spec, ignore), fingerprintOf(this.trees, baseDir, s.former.spec, ignore)]);
+      if (!sameInputs(h, b) || !('digest' in h)) return undefined;
+      const buildOnce = h.mayProduce.fluxKustomizations || h.mayProduce.crds;
+      // The notes a build derives from the spec alone (substituteFrom without a cluster).
+      const { notes } = await collectVariables(s.head.spec, undefined);
+      return { notes: buildOnce ? notes : [...notes, `inputs identical at ${this.tree.ref}: not built`], buildOnce };
+    } catch {
+      return undefined;
+    }
+  }
 
   /** A working-tree path in the checkout of the ref; undefined when it is outside the git repository. */
   atRef(p: string): string | undefined {
@@ -63,9 +94,12 @@ export class BaseRefTarget implements Target {
     if (e.former && baseDir && !baseExists) notes.push(`${this.display(baseDir)} does not exist at ${ref}: everything is new`);
 
     let base: RenderedObject[] = [];
-    if (e.former && baseDir && baseExists) {
+    if (e.former && baseDir && baseExists && e.formerBuildsSame) {
+      // Proven to build the same as the working tree (provenUnchanged): its build is the working tree's.
+      base = e.rendered ?? [];
+    } else if (e.former && baseDir && baseExists) {
       try {
-        const built = await renderKustomization(undefined, e.former, baseDir, this.build);
+        const built = await renderKustomization(undefined, e.former, baseDir, this.build, this.trees);
         base = built.objects;
         for (const n of built.notes.map((x) => this.display(x))) if (!(e.renderNotes ?? []).includes(n)) notes.push(`at ${ref}: ${n}`);
       } catch (err) {

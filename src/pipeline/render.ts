@@ -5,6 +5,7 @@ import os from 'node:os';
 import type { ClusterClient } from '../cluster/client.js';
 import { readKeyValues } from '../cluster/key-values.js';
 import { buildKustomization, type BuildResult } from '../render/index.js';
+import type { SourceTrees } from '../render/source-tree.js';
 import type { FluxKustomization } from '../model/kustomization.js';
 import type { BuildSettings } from '../model/settings.js';
 import { errorMessage } from '../model/errors.js';
@@ -12,7 +13,7 @@ import { errorMessage } from '../model/errors.js';
 export type { BuildResult };
 
 /** Builds `ks` from `dir` (its spec.path in a local checkout); without a client, cluster inputs are skipped with a note. */
-export async function renderKustomization(client: ClusterClient | undefined, ks: FluxKustomization, dir: string, build: BuildSettings): Promise<BuildResult> {
+export async function renderKustomization(client: ClusterClient | undefined, ks: FluxKustomization, dir: string, build: BuildSettings, trees?: SourceTrees): Promise<BuildResult> {
   const keyNotes: string[] = [];
   const built = await buildKustomization({
     path: dir,
@@ -22,6 +23,7 @@ export async function renderKustomization(client: ClusterClient | undefined, ks:
     strictSubstitute: build.strictSubstitute,
     ignorePaths: build.ignorePaths,
     ageKeys: () => ageKeys(client, ks.spec, build.sopsAgeKeyFile, keyNotes),
+    trees,
   });
   return { ...built, notes: [...keyNotes, ...built.notes] };
 }

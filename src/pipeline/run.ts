@@ -16,6 +16,7 @@ import type { RenderedObject } from '../model/object.js';
 import type { RunOptions } from '../model/settings.js';
 import { summarize } from '../model/summary.js';
 import { repositoryRoot } from '../render/workspace.js';
+import { SourceTrees } from '../render/source-tree.js';
 import { listGitRepositories } from '../sources/cluster.js';
 import { gitToplevel, withWorktree } from '../sources/git.js';
 import { checkoutSources, sourceResolver, type SourceResolver } from '../sources/local-sources.js';
@@ -63,7 +64,8 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
     // In single mode --path is the named Kustomization's directory: the checkout's root is above it by spec.path.
     if (selection.mode === 'single') checkoutRoot = repositoryRoot(realpathSync(options.path), roots[0]?.head?.spec.path);
     const resolve = sourceResolver(checkoutRoot, checkoutSources(checkoutRoot, await listGitRepositories(client)), options.localSources);
-    const renderWith = (ks: FluxKustomization, dir: string) => renderKustomization(client, ks, dir, options.build);
+    const trees = new SourceTrees();
+    const renderWith = (ks: FluxKustomization, dir: string) => renderKustomization(client, ks, dir, options.build, trees);
     return await orchestrate(roots, problems, {
       target,
       resolve,
@@ -83,7 +85,8 @@ async function runAgainstRef(options: RunOptions, ref: string, hooks: RunHooks):
   const { selection } = options;
   const toplevel = await gitToplevel(options.path);
   return withWorktree(toplevel, ref, async (worktree) => {
-    const target = new BaseRefTarget({ ref, toplevel, worktree }, options.build);
+    const sourceTrees = new SourceTrees();
+    const target = new BaseRefTarget({ ref, toplevel, worktree }, options.build, sourceTrees, options.buildAll === true);
     const trees: Trees = { ref, toplevel, worktree, atRef: (p) => target.atRef(realish(p)) };
     const head = realish(options.path);
     let specs: SpecSource;
@@ -101,7 +104,7 @@ async function runAgainstRef(options: RunOptions, ref: string, hooks: RunHooks):
     return orchestrate(roots, problems, {
       target,
       resolve,
-      render: (ks, dir) => renderKustomization(undefined, ks, dir, options.build),
+      render: (ks, dir) => renderKustomization(undefined, ks, dir, options.build, sourceTrees),
       follow: selection.mode === 'all',
       childrenRequested: false,
       parallel: options.parallel,
@@ -275,6 +278,20 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
     if ('root' in src) formerDir = path.join(src.root, u.former.spec.path ?? '.');
   }
 
+  // A target comparing two builds may prove, before anything is built, that both sides build the same.
+  let formerBuildsSame = false;
+  if (p.target.provenUnchanged && u.head && u.former && dir && !headMissing && formerDir) {
+    const proof = await p.target.provenUnchanged({ head: u.head, former: u.former, dir, formerDir }).catch(() => undefined);
+    if (proof && !proof.buildOnce) {
+      const diff: KustomizationDiff = { ...emptyDiff(spec.namespace, spec.name), ...(u.requested ? { requested: true } : {}), notes: [...new Set([...notes, ...proof.notes])] };
+      return { diff, ok: true, creates: emptyCreated(), headChildren: [], formerChildren: [], deps: u.deps };
+    }
+    if (proof) {
+      formerBuildsSame = true;
+      notes.push(...proof.notes);
+    }
+  }
+
   try {
     let rendered: RenderedObject[] | undefined;
     const renderNotes: string[] = [];
@@ -296,6 +313,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
       headMissing,
       formerDir,
       prior,
+      formerBuildsSame,
       onProgress: (stage, d, t) => p.hooks.onProgress?.(`${keyOf(spec)}: ${stage} ${d}/${t}`),
     });
     if (answer.skipped) return skip(answer.skipped.cause, answer.skipped.reason);

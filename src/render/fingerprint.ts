@@ -17,7 +17,21 @@ import { limiter } from './limit.js';
 import { relativeTo, type SourceTree, type SourceTrees } from './source-tree.js';
 import { repositoryRoot } from './workspace.js';
 
-export type Fingerprint = { digest: string; files: number } | { unprovable: string };
+export type Fingerprint =
+  | {
+      digest: string;
+      files: number;
+      /** What the build may produce that a run needs beyond a diff: found by the text of its inputs. */
+      mayProduce: { fluxKustomizations: boolean; crds: boolean };
+    }
+  | { unprovable: string };
+
+// A build can only produce an object whose apiVersion or kind is written somewhere in its inputs: a
+// Flux Kustomization needs `kustomize.toolkit.fluxcd.io/v…`, or the group alone as a value a
+// replacement could put into an apiVersion. Flux's labels and annotations
+// (`kustomize.toolkit.fluxcd.io/name`, `…/prune`) are neither.
+const FLUX_GROUP = /kustomize\.toolkit\.fluxcd\.io(?:\/v\d|(?![/\w.-]))/;
+const CRD_KIND = 'CustomResourceDefinition';
 
 // Bumped whenever what the digest covers changes, so digests of different podo versions never agree.
 const VERSION = 'podo-inputs-1';
@@ -39,17 +53,26 @@ export async function inputsFingerprint(tree: SourceTree, dir: string, spec: Kus
       closure.entries.get(p) === 'file'
         ? reads(async () => {
             const bytes = await readFile(path.join(tree.root, ...p.split('/')));
-            return { hash: createHash('sha256').update(bytes).digest('hex'), helm: HELM_RELEASE.test(bytes.toString('utf8')) };
+            const text = bytes.toString('utf8');
+            return { hash: createHash('sha256').update(bytes).digest('hex'), helm: HELM_RELEASE.test(text), flux: FLUX_GROUP.test(text), crd: text.includes(CRD_KIND) };
           })
-        : Promise.resolve({ hash: '', helm: false }),
+        : Promise.resolve({ hash: '', helm: false, flux: false, crd: false }),
     ),
   );
   const helm = paths.find((_, i) => hashes[i].helm);
   if (helm) return { unprovable: `${helm} may hold a HelmRelease, whose chart is not part of the fingerprint` };
+  const specText = canonical(spec);
   const h = createHash('sha256');
-  h.update(`${VERSION}\n${canonical(spec)}\n${dir}\n`);
+  h.update(`${VERSION}\n${specText}\n${dir}\n`);
   paths.forEach((p, i) => h.update(`${JSON.stringify(p)} ${closure.entries.get(p)} ${hashes[i].hash}\n`));
-  return { digest: h.digest('hex'), files: paths.filter((p) => closure.entries.get(p) === 'file').length };
+  return {
+    digest: h.digest('hex'),
+    files: paths.filter((p) => closure.entries.get(p) === 'file').length,
+    mayProduce: {
+      fluxKustomizations: FLUX_GROUP.test(specText) || hashes.some((x) => x.flux),
+      crds: specText.includes(CRD_KIND) || hashes.some((x) => x.crd),
+    },
+  };
 }
 
 /** JSON with object keys sorted: the same spec written in another key order is the same input. */
