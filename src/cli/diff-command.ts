@@ -32,7 +32,7 @@ export interface DiffOptions {
   failOnSkipped: boolean;
 }
 
-export function validate(name: string | undefined, f: DiffFlags, namespaceGiven: boolean, env: NodeJS.ProcessEnv, isTTY: boolean): DiffOptions {
+export function validate(name: string | undefined, f: DiffFlags, namespaceGiven: boolean, env: NodeJS.ProcessEnv, isTTY: boolean, timeoutGiven = false): DiffOptions {
   if (!name && !f.all) throw new UsageError('missing Kustomization name: podo diff kustomization NAME --path DIR (or --all)');
   if (name && f.all) throw new UsageError('give a Kustomization name or --all, not both');
   if (!f.path) throw new UsageError('--path DIR is required');
@@ -42,9 +42,12 @@ export function validate(name: string | undefined, f: DiffFlags, namespaceGiven:
   if (f.baseRef && f.recursive) throw new UsageError('--recursive needs a cluster; with --base-ref use --all');
   const output = parseOutput(f.output);
   assertDirectory(f.path);
+  const run = toRunOptions(name, f, namespaceGiven, () => findKustomize(f.kustomizeBin));
+  if (timeoutGiven) run.cluster.overallTimeout = true;
+  // PODO_BUILD_ALL=1 (hidden, for differential tests): --base-ref builds even what it proves unchanged.
+  if (env.PODO_BUILD_ALL === '1') run.buildAll = true;
   return {
-    // PODO_BUILD_ALL=1 (hidden, for differential tests): --base-ref builds even what it proves unchanged.
-    run: { ...toRunOptions(name, f, namespaceGiven, () => findKustomize(f.kustomizeBin)), ...(env.PODO_BUILD_ALL === '1' ? { buildAll: true } : {}) },
+    run,
     output,
     verbose: f.verbose === true,
     color: useColor({ flag: f.color, env, isTTY }),
@@ -55,7 +58,7 @@ export function validate(name: string | undefined, f: DiffFlags, namespaceGiven:
 }
 
 export async function runDiffKustomization(name: string | undefined, flags: unknown, cmd: Command): Promise<number> {
-  const opts = validate(name, flags as DiffFlags, cmd.getOptionValueSource('namespace') === 'cli', process.env, process.stdout.isTTY === true);
+  const opts = validate(name, flags as DiffFlags, cmd.getOptionValueSource('namespace') === 'cli', process.env, process.stdout.isTTY === true, cmd.getOptionValueSource('timeout') === 'cli');
   const progress = createProgress(progressEnabled(opts.progress, process.stderr, process.env));
   let report: DiffReport;
   try {

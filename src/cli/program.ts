@@ -82,5 +82,5 @@ function withBuildOptions(cmd: Command): Command {
     .option('--ignore-paths <patterns>', 'comma-separated gitignore patterns to exclude, on top of .sourceignore')
     .option('--sops-age-key-file <file>', 'age identities to decrypt SOPS files with (also: SOPS_AGE_KEY_FILE, SOPS_AGE_KEY)')
     .option('--strict-substitute', 'fail when a postBuild variable without a default is not set')
-    .option('--timeout <duration>', 'give up after this long (e.g. 90s, 5m)', '5m');
+    .option('--timeout <duration>', "each Kustomization's time budget when its spec.timeout is unset; given explicitly, also the whole run's (e.g. 90s, 5m)", '5m');
 }

@@ -22,7 +22,10 @@ export interface ClusterSettings {
   context?: string;
   /** Requests in flight at once. */
   concurrency: number;
+  /** --timeout: each Kustomization's time budget when its spec.timeout is unset (default 5m). */
   timeoutMs: number;
+  /** --timeout was given on the command line: it also bounds the whole run, as `flux diff --timeout` does. */
+  overallTimeout?: boolean;
   /** Dry-run as the Kustomization's service account (spec.serviceAccountName), as kustomize-controller applies. */
   impersonate: boolean;
   /** --default-service-account: the service account of Kustomizations that name none. */

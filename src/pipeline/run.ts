@@ -9,6 +9,7 @@ import { mapConcurrent } from '../cluster/pool.js';
 import { toResourceChange } from '../diff/changes.js';
 import { imageWarnings } from '../diff/images.js';
 import { isFluxKustomization, specFromObject } from '../flux/spec.js';
+import { durationMs } from '../flux/duration.js';
 import type { DiffReport, KustomizationDiff, NotEvaluatedCause } from '../model/change.js';
 import { oneLineMessage } from '../model/errors.js';
 import type { FluxKustomization } from '../model/kustomization.js';
@@ -44,11 +45,13 @@ export async function run(options: RunOptions, hooks: RunHooks = {}): Promise<Di
 
 async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<DiffReport> {
   const { cluster, selection } = options;
+  // --timeout is each Kustomization's budget (below); the run as a whole has a deadline only when the
+  // user gave --timeout, as `flux diff --timeout` has one.
   const client: ClusterClient = await createClusterClient({
     kubeconfig: cluster.kubeconfig,
     context: cluster.context,
     concurrency: cluster.concurrency,
-    deadline: Date.now() + cluster.timeoutMs,
+    deadline: cluster.overallTimeout ? Date.now() + cluster.timeoutMs : Number.MAX_SAFE_INTEGER,
   });
   try {
     const target = new ClusterTarget(client, cluster.concurrency, impersonation(client, cluster, hooks.onWarning));
@@ -74,6 +77,7 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
       childrenRequested: true,
       parallel: options.parallel,
       rethrow: selection.mode === 'single' && !selection.recursive,
+      budget: (spec) => budgetOf(spec, cluster.timeoutMs),
       hooks,
     });
   } finally {
@@ -114,6 +118,16 @@ async function runAgainstRef(options: RunOptions, ref: string, hooks: RunHooks):
   });
 }
 
+/**
+ * A Kustomization's time budget: its spec.timeout when set (kustomize-controller bounds each
+ * reconciliation by it), else --timeout.
+ */
+export function budgetOf(spec: FluxKustomization['spec'], timeoutMs: number): { ms: number; label: string } {
+  const own = spec.timeout ? durationMs(spec.timeout) : undefined;
+  if (own) return { ms: own, label: `spec.timeout ${spec.timeout}` };
+  return { ms: timeoutMs, label: '--timeout' };
+}
+
 /** The path with symlinks resolved as far as it exists (a path deleted in the working tree still maps to the ref). */
 function realish(p: string): string {
   let dir = path.resolve(p);
@@ -137,6 +151,8 @@ export interface Pipeline {
   parallel: number;
   /** One named Kustomization: its failure is the run's failure (printed as an error), not a report entry. */
   rethrow: boolean;
+  /** A Kustomization's time budget, from when its evaluation starts. */
+  budget?: (spec: FluxKustomization['spec']) => { ms: number; label: string };
   hooks: RunHooks;
 }
 
@@ -247,6 +263,8 @@ const failedOutcome = (diff: KustomizationDiff): Outcome => ({ diff, ok: false, 
 export async function evaluateKustomization(u: Unit, prior: CreatedByDependencies, done: Map<string, Outcome>, p: Pipeline): Promise<Outcome> {
   const ks = (u.head ?? u.former)!;
   const { spec } = ks;
+  const budget = p.budget?.(spec);
+  const deadline = budget ? Date.now() + budget.ms : undefined;
   const skip = (cause: NotEvaluatedCause, reason: string): Outcome => ({ ...failedOutcome(notEvaluated(u, cause, reason)), ok: true });
 
   // A dependency that failed (or was not evaluated because of one) stops its dependents, as Flux's readiness does.
@@ -314,6 +332,8 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
       formerDir,
       prior,
       formerBuildsSame,
+      deadline,
+      budget: budget?.label,
       onProgress: (stage, d, t) => p.hooks.onProgress?.(`${keyOf(spec)}: ${stage} ${d}/${t}`),
     });
     if (answer.skipped) return skip(answer.skipped.cause, answer.skipped.reason);

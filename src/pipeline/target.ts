@@ -28,6 +28,10 @@ export interface Evaluation {
   /** Where the former spec's path is, in working-tree terms (the base-ref target maps it to the ref). */
   formerDir?: string;
   prior: CreatedByDependencies;
+  /** When this Kustomization's time budget runs out (ms since epoch; spec.timeout, else --timeout). */
+  deadline?: number;
+  /** What set the budget, for the timeout message: `spec.timeout 30s` or `--timeout`. */
+  budget?: string;
   /** The former side provably builds what the working tree built (see Target.provenUnchanged): compare `rendered` with itself. */
   formerBuildsSame?: boolean;
   onProgress?: (stage: string, done: number, total: number) => void;
