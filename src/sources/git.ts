@@ -95,6 +95,16 @@ function removeSync(toplevel: string, tmp: string, worktree: string): void {
   run(['worktree', 'prune']);
 }
 
+/** The branch checked out at `dir`, or undefined (detached HEAD, not a git checkout). */
+export function gitCurrentBranch(dir: string): string | undefined {
+  try {
+    const out = execFileSync('git', ['-C', dir, 'symbolic-ref', '--quiet', '--short', 'HEAD'], { encoding: 'utf8', env: gitEnv(), stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return out || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The URLs of the checkout's git remotes (empty when it has none, or is not a git checkout). */
 export function gitRemotes(dir: string): string[] {
   try {

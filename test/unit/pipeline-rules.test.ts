@@ -5,7 +5,12 @@ import { cycleThrough, readyNow } from '../../src/pipeline/order.js';
 import { clusterRoots, type Discovery } from '../../src/sources/repository.js';
 import { exitCodeFor } from '../../src/cli/exit.js';
 import { specFromObject } from '../../src/flux/spec.js';
-import { sourceResolver } from '../../src/sources/local-sources.js';
+import { checkoutSources, sourceResolver } from '../../src/sources/local-sources.js';
+import { kustomizeMessage } from '../../src/render/kustomize.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { DiffReport, KustomizationDiff } from '../../src/model/change.js';
 import type { FluxKustomization } from '../../src/model/kustomization.js';
 import type { KubeObject } from '../../src/model/object.js';
@@ -108,5 +113,35 @@ describe('Kustomization spec shape', () => {
     const s = specFromObject(obj({ path: './x', serviceAccountName: 'team', dependsOn: [{ name: 'a' }, { name: 'b', namespace: 'other' }] }), 'f').spec;
     expect(s.dependsOn).toEqual([{ name: 'a', namespace: 'flux-system' }, { name: 'b', namespace: 'other' }]);
     expect(s.serviceAccountName).toBe('team');
+  });
+});
+
+describe('kustomize errors as one line', () => {
+  it("reads kubectl's multi-line klog form", () => {
+    const stderr = 'E1129 06:04:28.353919   27642 run.go:72] "command failed" err=<\n\tmap[string]interface {}(nil): yaml: unmarshal errors:\n\t  line 6: mapping key "labels" already defined at line 5\n >\n';
+    expect(kustomizeMessage(stderr, '/tmp/x', 'd')).toBe('map[string]interface {}(nil): yaml: unmarshal errors: line 6: mapping key "labels" already defined at line 5');
+  });
+});
+
+describe('the GitRepositories the checkout serves', () => {
+  const repo = mkdtempSync(path.join(os.tmpdir(), 'podo-checkout-'));
+  execFileSync('git', ['init', '--quiet', '--initial-branch=main'], { cwd: repo });
+  execFileSync('git', ['remote', 'add', 'origin', 'git@github.com:acme/fleet.git'], { cwd: repo });
+  const gitRepo = (namespace: string, name: string, url: string, branch?: string) =>
+    ({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name, namespace }, spec: { url, ...(branch ? { ref: { branch } } : {}) } }) as KubeObject;
+
+  it('the bootstrap one and others of the same URL and ref; another branch of the same repository is another tree', () => {
+    const own = checkoutSources(repo, [
+      gitRepo('flux-system', 'flux-system', 'ssh://git@github.com/acme/fleet', 'main'),
+      gitRepo('apps', 'same-tree', 'https://github.com/acme/fleet.git', 'main'),
+      gitRepo('apps', 'dev-team', 'https://github.com/acme/fleet', 'dev-team'),
+      gitRepo('apps', 'other-repo', 'https://github.com/acme/other', 'main'),
+    ]);
+    expect([...own].sort()).toEqual(['GitRepository/apps/same-tree', 'GitRepository/flux-system/flux-system']);
+  });
+
+  it('without the bootstrap manifest, the checkout branch decides; a bootstrap of another repository is not this one', () => {
+    expect([...checkoutSources(repo, [gitRepo('apps', 'dev-team', 'https://github.com/acme/fleet', 'dev-team')])]).toEqual(['GitRepository/flux-system/flux-system']);
+    expect([...checkoutSources(repo, [gitRepo('flux-system', 'flux-system', 'https://github.com/acme/other')])]).toEqual([]);
   });
 });
