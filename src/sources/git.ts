@@ -6,7 +6,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InputError } from '../model/errors.js';
+import { InputError, firstLine } from '../model/errors.js';
 import { registerCleanup } from '../model/cleanup.js';
 
 /**
@@ -37,10 +37,6 @@ function git(cwd: string, args: string[]): Promise<string> {
 
 function isFailure(err: unknown): err is GitFailure {
   return typeof err === 'object' && err !== null && 'stderr' in err;
-}
-
-function firstLine(s: string): string {
-  return s.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
 }
 
 /** The nearest existing directory at or above `p`: a path deleted in the working tree still has a repository. */
