@@ -279,6 +279,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
     let rendered: RenderedObject[] | undefined;
     const renderNotes: string[] = [];
     if (u.head && dir && !headMissing) {
+      p.hooks.onProgress?.(`building ${keyOf(spec)}`);
       try {
         const built = await p.render(u.head, dir);
         rendered = built.objects;
@@ -296,7 +297,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
       headMissing,
       formerDir,
       prior,
-      onProgress: (stage, d, t) => p.hooks.onProgress?.(`${keyOf(spec)}: ${stage} ${d}/${t}`),
+      onProgress: (stage, d, t) => p.hooks.onProgress?.(`${stage} ${d}/${t} (${keyOf(spec)})`),
     });
     if (answer.skipped) return skip(answer.skipped.cause, answer.skipped.reason);
     const resources = answer.verdicts.map(toResourceChange);
