@@ -57,24 +57,23 @@ function refOfGitRepository(g: KubeObject): string {
 
 /**
  * The sources the checkout at `repoRoot` serves: the GitRepositories (from the cluster, or found in the
- * repository without one) whose URL is one of its remotes and that follow the same ref as the bootstrap
- * one (a tenant's GitRepository may point at another branch of the same repository: another tree), plus
- * Flux's bootstrap GitRepository/flux-system/flux-system unless it is known to be another repository.
+ * repository without one) whose URL is one of its remotes and that follow the same tree (a tenant's
+ * GitRepository may point at another branch of the same repository: another tree); without one, Flux's
+ * bootstrap GitRepository/flux-system/flux-system, unless that is known to be another repository.
  */
 export function checkoutSources(repoRoot: string, gitRepositories: KubeObject[]): Set<string> {
   const remotes = gitRemotes(repoRoot).map(normalizeGitUrl);
   const isRemote = (g: KubeObject) => isJsonObject(g.spec) && typeof g.spec.url === 'string' && remotes.includes(normalizeGitUrl(g.spec.url));
   const bootstrap = gitRepositories.find((g) => keyOfGitRepository(g) === BOOTSTRAP_SOURCE);
-  const own = new Set<string>();
-  if (!bootstrap || remotes.length === 0 || isRemote(bootstrap)) own.add(BOOTSTRAP_SOURCE);
-  // Without the bootstrap manifest, the checkout's own branch says which ref is "this tree".
+  // The bootstrap GitRepository's ref is "this tree"; without its manifest, the checkout's own branch is.
   const branch = gitCurrentBranch(repoRoot);
   const sameTree = (g: KubeObject) => {
-    if (bootstrap) return refOfGitRepository(g) === refOfGitRepository(bootstrap);
+    if (bootstrap && isRemote(bootstrap)) return refOfGitRepository(g) === refOfGitRepository(bootstrap);
     const ref = isJsonObject(g.spec) && isJsonObject(g.spec.ref) ? g.spec.ref : {};
     return typeof ref.branch !== 'string' || branch === undefined || ref.branch === branch;
   };
-  for (const g of gitRepositories) if (isRemote(g) && sameTree(g)) own.add(keyOfGitRepository(g));
+  const own = new Set(gitRepositories.filter((g) => isRemote(g) && sameTree(g)).map(keyOfGitRepository));
+  if (own.size === 0 && !(bootstrap && remotes.length > 0 && !isRemote(bootstrap))) own.add(BOOTSTRAP_SOURCE);
   return own;
 }
 
