@@ -68,7 +68,7 @@ spec:
   });
 }
 
-const toYaml = (objs: KubeObject[]) => objs.map((o) => JSON.stringify(o)).join('\n---\n');
+const toYaml = (objs: KubeObject[]) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objs });
 
 /** Applies the committed production tree to the cluster as kustomize-controller would have, inventories included. */
 async function applyProduction(repo: string): Promise<void> {
@@ -297,7 +297,7 @@ describe('tenancy: dry-runs as the Kustomization\'s service account', () => {
     const limited = limitedKubeconfig([
       {
         namespace: 'fleet-team-a',
-        rules: `  - apiGroups: [kustomize.toolkit.fluxcd.io]\n    resources: [kustomizations]\n    verbs: [get, list]\n  - apiGroups: [""]\n    resources: [configmaps, secrets]\n    verbs: [get, list, patch]\n`,
+        rules: `  - apiGroups: [kustomize.toolkit.fluxcd.io]\n    resources: [kustomizations]\n    verbs: [get, list]\n  - apiGroups: [""]\n    resources: [configmaps, secrets]\n    verbs: [get, list, create, patch]\n`,
       },
     ]);
     const r = await runPodo(['diff', 'ks', 'team-a', '-n', 'fleet-team-a', '--path', tenantTree(), '--no-color', '--kubeconfig', limited]);
