@@ -271,6 +271,30 @@ describe('nothing silent', () => {
   });
 });
 
+describe('empty builds say why', () => {
+  const tree = () =>
+    writeTree({
+      '.sourceignore': '*.yaml\n',
+      'apps/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ignored\n  namespace: default\n',
+      'flux/apps.yaml': 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n  path: ./apps\n  sourceRef: {kind: GitRepository, name: flux-system}\n',
+    });
+
+  it('.sourceignore excluded every file: the build says so', async () => {
+    const t = tree();
+    const r = await podoNoCluster(['build', 'ks', 'apps', '--path', path.join(t, 'apps'), '--dry-run', '--kustomization-file', path.join(t, 'flux/apps.yaml')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('podo: note: the build produced no objects: .sourceignore or --ignore-paths excluded one path under ./apps\n');
+  });
+
+  it('--ignore-paths excluded the whole directory: an error, as in Flux', async () => {
+    const t = tree();
+    const r = await podoNoCluster(['build', 'ks', 'apps', '--path', path.join(t, 'apps'), '--dry-run', '--kustomization-file', path.join(t, 'flux/apps.yaml'), '--ignore-paths', 'apps/']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('podo: error: kustomization path not found: .sourceignore or --ignore-paths exclude ./apps from the source (Flux fails the same way)\n');
+  });
+});
+
 describe('tenancy: dry-runs as the Kustomization\'s service account', () => {
   const tenantTree = () =>
     writeTree({
@@ -285,6 +309,14 @@ describe('tenancy: dry-runs as the Kustomization\'s service account', () => {
     expect(r.stdout).toContain('► ConfigMap/fleet-team-a/team-a-config drifted');
     expect(r.stdout).toContain('✗ Secret/fleet-team-a/team-a-token failed: forbidden: system:serviceaccount:fleet-team-a:team-a may not patch secrets in namespace fleet-team-a');
     expect(r.stdout + r.stderr).not.toContain('not-for-team-a');
+  });
+
+  it('--default-service-account applies to Kustomizations that name none', async () => {
+    const r = await podo(['diff', 'ks', 'tenants', '-n', 'fleet-system', '--path', path.join(repo, 'tenants/base'), '--default-service-account', 'nobody', '-o', 'json']);
+    expect(r.code).toBe(2);
+    const doc = JSON.parse(r.stdout) as JsonReport;
+    const reasons = doc.kustomizations[0].resources.map((x) => x.reason);
+    expect(reasons).toContain('forbidden: system:serviceaccount:fleet-system:nobody may not patch serviceaccounts in namespace fleet-team-a');
   });
 
   it('--no-impersonate dry-runs as the caller', async () => {
