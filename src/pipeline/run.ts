@@ -51,17 +51,14 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
   });
   try {
     const target = new ClusterTarget(client, cluster.concurrency, impersonation(client, cluster, hooks.onWarning));
-    let specs: SpecSource;
-    let checkoutRoot = options.path;
-    if (selection.mode === 'all') {
-      hooks.onProgress?.('listing kustomizations');
-      specs = clusterAll(client, selection.namespace);
-    } else {
-      specs = clusterNamed(client, selection.name, selection.namespace, options.path, options.kustomizationFile, options.ignoreNotFound);
-    }
+    if (selection.mode === 'all') hooks.onProgress?.('listing kustomizations');
+    const specs: SpecSource =
+      selection.mode === 'all'
+        ? clusterAll(client, selection.namespace)
+        : clusterNamed(client, selection.name, selection.namespace, options.path, options.kustomizationFile, options.ignoreNotFound);
     const { roots, problems } = await specs.roots();
-    // In single mode --path is the named Kustomization's directory: the checkout's root is above it by spec.path.
-    if (selection.mode === 'single') checkoutRoot = repositoryRoot(realpathSync(options.path), roots[0]?.head?.spec.path);
+    // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.
+    const checkoutRoot = selection.mode === 'all' ? options.path : repositoryRoot(realpathSync(options.path), roots[0]?.head?.spec.path);
     const resolve = sourceResolver(checkoutRoot, checkoutSources(checkoutRoot, await listGitRepositories(client)), options.localSources);
     const renderWith = (ks: FluxKustomization, dir: string) => renderKustomization(client, ks, dir, options.build);
     return await orchestrate(roots, problems, {
@@ -86,17 +83,13 @@ async function runAgainstRef(options: RunOptions, ref: string, hooks: RunHooks):
     const target = new BaseRefTarget({ ref, toplevel, worktree }, options.build);
     const trees: Trees = { ref, toplevel, worktree, atRef: (p) => target.atRef(realish(p)) };
     const head = realish(options.path);
-    let specs: SpecSource;
-    let checkoutRoot: string;
-    if (selection.mode === 'all') {
-      specs = repositoryClusterRoot(trees, head, options.clusterPath);
-      checkoutRoot = head;
-    } else {
-      specs = repositoryNamed(trees, selection.name, selection.namespace, head, options.kustomizationFile);
-      checkoutRoot = head;
-    }
+    const specs: SpecSource =
+      selection.mode === 'all'
+        ? repositoryClusterRoot(trees, head, options.clusterPath)
+        : repositoryNamed(trees, selection.name, selection.namespace, head, options.kustomizationFile);
     const { roots, problems } = await specs.roots();
-    if (selection.mode === 'single') checkoutRoot = repositoryRoot(head, roots[0]?.head?.spec.path);
+    // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.
+    const checkoutRoot = selection.mode === 'all' ? head : repositoryRoot(head, roots[0]?.head?.spec.path);
     const resolve = sourceResolver(checkoutRoot, checkoutSources(toplevel, discover(toplevel).gitRepositories), options.localSources);
     return orchestrate(roots, problems, {
       target,
