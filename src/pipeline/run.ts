@@ -12,7 +12,7 @@ import { isFluxKustomization, specFromObject } from '../flux/spec.js';
 import type { DiffReport, KustomizationDiff, NotEvaluatedCause } from '../model/change.js';
 import { oneLineMessage } from '../model/errors.js';
 import type { FluxKustomization } from '../model/kustomization.js';
-import type { RenderedObject } from '../model/object.js';
+import { byNamespaceName, type RenderedObject } from '../model/object.js';
 import type { RunOptions } from '../model/settings.js';
 import { summarize } from '../model/summary.js';
 import { repositoryRoot } from '../render/workspace.js';
@@ -163,10 +163,11 @@ export async function orchestrate(roots: Root[], problems: Array<{ namespace: st
   roots.forEach(add);
   let evaluated = 0;
   while (pending.length > 0) {
-    const ready = readyNow(pending, (k) => done.has(k)).sort((a, b) => a.key.localeCompare(b.key));
+    const bySpec = (a: Unit, b: Unit) => byNamespaceName((a.head ?? a.former)!.spec, (b.head ?? b.former)!.spec);
+    const ready = readyNow(pending, (k) => done.has(k)).sort(bySpec);
     if (ready.length === 0) {
       // Every pending Kustomization waits for another pending one: a dependency cycle (Flux never applies them either).
-      for (const u of pending.sort((a, b) => a.key.localeCompare(b.key))) {
+      for (const u of pending.sort(bySpec)) {
         const cycle = cycleThrough(u, pending) ?? u.deps.join(', ');
         out.push(notEvaluated(u, 'dependency cycle', `dependsOn cycle: ${cycle}`));
       }
