@@ -9,6 +9,8 @@ import { pickFromFile } from '../flux/load.js';
 import { renderManifests } from '../report/manifests.js';
 import { parseDuration, type BuildOptionFlags } from './options.js';
 import { EXIT_NO_CHANGES } from './exit.js';
+import { err, out } from './output.js';
+import { startDeadline } from './guard.js';
 
 export interface BuildFlags extends BuildOptionFlags {
   dryRun?: boolean;
@@ -24,6 +26,7 @@ export function validateBuild(name: string | undefined, f: BuildFlags): { name: 
 export async function runBuildKustomization(name: string | undefined, flags: unknown, _cmd: Command): Promise<number> {
   const f = flags as BuildFlags;
   const v = validateBuild(name, f);
+  startDeadline(v.timeoutMs, f.timeout);
   assertDirectory(v.path);
   const kustomize = findKustomize(f.kustomizeBin);
   const ignorePaths = (f.ignorePaths ?? '').split(',').map((p) => p.trim()).filter(Boolean);
@@ -48,7 +51,7 @@ export async function runBuildKustomization(name: string | undefined, flags: unk
       client.close();
     }
   }
-  for (const n of result.notes) process.stderr.write(`podo: note: ${n}\n`);
-  process.stdout.write(renderManifests(result.objects.map((o) => o.object)));
+  for (const n of result.notes) err(`podo: note: ${n}\n`);
+  out(renderManifests(result.objects.map((o) => o.object)));
   return EXIT_NO_CHANGES;
 }

@@ -15,6 +15,8 @@ import { render } from '../report/index.js';
 import { parseDuration, parseOutput, parsePositiveInt, useColor, type BuildOptionFlags, type OutputFormat } from './options.js';
 import { EXIT_CHANGES, EXIT_ERROR, EXIT_NO_CHANGES } from './exit.js';
 import { createProgress, progressEnabled, type Progress } from './progress.js';
+import { err, out } from './output.js';
+import { startDeadline } from './guard.js';
 
 export interface DiffFlags extends BuildOptionFlags {
   all?: boolean;
@@ -111,6 +113,7 @@ export function exitCodeFor(report: DiffReport, failOnWarnings: boolean): number
 
 export async function runDiffKustomization(name: string | undefined, flags: unknown, cmd: Command): Promise<number> {
   const opts = validate(name, flags as DiffFlags, cmd.getOptionValueSource('namespace') === 'cli', process.env, process.stdout.isTTY === true);
+  startDeadline(opts.timeoutMs, (flags as DiffFlags).timeout);
   assertDirectory(opts.path);
   const kustomize = findKustomize(opts.kustomizeBin);
   const progress = createProgress(progressEnabled(opts.progress, process.stderr, process.env));
@@ -123,10 +126,10 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
   const grouped = report.kustomizations.length > 1 || opts.all;
   // Notes are for the person at the terminal; machine formats carry them inside the document.
   const shown = opts.output === 'text' ? withoutNotes(report) : report;
-  if (opts.output === 'text') for (const k of report.kustomizations) for (const n of k.notes) process.stderr.write(`podo: note: ${grouped ? `${k.namespace}/${k.name}: ` : ''}${n}\n`);
-  process.stdout.write(render(shown, opts.output, { color: opts.color, verbose: opts.verbose, grouped }));
+  if (opts.output === 'text') for (const k of report.kustomizations) for (const n of k.notes) err(`podo: note: ${grouped ? `${k.namespace}/${k.name}: ` : ''}${n}\n`);
+  out(render(shown, opts.output, { color: opts.color, verbose: opts.verbose, grouped }));
   const code = exitCodeFor(report, opts.failOnWarnings);
-  if (code === EXIT_CHANGES && opts.output === 'text') process.stderr.write('⚠ identified at least one change, exiting with non-zero exit code\n');
+  if (code === EXIT_CHANGES && opts.output === 'text') err('⚠ identified at least one change, exiting with non-zero exit code\n');
   return code;
 }
 

@@ -3,8 +3,13 @@ import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
 import { EXIT_ERROR } from './exit.js';
 import { PodoError, oneLineMessage } from '../model/errors.js';
+import { err as writeErr, installScrubbing } from './output.js';
+import { installGuards } from './guard.js';
 
 async function main(argv: string[]): Promise<number> {
+  // First thing: every byte on stdout/stderr passes the secret scrubber; signals and --timeout clean up.
+  installScrubbing();
+  installGuards();
   let code = 0;
   const program = buildProgram((c) => {
     code = c;
@@ -19,11 +24,11 @@ async function main(argv: string[]): Promise<number> {
       return EXIT_ERROR;
     }
     if (err instanceof PodoError) {
-      process.stderr.write(`podo: error: ${oneLineMessage(err)}\n`);
+      writeErr(`podo: error: ${oneLineMessage(err)}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`podo: internal error: ${oneLineMessage(err)} (please report this at the podo issue tracker)\n`);
-    if (process.env.PODO_DEBUG) process.stderr.write(`${(err as Error).stack ?? ''}\n`);
+    writeErr(`podo: internal error: ${oneLineMessage(err)} (please report this at the podo issue tracker)\n`);
+    if (process.env.PODO_DEBUG) writeErr(`${(err as Error).stack ?? ''}\n`);
     return EXIT_ERROR;
   }
 }

@@ -3,6 +3,7 @@ import { connect, type ConnectionOptions } from './kubeconfig.js';
 import { KubeHttp, toApiError } from './http.js';
 import { Discovery, collectionPath, objectPath, type ResourceInfo } from './discovery.js';
 import { isJsonObject, type KubeObject } from '../model/object.js';
+import { secrets } from '../model/secrets.js';
 
 export const FIELD_MANAGER = 'kustomize-controller';
 
@@ -50,6 +51,7 @@ class HttpClusterClient implements ClusterClient {
     const path = objectPath(info, name, namespace);
     const res = await this.http.request({ method: 'GET', path, retryServerErrors: true });
     if (res.status === 404) return undefined;
+    secrets.addSecretsIn(res.body);
     if (res.status >= 200 && res.status < 300 && isJsonObject(res.body)) return res.body as KubeObject;
     throw toApiError(res, 'get', path);
   }
@@ -63,6 +65,8 @@ class HttpClusterClient implements ClusterClient {
       if (cont) query.continue = cont;
       const res = await this.http.request({ method: 'GET', path, query, retryServerErrors: true });
       if (res.status < 200 || res.status >= 300 || !isJsonObject(res.body)) throw toApiError(res, 'list', path);
+      if (info.kind === 'Secret') secrets.addSecretsIn({ kind: 'SecretList', items: res.body.items ?? [] });
+      else secrets.addSecretsIn(res.body);
       const items = Array.isArray(res.body.items) ? res.body.items : [];
       const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
       for (const it of items) {
@@ -86,6 +90,7 @@ class HttpClusterClient implements ClusterClient {
       body: obj,
       contentType: 'application/apply-patch+yaml',
     });
+    secrets.addSecretsIn(res.body);
     if (res.status >= 200 && res.status < 300 && isJsonObject(res.body)) return res.body as KubeObject;
     throw toApiError(res, 'patch', path);
   }

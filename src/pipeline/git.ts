@@ -1,7 +1,9 @@
 // A second checkout of the repository at another ref, for diffing without a cluster. It is a
 // detached `git worktree` in a temporary directory: the user's working tree, index and HEAD are
 // never touched, and the worktree is removed afterwards, also when the run is interrupted.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { ChildStartError, ChildTimeoutError, runChild } from '../process/child.js';
+import { onCleanup } from '../process/lifecycle.js';
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,14 +25,16 @@ interface GitFailure {
   stderr: string;
 }
 
-function git(cwd: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('git', args, { cwd, env: gitEnv(), maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      if (!err) return resolve(stdout);
-      const failure: GitFailure = { code: (err as NodeJS.ErrnoException).code, stderr: String(stderr).trim() };
-      reject(failure);
-    });
-  });
+async function git(cwd: string, args: string[]): Promise<string> {
+  let res;
+  try {
+    res = await runChild('git', args, { what: `git ${args.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ')}`, cwd, env: gitEnv(), maxBuffer: 16 << 20 });
+  } catch (err) {
+    if (err instanceof ChildStartError) throw { code: err.code, stderr: '' } satisfies GitFailure;
+    throw err;
+  }
+  if (res.code === 0) return res.stdout;
+  throw { code: res.code ?? res.signal ?? undefined, stderr: res.stderr.trim() } satisfies GitFailure;
 }
 
 function isFailure(err: unknown): err is GitFailure {
@@ -54,6 +58,7 @@ export async function gitToplevel(dir: string): Promise<string> {
   try {
     return realpathSync((await git(from, ['rev-parse', '--show-toplevel'])).trim());
   } catch (err) {
+    if (err instanceof ChildTimeoutError) throw err;
     if (isFailure(err) && err.code === 'ENOENT') throw new InputError('git is not on PATH: --base-ref needs it');
     throw new InputError(`${dir} is not inside a git repository: --base-ref needs one`, dir);
   }
@@ -72,16 +77,16 @@ async function assertRefExists(toplevel: string, ref: string): Promise<void> {
   if (ref === '' || ref.startsWith('-')) throw new InputError(`--base-ref ${JSON.stringify(ref)}: not a git ref`);
   try {
     await git(toplevel, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
-  } catch {
+  } catch (err) {
+    if (err instanceof ChildTimeoutError) throw err;
     throw new InputError(
       `--base-ref ${ref}: the ref is not in this clone; a shallow CI clone needs the history (actions/checkout with fetch-depth: 0) or the ref fetched (git fetch origin ${ref})`,
     );
   }
 }
 
-/** Worktrees alive in this process, so a signal handler can remove them all. */
+/** Worktrees alive in this process, so the cleanup registry can remove them on a signal. */
 const active = new Map<string, { toplevel: string; tmp: string }>();
-const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /** Synchronous: it also runs inside a signal handler, where nothing asynchronous gets to finish. */
 function removeSync(worktree: string): void {
@@ -90,7 +95,7 @@ function removeSync(worktree: string): void {
   active.delete(worktree);
   const run = (args: string[]) => {
     try {
-      execFileSync('git', args, { cwd: entry.toplevel, env: gitEnv(), stdio: 'ignore' });
+      execFileSync('git', args, { cwd: entry.toplevel, env: gitEnv(), stdio: 'ignore', timeout: 10_000 });
     } catch {
       /* best effort: the directory removal and prune below finish the job */
     }
@@ -98,22 +103,6 @@ function removeSync(worktree: string): void {
   run(['worktree', 'remove', '--force', worktree]);
   rmSync(entry.tmp, { recursive: true, force: true });
   run(['worktree', 'prune']);
-}
-
-function onSignal(signal: NodeJS.Signals): void {
-  for (const wt of [...active.keys()]) removeSync(wt);
-  uninstallHandlers();
-  // Re-raise with the default action, so the exit status still says "killed by SIGINT".
-  process.kill(process.pid, signal);
-}
-
-function installHandlers(): void {
-  if (active.size !== 1) return;
-  for (const s of SIGNALS) process.on(s, onSignal);
-}
-
-function uninstallHandlers(): void {
-  for (const s of SIGNALS) process.removeListener(s, onSignal);
 }
 
 /**
@@ -127,16 +116,16 @@ export async function withWorktree<T>(repoDir: string, ref: string, fn: (worktre
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-base-'));
   const worktree = path.join(realpathSync(tmp), 'tree');
   active.set(worktree, { toplevel, tmp });
-  installHandlers();
+  const cleanup = onCleanup(() => removeSync(worktree));
   try {
     try {
       await git(toplevel, ['-c', 'core.hooksPath=/dev/null', 'worktree', 'add', '--detach', '--quiet', worktree, `${ref}^{commit}`]);
     } catch (err) {
+      if (err instanceof ChildTimeoutError) throw err;
       throw new InputError(`--base-ref ${ref}: git worktree add failed: ${isFailure(err) ? firstLine(err.stderr) : String(err)}`);
     }
     return await fn(worktree);
   } finally {
-    removeSync(worktree);
-    if (active.size === 0) uninstallHandlers();
+    cleanup();
   }
 }

@@ -11,6 +11,7 @@ import { runKustomize, type KustomizeBinary } from './kustomize.js';
 import { parseKustomizeOutput } from './documents.js';
 import { applyFluxMetadata } from './metadata.js';
 import { collectVariables, substituteObjects, type VariableSource } from './substitute.js';
+import { secrets } from '../model/secrets.js';
 import { classifyObject, decryptWorkspace, scrubSecrets, stripSopsFields } from './decrypt.js';
 
 export interface RenderedObject {
@@ -53,6 +54,8 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
     const rendered: RenderedObject[] = [];
     const unknown: string[] = [];
     for (const object of built) {
+      // Built Secrets (generated ones too) are secret wherever their values go.
+      secrets.addSecretObject(object);
       const state = classifyObject(object, sops);
       if (state.fatal) throw state.fatal;
       if (state.unknownBecause && !unknown.includes(state.unknownBecause)) unknown.push(state.unknownBecause);
