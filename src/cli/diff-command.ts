@@ -15,7 +15,7 @@ import { render } from '../report/index.js';
 import { parseDuration, parseOutput, parsePositiveInt, useColor, type BuildOptionFlags, type OutputFormat } from './options.js';
 import { EXIT_CHANGES, EXIT_ERROR, EXIT_NO_CHANGES } from './exit.js';
 import { createProgress, progressEnabled, type Progress } from './progress.js';
-import { err, out } from './output.js';
+import { err, errLine, out } from './output.js';
 import { startDeadline } from './guard.js';
 
 export interface DiffFlags extends BuildOptionFlags {
@@ -129,6 +129,8 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
   if (opts.output === 'text') for (const k of report.kustomizations) for (const n of k.notes) err(`podo: note: ${grouped ? `${k.namespace}/${k.name}: ` : ''}${n}\n`);
   out(render(shown, opts.output, { color: opts.color, verbose: opts.verbose, grouped }));
   const code = exitCodeFor(report, opts.failOnWarnings);
+  // Exit 2 always says why on stderr, one line per failure, whatever the format already carries.
+  if (code === EXIT_ERROR) for (const line of failureLines(report)) errLine('error', line);
   if (code === EXIT_CHANGES && opts.output === 'text') err('⚠ identified at least one change, exiting with non-zero exit code\n');
   return code;
 }
@@ -186,6 +188,20 @@ async function againstCluster(opts: DiffOptions, kustomize: KustomizeBinary, pro
   } finally {
     client.close();
   }
+}
+
+/** One line per failed Kustomization and per failed object, naming it. */
+export function failureLines(report: DiffReport): string[] {
+  const out: string[] = [];
+  for (const k of report.kustomizations) {
+    if (k.error) out.push(`Kustomization ${k.namespace}/${k.name}: ${k.error}`);
+    for (const r of k.resources) {
+      if (r.action !== 'failed') continue;
+      const ns = r.ref.namespace ? `${r.ref.namespace}/` : '';
+      out.push(`${r.ref.kind}/${ns}${r.ref.name} (Kustomization ${k.namespace}/${k.name}): ${r.reason ?? 'failed'}`);
+    }
+  }
+  return out;
 }
 
 function withoutNotes(report: DiffReport): DiffReport {

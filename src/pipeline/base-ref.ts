@@ -231,6 +231,8 @@ async function buildSide(ctx: Context, side: Side | undefined, label: string): P
   try {
     return await buildFor(undefined, side.ks, {
       path: side.dir,
+      // Each side stays inside its own checkout: a spec.path or symlink leading out of it is refused.
+      boundary: label === 'working tree' ? ctx.toplevel : ctx.worktree,
       kustomize: ctx.opts.kustomize,
       strictSubstitute: ctx.opts.strictSubstitute,
       sopsAgeKeyFile: ctx.opts.sopsAgeKeyFile,

@@ -27,6 +27,8 @@ export interface DiffKustomizationOptions {
   strictSubstitute?: boolean;
   sopsAgeKeyFile?: string;
   ignorePaths?: string[];
+  /** The source root the build must stay inside (see render/containment.ts). */
+  boundary?: string;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -98,6 +100,7 @@ export async function buildFor(client: ClusterClient | undefined, ks: FluxKustom
     variables: client ? (kind, name, namespace) => readKeyValues(client, kind, name, namespace) : undefined,
     strictSubstitute: opts.strictSubstitute,
     ignorePaths: opts.ignorePaths,
+    boundary: opts.boundary,
     ageKeys: () => ageKeys(client, ks.spec, opts.sopsAgeKeyFile, keyNotes),
   });
   return { ...built, notes: [...keyNotes, ...built.notes] };
@@ -105,6 +108,8 @@ export async function buildFor(client: ClusterClient | undefined, ks: FluxKustom
 
 export interface BuildForOptions {
   path: string;
+  /** The repository boundary, when the caller knows the source root (--all, --recursive, --base-ref). */
+  boundary?: string;
   ignorePaths?: string[];
   kustomize: KustomizeBinary;
   strictSubstitute?: boolean;

@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { guardYaml } from '../render/documents.js';
 import { isFluxKustomization, specFromObject } from '../flux/spec.js';
 import type { FluxKustomization } from '../model/kustomization.js';
 import { isJsonObject, type KubeObject } from '../model/object.js';
@@ -99,6 +100,8 @@ function fluxKustomizationsIn(file: string): KubeObject[] {
   }
   // Cheap pre-filter: most YAML files in a repository are not Flux Kustomizations.
   if (!text.includes('kustomize.toolkit.fluxcd.io')) return [];
+  // A Flux Kustomization manifest is read by podo itself: a YAML bomb or a huge file is refused, named.
+  guardYaml(text, path.relative(process.cwd(), file) || file);
   const docs = parseAllDocuments(text, { uniqueKeys: false });
   if (!Array.isArray(docs) || docs.some((d) => d.errors.length > 0)) return [];
   const out: KubeObject[] = [];

@@ -13,6 +13,7 @@ import type { KustomizationDiff } from '../model/change.js';
 import { oneLineMessage } from '../model/errors.js';
 import { diffKustomization, type DiffKustomizationOptions, type KustomizationResult } from './diff-kustomization.js';
 import type { SourceMapper } from './sources.js';
+import { specPathProblem } from '../render/containment.js';
 
 export type MultiOptions = Omit<DiffKustomizationOptions, 'name' | 'namespace' | 'path'> & {
   /** How many Kustomizations are built and diffed at once. */
@@ -23,21 +24,24 @@ export type MultiOptions = Omit<DiffKustomizationOptions, 'name' | 'namespace' |
 const empty = (ks: FluxKustomization): KustomizationDiff => ({ name: ks.spec.name, namespace: ks.spec.namespace, resources: [], warnings: [], notes: [] });
 
 /** Where a Kustomization's path is locally, or why it cannot be diffed. */
-function locate(ks: FluxKustomization, sources: SourceMapper): { dir: string } | { skipped: string } {
+function locate(ks: FluxKustomization, sources: SourceMapper): { dir: string; root: string } | { skipped: string } | { error: string } {
   if (ks.spec.kubeConfig) return { skipped: 'targets a remote cluster (spec.kubeConfig)' };
   if (ks.spec.suspend) return { skipped: 'suspended (spec.suspend: true)' };
   const src = sources(ks.spec);
   if ('reason' in src) return { skipped: src.reason };
+  const escape = specPathProblem(ks.spec.path);
+  if (escape) return { error: escape };
   const dir = path.join(src.root, ks.spec.path ?? '.');
   if (!existsSync(dir)) return { skipped: `path ${ks.spec.path ?? '.'} does not exist in ${src.root}` };
-  return { dir };
+  return { dir, root: src.root };
 }
 
 async function diffOne(client: ClusterClient, ks: FluxKustomization, sources: SourceMapper, opts: MultiOptions): Promise<KustomizationResult> {
   const where = locate(ks, sources);
   if ('skipped' in where) return { diff: { ...empty(ks), skipped: where.skipped }, children: [] };
+  if ('error' in where) return { diff: { ...empty(ks), error: where.error }, children: [] };
   try {
-    return await diffKustomization(client, ks, { ...opts, name: ks.spec.name, namespace: ks.spec.namespace, path: where.dir });
+    return await diffKustomization(client, ks, { ...opts, name: ks.spec.name, namespace: ks.spec.namespace, path: where.dir, boundary: where.root });
   } catch (err) {
     // One Kustomization's failure is reported under its own header; the others go on.
     return { diff: { ...empty(ks), error: oneLineMessage(err) }, children: [] };

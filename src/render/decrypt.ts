@@ -10,6 +10,7 @@ import { isJsonObject, type KubeObject } from '../model/object.js';
 import type { DecryptionError, SopsFormat } from './sops.js';
 import { annotationsOf, labelsOf } from '../model/object.js';
 import { secrets as registry } from '../model/secrets.js';
+import { guardYaml } from './documents.js';
 
 export const DECRYPT = 'kustomize.toolkit.fluxcd.io/decrypt';
 
@@ -66,6 +67,7 @@ export async function decryptWorkspace(root: string, getKeys: () => Promise<stri
     if (!format || statSync(file).size > MAX_FILE) continue;
     const text = readFileSync(file, 'utf8');
     if (!text.includes('ENC[AES256_GCM') || !/sops/.test(text)) continue;
+    if (format !== 'dotenv') guardYaml(text, display(file));
     const mac = macOf(text, format);
     if (!mac) continue;
     if (decryptDisabled(text)) continue;

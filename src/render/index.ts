@@ -4,7 +4,10 @@ import path from 'node:path';
 import type { KustomizationSpec } from '../model/kustomization.js';
 import type { KubeObject } from '../model/object.js';
 import { realpathSync } from 'node:fs';
-import { assertDirectory, createWorkspace, repositoryRoot } from './workspace.js';
+import { assertDirectory, createWorkspace } from './workspace.js';
+import { isWithin, repositoryBoundary, safeRealpath, specPathProblem } from './containment.js';
+import { checkKustomizationRefs } from './kustomize-refs.js';
+import { BuildError } from '../model/errors.js';
 import { sourceIgnoreFilter } from './ignore.js';
 import { prepareOverlay } from './overlay.js';
 import { runKustomize, type KustomizeBinary } from './kustomize.js';
@@ -29,6 +32,8 @@ export interface BuildOptions {
   strictSubstitute?: boolean;
   /** gitignore patterns (--ignore-paths) excluded on top of .sourceignore files. */
   ignorePaths?: string[];
+  /** The repository boundary (the source's root): --all, --recursive and --base-ref know it; else it is found from `path`. */
+  boundary?: string;
   /** Age identities to decrypt SOPS files with; called only when the build holds an encrypted file. */
   ageKeys?: () => Promise<string[]>;
 }
@@ -40,12 +45,20 @@ export interface BuildResult {
 
 export async function buildKustomization(opts: BuildOptions): Promise<BuildResult> {
   assertDirectory(opts.path);
-  const userRoot = repositoryRoot(realpathSync(opts.path), opts.spec.path);
-  const ws = createWorkspace(opts.path, opts.spec.path, sourceIgnoreFilter(userRoot, opts.ignorePaths ?? []));
+  const subject = `Kustomization ${opts.spec.namespace}/${opts.spec.name}`;
+  const escape = specPathProblem(opts.spec.path);
+  if (escape) throw new BuildError(`${subject}: ${escape}`);
+  const real = realpathSync(opts.path);
+  const userRoot = opts.boundary ? (safeRealpath(opts.boundary) ?? opts.boundary) : await repositoryBoundary(opts.path, opts.spec.path);
+  if (!isWithin(real, userRoot)) throw new BuildError(`${subject}: ${opts.path} is outside the repository root ${userRoot}`);
+  const ws = createWorkspace(opts.path, opts.spec.path, sourceIgnoreFilter(userRoot, opts.ignorePaths ?? []), userRoot);
   try {
     const display = (file: string) => path.relative(process.cwd(), path.join(ws.userRoot, path.relative(ws.root, file))) || '.';
     prepareOverlay(ws, opts.spec);
     const sops = await decryptWorkspace(ws.root, opts.ageKeys ?? (async () => []), display);
+    // The boundary is checked on what kustomize will really read: a kustomization that was encrypted
+    // is walked again in plaintext.
+    if (sops.decrypted > 0) await scrubbed(sops.secrets, async () => checkKustomizationRefs(ws, ws.dir));
     const built = await scrubbed(sops.secrets, async () =>
       parseKustomizeOutput(await runKustomize(opts.kustomize, ws.dir, opts.path), `kustomize build ${opts.path}`),
     );

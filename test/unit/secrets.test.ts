@@ -57,8 +57,8 @@ describe('structural masking of secret values outside Secrets', () => {
     secrets.add('db-password-2');
     const cm = (v: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'd' }, data: { url: `postgres://u:${v}@db`, plain: 'x' } });
     const { before, after } = maskSecrets(cm('db-password-1'), cm('db-password-2'));
-    expect((before as { data: Record<string, string> }).data).toEqual({ url: MASK_BEFORE, plain: 'x' });
-    expect((after as { data: Record<string, string> }).data).toEqual({ url: MASK_AFTER, plain: 'x' });
+    expect(before).toMatchObject({ data: { url: MASK_BEFORE, plain: 'x' } });
+    expect(after).toMatchObject({ data: { url: MASK_AFTER, plain: 'x' } });
   });
 
   it('masks a short value by exact match, never the object name', () => {
