@@ -1,7 +1,8 @@
 // Whole-run guarantees that no single step can forget: SIGINT/SIGTERM end every child (process
 // group), remove temporary copies and worktrees and exit 130/143; --timeout bounds the whole run,
 // whatever is still going on; an exception nobody caught is one scrubbed line, exit 2.
-import { runAllCleanups, runningChildren, setRunDeadline, timeoutFlag } from '../process/lifecycle.js';
+import { runningChildren, setRunDeadline, timeoutFlag } from '../process/lifecycle.js';
+import { runAllCleanups } from '../model/cleanup.js';
 import { errLine } from './output.js';
 import { EXIT_ERROR } from './exit.js';
 import { oneLineMessage } from '../model/errors.js';

@@ -1,8 +1,8 @@
-// One registry of what a run must undo when it ends early: temporary copies (which may hold
-// decrypted plaintext), git worktrees and child processes. cli/main.ts runs it on SIGINT/SIGTERM
-// and when --timeout passes; everything that creates such a thing registers it here.
-//
-// Cleanups are synchronous on purpose: inside a signal handler nothing asynchronous gets to finish.
+// Child processes and the run's deadline. Children are registered in the one cleanup registry
+// (model/cleanup.ts), next to temporary copies and git worktrees, so that SIGINT/SIGTERM and the
+// --timeout watchdog in cli/ end their whole process group; they are also listed here by name, so a
+// timeout can say what was still running.
+import { registerCleanup } from '../model/cleanup.js';
 
 export interface RunningChild {
   /** What the user would call it: `kustomize build apps/`, `git worktree add`, `exec plugin aws`. */
@@ -10,42 +10,18 @@ export interface RunningChild {
   pid: number;
 }
 
-const cleanups = new Map<number, () => void>();
-let nextId = 1;
 const children = new Map<number, RunningChild>();
 let deadline = Number.POSITIVE_INFINITY;
 let timeoutText = '';
 
-/** Registers an undo step; returns the function that runs it now (once) and unregisters it. */
-export function onCleanup(fn: () => void): () => void {
-  const id = nextId++;
-  cleanups.set(id, fn);
-  return () => {
-    const f = cleanups.get(id);
-    if (!f) return;
-    cleanups.delete(id);
-    f();
-  };
-}
-
-/** Kills every child's process group and runs every cleanup, newest first. Never throws. */
-export function runAllCleanups(): void {
-  for (const c of children.values()) killGroup(c.pid);
-  children.clear();
-  for (const id of [...cleanups.keys()].reverse()) {
-    const f = cleanups.get(id);
-    cleanups.delete(id);
-    try {
-      f?.();
-    } catch {
-      /* best effort: the next cleanup still runs */
-    }
-  }
-}
-
+/** Tracks a running child; the returned function forgets it and ends what is left of its process group. */
 export function trackChild(c: RunningChild): () => void {
   children.set(c.pid, c);
-  return () => children.delete(c.pid);
+  const undo = registerCleanup(() => {
+    children.delete(c.pid);
+    killGroup(c.pid);
+  });
+  return undo;
 }
 
 export function runningChildren(): RunningChild[] {

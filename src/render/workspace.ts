@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, rmSync, statSync, existsSync, realpathSync } from 
 import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../model/errors.js';
-import { onCleanup } from '../process/lifecycle.js';
+import { registerCleanup } from '../model/cleanup.js';
 
 export interface Workspace {
   /** Temporary copy of the repository root. */
@@ -53,12 +53,13 @@ export function createWorkspace(
   const real = realpathSync(abs);
   const root = boundary ?? repositoryRoot(real, specPath);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-build-'));
-  const remove = onCleanup(() => rmSync(tmp, { recursive: true, force: true }));
+  // The copy may hold decrypted SOPS plaintext: it must not outlive an interrupted run either.
+  const cleanup = registerCleanup(() => rmSync(tmp, { recursive: true, force: true }));
   const copyRoot = path.join(tmp, 'repo');
   try {
     copyTree(root, copyRoot, exclude);
   } catch (err) {
-    remove();
+    cleanup();
     throw err;
   }
   return {
@@ -66,7 +67,7 @@ export function createWorkspace(
     dir: path.join(copyRoot, path.relative(root, real)),
     userRoot: root,
     userDir,
-    cleanup: remove,
+    cleanup,
   };
 }
 
@@ -89,5 +90,3 @@ function copyTree(root: string, copyRoot: string, exclude: (relPath: string, isD
   });
 }
 
-// The copy may hold decrypted SOPS plaintext: it must not outlive an interrupted run either; the
-// cleanup registry (process/lifecycle.ts) removes it on SIGINT/SIGTERM and at --timeout.

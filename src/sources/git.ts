@@ -1,13 +1,14 @@
-// A second checkout of the repository at another ref, for diffing without a cluster. It is a
-// detached `git worktree` in a temporary directory: the user's working tree, index and HEAD are
-// never touched, and the worktree is removed afterwards, also when the run is interrupted.
+// Every git invocation of podo, with one safe environment. A second checkout of the repository at
+// another ref, for diffing without a cluster, is a detached `git worktree` in a temporary directory:
+// the user's working tree, index and HEAD are never touched, and the worktree is removed afterwards,
+// also when the run is interrupted (model/cleanup.ts).
 import { execFileSync } from 'node:child_process';
 import { ChildStartError, ChildTimeoutError, runChild } from '../process/child.js';
-import { onCleanup } from '../process/lifecycle.js';
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../model/errors.js';
+import { registerCleanup } from '../model/cleanup.js';
 
 /**
  * git finds the repository from the working directory (--path), never from variables a calling
@@ -25,10 +26,11 @@ interface GitFailure {
   stderr: string;
 }
 
+/** git in its own process group, killed at --timeout (process/child.ts). */
 async function git(cwd: string, args: string[]): Promise<string> {
   let res;
   try {
-    res = await runChild('git', args, { what: `git ${args.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ')}`, cwd, env: gitEnv(), maxBuffer: 16 << 20 });
+    res = await runChild('git', args, { what: `git ${args.filter((a) => !a.startsWith('-') && !a.includes('=')).slice(0, 2).join(' ')}`, cwd, env: gitEnv(), maxBuffer: 16 << 20 });
   } catch (err) {
     if (err instanceof ChildStartError) throw { code: err.code, stderr: '' } satisfies GitFailure;
     throw err;
@@ -85,24 +87,28 @@ async function assertRefExists(toplevel: string, ref: string): Promise<void> {
   }
 }
 
-/** Worktrees alive in this process, so the cleanup registry can remove them on a signal. */
-const active = new Map<string, { toplevel: string; tmp: string }>();
-
-/** Synchronous: it also runs inside a signal handler, where nothing asynchronous gets to finish. */
-function removeSync(worktree: string): void {
-  const entry = active.get(worktree);
-  if (!entry) return;
-  active.delete(worktree);
+/** Synchronous: it also runs from the signal cleanup registry, where nothing asynchronous gets to finish. */
+function removeSync(toplevel: string, tmp: string, worktree: string): void {
   const run = (args: string[]) => {
     try {
-      execFileSync('git', args, { cwd: entry.toplevel, env: gitEnv(), stdio: 'ignore', timeout: 10_000 });
+      execFileSync('git', args, { cwd: toplevel, env: gitEnv(), stdio: 'ignore', timeout: 10_000 });
     } catch {
       /* best effort: the directory removal and prune below finish the job */
     }
   };
   run(['worktree', 'remove', '--force', worktree]);
-  rmSync(entry.tmp, { recursive: true, force: true });
+  rmSync(tmp, { recursive: true, force: true });
   run(['worktree', 'prune']);
+}
+
+/** The URLs of the checkout's git remotes (empty when it has none, or is not a git checkout). */
+export function gitRemotes(dir: string): string[] {
+  try {
+    const out = execFileSync('git', ['-C', dir, 'remote', '-v'], { encoding: 'utf8', env: gitEnv(), stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
+    return [...new Set(out.split('\n').map((l) => l.split(/\s+/)[1]).filter((u): u is string => !!u))];
+  } catch {
+    return [];
+  }
 }
 
 /**
@@ -115,8 +121,7 @@ export async function withWorktree<T>(repoDir: string, ref: string, fn: (worktre
   await assertRefExists(toplevel, ref);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-base-'));
   const worktree = path.join(realpathSync(tmp), 'tree');
-  active.set(worktree, { toplevel, tmp });
-  const cleanup = onCleanup(() => removeSync(worktree));
+  const cleanup = registerCleanup(() => removeSync(toplevel, tmp, worktree));
   try {
     try {
       await git(toplevel, ['-c', 'core.hooksPath=/dev/null', 'worktree', 'add', '--detach', '--quiet', worktree, `${ref}^{commit}`]);
