@@ -107,7 +107,7 @@ describe('interrupts and deadlines', () => {
     const pids = path.join(root, 'pids');
     const kustomize = script('kustomize', SLOW_KUSTOMIZE);
     const run = start(['diff', 'ks', 'app', '--base-ref', 'main', '--path', repo, '--kustomize-bin', kustomize], { PODO_TEST_PIDS: pids });
-    const lines = await waitFor(pids, 6);
+    const lines = await waitFor(pids, 3);
     const { pids: all } = recorded(lines);
     const worktrees = () => execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: repo, encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('worktree '));
     expect(worktrees().length).toBe(2);
