@@ -36,12 +36,21 @@ export function installGuards(): void {
 export function startDeadline(timeoutMs: number, text: string): number {
   const at = Date.now() + timeoutMs;
   setRunDeadline(at, text);
-  const timer = setTimeout(() => {
+  watchdog = setTimeout(() => {
     const running = runningChildren().map((c) => c.what);
-    errLine('error', `timed out (${timeoutFlag()}) while ${running.length > 0 ? running.join(', ') : 'podo was still waiting for the cluster'} was still running`);
+    const what = running.length === 0 ? 'podo was still working' : `${running.join(', ')} ${running.length === 1 ? 'was' : 'were'} still running`;
+    errLine('error', `timed out (${timeoutFlag()}) while ${what}`);
     runAllCleanups();
     process.exit(EXIT_ERROR);
   }, timeoutMs + 2000);
-  timer.unref();
+  watchdog.unref();
   return at;
+}
+
+let watchdog: NodeJS.Timeout | undefined;
+
+/** The run is over (its result decided): the --timeout watchdog has nothing left to stop. */
+export function stopDeadline(): void {
+  if (watchdog) clearTimeout(watchdog);
+  watchdog = undefined;
 }

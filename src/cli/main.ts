@@ -3,8 +3,8 @@ import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
 import { EXIT_ERROR } from './exit.js';
 import { PodoError, oneLineMessage } from '../model/errors.js';
-import { err as writeErr, installScrubbing } from './output.js';
-import { installGuards } from './guard.js';
+import { err as writeErr, flushed, installScrubbing } from './output.js';
+import { installGuards, stopDeadline } from './guard.js';
 
 async function main(argv: string[]): Promise<number> {
   // First thing: every byte on stdout/stderr passes the secret scrubber; signals and --timeout clean up.
@@ -33,11 +33,11 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  () => {
-    process.exitCode = EXIT_ERROR;
-  },
-);
+// The run is over once main settles: whatever a library left running (a keep-alive socket, a timer)
+// must not keep podo alive past its answer. Output is flushed first.
+const finish = (code: number) => {
+  stopDeadline();
+  process.exitCode = code;
+  void flushed().then(() => process.exit(code));
+};
+main(process.argv).then(finish, () => finish(EXIT_ERROR));

@@ -39,7 +39,7 @@ export function guardYaml(text: string, file: string): void {
 
 /** A message of the `yaml` library as podo's own words: the first line, without the library's advice. */
 export function yamlProblem(err: { message: string }): string {
-  return err.message.split('\n')[0].replace(/;?\s*please use [^.]*\.?/i, '').replace(/\s+$/, '');
+  return err.message.split('\n')[0].replace(/;?\s*please use \S+/i, '').replace(/\s+$/, '');
 }
 
 export function parseObjects(text: string, source: string): KubeObject[] {
