@@ -26,6 +26,7 @@ import { ClusterTarget } from './cluster-target.js';
 import { impersonation } from './impersonation.js';
 import { cycleThrough, dependenciesOf, keyOf, readyNow } from './order.js';
 import { renderKustomization } from './render.js';
+import { specPathProblem } from '../render/containment.js';
 import { crdKinds } from './scope.js';
 import { emptyCreated, type CreatedByDependencies, type Target } from './target.js';
 
@@ -60,7 +61,7 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
     // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.
     const checkoutRoot = selection.mode === 'all' ? options.path : repositoryRoot(realpathSync(options.path), roots[0]?.head?.spec.path);
     const resolve = sourceResolver(checkoutRoot, checkoutSources(checkoutRoot, await listGitRepositories(client)), options.localSources);
-    const renderWith = (ks: FluxKustomization, dir: string) => renderKustomization(client, ks, dir, options.build);
+    const renderWith = (ks: FluxKustomization, dir: string, boundary?: string) => renderKustomization(client, ks, dir, options.build, boundary);
     return await orchestrate(roots, problems, {
       target,
       resolve,
@@ -94,7 +95,7 @@ async function runAgainstRef(options: RunOptions, ref: string, hooks: RunHooks):
     return orchestrate(roots, problems, {
       target,
       resolve,
-      render: (ks, dir) => renderKustomization(undefined, ks, dir, options.build),
+      render: (ks, dir, boundary) => renderKustomization(undefined, ks, dir, options.build, boundary),
       follow: selection.mode === 'all',
       childrenRequested: false,
       parallel: options.parallel,
@@ -118,7 +119,8 @@ function realish(p: string): string {
 export interface Pipeline {
   target: Target;
   resolve: SourceResolver;
-  render: (ks: FluxKustomization, dir: string) => Promise<{ objects: RenderedObject[]; notes: string[] }>;
+  /** `boundary`: the source root the build must stay inside, when known. */
+  render: (ks: FluxKustomization, dir: string, boundary?: string) => Promise<{ objects: RenderedObject[]; notes: string[] }>;
   /** Also evaluate the Kustomizations the builds produce (--recursive; --base-ref --all from the cluster root). */
   follow: boolean;
   /** Followed children were asked for (--recursive): not evaluating one fails the run. */
@@ -253,10 +255,15 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
   }
 
   let dir = u.dir;
+  let boundary: string | undefined;
   let headMissing: string | undefined;
   if (u.head && !dir) {
     const src = p.resolve(u.head.spec);
     if ('reason' in src) return skip('source not mapped', src.reason);
+    // A spec.path that climbs out of its source is refused, whether or not it exists (render/containment.ts).
+    const escape = specPathProblem(u.head.spec.path);
+    if (escape) return failedOutcome({ ...emptyDiff(spec.namespace, spec.name), ...(u.requested ? { requested: true } : {}), error: escape, notes });
+    boundary = src.root;
     dir = path.join(src.root, u.head.spec.path ?? '.');
     if (!existsSync(dir)) {
       if (p.target.kind === 'cluster') return skip('path not found', `path ${u.head.spec.path ?? '.'} does not exist in ${src.root}`);
@@ -275,7 +282,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
     if (u.head && dir && !headMissing) {
       p.hooks.onProgress?.(`building ${keyOf(spec)}`);
       try {
-        const built = await p.render(u.head, dir);
+        const built = await p.render(u.head, dir, boundary);
         rendered = built.objects;
         renderNotes.push(...built.notes);
       } catch (err) {

@@ -1,5 +1,6 @@
 // Runs real kustomize: never re-implemented. `kustomize build` when on PATH, else `kubectl kustomize`.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { ChildStartError, runChild } from '../process/child.js';
 import { accessSync, constants, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -100,19 +101,19 @@ function bundledKustomize(): string | undefined {
   }
 }
 
-/** Builds DIR and returns the multi-document YAML kustomize printed. */
-export function runKustomize(bin: KustomizeBinary, dir: string, displayDir: string): Promise<string> {
+/** Builds DIR and returns the multi-document YAML kustomize printed. Killed (with its process group) at --timeout. */
+export async function runKustomize(bin: KustomizeBinary, dir: string, displayDir: string): Promise<string> {
   const [cmd, ...pre] = bin.argv;
   const args = [...pre, dir, '--load-restrictor', 'LoadRestrictionsNone'];
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { maxBuffer: 1 << 30, env: { ...process.env, KUSTOMIZE_PLUGIN_HOME: '/nonexistent' } }, (err, stdout, stderr) => {
-      if (!err) return resolve(stdout);
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        return reject(new InputError(`kustomize binary ${cmd} not found`));
-      }
-      reject(new BuildError(`kustomize build ${displayDir}: ${kustomizeMessage(stderr, dir, displayDir)}`, displayDir));
-    });
-  });
+  let res;
+  try {
+    res = await runChild(cmd, args, { what: `kustomize build ${displayDir}`, env: { ...process.env, KUSTOMIZE_PLUGIN_HOME: '/nonexistent' } });
+  } catch (err) {
+    if (err instanceof ChildStartError && err.code === 'ENOENT') throw new InputError(`kustomize binary ${cmd} not found`);
+    throw err;
+  }
+  if (res.code === 0) return res.stdout;
+  throw new BuildError(`kustomize build ${displayDir}: ${kustomizeMessage(res.stderr, dir, displayDir)}`, displayDir);
 }
 
 /**
