@@ -48,11 +48,12 @@ export class BaseRefTarget implements Target {
   async provenUnchanged(s: Sides): Promise<UnchangedProof | undefined> {
     if (this.buildAll || !this.trees) return undefined;
     if (canonical(s.head.spec) !== canonical(s.former.spec)) return undefined;
-    const baseDir = this.atRef(s.formerDir) ?? s.formerDir;
-    if (!isDirectory(s.dir) || !isDirectory(baseDir)) return undefined;
+    const baseDir = this.atRef(s.formerDir);
+    if (!baseDir || !isDirectory(s.dir) || !isDirectory(baseDir)) return undefined;
     try {
       const ignore = this.build.ignorePaths;
-      const [h, b] = await Promise.all([fingerprintOf(this.trees, s.dir, s.head.spec, ignore), fingerprintOf(this.trees, baseDir, s.former.spec, ignore)]);
+      // Each side with the root its build will be confined to (the base build is given none: see evaluate).
+      const [h, b] = await Promise.all([fingerprintOf(this.trees, s.dir, s.head.spec, ignore, s.boundary), fingerprintOf(this.trees, baseDir, s.former.spec, ignore)]);
       if (!sameInputs(h, b) || !('digest' in h)) return undefined;
       const buildOnce = h.mayProduce.fluxKustomizations || h.mayProduce.crds;
       // The notes a build derives from the spec alone (substituteFrom without a cluster).
@@ -83,7 +84,11 @@ export class BaseRefTarget implements Target {
     const { ref } = this.tree;
     const notes: string[] = [];
     const spec = (e.head ?? e.former)!.spec;
-    const baseDir = e.former && e.formerDir ? (this.atRef(e.formerDir) ?? e.formerDir) : undefined;
+    const mapped = e.formerDir ? this.atRef(e.formerDir) : undefined;
+    const baseDir = e.former && e.formerDir ? (mapped ?? e.formerDir) : undefined;
+    if (e.former && e.formerDir && !mapped) {
+      notes.push(`${e.formerDir} is outside the git repository: it is the same at ${ref}, so nothing built from it shows as changed`);
+    }
     const baseExists = baseDir !== undefined && isDirectory(baseDir);
     if (e.headMissing && !baseExists) {
       return { verdicts: [], notes, formerChildren: [], skipped: { cause: 'path not found', reason: `path ${spec.path ?? '.'} does not exist in the working tree, nor at ${ref}` } };
@@ -99,7 +104,7 @@ export class BaseRefTarget implements Target {
       base = e.rendered ?? [];
     } else if (e.former && baseDir && baseExists) {
       try {
-        const built = await renderKustomization(undefined, e.former, baseDir, this.build, this.trees);
+        const built = await renderKustomization(undefined, e.former, baseDir, this.build, undefined, { trees: this.trees, deadline: e.deadline });
         base = built.objects;
         for (const n of built.notes.map((x) => this.display(x))) if (!(e.renderNotes ?? []).includes(n)) notes.push(`at ${ref}: ${n}`);
       } catch (err) {
@@ -115,9 +120,15 @@ export class BaseRefTarget implements Target {
     const prune = spec.prune === true;
     const { verdicts, notPruned } = compareBuilds(base, head, prune, e.prior);
     if (notPruned > 0) notes.push(`${notPruned} object(s) built at ${ref} are no longer built; spec.prune is off, so they stay in the cluster untouched`);
-    const formerChildren = base
-      .filter((o) => isFluxKustomization(o.object))
-      .map((o) => specFromObject(o.object, `built at ${ref} from ${(e.former as FluxKustomization).spec.namespace}/${(e.former as FluxKustomization).spec.name}`));
+    // Children as the ref has them; one podo cannot read there is left out (the working tree's is reported).
+    const formerChildren: FluxKustomization[] = [];
+    for (const o of base.filter((x) => isFluxKustomization(x.object))) {
+      try {
+        formerChildren.push(specFromObject(o.object, `built at ${ref} from ${spec.namespace}/${spec.name}`));
+      } catch {
+        /* reported from the working tree's build, or not at all when removed there */
+      }
+    }
     return { verdicts, notes, formerChildren };
   }
 }

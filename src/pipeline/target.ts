@@ -54,6 +54,8 @@ export interface Sides {
   /** The working tree's directory, and the former side's in working-tree terms. */
   dir: string;
   formerDir: string;
+  /** The root the working tree's build is confined to, when the run knows it (the source's root). */
+  boundary?: string;
 }
 
 /** Proof that both sides build from the same inputs (render/fingerprint.ts). */

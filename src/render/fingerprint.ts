@@ -15,7 +15,7 @@ import type { KustomizationSpec } from '../model/kustomization.js';
 import { referenceClosure } from './kustomize-refs.js';
 import { limiter } from './limit.js';
 import { relativeTo, type SourceTree, type SourceTrees } from './source-tree.js';
-import { repositoryRoot } from './workspace.js';
+import { buildRoot } from './boundary.js';
 
 export type Fingerprint =
   | {
@@ -94,10 +94,10 @@ export function sameInputs(a: Fingerprint, b: Fingerprint): boolean {
 
 /**
  * The fingerprint of the Kustomization built from DIR (an absolute or cwd-relative path) with SPEC,
- * its repository root found as the build finds it (--path minus spec.path).
+ * inside the root the build copies from (boundary.ts): the same BOUNDARY the build is given.
  */
-export async function fingerprintOf(trees: SourceTrees, dir: string, spec: KustomizationSpec, ignorePaths: readonly string[] = []): Promise<Fingerprint> {
+export async function fingerprintOf(trees: SourceTrees, dir: string, spec: KustomizationSpec, ignorePaths: readonly string[] = [], boundary?: string): Promise<Fingerprint> {
   const real = await realpath(dir);
-  const tree = await trees.get(repositoryRoot(real, spec.path), ignorePaths);
+  const tree = await trees.get(await buildRoot(dir, spec.path, boundary), ignorePaths);
   return inputsFingerprint(tree, relativeTo(tree, real) ?? '', spec);
 }

@@ -4,15 +4,18 @@ import path from 'node:path';
 import type { KustomizationSpec } from '../model/kustomization.js';
 import type { RenderedObject } from '../model/object.js';
 import { existsSync, realpathSync } from 'node:fs';
-import { assertDirectory, createWorkspaceFor, repositoryRoot } from './workspace.js';
-import { countExcludedUnder, SourceTrees, relativeTo } from './source-tree.js';
-import { referenceClosure } from './kustomize-refs.js';
+import { assertDirectory, createWorkspaceFor } from './workspace.js';
+import { isWithin, specPathProblem } from './containment.js';
+import { buildRoot } from './boundary.js';
+import { checkKustomizationRefs, referenceClosure } from './kustomize-refs.js';
+import { countExcludedUnder, relativeTo, SourceTrees } from './source-tree.js';
 import { prepareOverlay } from './overlay.js';
 import { runKustomize } from './kustomize.js';
 import type { KustomizeBinary } from '../model/settings.js';
 import { parseKustomizeOutput } from './documents.js';
 import { applyFluxMetadata } from './metadata.js';
 import { collectVariables, substituteObjects, type VariableSource } from './substitute.js';
+import { secrets } from '../model/secrets.js';
 import { BuildError } from '../model/errors.js';
 import { classifyObject, decryptWorkspace, scrubSecrets, stripSopsFields } from './decrypt.js';
 
@@ -25,10 +28,14 @@ export interface BuildOptions {
   strictSubstitute?: boolean;
   /** gitignore patterns (--ignore-paths) excluded on top of .sourceignore files. */
   ignorePaths?: string[];
+  /** The repository boundary (the source's root): --all, --recursive and --base-ref know it; else it is found from `path`. */
+  boundary?: string;
   /** Age identities to decrypt SOPS files with; called only when the build holds an encrypted file. */
   ageKeys?: () => Promise<string[]>;
   /** The run's repository views, shared by its Kustomizations (one .sourceignore walk per root). */
   trees?: SourceTrees;
+  /** Give up on kustomize at this time (ms since epoch): the Kustomization's budget. */
+  deadline?: number;
   /** Copy the whole repository even when the reference closure is known (PODO_FULL_COPY=1): for differential tests. */
   fullCopy?: boolean;
 }
@@ -40,11 +47,15 @@ export interface BuildResult {
 
 export async function buildKustomization(opts: BuildOptions): Promise<BuildResult> {
   assertDirectory(opts.path);
+  const subject = `Kustomization ${opts.spec.namespace}/${opts.spec.name}`;
+  const escape = specPathProblem(opts.spec.path);
+  if (escape) throw new BuildError(`${subject}: ${escape}`);
   const real = realpathSync(opts.path);
-  const userRoot = repositoryRoot(real, opts.spec.path);
+  const userRoot = await buildRoot(opts.path, opts.spec.path, opts.boundary);
+  if (!isWithin(real, userRoot)) throw new BuildError(`${subject}: ${opts.path} is outside the repository root ${userRoot}`);
   const tree = await (opts.trees ?? new SourceTrees()).get(userRoot, opts.ignorePaths ?? []);
   const specDir = relativeTo(tree, real) ?? '';
-  // Only what the build reads is copied (the reference closure), unless the walk cannot prove it.
+  // Only what the build reads is copied (its reference closure), unless the walk cannot prove it.
   const fullCopy = opts.fullCopy ?? process.env.PODO_FULL_COPY === '1';
   const closure = fullCopy ? undefined : await referenceClosure(tree, specDir, opts.spec.components ?? []);
   const ws = await createWorkspaceFor(tree, opts.path, closure);
@@ -58,14 +69,19 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
     const display = (file: string) => path.relative(process.cwd(), path.join(ws.userRoot, path.relative(ws.root, file))) || '.';
     prepareOverlay(ws, opts.spec);
     const sops = await decryptWorkspace(ws.root, opts.ageKeys ?? (async () => []), display);
+    // The boundary is checked on what kustomize will really read: a kustomization that was encrypted
+    // is walked again in plaintext.
+    if (sops.decrypted > 0) await scrubbed(sops.secrets, async () => checkKustomizationRefs(ws, ws.dir));
     const built = await scrubbed(sops.secrets, async () =>
-      parseKustomizeOutput(await runKustomize(opts.kustomize, ws.dir, opts.path), `kustomize build ${opts.path}`),
+      parseKustomizeOutput(await runKustomize(opts.kustomize, ws.dir, opts.path, opts.deadline), `kustomize build ${opts.path}`),
     );
     const { vars, notes } = await collectVariables(opts.spec, opts.variables);
 
     const rendered: RenderedObject[] = [];
     const unknown: string[] = [];
     for (const object of built) {
+      // Built Secrets (generated ones too) are secret wherever their values go.
+      secrets.addSecretObject(object);
       const state = classifyObject(object, sops);
       if (state.fatal) throw state.fatal;
       if (state.unknownBecause && !unknown.includes(state.unknownBecause)) unknown.push(state.unknownBecause);

@@ -1,13 +1,14 @@
 // Walks the kustomization graph in the workspace copy and rejects any file reference that leaves
 // the repository root (see containment.ts for why), before kustomize reads anything.
 // Only references are inspected; building stays with real kustomize.
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { BuildError } from '../model/errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../model/object.js';
-import { displayPath, isWithin, looksRemote, outsideRootError, remoteError, safeRealpath } from './containment.js';
+import { displayPath, guardedRead, guardFile, isWithin, looksRemote, outsideRootError, remoteError, safeRealpath } from './containment.js';
+import { guardYaml, MAX_YAML_BYTES, yamlProblem } from './documents.js';
 import type { Workspace } from './workspace.js';
 import { listDirectory, presence, type ClosureEntry, type ReferenceClosure, type SourceTree } from './source-tree.js';
 
@@ -43,21 +44,30 @@ function visitDir(ctx: Ctx, dir: string): void {
   ctx.visited.add(dir);
   const file = kustomizationFileIn(dir);
   if (!file) return; // kustomize reports the missing kustomization itself
-  const k = loadMap(file);
-  if (k) visitKustomization(ctx, dir, displayPath(ctx.ws, file), k);
+  const where = displayPath(ctx.ws, file);
+  const k = loadMap(file, where);
+  if (k) visitKustomization(ctx, dir, where, k);
 }
 
-/** The first YAML document as a map; invalid YAML is left for kustomize to report. */
-function loadMap(file: string): JsonObject | undefined {
-  const docs = loadDocs(readFileSync(file, 'utf8'));
-  return docs?.[0];
+/**
+ * The first YAML document as a map. A kustomization file podo cannot read is refused rather than
+ * left to kustomize: its references could not be checked.
+ */
+function loadMap(file: string, where: string): JsonObject | undefined {
+  const text = guardedRead(file, where);
+  const docs = loadDocs(text);
+  if (!docs) {
+    const first = parseAllDocuments(text).flatMap((d) => d.errors)[0];
+    throw new BuildError(`${where}: invalid YAML${first ? `: ${yamlProblem(first)}` : ''}`, where);
+  }
+  return docs[0];
 }
 
 function loadDocs(text: string): JsonObject[] | undefined {
   const out: JsonObject[] = [];
   for (const doc of parseAllDocuments(text)) {
     if (doc.errors.length > 0) return undefined;
-    const v: unknown = doc.toJS();
+    const v: unknown = doc.toJS({ maxAliasCount: -1 }); // guarded: guardYaml refused bombs before
     if (isJsonObject(v as JsonValue)) out.push(v as JsonObject);
   }
   return out;
@@ -100,7 +110,7 @@ function visitKustomization(ctx: Ctx, dir: string, where: string, k: JsonObject)
       }
       const abs = ref(field, e, { dir: true });
       if (abs && statSync(abs).isFile()) {
-        for (const cfg of loadDocs(readFileSync(abs, 'utf8')) ?? []) pluginFiles(where, cfg).forEach((p) => ref(field, p));
+        for (const cfg of loadDocs(guardedRead(abs, displayPath(ctx.ws, abs))) ?? []) pluginFiles(where, cfg).forEach((p) => ref(field, p));
       }
     }
   }
@@ -138,7 +148,10 @@ function checkRef(ctx: Ctx, dir: string, where: string, field: string, entry: st
   if (!exists) return undefined; // missing: kustomize says so
   const real = safeRealpath(abs);
   if (real === undefined || !isWithin(real, ctx.root)) throw outsideRootError(where, entry);
-  if (opts.dir && statSync(real).isDirectory()) visitDir(ctx, real);
+  const st = statSync(real);
+  if (opts.dir && st.isDirectory()) visitDir(ctx, real);
+  // Every file kustomize will read is bounded: no YAML bomb, no file too large to hold.
+  else if (st.isFile()) guardFile(real, displayPath(ctx.ws, real));
   return real;
 }
 
@@ -240,9 +253,34 @@ async function closureOfDir(walk: ClosureWalk, dir: string, isRoot: boolean): Pr
     return;
   }
   const file = files[0];
-  const k = kustomizationMap(await readFile(path.join(walk.tree.root, ...file.split('/')), 'utf8'), file);
+  const k = kustomizationMap(await readSmall(walk, file), file);
   if (k === undefined) return; // an empty kustomization builds to nothing
   await closureOfKustomization(walk, dir, file, k);
+}
+
+/**
+ * A file the walk parses itself, read only when it is small and plain enough to parse safely: a
+ * large file or a YAML bomb is left to the full copy, where the boundary checks refuse it in their words.
+ */
+async function readSmall(walk: ClosureWalk, rel: string): Promise<string> {
+  const abs = path.join(walk.tree.root, ...rel.split('/'));
+  if ((await stat(abs)).size > MAX_YAML_BYTES) throw new Unprovable(`${rel} is too large to walk`);
+  const text = await readFile(abs, 'utf8');
+  try {
+    guardYaml(text, rel);
+  } catch {
+    throw new Unprovable(`${rel}: refused by the YAML limits`);
+  }
+  return text;
+}
+
+function parsedOrUnprovable<T>(parse: () => T, rel: string): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof Unprovable) throw err;
+    throw new Unprovable(`${rel}: cannot be parsed`);
+  }
 }
 
 /** The one map a kustomization file holds; undefined when it holds no document at all. */
@@ -250,7 +288,7 @@ function kustomizationMap(text: string, file: string): JsonObject | undefined {
   const maps: JsonObject[] = [];
   for (const doc of parseAllDocuments(text)) {
     if (doc.errors.length > 0) throw new Unprovable(`${file}: invalid YAML`);
-    const v = doc.toJS() as JsonValue;
+    const v = parsedOrUnprovable(() => doc.toJS() as JsonValue, file);
     if (v === null || v === undefined) continue;
     if (!isJsonObject(v)) throw new Unprovable(`${file}: not a map`);
     maps.push(v);
@@ -334,14 +372,15 @@ async function closureOfKustomization(walk: ClosureWalk, dir: string, file: stri
     anyOf(k[field], field);
     for (const e of listOf(k[field], file, field)) {
       if (isInline(e)) {
-        const cfgs = loadDocs(e);
+        const cfgs = parsedOrUnprovable(() => loadDocs(e), file);
         if (cfgs === undefined) throw new Unprovable(`${file}: ${field} entry is not YAML`);
         for (const cfg of cfgs) for (const p of builtinPluginFiles(cfg, file)) await ref(field, p);
         continue;
       }
       const rel = await ref(field, e);
       if (rel === undefined) continue;
-      const cfgs = loadDocs(await readFile(path.join(walk.tree.root, ...rel.split('/')), 'utf8'));
+      const text = await readSmall(walk, rel);
+      const cfgs = parsedOrUnprovable(() => loadDocs(text), rel);
       if (cfgs === undefined) throw new Unprovable(`${rel}: not YAML`);
       for (const cfg of cfgs) for (const p of builtinPluginFiles(cfg, rel)) await ref(field, p);
     }

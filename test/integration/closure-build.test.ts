@@ -2,7 +2,7 @@
 // runs twice through the real pipeline and real kustomize, once with the closure copy and once with
 // the whole repository copied (the fallback), and the objects or the error must be the same.
 // No cluster needed.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,8 +59,16 @@ const spec = (p: string, extra: Partial<KustomizationSpec> = {}): KustomizationS
 
 describe('closure copy and full copy give the same build', () => {
   const overlayCases = ['generated', 'sourceignore', 'target-namespace', 'name-prefix-suffix', 'patches', 'images', 'components', 'common-metadata'];
+  // Copied out of podo's own git work tree first: inside it, the repository boundary would be podo's
+  // whole checkout, escaping test symlinks and all (a full copy refuses those, the closure never reads them).
+  const fixture = (name: string) => {
+    const dir = path.join(tmp, `fixture-${name}`);
+    cpSync(path.join(FIXTURES, 'overlay', name), dir, { recursive: true, verbatimSymlinks: true });
+    return dir;
+  };
+
   it.each(overlayCases)('overlay fixture %s (closure proven)', async (name) => {
-    const dir = path.join(FIXTURES, 'overlay', name);
+    const dir = fixture(name);
     for (const s of specsOf(path.join(dir, 'kustomization.yaml'))) {
       const r = await both(path.join(dir, 'repo'), s, name === 'sourceignore' ? ['tmp/'] : []);
       expect(r.unprovable).toBeUndefined();
@@ -70,7 +78,7 @@ describe('closure copy and full copy give the same build', () => {
   });
 
   it('outside-root fixtures fail the same way (the closure gives up, the full copy checks)', async () => {
-    const dir = path.join(FIXTURES, 'overlay', 'outside-root');
+    const dir = fixture('outside-root');
     for (const s of specsOf(path.join(dir, 'kustomization.yaml'))) {
       const r = await both(path.join(dir, 'repo'), s);
       expect('error' in r.viaClosure).toBe(true);
