@@ -35,12 +35,42 @@ export interface ColorChoice {
   isTTY: boolean;
 }
 
-/** Color when stdout is a terminal, unless --no-color or NO_COLOR; FORCE_COLOR forces it. */
+/**
+ * chalk's (supports-color's) reading of FORCE_COLOR: unset → undefined; "", "true" or a number ≥ 1 →
+ * forced on; "0" or "false" → forced off. Anything else that is not a number counts as on, as there.
+ */
+export function forceColor(env: NodeJS.ProcessEnv): boolean | undefined {
+  const v = env.FORCE_COLOR;
+  if (v === undefined) return undefined;
+  if (v === '' || v === 'true') return true;
+  if (v === 'false') return false;
+  const n = Number.parseInt(v, 10);
+  return Number.isNaN(n) ? true : n > 0;
+}
+
+/**
+ * Color rules, in order: --no-color and NO_COLOR always win (an explicit opt-out); FORCE_COLOR as chalk
+ * reads it (0/false off, 1+ on, whatever the stream); otherwise only on a terminal, and never with
+ * TERM=dumb (supports-color's rule).
+ */
 export function useColor(c: ColorChoice): boolean {
   if (!c.flag) return false;
   if (c.env.NO_COLOR !== undefined && c.env.NO_COLOR !== '') return false;
-  if (c.env.FORCE_COLOR !== undefined && c.env.FORCE_COLOR !== '0') return true;
-  return c.isTTY;
+  const forced = forceColor(c.env);
+  if (forced !== undefined) return forced;
+  if (!c.isTTY) return false;
+  return c.env.TERM !== 'dumb';
+}
+
+/**
+ * ci-info's isCI: CI=false means "not CI" whatever else is set; otherwise any of the generic variables
+ * CI servers set (ci-info's list; the vendor-specific ones all come with CI=true or one of these too).
+ */
+export function isCI(env: NodeJS.ProcessEnv): boolean {
+  if (env.CI === 'false') return false;
+  return ['BUILD_ID', 'BUILD_NUMBER', 'CI', 'CI_APP_ID', 'CI_BUILD_ID', 'CI_BUILD_NUMBER', 'CI_NAME', 'CONTINUOUS_INTEGRATION', 'RUN_ID'].some(
+    (k) => env[k] !== undefined && env[k] !== '',
+  );
 }
 
 /** The flags of program.ts's withBuildOptions, shared by every command that builds a Kustomization. */
