@@ -7,7 +7,7 @@ import { createClusterClient } from '../cluster/client.js';
 import { buildFor, resolveKustomization } from '../pipeline/diff-kustomization.js';
 import { pickFromFile } from '../flux/load.js';
 import { renderManifests } from '../report/manifests.js';
-import { parseDuration, type BuildOptionFlags } from './options.js';
+import { connectionSettings, ignorePathsOf, parseDuration, type BuildOptionFlags } from './options.js';
 import { EXIT_NO_CHANGES } from './exit.js';
 
 export interface BuildFlags extends BuildOptionFlags {
@@ -26,14 +26,15 @@ export async function runBuildKustomization(name: string | undefined, flags: unk
   const v = validateBuild(name, f);
   assertDirectory(v.path);
   const kustomize = findKustomize(f.kustomizeBin);
-  const ignorePaths = (f.ignorePaths ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const ignorePaths = ignorePathsOf(f.ignorePaths);
+  const connection = connectionSettings(f);
   const opts = { path: v.path, kustomize, strictSubstitute: f.strictSubstitute, sopsAgeKeyFile: f.sopsAgeKeyFile, ignorePaths };
   let result;
   if (f.dryRun) {
     const ks = pickFromFile(f.kustomizationFile!, v.name, f.namespace);
     result = await buildFor(undefined, ks, opts);
   } else {
-    const client = await createClusterClient({ kubeconfig: f.kubeconfig, context: f.context, concurrency: 4, deadline: Date.now() + v.timeoutMs });
+    const client = await createClusterClient({ ...connection, concurrency: 4, deadline: Date.now() + v.timeoutMs });
     try {
       const ks = await resolveKustomization(client, {
         ...opts,

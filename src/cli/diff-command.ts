@@ -12,7 +12,8 @@ import { diffAgainstRef } from '../pipeline/base-ref.js';
 import type { DiffReport } from '../model/change.js';
 import { summarize, changeCount } from '../diff/summary.js';
 import { render } from '../report/index.js';
-import { parseDuration, parseOutput, parsePositiveInt, useColor, type BuildOptionFlags, type OutputFormat } from './options.js';
+import { connectionSettings, ignorePathsOf, parseDuration, parseOutput, parsePositiveInt, useColor, type BuildOptionFlags, type OutputFormat } from './options.js';
+import type { ConnectionSettings } from '../model/connection.js';
 import { EXIT_CHANGES, EXIT_ERROR, EXIT_NO_CHANGES } from './exit.js';
 import { createProgress, progressEnabled, type Progress } from './progress.js';
 
@@ -25,6 +26,8 @@ export interface DiffFlags extends BuildOptionFlags {
   verbose?: boolean;
   color: boolean;
   progress: boolean;
+  /** flux's --progress-bar (false with --progress-bar=false). */
+  progressBar?: boolean;
   failOnWarnings?: boolean;
   concurrency: string;
 }
@@ -37,6 +40,8 @@ export interface DiffOptions {
   namespaceGiven: boolean;
   kubeconfig?: string;
   context?: string;
+  /** Every kubectl connection flag given (kubeconfig, context, --server, --token, --as, …). */
+  connection: ConnectionSettings;
   kustomizeBin?: string;
   kustomizationFile?: string;
   ignoreNotFound: boolean;
@@ -76,12 +81,13 @@ export function validate(name: string | undefined, f: DiffFlags, namespaceGiven:
     namespaceGiven,
     kubeconfig: f.kubeconfig,
     context: f.context,
+    connection: connectionSettings(f),
     kustomizeBin: f.kustomizeBin,
     kustomizationFile: f.kustomizationFile,
     ignoreNotFound: f.ignoreNotFound === true,
     strictSubstitute: f.strictSubstitute === true,
     sopsAgeKeyFile: f.sopsAgeKeyFile,
-    ignorePaths: (f.ignorePaths ?? '').split(',').map((p) => p.trim()).filter(Boolean),
+    ignorePaths: ignorePathsOf(f.ignorePaths),
     all: f.all === true,
     recursive: f.recursive === true,
     sources,
@@ -89,7 +95,7 @@ export function validate(name: string | undefined, f: DiffFlags, namespaceGiven:
     output: parseOutput(f.output),
     verbose: f.verbose === true,
     color: useColor({ flag: f.color, env, isTTY }),
-    progress: f.progress,
+    progress: f.progress !== false && f.progressBar !== false,
     failOnWarnings: f.failOnWarnings === true,
     concurrency: parsePositiveInt('--concurrency', f.concurrency),
     timeoutMs: parseDuration('--timeout', f.timeout),
@@ -147,8 +153,7 @@ async function againstRef(opts: DiffOptions, kustomize: KustomizeBinary): Promis
 
 async function againstCluster(opts: DiffOptions, kustomize: KustomizeBinary, progress: Progress): Promise<DiffReport> {
   const client: ClusterClient = await createClusterClient({
-    kubeconfig: opts.kubeconfig,
-    context: opts.context,
+    ...opts.connection,
     concurrency: opts.concurrency,
     deadline: Date.now() + opts.timeoutMs,
   });

@@ -1,6 +1,7 @@
 // The only place podo exits. Commander errors (usage) map to exit 2, never 1.
 import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
+import { normalizeBooleanFlags } from './argv.js';
 import { EXIT_ERROR } from './exit.js';
 import { PodoError, oneLineMessage } from '../model/errors.js';
 
@@ -10,7 +11,7 @@ async function main(argv: string[]): Promise<number> {
     code = c;
   });
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(normalizeBooleanFlags(argv, program));
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -68,7 +68,7 @@ export class KubeHttp {
         const code = (err as NodeJS.ErrnoException).code ?? '';
         if (err instanceof DeadlineError) throw err;
         if (!TRANSIENT_CODES.has(code) || attempt >= this.maxAttempts) {
-          throw new ClusterError(`cannot reach the cluster at ${this.conn.server.origin}: ${describeNetError(err)}`);
+          throw new ClusterError(`cannot reach the cluster at ${this.conn.server.origin}${this.conn.proxy ? ` through proxy ${this.conn.proxy}` : ''}: ${describeNetError(err)}`);
         }
         await this.backoff(attempt, undefined, opts);
         continue;
@@ -111,7 +111,7 @@ export class KubeHttp {
     for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
     const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
     // Named, so the API server's audit log tells podo's requests apart (tests rely on it).
-    const headers: Record<string, string> = { ...this.conn.headers, Accept: 'application/json', 'User-Agent': USER_AGENT };
+    const headers: Record<string, string | string[]> = { ...this.conn.headers, Accept: 'application/json', 'User-Agent': USER_AGENT };
     if (payload) {
       headers['Content-Type'] = opts.contentType ?? 'application/json';
       headers['Content-Length'] = String(payload.length);
