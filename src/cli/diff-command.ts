@@ -1,7 +1,7 @@
 // `podo diff kustomization`: flags → validated options → engine → report → exit code.
 import type { Command } from 'commander';
 import { realpathSync } from 'node:fs';
-import { UsageError } from '../model/errors.js';
+import { PodoError, UsageError, oneLineMessage } from '../model/errors.js';
 import { findKustomize, type KustomizeBinary } from '../render/kustomize.js';
 import { assertDirectory, repositoryRoot } from '../render/workspace.js';
 import { createClusterClient, type ClusterClient } from '../cluster/client.js';
@@ -117,12 +117,22 @@ export function exitCodeFor(report: DiffReport, failOnWarnings: boolean): number
 
 export async function runDiffKustomization(name: string | undefined, flags: unknown, cmd: Command): Promise<number> {
   const opts = validate(name, flags as DiffFlags, cmd.getOptionValueSource('namespace') === 'cli', process.env, process.stdout.isTTY === true);
-  assertDirectory(opts.path);
-  const kustomize = findKustomize(opts.kustomizeBin);
   const progress = createProgress(progressEnabled(opts.progress, process.stderr, process.env));
   let report: DiffReport;
   try {
+    assertDirectory(opts.path);
+    const kustomize = findKustomize(opts.kustomizeBin);
     report = opts.baseRef ? await againstRef(opts, kustomize) : await againstCluster(opts, kustomize, progress);
+  } catch (err) {
+    // -o json: a failed single run is still a report, with `error` (schema/diff-report.v1alpha1.json), so
+    // a consumer always gets a document; the same line goes to stderr as for any error.
+    if (opts.output !== 'json' || opts.all || !(err instanceof PodoError)) throw err;
+    progress.stop();
+    const error = oneLineMessage(err);
+    process.stderr.write(`podo: error: ${error}\n`);
+    const failed: DiffReport = { kustomizations: [{ name: opts.name!, namespace: opts.namespace, error, resources: [], warnings: [], notes: [] }] };
+    process.stdout.write(render(failed, 'json', { color: false, verbose: false, grouped: false }));
+    return err.exitCode;
   } finally {
     progress.stop();
   }

@@ -25,12 +25,15 @@ export function createProgress(enabled: boolean, stream: NodeJS.WriteStream = pr
   const draw = () => stream.write(`\r\u001b[2K${FRAMES[frame++ % FRAMES.length]} ${text}`);
   const timer = setInterval(draw, 100);
   timer.unref();
+  let stopped = false;
   return {
     update(t) {
       text = t;
-      draw();
+      if (!stopped) draw();
     },
     stop() {
+      if (stopped) return;
+      stopped = true;
       clearInterval(timer);
       stream.write('\r\u001b[2K');
     },

@@ -1,13 +1,17 @@
-// The machine-readable report. Versioned (apiVersion/kind) and documented in docs/json-schema.md:
-// change the shape only together with that document, and bump the version when a change is not additive.
+// The machine-readable report. Versioned (apiVersion/kind), described by schema/diff-report.v1alpha1.json
+// and documented in docs/json-schema.md: change the shape only together with both, and bump the version when a
+// change is not additive.
 import { summarize } from '../diff/summary.js';
 import type { DiffReport, FieldChange, ImageWarning, KustomizationDiff, ResourceChange, Summary } from '../model/change.js';
 import type { JsonValue, ObjectRef } from '../model/object.js';
 import { formatPath } from './format.js';
 
 export const JSON_REPORT_API_VERSION = 'podo.dev/v1alpha1';
+/** The $id of schema/diff-report.v1alpha1.json (shipped in the package): the document names its schema. */
+export const JSON_REPORT_SCHEMA = 'https://podo.dev/schema/diff-report.v1alpha1.json';
 
 export interface JsonReport {
+  $schema: typeof JSON_REPORT_SCHEMA;
   apiVersion: typeof JSON_REPORT_API_VERSION;
   kind: 'DiffReport';
   summary: Summary;
@@ -54,6 +58,7 @@ interface JsonRef {
 
 export function toJsonReport(report: DiffReport): JsonReport {
   return {
+    $schema: JSON_REPORT_SCHEMA,
     apiVersion: JSON_REPORT_API_VERSION,
     kind: 'DiffReport',
     summary: summarize(report.kustomizations.flatMap((k) => k.resources)),
