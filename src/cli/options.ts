@@ -2,13 +2,13 @@
 import { UsageError } from '../model/errors.js';
 import type { ConnectionSettings } from '../model/connection.js';
 import { contextNamespace } from '../cluster/kubeconfig-fast.js';
+import { FORMAT_NAMES, type Format } from '../report/index.js';
 
-export type OutputFormat = 'text' | 'json' | 'markdown' | 'unified';
-const FORMATS: OutputFormat[] = ['text', 'json', 'markdown', 'unified'];
+export type OutputFormat = Format;
 
 export function parseOutput(v: string): OutputFormat {
-  if ((FORMATS as string[]).includes(v)) return v as OutputFormat;
-  throw new UsageError(`--output must be one of ${FORMATS.join(', ')}, got "${v}"`);
+  if ((FORMAT_NAMES as string[]).includes(v)) return v as OutputFormat;
+  throw new UsageError(`--output must be one of ${FORMAT_NAMES.join(', ')}, got "${v}"`);
 }
 
 export function parsePositiveInt(flag: string, v: string): number {
@@ -87,6 +87,11 @@ export interface BuildOptionFlags extends ConnectionFlags {
   ignorePaths?: string[];
   inMemoryBuild?: boolean;
   timeout: string;
+  /** --local-sources (and its alias --source): repeatable, comma-separated. */
+  localSources?: string[];
+  defaultServiceAccount?: string;
+  /** commander's --no-impersonate: false when given. */
+  impersonate?: boolean;
 }
 
 /** commander parser for a repeatable flag: every occurrence is kept. */
@@ -218,7 +223,7 @@ export function connectionSettings(f: ConnectionFlags): ConnectionSettings {
     clientKey: f.clientKey,
     insecureSkipTlsVerify: f.insecureSkipTlsVerify === true ? true : undefined,
     tlsServerName: f.tlsServerName,
-    impersonate: f.as ? { user: f.as, groups, uid: f.asUid } : undefined,
+    actAs: f.as ? { user: f.as, groups, uid: f.asUid } : undefined,
     qps,
     burst,
   };

@@ -121,7 +121,7 @@ export function checkOverrides(o: KubeconfigOverrides): void {
   if (o.insecureSkipTlsVerify && o.certificateAuthority) {
     throw new UsageError('--certificate-authority and --insecure-skip-tls-verify cannot be used together');
   }
-  const imp = o.impersonate;
+  const imp = o.actAs;
   if (imp && !imp.user && (imp.groups.length > 0 || imp.uid)) {
     throw new UsageError('--as-group and --as-uid need --as USER (the user to impersonate)');
   }
@@ -207,7 +207,7 @@ export function loadStaticCredentials(
   else if (typeof u.username === 'string' && typeof u.password === 'string') {
     headers.Authorization = 'Basic ' + Buffer.from(`${u.username}:${u.password}`).toString('base64');
   }
-  Object.assign(headers, impersonationHeaders(user?.body, o.impersonate));
+  Object.assign(headers, impersonationHeaders(user?.body, o.actAs));
   // clientcmd: --insecure-skip-tls-verify drops the kubeconfig's CA; --certificate-authority replaces it
   // (and turns the check back on).
   const insecure = o.insecureSkipTlsVerify === true || (!o.certificateAuthority && c['insecure-skip-tls-verify'] === true);

@@ -106,7 +106,7 @@ export async function connect(opts: ConnectionOptions, maxSockets: number, env: 
   if (reqOpts.auth) headers.Authorization = 'Basic ' + Buffer.from(reqOpts.auth).toString('base64');
   // client-node sends only `as`; podo sends the whole kubeconfig impersonation (and --as/--as-group/--as-uid).
   delete headers['Impersonate-User'];
-  const withImpersonation: Record<string, string | string[]> = { ...headers, ...impersonationHeaders(rawUser(opts, env), opts.impersonate) };
+  const withImpersonation: Record<string, string | string[]> = { ...headers, ...impersonationHeaders(rawUser(opts, env), opts.actAs) };
   const server = parseServer(cluster.server);
   const proxy = proxyFor(server, cluster.proxyUrl, env);
   const agent = createAgent(

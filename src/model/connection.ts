@@ -28,7 +28,7 @@ export interface ConnectionSettings {
   insecureSkipTlsVerify?: boolean;
   /** `--tls-server-name`: the name to verify the server's certificate against (SNI). */
   tlsServerName?: string;
-  impersonate?: Impersonation;
+  actAs?: Impersonation;
   /** `--kube-api-qps` / `--kube-api-burst`: a client-side rate limit on requests, when given. */
   qps?: number;
   burst?: number;

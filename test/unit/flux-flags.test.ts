@@ -92,7 +92,7 @@ describe('connection settings', () => {
     expect(connectionSettings({ server: 'https://k:6443', token: 't', as: 'jane', asGroup: ['a', 'b'], asUid: '7', kubeApiQps: '20', kubeApiBurst: '40' })).toEqual({
       server: 'https://k:6443',
       token: 't',
-      impersonate: { user: 'jane', groups: ['a', 'b'], uid: '7' },
+      actAs: { user: 'jane', groups: ['a', 'b'], uid: '7' },
       qps: 20,
       burst: 40,
     });
@@ -142,7 +142,7 @@ users:
       certificateAuthority: path.join(dir, 'other-ca.crt'),
       tlsServerName: 'kubernetes',
       token: 'tok',
-      impersonate: { user: 'dave', groups: [] },
+      actAs: { user: 'dave', groups: [] },
     })!;
     expect(c.server).toBe('https://override:7443');
     expect(c.ca?.toString()).toBe('OTHER-CA');
