@@ -117,15 +117,58 @@ export function proxyFor(server: URL, proxyUrl: string | undefined, env: NodeJS.
   return proxyFromEnvironment(server, env);
 }
 
+/** The TLS options of the connection to the API server (not to the proxy). */
+const TLS_KEYS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
+
+function tlsOptions(opts: https.AgentOptions): Partial<https.AgentOptions> {
+  const out: Partial<https.AgentOptions> = {};
+  for (const k of TLS_KEYS) if (opts[k] !== undefined) (out as Record<string, unknown>)[k] = opts[k];
+  return out;
+}
+
+/**
+ * https-proxy-agent keeps no agent-level TLS options (it resets `options`), and both agents would also
+ * use them for a TLS connection to the proxy itself. So the proxy connection gets only the pool options,
+ * and the API server's CA, client certificate and server name are added to each tunnelled connection.
+ */
+class ProxiedHttpsAgent extends HttpsProxyAgent<string> {
+  constructor(
+    proxy: URL,
+    pool: https.AgentOptions,
+    private readonly tls: Partial<https.AgentOptions>,
+  ) {
+    super(proxy.href, pool);
+  }
+
+  override connect(req: Parameters<HttpsProxyAgent<string>['connect']>[0], opts: Parameters<HttpsProxyAgent<string>['connect']>[1]) {
+    return super.connect(req, { ...opts, ...this.tls } as typeof opts);
+  }
+}
+
+class ProxiedSocksAgent extends SocksProxyAgent {
+  constructor(
+    proxy: URL,
+    pool: https.AgentOptions,
+    private readonly tls: Partial<https.AgentOptions>,
+  ) {
+    super(proxy, pool);
+  }
+
+  override connect(req: Parameters<SocksProxyAgent['connect']>[0], opts: Parameters<SocksProxyAgent['connect']>[1]) {
+    return super.connect(req, { ...opts, ...this.tls } as typeof opts);
+  }
+}
+
 /** One keep-alive agent for the API server, through the proxy when there is one. */
 export function createAgent(opts: https.AgentOptions, proxy: URL | undefined): https.Agent {
   const options: https.AgentOptions = { keepAlive: true, ...opts };
   if (!proxy) return new https.Agent(options);
+  const pool: https.AgentOptions = { keepAlive: true, maxSockets: opts.maxSockets };
   if (proxy.protocol === 'socks5:' || proxy.protocol === 'socks5h:') {
     // Go's SOCKS5 dialer hands the host name to the proxy: that is socks5h here.
     const url = new URL(proxy.href);
     url.protocol = 'socks5h:';
-    return new SocksProxyAgent(url, options) as unknown as https.Agent;
+    return new ProxiedSocksAgent(url, pool, tlsOptions(opts)) as unknown as https.Agent;
   }
-  return new HttpsProxyAgent(proxy, options) as unknown as https.Agent;
+  return new ProxiedHttpsAgent(proxy, pool, tlsOptions(opts)) as unknown as https.Agent;
 }
