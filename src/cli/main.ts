@@ -26,6 +26,12 @@ async function main(argv: string[]): Promise<number> {
     code = c;
   });
   try {
+    if (argv[2] === '__complete') {
+      // Shell completion (completion.ts): the words are a partial command line, never parsed as options.
+      const { complete, clusterSources, formatCompletion } = await import('./completion.js');
+      process.stdout.write(formatCompletion(await complete(program, argv.slice(3), clusterSources(process.env))));
+      return 0;
+    }
     await program.parseAsync(normalizeBooleanFlags(argv, program));
     return code;
   } catch (err) {

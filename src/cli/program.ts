@@ -1,7 +1,7 @@
 // Commander wiring: commands, flags and help. No logic: actions hand validated options to runners.
 // Flags are spelled as flux (and kubectl, for the connection) spell them, so a script that runs
 // `flux diff kustomization …` runs with `podo` in its place.
-import { Command, Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { EXIT_CODES_HELP } from './exit.js';
 import { FORMAT_NAMES } from '../report/index.js';
@@ -75,6 +75,18 @@ export function buildProgram(setExit: (code: number) => void, env: NodeJS.Proces
       const { runBuildKustomization } = await import('./build-command.js');
       setExit(await runBuildKustomization(name, cmd.opts(), cmd));
     });
+
+  program
+    .command('completion')
+    .description('print a shell completion script: source <(podo completion bash), or zsh, or fish')
+    .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
+    .action(async (shell: string) => {
+      const { completionScript } = await import('./completion.js');
+      process.stdout.write(completionScript(shell));
+      setExit(0);
+    });
+  // `podo __complete WORDS…` (what the scripts call) is answered in main.ts before parsing: its words are
+  // a partial command line, not options for commander.
 
   for (const cmd of [ks, bks]) {
     cmd.hook('preAction', (c) => {
