@@ -1,7 +1,8 @@
 // `podo diff kustomization`: flags → RunOptions (once) → pipeline.run() → report → exit code.
 import type { Command } from 'commander';
 import { PodoError, UsageError, oneLineMessage } from '../model/errors.js';
-import type { DiffReport } from '../model/change.js';
+import type { DiffReport, ReportTarget } from '../model/change.js';
+import { contextNameOf } from '../cluster/kubeconfig-fast.js';
 import type { RunOptions } from '../model/settings.js';
 import { countKustomizations, formatNotEvaluated } from '../model/summary.js';
 import { findKustomize } from '../render/kustomize.js';
@@ -64,6 +65,7 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
       onProgress: (text) => progress.update(text),
       onWarning: (text) => process.stderr.write(`podo: warning: ${text}\n`),
     });
+    report = { ...report, target: targetOf(opts.run) };
   } catch (err) {
     // -o json: a failed single run is still a report, with `error` (schema/diff-report.v1alpha1.json), so
     // a consumer always gets a document; the same line goes to stderr as for any error.
@@ -72,7 +74,7 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
     progress.stop();
     const error = oneLineMessage(err);
     process.stderr.write(`podo: error: ${error}\n`);
-    const failed: DiffReport = { kustomizations: [{ name: sel.name, namespace: sel.namespace, error, resources: [], warnings: [], notes: [] }] };
+    const failed: DiffReport = { kustomizations: [{ name: sel.name, namespace: sel.namespace, error, resources: [], warnings: [], notes: [] }], target: targetOf(opts.run) };
     process.stdout.write(render(failed, 'json', { color: false, verbose: false, grouped: false }));
     return err.exitCode;
   } finally {
@@ -96,4 +98,11 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
   const code = exitCodeFor(report, { failOnWarnings: opts.failOnWarnings, failOnSkipped: opts.failOnSkipped });
   if (code === EXIT_CHANGES && opts.output === 'text') process.stderr.write('⚠ identified at least one change, exiting with non-zero exit code\n');
   return code;
+}
+
+/** What the report compares against, for its heading: the git ref, or the kubeconfig context (else the server). */
+function targetOf(run: RunOptions): ReportTarget {
+  if (run.baseRef) return { baseRef: run.baseRef };
+  const c = run.cluster;
+  return { context: contextNameOf(c.kubeconfig, c.context) ?? c.server ?? 'in-cluster' };
 }

@@ -106,6 +106,16 @@ export function selectEntries(raw: RawKubeconfig | undefined, contextName: strin
   };
 }
 
+/** The kubeconfig context a run uses (for report headings), or undefined when there is none to read. */
+export function contextNameOf(explicit: string | undefined, contextName: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (contextName) return contextName;
+  try {
+    return readKubeconfig(explicit, env)?.current;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The namespace of the kubeconfig context (for --ns-follows-kube-context), or undefined. */
 export function contextNamespace(explicit: string | undefined, contextName: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
   try {

@@ -2,7 +2,7 @@
 // and documented in docs/json-schema.md: change the shape only together with both, and bump the version when a
 // change is not additive.
 import { countKustomizations, summarize, type KustomizationCounts } from '../model/summary.js';
-import type { DiffReport, FieldChange, ImageWarning, KustomizationDiff, ResourceChange, Summary } from '../model/change.js';
+import type { DiffReport, ReportTarget, FieldChange, ImageWarning, KustomizationDiff, ResourceChange, Summary } from '../model/change.js';
 import type { JsonValue, ObjectRef } from '../model/object.js';
 import { formatPath } from './format.js';
 
@@ -14,6 +14,8 @@ export interface JsonReport {
   $schema: typeof JSON_REPORT_SCHEMA;
   apiVersion: typeof JSON_REPORT_API_VERSION;
   kind: 'DiffReport';
+  /** What the builds were compared against: `{ baseRef }` or `{ context }` (the kubeconfig context). */
+  target?: ReportTarget;
   summary: Summary;
   /** Kustomizations by outcome: evaluated, failed, not evaluated (and why). */
   kustomizationSummary: KustomizationCounts;
@@ -65,6 +67,7 @@ export function toJsonReport(report: DiffReport): JsonReport {
     $schema: JSON_REPORT_SCHEMA,
     apiVersion: JSON_REPORT_API_VERSION,
     kind: 'DiffReport',
+    ...(report.target ? { target: { ...report.target } } : {}),
     summary: summarize(report.kustomizations.flatMap((k) => k.resources)),
     kustomizationSummary: countKustomizations(report),
     kustomizations: report.kustomizations.map(toJsonKustomization),
