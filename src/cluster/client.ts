@@ -5,6 +5,8 @@ import { Discovery, collectionPath, objectPath, type ResourceInfo } from './disc
 import { isJsonObject, type KubeObject } from '../model/object.js';
 
 export const FIELD_MANAGER = 'kustomize-controller';
+/** The field manager of objects helm-controller applies for a HelmRelease. */
+export const HELM_FIELD_MANAGER = 'helm-controller';
 
 /** What the diff pipeline needs from a cluster; implemented against the real API server only. */
 export interface ClusterClient {
@@ -12,9 +14,18 @@ export interface ClusterClient {
   resolve(apiVersion: string, kind: string): Promise<ResourceInfo | undefined>;
   get(info: ResourceInfo, name: string, namespace?: string): Promise<KubeObject | undefined>;
   list(info: ResourceInfo, namespace?: string): Promise<KubeObject[]>;
-  /** Server-side apply with dryRun=All, force, field manager kustomize-controller. Never writes. */
-  dryRunApply(info: ResourceInfo, obj: KubeObject): Promise<KubeObject>;
+  /** Server-side apply with dryRun=All, force, field manager kustomize-controller (or the one given). Never writes. */
+  dryRunApply(info: ResourceInfo, obj: KubeObject, fieldManager?: string): Promise<KubeObject>;
+  /** The server's version and every group version it serves (for Helm's `.Capabilities`); read once, cached. */
+  serverInfo(): Promise<ServerInfo>;
   close(): void;
+}
+
+export interface ServerInfo {
+  /** `v1.20.2` */
+  gitVersion: string;
+  /** `v1`, `apps/v1`, … */
+  groupVersions: string[];
 }
 
 export interface ClientOptions extends ConnectionOptions {
@@ -75,14 +86,35 @@ class HttpClusterClient implements ClusterClient {
     return out;
   }
 
-  async dryRunApply(info: ResourceInfo, obj: KubeObject): Promise<KubeObject> {
+  private serverInfoPromise: Promise<ServerInfo> | undefined;
+
+  serverInfo(): Promise<ServerInfo> {
+    this.serverInfoPromise ??= (async () => {
+      const [version, core, groups] = await Promise.all(
+        ['/version', '/api', '/apis'].map((path) => this.http.json({ method: 'GET', path, retryServerErrors: true })),
+      );
+      const gitVersion = isJsonObject(version) && typeof version.gitVersion === 'string' ? version.gitVersion : '';
+      const groupVersions: string[] = [];
+      if (isJsonObject(core) && Array.isArray(core.versions)) for (const v of core.versions) if (typeof v === 'string') groupVersions.push(v);
+      if (isJsonObject(groups) && Array.isArray(groups.groups)) {
+        for (const g of groups.groups) {
+          if (!isJsonObject(g) || !Array.isArray(g.versions)) continue;
+          for (const v of g.versions) if (isJsonObject(v) && typeof v.groupVersion === 'string') groupVersions.push(v.groupVersion);
+        }
+      }
+      return { gitVersion, groupVersions };
+    })();
+    return this.serverInfoPromise;
+  }
+
+  async dryRunApply(info: ResourceInfo, obj: KubeObject, fieldManager: string = FIELD_MANAGER): Promise<KubeObject> {
     const ns = obj.metadata.namespace;
     const path = objectPath(info, obj.metadata.name, info.namespaced && typeof ns === 'string' ? ns : undefined);
     const res = await this.http.request({
       method: 'PATCH',
       path,
       // dryRun=All on every mutating request: podo never writes to the cluster.
-      query: { dryRun: 'All', fieldManager: FIELD_MANAGER, force: 'true' },
+      query: { dryRun: 'All', fieldManager, force: 'true' },
       body: obj,
       contentType: 'application/apply-patch+yaml',
     });

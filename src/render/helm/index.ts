@@ -62,6 +62,8 @@ export interface HelmRenderedObject {
 export interface HelmRenderResult {
   helmRelease: string;
   spec: HelmReleaseSpec;
+  /** Where the chart came from, for headers (set once it was found). */
+  chart?: string;
   objects: HelmRenderedObject[];
   notes: string[];
   /** Set when the chart was not rendered: why (one line, safe to print). */
@@ -108,6 +110,7 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
       lookup: (kind, name, namespace) => sourceLookup(ctx, kind, name, namespace),
     });
     if ('reason' in chart) return { ...base, notes, notRendered: chart.reason };
+    const found = { ...base, chart: chart.display };
 
     const scratch = runner.scratch('release');
     const valuesFile = path.join(scratch, 'values.json');
@@ -128,7 +131,7 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
     try {
       out = await runner.run(args);
     } catch (err) {
-      return { ...base, notes, notRendered: `helm template failed: ${scrub(oneLineMessage(err))}` };
+      return { ...found, notes, notRendered: `helm template failed: ${scrub(oneLineMessage(err))}` };
     }
     const { crds, manifests } = splitManifest(out);
 
@@ -138,7 +141,7 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
         try {
           rendered = await kustomizePostRender(ctx.kustomize, rendered, pr, runner.scratch('postrender'));
         } catch (err) {
-          return { ...base, notes, notRendered: `postRenderers[${i}] failed: ${scrub(oneLineMessage(err))}` };
+          return { ...found, notes, notRendered: `postRenderers[${i}] failed: ${scrub(oneLineMessage(err))}` };
         }
       }
     }
@@ -163,7 +166,7 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
       }
     }
     for (const o of objects) if (o.object.kind === 'Secret' && o.object.apiVersion === 'v1') registerSecretObject(o.object, ctx, secrets);
-    return { ...base, objects, notes };
+    return { ...found, objects, notes };
   } catch (err) {
     // Invalid input (a missing required valuesFrom, a bad values document) is the HelmRelease's error.
     if (err instanceof Error) err.message = scrub(`HelmRelease ${id}: ${errorMessage(err).replace(/^HelmRelease \S+: /, '')}`);
