@@ -1,7 +1,8 @@
 // The Helm stage: from a HelmRelease object to the objects helm-controller would apply for it, rendered
 // by the real helm binary. Self-contained: cluster reads come in as callbacks, nothing here talks to
 // the API server.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import path from 'node:path';
 import { dump } from 'js-yaml';
 import type { HelmReleaseSpec } from '../../model/helm.js';
@@ -110,7 +111,7 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
       lookup: (kind, name, namespace) => sourceLookup(ctx, kind, name, namespace),
     });
     if ('reason' in chart) return { ...base, notes, notRendered: chart.reason };
-    const found = { ...base, chart: chart.display };
+    const found = { ...base, chart: chartTitle(chart.dir, chart.display) };
 
     const scratch = runner.scratch('release');
     const valuesFile = path.join(scratch, 'values.json');
@@ -172,6 +173,20 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
     if (err instanceof Error) err.message = scrub(`HelmRelease ${id}: ${errorMessage(err).replace(/^HelmRelease \S+: /, '')}`);
     throw err;
   }
+}
+
+/** `app 1.1.0 from <where>`: the chart's own name and version, so a chart bump shows in headers. */
+function chartTitle(dir: string, display: string): string {
+  try {
+    const meta: unknown = parseYaml(readFileSync(path.join(dir, 'Chart.yaml'), 'utf8'));
+    if (isJsonObject(meta as JsonObject) && typeof (meta as JsonObject).name === 'string') {
+      const m = meta as JsonObject;
+      return `${m.name}${typeof m.version === 'string' || typeof m.version === 'number' ? ` ${m.version}` : ''} from ${display}`;
+    }
+  } catch {
+    /* a packaged chart (.tgz) or an unreadable Chart.yaml: the location alone */
+  }
+  return display;
 }
 
 function originLabels(hr: HelmReleaseSpec): Record<string, string> {
