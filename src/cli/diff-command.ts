@@ -5,6 +5,7 @@ import type { DiffReport } from '../model/change.js';
 import type { RunOptions } from '../model/settings.js';
 import { countKustomizations, formatNotEvaluated } from '../model/summary.js';
 import { findKustomize } from '../render/kustomize.js';
+import { checkHelmBin, lazyHelm } from '../render/helm/binary.js';
 import { assertDirectory } from '../render/workspace.js';
 import { run } from '../pipeline/run.js';
 import { FORMATS, render } from '../report/index.js';
@@ -42,8 +43,9 @@ export function validate(name: string | undefined, f: DiffFlags, namespaceGiven:
   if (f.baseRef && f.recursive) throw new UsageError('--recursive needs a cluster; with --base-ref use --all');
   const output = parseOutput(f.output);
   assertDirectory(f.path);
+  checkHelmBin(f.helmBin, env);
   return {
-    run: toRunOptions(name, f, namespaceGiven, () => findKustomize(f.kustomizeBin)),
+    run: toRunOptions(name, f, namespaceGiven, () => findKustomize(f.kustomizeBin), lazyHelm(f.helmBin, env)),
     output,
     verbose: f.verbose === true,
     color: useColor({ flag: f.color, env, isTTY }),

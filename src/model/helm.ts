@@ -58,3 +58,21 @@ export interface HelmReleaseSpec {
 export function helmReleaseId(hr: { namespace: string; name: string }): string {
   return `${hr.namespace}/${hr.name}`;
 }
+
+/** The helm binary of the run. */
+export interface HelmBinary {
+  path: string;
+  /** `3.6.2`, from `helm version`. */
+  version: string;
+}
+
+/** Why there is no helm; HelmReleases are then diffed as objects only. */
+export interface NoHelm {
+  missing: string;
+}
+
+export type HelmLookup = HelmBinary | NoHelm;
+
+export function isHelm(h: HelmLookup): h is HelmBinary {
+  return (h as HelmBinary).path !== undefined;
+}

@@ -7,7 +7,7 @@ import type { JsonValue } from '../model/object.js';
 import { subjectOf, typeName } from '../model/object.js';
 import type { Colorizer } from './colorizer.js';
 import { countOf, describeResource, formatPath, formatSummary, yamlLines } from './format.js';
-import { helmSections, helmTitle, notRenderedNote, type HelmSection } from './helm.js';
+import { helmSections, helmTitle, type HelmSection } from './helm.js';
 
 export interface TextOptions {
   color: Colorizer;
@@ -247,8 +247,6 @@ function renderWarningsAndNotes(report: DiffReport, opts: TextOptions, out: Line
   const notes = report.kustomizations.flatMap((k) =>
     k.notes.map((note) => (opts.grouped ? `${k.namespace}/${k.name}: ${note}` : note)),
   );
-  const helm = notRenderedNote(report);
-  if (helm) notes.push(helm);
   if (notes.length > 0) out.blank();
   for (const note of notes) out.push(c.dim(`ℹ ${note}`));
 }

@@ -8,6 +8,7 @@ import { renderJson, type JsonReport } from '../../src/report/json.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderText } from '../../src/report/text.js';
 import { renderUnified } from '../../src/report/unified.js';
+import { notRenderedNote } from '../../src/report/helm.js';
 import { created, deleted } from './report-sample.js';
 
 const cm = (name: string, ns = 'prod'): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: { a: '1' } });
@@ -47,7 +48,8 @@ describe('HelmRelease grouping', () => {
     expect(out).toContain('⎈ HelmRelease apps/oci not rendered: no helm binary found');
     expect(out).toContain('⎈ HelmRelease apps/gone removed');
     expect(out).toContain('HelmReleases: 2 (1 not rendered)');
-    expect(out).toContain('ℹ 1 HelmRelease not rendered (only the HelmRelease object is diffed, not its chart\'s objects): apps/oci: no helm binary found');
+    // The run's note itself goes to stderr for text (cli/), like every other note.
+    expect(notRenderedNote(report())).toBe("1 HelmRelease not rendered (only the HelmRelease object is diffed, not its chart's objects): apps/oci: no helm binary found");
   });
 
   it('json: helmRelease on each chart resource, helmReleases per Kustomization, the count in the summary', () => {

@@ -6,22 +6,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { InputError } from '../../model/errors.js';
 
-export interface HelmBinary {
-  path: string;
-  /** `3.6.2`, from `helm version`. */
-  version: string;
-}
+import { isHelm, type HelmBinary, type HelmLookup } from '../../model/helm.js';
 
-/** Why no helm is available; HelmReleases are then diffed as objects only. */
-export interface NoHelm {
-  missing: string;
-}
-
-export type HelmLookup = HelmBinary | NoHelm;
-
-export function isHelm(h: HelmLookup): h is HelmBinary {
-  return (h as HelmBinary).path !== undefined;
-}
+export { isHelm, type HelmBinary, type HelmLookup, type NoHelm } from '../../model/helm.js';
 
 function isExecutable(p: string): boolean {
   try {
@@ -59,6 +46,19 @@ export function bundledHelm(): string | undefined {
  * `--helm-bin none` turns chart rendering off. A named binary that is missing is a usage mistake (exit 2);
  * no helm at all is not: the run goes on and counts the HelmReleases it could not render.
  */
+/** A named helm (--helm-bin, PODO_HELM) that does not exist is a usage mistake: found before anything runs. */
+export function checkHelmBin(override: string | undefined, env: NodeJS.ProcessEnv = process.env): void {
+  const explicit = override ?? (env.PODO_HELM || undefined);
+  if (!explicit || explicit === 'none') return;
+  if (!onPath(explicit, env)) throw new InputError(`helm binary ${explicit} (${override !== undefined ? '--helm-bin' : 'PODO_HELM'}) not found or not executable`);
+}
+
+/** findHelm, run once on first use. */
+export function lazyHelm(override: string | undefined, env: NodeJS.ProcessEnv = process.env): () => Promise<HelmLookup> {
+  let found: Promise<HelmLookup> | undefined;
+  return () => (found ??= findHelm(override, env));
+}
+
 export async function findHelm(override: string | undefined, env: NodeJS.ProcessEnv = process.env, bundled: () => string | undefined = bundledHelm): Promise<HelmLookup> {
   const explicit = override ?? (env.PODO_HELM || undefined);
   const from = override !== undefined ? '--helm-bin' : 'PODO_HELM';
