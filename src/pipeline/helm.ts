@@ -9,51 +9,45 @@ import { helmInventory, helmReleaseFromObject, HELM_GROUP, isHelmRelease } from 
 import { createHelmRunner, renderHelmRelease, type HelmLookup, type HelmRunner, type KeyValues, type SourceDir } from '../render/helm/index.js';
 import { isHelm } from '../render/helm/binary.js';
 import { currentReleaseSecret, releaseObjects } from '../render/helm/storage.js';
-import type { KustomizeBinary } from '../render/kustomize.js';
+import type { KustomizeBinary } from '../model/settings.js';
 import type { HelmReleaseReport } from '../model/change.js';
 import type { HelmReleaseSpec } from '../model/helm.js';
 import { helmReleaseId } from '../model/helm.js';
-import { groupOf, identityKey, isJsonObject, type KubeObject, type ObjectRef } from '../model/object.js';
+import { groupOf, identityKey, isJsonObject, type KubeObject, type ObjectRef, type RenderedObject } from '../model/object.js';
 import { errorMessage } from '../model/errors.js';
+import { registerCleanup } from '../model/cleanup.js';
 
-export { HELM_FIELD_MANAGER } from '../cluster/client.js';
-
-/** An object of the Kustomization's build or of one of its charts, as the render step hands it on. */
-export interface HelmExpandedObject {
-  object: KubeObject;
-  valuesUnknown?: boolean;
-  /** `namespace/name` of the HelmRelease whose chart renders it. */
-  helmRelease?: string;
-  /** Field manager of the dry run: helm-controller for chart objects. */
-  fieldManager?: string;
-  /** Why an existing object is left alone (a chart's CRD under policy Create). */
-  createOnly?: string;
-}
+import { HELM_FIELD_MANAGER } from '../cluster/client.js';
 
 export interface HelmExpansion {
   /** The chart objects, to be diffed with the build's own objects. */
-  objects: HelmExpandedObject[];
+  objects: RenderedObject[];
   notes: string[];
   releases: HelmReleaseReport[];
   /** Every HelmRelease of the build with the object identities its chart renders (undefined: not rendered). */
   rendered: { spec: HelmReleaseSpec; objects?: KubeObject[] }[];
 }
 
-/** The helm binary of the run and its private helm home; one per run. */
+/** The helm binary of the run and its private helm home; one per run, cleaned up when the run ends or is interrupted. */
 export class HelmStage {
   private runner: HelmRunner | undefined;
+  private unregister: (() => void) | undefined;
 
   constructor(
-    readonly lookup: HelmLookup,
+    private readonly lookup: () => Promise<HelmLookup>,
     private readonly kustomize: KustomizeBinary,
     /** The run's secret registry: every value read from a Secret goes in before it can reach output. */
     private readonly registerSecret: (value: string) => void,
   ) {}
 
-  private ensureRunner(): HelmRunner | undefined {
-    if (!isHelm(this.lookup)) return undefined;
-    this.runner ??= createHelmRunner(this.lookup);
-    return this.runner;
+  private async ensureRunner(): Promise<{ runner?: HelmRunner; missing?: string }> {
+    const helm = await this.lookup();
+    if (!isHelm(helm)) return { missing: helm.missing };
+    if (!this.runner) {
+      this.runner = createHelmRunner(helm);
+      this.unregister = registerCleanup(() => this.runner?.cleanup());
+    }
+    return { runner: this.runner };
   }
 
   /**
@@ -64,13 +58,13 @@ export class HelmStage {
     const hrs = built.filter((b) => isHelmRelease(b.object));
     const out: HelmExpansion = { objects: [], notes: [], releases: [], rendered: [] };
     if (hrs.length === 0) return out;
-    const runner = this.ensureRunner();
+    const { runner, missing } = await this.ensureRunner();
     const client = opts.client;
     const results = await mapConcurrent(hrs, Math.max(1, Math.min(opts.concurrency ?? 4, 4)), async (b) => {
       const live = client ? await liveHelmRelease(client, b.object.metadata.name, String(b.object.metadata.namespace ?? 'default')) : undefined;
       return renderHelmRelease(b.object, {
         runner,
-        noHelm: isHelm(this.lookup) ? undefined : this.lookup.missing,
+        noHelm: missing,
         kustomize: this.kustomize,
         buildObjects: built,
         sourceDir: opts.sourceDir,
@@ -96,7 +90,7 @@ export class HelmStage {
         out.objects.push({
           object: o.object,
           helmRelease: r.helmRelease,
-          fieldManager: 'helm-controller',
+          fieldManager: HELM_FIELD_MANAGER,
           ...(o.createOnly ? { createOnly: "it exists, and helm-controller's CRD policy Create does not update CRDs" } : {}),
         });
       }
@@ -105,7 +99,7 @@ export class HelmStage {
   }
 
   cleanup(): void {
-    this.runner?.cleanup();
+    this.unregister?.();
     this.runner = undefined;
   }
 }
