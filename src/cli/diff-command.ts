@@ -9,6 +9,7 @@ import { checkHelmBin, lazyHelm } from '../render/helm/binary.js';
 import { assertDirectory } from '../render/workspace.js';
 import { run } from '../pipeline/run.js';
 import { FORMATS, render } from '../report/index.js';
+import { notRenderedNote } from '../report/helm.js';
 import { parseOutput, useColor, type OutputFormat } from './options.js';
 import { toRunOptions, type RunFlags } from './run-options.js';
 import { EXIT_CHANGES, exitCodeFor } from './exit.js';
@@ -81,6 +82,9 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
     const line = formatNotEvaluated(countKustomizations(report));
     if (line) process.stderr.write(`podo: ${line}\n`);
   }
+  // Charts not rendered are said once on stderr whatever the format (and in every format's own notes).
+  const helmNote = notRenderedNote(report);
+  if (helmNote) process.stderr.write(`podo: note: ${helmNote}\n`);
   process.stdout.write(render(report, opts.output, { color: opts.color, verbose: opts.verbose, grouped }));
   const code = exitCodeFor(report, { failOnWarnings: opts.failOnWarnings, failOnSkipped: opts.failOnSkipped });
   if (code === EXIT_CHANGES && opts.output === 'text') process.stderr.write('⚠ identified at least one change, exiting with non-zero exit code\n');

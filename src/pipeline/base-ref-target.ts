@@ -151,7 +151,7 @@ export function compareBuilds(base: RenderedObject[], head: RenderedObject[], pr
     const origin = a.helmRelease ? { helmRelease: a.helmRelease } : {};
     // Flux's skip rules, with the object built at the ref standing for the live one (IfNotPresent: "it exists");
     // kustomize-controller's annotations do not apply to chart objects.
-    const skip = a.createOnly && b ? `${a.createOnly} (built at the base ref)` : a.helmRelease ? undefined : skipReason(a.object, b?.object);
+    const skip = a.createOnly && b ? `${a.createOnly}; it is built at the base ref` : a.helmRelease ? undefined : skipReason(a.object, b?.object);
     if (skip) changes.push({ action: 'skipped', ref, reason: b && !a.createOnly ? skip.replace(/and it exists$/, 'and it exists (built at the base ref)') : skip, ...origin });
     else if (a.valuesUnknown || b?.valuesUnknown) changes.push({ action: 'unknown-values', ref, existed: b !== undefined, desired: a.object, live: b?.object, ...origin });
     else changes.push({ action: 'applied', ref, existed: b !== undefined, desired: a.object, live: b?.object, merged: a.object, ...origin });

@@ -91,7 +91,7 @@ export class HelmStage {
           object: o.object,
           helmRelease: r.helmRelease,
           fieldManager: HELM_FIELD_MANAGER,
-          ...(o.createOnly ? { createOnly: "it exists, and helm-controller's CRD policy Create does not update CRDs" } : {}),
+          ...(o.createOnly ? { createOnly: "helm-controller's CRD policy Create does not update an existing CRD" } : {}),
         });
       }
     }
