@@ -4,6 +4,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { applyLive, ensureNamespace, kubectl, kubeconfig, repoRoot, runPodo, snapshot, uniqueName, writeTree } from '../helpers/cluster.js';
 import { startChartRepo, type ChartRepo } from '../helpers/chart-repo.js';
 
@@ -354,6 +355,32 @@ describe('HelmRelease rendering against the cluster', () => {
         expect(doc.notes).toEqual([why]);
       }
     }
+  });
+});
+
+describe('HelmRelease deletions from the release storage Secret', () => {
+  it('without status.inventory, the installed release is read from sh.helm.release.v1.NAME.vN (identities only, never its values)', async () => {
+    ensureNamespace('flux-system');
+    const ns = uniqueName('hrlegacy');
+    const ks = uniqueName('ks-legacy');
+    ensureNamespace(ns);
+    setWidgetCrd();
+    const manifest = `---\n# Source: app/templates/gone.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: legacy-gone\ndata:\n  a: "1"\n`;
+    // Helm's record: JSON, gzip, base64 (and base64 again as Secret data). Its config holds the canary.
+    const record = gzipSync(Buffer.from(JSON.stringify({ name: 'legacy', namespace: ns, version: 1, config: { password: CANARY }, manifest })));
+    applyAsHelm(`apiVersion: v1\nkind: Secret\nmetadata:\n  name: sh.helm.release.v1.legacy.v1\n  namespace: ${ns}\n  labels:\n    owner: helm\n    name: legacy\n    version: "1"\n    status: deployed\ntype: helm.sh/release.v1\ndata:\n  release: ${Buffer.from(record.toString('base64')).toString('base64')}\n`);
+    applyAsHelm(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: legacy-gone\n  namespace: ${ns}\ndata:\n  a: "1"\n`);
+    const hr = helmRelease({ ns, name: 'legacy', ks });
+    applyLive(hr + 'status:\n  history:\n    - version: 1\n');
+    applyLive(fluxKs(ks, './apps', [`${ns}_legacy_helm.toolkit.fluxcd.io_HelmRelease`]));
+    const repo = writeTree({ ...chart(1), 'apps/kustomization.yaml': 'resources: [hr.yaml]\n', 'apps/hr.yaml': hr });
+    const r = await runPodo(['diff', 'ks', ks, '--path', path.join(repo, 'apps'), '--kubeconfig', kubeconfig(), '-o', 'json']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout + r.stderr).not.toContain(CANARY);
+    const doc = JSON.parse(r.stdout) as { kustomizations: Array<{ resources: Array<{ kind: string; name: string; action: string; helmRelease?: string }> }> };
+    const res = doc.kustomizations[0].resources;
+    expect(res.find((x) => x.name === 'legacy-gone')).toMatchObject({ kind: 'ConfigMap', action: 'deleted', helmRelease: `${ns}/legacy` });
+    expect(res.find((x) => x.kind === 'Deployment')).toMatchObject({ name: 'legacy', action: 'created', helmRelease: `${ns}/legacy` });
   });
 });
 

@@ -167,3 +167,32 @@ describe('shortenReleaseName', () => {
     expect(short.startsWith(long.slice(0, 40) + '-')).toBe(true);
   });
 });
+
+describe('release storage Secret', () => {
+  it('reads the object identities of the current release, never its values', async () => {
+    const { currentReleaseSecret, releaseObjects } = await import('../../src/render/helm/storage.js');
+    const { gzipSync } = await import('node:zlib');
+    const record = (manifest: string) =>
+      Buffer.from(gzipSync(Buffer.from(JSON.stringify({ name: 'web', config: { password: CANARY }, manifest }))).toString('base64')).toString('base64');
+    const secret = (version: number, status: string, manifest: string): KubeObject =>
+      ({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'helm.sh/release.v1',
+        metadata: { name: `sh.helm.release.v1.web.v${version}`, namespace: 'apps', labels: { owner: 'helm', name: 'web', version: String(version), status } },
+        data: { release: record(manifest) },
+      }) as KubeObject;
+    const v1 = secret(1, 'superseded', '---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: old\n');
+    const v2 = secret(2, 'deployed', '---\n# Source: app/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: r\n');
+    const v3 = secret(3, 'failed', '');
+    const current = currentReleaseSecret([v1, v3, v2], 'web')!;
+    expect(current.metadata.name).toBe('sh.helm.release.v1.web.v2');
+    const objs = releaseObjects(current, 'prod')!;
+    expect(objs).toEqual([
+      { apiVersion: 'v1', kind: 'ConfigMap', name: 'a', namespace: 'prod' },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: 'r', namespace: 'prod' },
+    ]);
+    expect(JSON.stringify(objs)).not.toContain(CANARY);
+    expect(releaseObjects({ ...current, data: { release: 'not a record' } } as KubeObject, 'prod')).toBeUndefined();
+  });
+});
