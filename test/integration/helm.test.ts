@@ -129,6 +129,8 @@ ${meta(`${rel}-config`)}data:
   greeting: from-secret
   namespace: ${tgt}
   dsn: postgres://app:${CANARY}@db
+  kubeVersion: v1.20.2
+  fluxHelm: "true"
 ---
 apiVersion: v1
 kind: Secret
