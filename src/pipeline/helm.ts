@@ -6,7 +6,7 @@ import type { ClusterClient } from '../cluster/client.js';
 import { readKeyValues } from '../cluster/key-values.js';
 import { mapConcurrent } from '../cluster/pool.js';
 import { helmInventory, helmReleaseFromObject, HELM_GROUP, isHelmRelease } from '../flux/helmrelease.js';
-import { createHelmRunner, renderHelmRelease, type HelmLookup, type HelmRunner, type KeyValues, type SourceDir } from '../render/helm/index.js';
+import { createHelmRunner, renderHelmRelease, type HelmRenderResult, type HelmLookup, type HelmRunner, type KeyValues, type SourceDir } from '../render/helm/index.js';
 import { isHelm } from '../render/helm/binary.js';
 import { currentReleaseSecret, releaseObjects } from '../render/helm/storage.js';
 import type { KustomizeBinary } from '../model/settings.js';
@@ -16,7 +16,7 @@ import { helmReleaseId } from '../model/helm.js';
 import { groupOf, identityKey, isJsonObject, type KubeObject, type ObjectRef, type RenderedObject } from '../model/object.js';
 import { errorMessage } from '../model/errors.js';
 import { registerCleanup } from '../model/cleanup.js';
-
+import { BuildError, InputError } from '../model/errors.js';
 import { HELM_FIELD_MANAGER } from '../cluster/client.js';
 
 export interface HelmExpansion {
@@ -75,6 +75,12 @@ export class HelmStage {
         capabilities: client ? () => capabilities(client) : undefined,
         isNamespaced: client ? async (apiVersion, kind) => (await client.resolve(apiVersion, kind).catch(() => undefined))?.namespaced : undefined,
         registerSecret: this.registerSecret,
+      }).catch((err: unknown): HelmRenderResult => {
+        // A HelmRelease helm-controller could not reconcile (a missing valuesFrom, a malformed spec) is
+        // counted and explained like any chart that was not rendered; the Kustomization's diff goes on.
+        if (!(err instanceof BuildError || err instanceof InputError)) throw err;
+        const spec = helmReleaseFromObjectSafe(b.object);
+        return { helmRelease: helmReleaseId(spec), spec, objects: [], notes: [], notRendered: errorMessage(err).replace(/^HelmRelease \S+: /, '') };
       });
     });
     for (const r of results) {
@@ -101,6 +107,19 @@ export class HelmStage {
   cleanup(): void {
     this.unregister?.();
     this.runner = undefined;
+  }
+}
+
+/** The identity fields of a HelmRelease whose spec cannot be read (for its report entry). */
+function helmReleaseFromObjectSafe(obj: KubeObject): HelmReleaseSpec {
+  try {
+    return helmReleaseFromObject(obj);
+  } catch {
+    const namespace = typeof obj.metadata.namespace === 'string' ? obj.metadata.namespace : 'default';
+    return {
+      name: obj.metadata.name, namespace, releaseName: obj.metadata.name, releaseNamespace: namespace, storageNamespace: namespace,
+      values: {}, valuesFrom: [], postRenderers: [], installCrds: 'Create', upgradeCrds: 'Create', installDisableHooks: false, suspend: false, remote: false,
+    };
   }
 }
 

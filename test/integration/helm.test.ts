@@ -375,11 +375,18 @@ describe('HelmRelease deletions from the release storage Secret', () => {
     const hr = helmRelease({ ns, name: 'legacy', ks });
     applyLive(hr + 'status:\n  history:\n    - version: 1\n');
     applyLive(fluxKs(ks, './apps', [`${ns}_legacy_helm.toolkit.fluxcd.io_HelmRelease`]));
-    const repo = writeTree({ ...chart(1), 'apps/kustomization.yaml': 'resources: [hr.yaml]\n', 'apps/hr.yaml': hr });
+    // A HelmRelease helm-controller could not reconcile (its required values Secret is missing) is counted, not fatal.
+    const broken = helmRelease({ ns, name: 'broken', ks, extra: '  valuesFrom:\n    - kind: Secret\n      name: missing\n' });
+    const repo = writeTree({ ...chart(1), 'apps/kustomization.yaml': 'resources: [hr.yaml, broken.yaml]\n', 'apps/hr.yaml': hr, 'apps/broken.yaml': broken });
     const r = await runPodo(['diff', 'ks', ks, '--path', path.join(repo, 'apps'), '--kubeconfig', kubeconfig(), '-o', 'json']);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout + r.stderr).not.toContain(CANARY);
-    const doc = JSON.parse(r.stdout) as { kustomizations: Array<{ resources: Array<{ kind: string; name: string; action: string; helmRelease?: string }> }> };
+    const doc = JSON.parse(r.stdout) as {
+      summary: { helmReleasesNotRendered: number };
+      kustomizations: Array<{ resources: Array<{ kind: string; name: string; action: string; helmRelease?: string }>; helmReleases: Array<{ name: string; notRendered?: string }> }>;
+    };
+    expect(doc.summary.helmReleasesNotRendered).toBe(1);
+    expect(doc.kustomizations[0].helmReleases.find((h) => h.name === 'broken')?.notRendered).toBe(`valuesFrom Secret ${ns}/missing not found (helm-controller would not reconcile it)`);
     const res = doc.kustomizations[0].resources;
     expect(res.find((x) => x.name === 'legacy-gone')).toMatchObject({ kind: 'ConfigMap', action: 'deleted', helmRelease: `${ns}/legacy` });
     expect(res.find((x) => x.kind === 'Deployment')).toMatchObject({ name: 'legacy', action: 'created', helmRelease: `${ns}/legacy` });
