@@ -91,7 +91,7 @@ export interface RenderedObject {
   valuesUnknown?: boolean;
   /** `namespace/name` of the HelmRelease whose chart renders it (absent for the Kustomization's own objects). */
   helmRelease?: string;
-  /** Field manager of the dry run: helm-controller for chart objects (kustomize-controller when absent). */
+  /** The field manager that applies it: kustomize-controller unless set (e.g. helm-controller). */
   fieldManager?: string;
   /** Left alone when it exists, for this reason (a chart's crds/ CRD under helm-controller's CRD policy Create). */
   createOnly?: string;

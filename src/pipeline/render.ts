@@ -27,10 +27,18 @@ export interface RenderResult extends BuildResult {
 }
 
 /**
- * Builds `ks` from `dir` (its spec.path in a local checkout); without a client, cluster inputs are skipped
- * with a note. With `helm`, every HelmRelease of the build is rendered and its chart's objects added.
+ * Builds `ks` from `dir` (its spec.path in a local checkout, inside `boundary` when given); without a
+ * client, cluster inputs are skipped with a note. With `helm`, every HelmRelease of the build is rendered
+ * and its chart's objects added.
  */
-export async function renderKustomization(client: ClusterClient | undefined, ks: FluxKustomization, dir: string, build: BuildSettings, helm?: HelmRender): Promise<RenderResult> {
+export async function renderKustomization(
+  client: ClusterClient | undefined,
+  ks: FluxKustomization,
+  dir: string,
+  build: BuildSettings,
+  boundary?: string,
+  helm?: HelmRender,
+): Promise<RenderResult> {
   const keyNotes: string[] = [];
   const built = await buildKustomization({
     path: dir,
@@ -39,6 +47,8 @@ export async function renderKustomization(client: ClusterClient | undefined, ks:
     variables: client ? (kind, name, namespace) => readKeyValues(client, kind, name, namespace) : undefined,
     strictSubstitute: build.strictSubstitute,
     ignorePaths: build.ignorePaths,
+    // The source root the build must stay inside, when the caller knows it (render/containment.ts).
+    boundary,
     ageKeys: () => ageKeys(client, ks.spec, build.sopsAgeKeyFile, keyNotes),
   });
   const notes = [...keyNotes, ...built.notes];

@@ -1,6 +1,7 @@
 // Finds the helm binary to render charts with. helm is never re-implemented: without one, HelmReleases
 // are still diffed as objects and the run says why their charts were not rendered.
-import { execFile } from 'node:child_process';
+import { ChildTimeoutError, runChild } from '../../process/child.js';
+import { runDeadline } from '../../process/lifecycle.js';
 import { accessSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -85,14 +86,15 @@ export async function findHelm(override: string | undefined, env: NodeJS.Process
   return { path: bin, version };
 }
 
-function helmVersion(bin: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    execFile(bin, ['version', '--template', '{{.Version}}'], { timeout: 15_000, env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent' } }, (err, stdout) => {
-      if (err) return resolve(undefined);
-      const m = stdout.trim().match(/^v?(\d+\.\d+\.\d+)/);
-      resolve(m ? m[1] : undefined);
-    });
-  });
+async function helmVersion(bin: string): Promise<string | undefined> {
+  try {
+    const res = await runChild(bin, ['version', '--template', '{{.Version}}'], { what: 'helm version', env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent' }, deadline: Date.now() + 15_000 });
+    const m = res.code === 0 ? res.stdout.trim().match(/^v?(\d+\.\d+\.\d+)/) : null;
+    return m ? m[1] : undefined;
+  } catch (err) {
+    if (err instanceof ChildTimeoutError && runDeadline() <= Date.now()) throw err;
+    return undefined;
+  }
 }
 
 /** helm ≥ 3.8 can template `oci://` charts; 3.6 and 3.7 cannot (3.7 only behind HELM_EXPERIMENTAL_OCI). */

@@ -7,7 +7,7 @@ import type { ChartTemplate, HelmReleaseSpec, ObjectKey } from '../../model/helm
 import { isJsonObject, type JsonObject, type KubeObject } from '../../model/object.js';
 import { isWithin, safeRealpath } from '../containment.js';
 import { supportsOci } from './binary.js';
-import type { HelmRunner } from './run.js';
+import { HelmFailure, type HelmRunner } from './run.js';
 import { mergeMaps, readValuesYaml } from './values.js';
 
 export const SOURCE_GROUP = 'source.toolkit.fluxcd.io';
@@ -166,7 +166,8 @@ async function pullRepo(ctx: ChartSourceContext, url: string, chart: string, ver
   try {
     await ctx.runner.run(args);
   } catch (err) {
-    throw new NotRendered(`chart ${chart}${version ? ` ${version}` : ''} could not be downloaded from ${url}: ${(err as Error).message}`);
+    if (!(err instanceof HelmFailure)) throw err;
+    throw new NotRendered(`chart ${chart}${version ? ` ${version}` : ''} could not be downloaded from ${url}: ${err.message}`);
   }
   return { dir: untarred(dest, chart), display: `${url} ${chart}${version ? ` ${version}` : ''}` };
 }
@@ -181,7 +182,8 @@ async function pullOci(ctx: ChartSourceContext, url: string, version: string | u
   try {
     await ctx.runner.run(args);
   } catch (err) {
-    throw new NotRendered(`chart ${url}${version ? `:${version}` : ''} could not be pulled: ${(err as Error).message}`);
+    if (!(err instanceof HelmFailure)) throw err;
+    throw new NotRendered(`chart ${url}${version ? `:${version}` : ''} could not be pulled: ${err.message}`);
   }
   void exact;
   return { dir: untarred(dest, url.split('/').pop() ?? ''), display: `${url}${version ? `:${version}` : ''}` };

@@ -13,7 +13,7 @@ import { helmReleaseFromObject } from '../../flux/helmrelease.js';
 import { parseKustomizeOutput } from '../documents.js';
 import { runKustomize, type KustomizeBinary } from '../kustomize.js';
 import { locateChart, type SourceDir } from './chart.js';
-import type { HelmRunner } from './run.js';
+import { HelmFailure, type HelmRunner } from './run.js';
 import { composeValues, type KeyValues } from './values.js';
 
 export { createHelmRunner, type HelmRunner } from './run.js';
@@ -132,6 +132,7 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
     try {
       out = await runner.run(args);
     } catch (err) {
+      if (!(err instanceof HelmFailure)) throw err;
       return { ...found, notes, notRendered: `helm template failed: ${scrub(oneLineMessage(err))}` };
     }
     const { crds, manifests } = splitManifest(out);

@@ -1,14 +1,17 @@
 // Runs the real helm binary in a private, temporary helm home (no user repositories, config or cache
 // read or written), and removes that home when the run ends.
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { JsonObject } from '../../model/object.js';
 import { isJsonObject } from '../../model/object.js';
 import type { HelmBinary } from './binary.js';
+import { ChildTimeoutError, runChild } from '../../process/child.js';
+import { runDeadline } from '../../process/lifecycle.js';
+import { BuildError, errorMessage } from '../../model/errors.js';
 
-export class HelmFailure extends Error {}
+/** helm said no (or took too long): the HelmRelease is not rendered, with helm's reason. */
+export class HelmFailure extends BuildError {}
 
 export interface HelmRunner {
   readonly helm: HelmBinary;
@@ -38,14 +41,20 @@ export function createHelmRunner(helm: HelmBinary, defaultTimeoutMs = 120_000): 
   let counter = 0;
   let probe: string | undefined;
 
-  const run = (args: string[], timeoutMs = defaultTimeoutMs): Promise<string> =>
-    new Promise((resolve, reject) => {
-      execFile(helm.path, args, { env, cwd: home, maxBuffer: 1 << 30, timeout: timeoutMs, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
-        if (!err) return resolve(stdout);
-        if ((err as { killed?: boolean }).killed) return reject(new HelmFailure(`helm ${args[0]} timed out after ${Math.round(timeoutMs / 1000)}s`));
-        reject(new HelmFailure(helmMessage(stderr) || (err as Error).message));
-      });
-    });
+  const run = async (args: string[], timeoutMs = defaultTimeoutMs): Promise<string> => {
+    let res;
+    try {
+      // In its own process group, killed at the run's --timeout (or this call's) and on a signal.
+      res = await runChild(helm.path, args, { what: `helm ${args[0]}`, env, cwd: home, deadline: Date.now() + timeoutMs });
+    } catch (err) {
+      // The run's own deadline ends the run; one slow helm call (a chart download) only this HelmRelease.
+      if (err instanceof ChildTimeoutError && runDeadline() <= Date.now()) throw err;
+      if (err instanceof ChildTimeoutError) throw new HelmFailure(`helm ${args[0]} timed out after ${Math.round(timeoutMs / 1000)}s`);
+      throw new HelmFailure(errorMessage(err));
+    }
+    if (res.code !== 0) throw new HelmFailure(helmMessage(res.stderr) || `helm ${args[0]} exited with ${res.code ?? res.signal}`);
+    return res.stdout;
+  };
 
   const scratch = (prefix: string): string => {
     const dir = path.join(home, `${prefix}-${++counter}`);
@@ -84,6 +93,7 @@ export function createHelmRunner(helm: HelmBinary, defaultTimeoutMs = 120_000): 
         if (!isJsonObject(parsed)) throw new HelmFailure('helm returned no values');
         return parsed;
       } catch (err) {
+        if (!(err instanceof HelmFailure)) throw err;
         // helm echoes the --set text in its parse errors: never pass it on, it may come from a Secret.
         throw new HelmFailure(`targetPath ${targetPath}: the value cannot be set with Helm's --set syntax`);
       } finally {
