@@ -80,6 +80,8 @@ export interface BuildOptionFlags extends ConnectionFlags {
   path?: string;
   namespace: string;
   kustomizeBin?: string;
+  /** --helm-bin: the helm to render HelmReleases with (`none`: do not render charts). */
+  helmBin?: string;
   kustomizationFile?: string;
   ignoreNotFound?: boolean;
   strictSubstitute?: boolean;

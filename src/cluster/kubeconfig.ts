@@ -4,9 +4,10 @@
 // over one keep-alive agent configured from the kubeconfig's TLS material and credentials.
 import type https from 'node:https';
 import { existsSync, readFileSync } from 'node:fs';
-import { ClusterError, InputError } from '../model/errors.js';
+import { ClusterError, InputError, firstLine } from '../model/errors.js';
 import type { ConnectionSettings } from '../model/connection.js';
 import { checkOverrides, impersonationHeaders, loadStaticCredentials, readKubeconfig, selectEntries } from './kubeconfig-fast.js';
+import { registerCredentials, resolveExecCredentials } from './exec-credential.js';
 import { createAgent, proxyFor, redactProxy } from './proxy.js';
 
 export type ConnectionOptions = ConnectionSettings;
@@ -36,7 +37,7 @@ export async function connect(opts: ConnectionOptions, maxSockets: number, env: 
   const fast = loadStaticCredentials(opts.kubeconfig, opts.context, env, opts);
   if (fast) {
     const server = parseServer(fast.server);
-    const proxy = proxyFor(server, fast.proxyUrl, env);
+    const proxy = registeredProxy(proxyFor(server, fast.proxyUrl, env));
     return {
       server,
       agent: createAgent(
@@ -50,7 +51,7 @@ export async function connect(opts: ConnectionOptions, maxSockets: number, env: 
         },
         proxy,
       ),
-      headers: fast.headers,
+      headers: registered(fast.headers, fast.key),
       proxy: proxy ? redactProxy(proxy) : undefined,
       identity: describeIdentity(fast.user, fast.headers),
       context: fast.context,
@@ -93,6 +94,8 @@ export async function connect(opts: ConnectionOptions, maxSockets: number, env: 
     throw new ClusterError('no cluster configured: pass --kubeconfig FILE or set KUBECONFIG');
   }
   const reqOpts: https.RequestOptions = { headers: {} };
+  // podo runs exec plugins itself: bounded by --timeout, their output never quoted.
+  await resolveExecCredentials(kc);
   try {
     await kc.applyToHTTPSOptions(reqOpts);
   } catch (err) {
@@ -108,7 +111,7 @@ export async function connect(opts: ConnectionOptions, maxSockets: number, env: 
   delete headers['Impersonate-User'];
   const withImpersonation: Record<string, string | string[]> = { ...headers, ...impersonationHeaders(rawUser(opts, env), opts.actAs) };
   const server = parseServer(cluster.server);
-  const proxy = proxyFor(server, cluster.proxyUrl, env);
+  const proxy = registeredProxy(proxyFor(server, cluster.proxyUrl, env));
   const agent = createAgent(
     {
       maxSockets,
@@ -126,7 +129,7 @@ export async function connect(opts: ConnectionOptions, maxSockets: number, env: 
   return {
     server,
     agent,
-    headers: withImpersonation,
+    headers: registered(withImpersonation, reqOpts.key),
     proxy: proxy ? redactProxy(proxy) : undefined,
     identity: describeIdentity(user?.name ?? 'unknown user', withImpersonation),
     context: kc.getCurrentContext(),
@@ -186,7 +189,18 @@ function describeIdentity(user: string, headers: Record<string, string | string[
   return typeof as === 'string' ? `${user} (as ${as})` : user;
 }
 
-function firstLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n')[0];
+/** Credentials are secrets: registered so that no output can carry them. */
+function registered(headers: Record<string, string | string[]>, key: unknown): Record<string, string | string[]> {
+  registerCredentials(Object.fromEntries(Object.entries(headers).filter((e): e is [string, string] => typeof e[1] === 'string')), key);
+  return headers;
+}
+
+
+/** A proxy's user and password (HTTPS_PROXY=http://user:pass@…) are credentials too. */
+function registeredProxy(proxy: URL | undefined): URL | undefined {
+  if (proxy?.password) {
+    const plain = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+    registerCredentials({ authorization: `Basic ${Buffer.from(plain).toString('base64')}` });
+  }
+  return proxy;
 }

@@ -12,7 +12,7 @@ import { isFluxKustomization, specFromObject } from '../flux/spec.js';
 import type { DiffReport, KustomizationDiff, NotEvaluatedCause } from '../model/change.js';
 import { oneLineMessage } from '../model/errors.js';
 import type { FluxKustomization } from '../model/kustomization.js';
-import type { RenderedObject } from '../model/object.js';
+import { byNamespaceName, type RenderedObject } from '../model/object.js';
 import type { RunOptions } from '../model/settings.js';
 import { summarize } from '../model/summary.js';
 import { repositoryRoot } from '../render/workspace.js';
@@ -25,7 +25,11 @@ import { BaseRefTarget } from './base-ref-target.js';
 import { ClusterTarget } from './cluster-target.js';
 import { impersonation } from './impersonation.js';
 import { cycleThrough, dependenciesOf, keyOf, readyNow } from './order.js';
-import { renderKustomization } from './render.js';
+import { chartSources, renderKustomization, type HelmRender } from './render.js';
+import { HelmStage, type HelmExpansion } from './helm.js';
+import type { SourceDir } from '../render/helm/index.js';
+import { specPathProblem } from '../render/containment.js';
+import { secrets } from '../model/secrets.js';
 import { crdKinds } from './scope.js';
 import { emptyCreated, type CreatedByDependencies, type Target } from './target.js';
 
@@ -48,21 +52,20 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
     concurrency: cluster.concurrency,
     deadline: Date.now() + cluster.timeoutMs,
   });
+  const helmStage = newHelmStage(options);
   try {
     const target = new ClusterTarget(client, cluster.concurrency, impersonation(client, cluster, hooks.onWarning));
-    let specs: SpecSource;
-    let checkoutRoot = options.path;
-    if (selection.mode === 'all') {
-      hooks.onProgress?.('listing kustomizations');
-      specs = clusterAll(client, selection.namespace);
-    } else {
-      specs = clusterNamed(client, selection.name, selection.namespace, options.path, options.kustomizationFile, options.ignoreNotFound);
-    }
+    if (selection.mode === 'all') hooks.onProgress?.('listing kustomizations');
+    const specs: SpecSource =
+      selection.mode === 'all'
+        ? clusterAll(client, selection.namespace)
+        : clusterNamed(client, selection.name, selection.namespace, options.path, options.kustomizationFile, options.ignoreNotFound);
     const { roots, problems } = await specs.roots();
-    // In single mode --path is the named Kustomization's directory: the checkout's root is above it by spec.path.
-    if (selection.mode === 'single') checkoutRoot = repositoryRoot(realpathSync(options.path), roots[0]?.head?.spec.path);
+    // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.
+    const checkoutRoot = selection.mode === 'all' ? options.path : repositoryRoot(realpathSync(options.path), roots[0]?.head?.spec.path);
     const resolve = sourceResolver(checkoutRoot, checkoutSources(checkoutRoot, await listGitRepositories(client)), options.localSources);
-    const renderWith = (ks: FluxKustomization, dir: string) => renderKustomization(client, ks, dir, options.build);
+    const helm: HelmRender = { stage: helmStage, sourceDir: chartSources(resolve), concurrency: cluster.concurrency };
+    const renderWith = (ks: FluxKustomization, dir: string, boundary?: string) => renderKustomization(client, ks, dir, options.build, boundary, helm);
     return await orchestrate(roots, problems, {
       target,
       resolve,
@@ -74,6 +77,7 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
       hooks,
     });
   } finally {
+    helmStage.cleanup();
     client.close();
   }
 }
@@ -81,33 +85,51 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
 async function runAgainstRef(options: RunOptions, ref: string, hooks: RunHooks): Promise<DiffReport> {
   const { selection } = options;
   const toplevel = await gitToplevel(options.path);
-  return withWorktree(toplevel, ref, async (worktree) => {
-    const target = new BaseRefTarget({ ref, toplevel, worktree }, options.build);
+  const helmStage = newHelmStage(options);
+  try {
+    return await withWorktree(toplevel, ref, (worktree) => againstRef(options, ref, hooks, toplevel, worktree, helmStage));
+  } finally {
+    helmStage.cleanup();
+  }
+}
+
+async function againstRef(options: RunOptions, ref: string, hooks: RunHooks, toplevel: string, worktree: string, helmStage: HelmStage): Promise<DiffReport> {
+  const { selection } = options;
+  {
+    // Chart sources at the ref: the same mapping, with paths inside the repository taken from the ref's checkout.
+    let resolveHead: SourceResolver | undefined;
+    const baseSources: SourceDir = (kind, namespace, name) =>
+      resolveHead ? chartSources(resolveHead, (root) => target.atRef(root) ?? root)(kind, namespace, name) : { reason: 'sources are not resolved yet' };
+    const target = new BaseRefTarget({ ref, toplevel, worktree }, options.build, { stage: helmStage, sourceDir: baseSources, concurrency: options.cluster.concurrency });
     const trees: Trees = { ref, toplevel, worktree, atRef: (p) => target.atRef(realish(p)) };
     const head = realish(options.path);
-    let specs: SpecSource;
-    let checkoutRoot: string;
-    if (selection.mode === 'all') {
-      specs = repositoryClusterRoot(trees, head, options.clusterPath);
-      checkoutRoot = head;
-    } else {
-      specs = repositoryNamed(trees, selection.name, selection.namespace, head, options.kustomizationFile);
-      checkoutRoot = head;
-    }
+    const specs: SpecSource =
+      selection.mode === 'all'
+        ? repositoryClusterRoot(trees, head, options.clusterPath)
+        : repositoryNamed(trees, selection.name, selection.namespace, head, options.kustomizationFile);
     const { roots, problems } = await specs.roots();
-    if (selection.mode === 'single') checkoutRoot = repositoryRoot(head, roots[0]?.head?.spec.path);
+    // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.
+    const checkoutRoot = selection.mode === 'all' ? head : repositoryRoot(head, roots[0]?.head?.spec.path);
     const resolve = sourceResolver(checkoutRoot, checkoutSources(toplevel, discover(toplevel).gitRepositories), options.localSources);
+    resolveHead = resolve;
+    const helm: HelmRender = { stage: helmStage, sourceDir: chartSources(resolve), concurrency: options.cluster.concurrency };
     return orchestrate(roots, problems, {
       target,
       resolve,
-      render: (ks, dir) => renderKustomization(undefined, ks, dir, options.build),
+      render: (ks, dir, boundary) => renderKustomization(undefined, ks, dir, options.build, boundary, helm),
       follow: selection.mode === 'all',
       childrenRequested: false,
       parallel: options.parallel,
       rethrow: selection.mode === 'single',
       hooks,
     });
-  });
+  }
+}
+
+/** The run's helm: looked up on first use, its temporary helm home removed when the run ends. */
+function newHelmStage(options: RunOptions): HelmStage {
+  // Every value read from a Secret for chart values goes to the run's secret registry.
+  return new HelmStage(options.build.helm, options.build.kustomize, (v) => secrets.add(v));
 }
 
 /** The path with symlinks resolved as far as it exists (a path deleted in the working tree still maps to the ref). */
@@ -124,7 +146,8 @@ function realish(p: string): string {
 export interface Pipeline {
   target: Target;
   resolve: SourceResolver;
-  render: (ks: FluxKustomization, dir: string) => Promise<{ objects: RenderedObject[]; notes: string[] }>;
+  /** `boundary`: the source root the build must stay inside, when known. */
+  render: (ks: FluxKustomization, dir: string, boundary?: string) => Promise<{ objects: RenderedObject[]; notes: string[]; helm?: HelmExpansion }>;
   /** Also evaluate the Kustomizations the builds produce (--recursive; --base-ref --all from the cluster root). */
   follow: boolean;
   /** Followed children were asked for (--recursive): not evaluating one fails the run. */
@@ -169,10 +192,11 @@ export async function orchestrate(roots: Root[], problems: Array<{ namespace: st
   roots.forEach(add);
   let evaluated = 0;
   while (pending.length > 0) {
-    const ready = readyNow(pending, (k) => done.has(k)).sort((a, b) => a.key.localeCompare(b.key));
+    const bySpec = (a: Unit, b: Unit) => byNamespaceName((a.head ?? a.former)!.spec, (b.head ?? b.former)!.spec);
+    const ready = readyNow(pending, (k) => done.has(k)).sort(bySpec);
     if (ready.length === 0) {
       // Every pending Kustomization waits for another pending one: a dependency cycle (Flux never applies them either).
-      for (const u of pending.sort((a, b) => a.key.localeCompare(b.key))) {
+      for (const u of pending.sort(bySpec)) {
         const cycle = cycleThrough(u, pending) ?? u.deps.join(', ');
         out.push(notEvaluated(u, 'dependency cycle', `dependsOn cycle: ${cycle}`));
       }
@@ -258,10 +282,15 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
   }
 
   let dir = u.dir;
+  let boundary: string | undefined;
   let headMissing: string | undefined;
   if (u.head && !dir) {
     const src = p.resolve(u.head.spec);
     if ('reason' in src) return skip('source not mapped', src.reason);
+    // A spec.path that climbs out of its source is refused, whether or not it exists (render/containment.ts).
+    const escape = specPathProblem(u.head.spec.path);
+    if (escape) return failedOutcome({ ...emptyDiff(spec.namespace, spec.name), ...(u.requested ? { requested: true } : {}), error: escape, notes });
+    boundary = src.root;
     dir = path.join(src.root, u.head.spec.path ?? '.');
     if (!existsSync(dir)) {
       if (p.target.kind === 'cluster') return skip('path not found', `path ${u.head.spec.path ?? '.'} does not exist in ${src.root}`);
@@ -276,11 +305,14 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
 
   try {
     let rendered: RenderedObject[] | undefined;
+    let helm: HelmExpansion | undefined;
     const renderNotes: string[] = [];
     if (u.head && dir && !headMissing) {
+      p.hooks.onProgress?.(`building ${keyOf(spec)}`);
       try {
-        const built = await p.render(u.head, dir);
+        const built = await p.render(u.head, dir, boundary);
         rendered = built.objects;
+        helm = built.helm;
         renderNotes.push(...built.notes);
       } catch (err) {
         if (p.target.headLabel && err instanceof Error) err.message = `${p.target.headLabel}: ${err.message}`;
@@ -291,11 +323,12 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
       head: u.head,
       former: u.former,
       rendered,
+      helm,
       renderNotes,
       headMissing,
       formerDir,
       prior,
-      onProgress: (stage, d, t) => p.hooks.onProgress?.(`${keyOf(spec)}: ${stage} ${d}/${t}`),
+      onProgress: (stage, d, t) => p.hooks.onProgress?.(`${stage} ${d}/${t} (${keyOf(spec)})`),
     });
     if (answer.skipped) return skip(answer.skipped.cause, answer.skipped.reason);
     const resources = answer.verdicts.map(toResourceChange);
@@ -306,6 +339,8 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
       warnings: imageWarnings(resources),
       notes: [...new Set([...notes, ...renderNotes, ...answer.notes])],
     };
+    const helmReleases = [...(helm?.releases ?? []), ...(answer.removedHelmReleases ?? [])];
+    if (helmReleases.length > 0) diff.helmReleases = helmReleases;
     return {
       diff,
       ok: summarize(resources).failed === 0,

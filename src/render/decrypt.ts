@@ -9,6 +9,8 @@ import { isJsonObject, type KubeObject } from '../model/object.js';
 // sops.ts (and age-encryption behind it) loads only when a file is encrypted: ~90 ms of start-up otherwise.
 import type { DecryptionError, SopsFormat } from './sops.js';
 import { annotationsOf, labelsOf } from '../model/object.js';
+import { secrets as registry } from '../model/secrets.js';
+import { guardYaml } from './documents.js';
 
 export const DECRYPT = 'kustomize.toolkit.fluxcd.io/decrypt';
 
@@ -65,6 +67,7 @@ export async function decryptWorkspace(root: string, getKeys: () => Promise<stri
     if (!format || statSync(file).size > MAX_FILE) continue;
     const text = readFileSync(file, 'utf8');
     if (!text.includes('ENC[AES256_GCM') || !/sops/.test(text)) continue;
+    if (format !== 'dotenv') guardYaml(text, display(file));
     const mac = macOf(text, format);
     if (!mac) continue;
     if (decryptDisabled(text)) continue;
@@ -74,7 +77,10 @@ export async function decryptWorkspace(root: string, getKeys: () => Promise<stri
       const plain = await sops.decryptSopsText(text, format, display(file), keys);
       writeFileSync(file, plain);
       decrypted++;
-      for (const v of plaintextValues(text, plain, format)) secrets.add(v);
+      for (const v of plaintextValues(text, plain, format)) {
+        secrets.add(v);
+        registry.add(v);
+      }
     } catch (err) {
       if (!(err instanceof sops.DecryptionError)) throw err;
       const { NoKeyError, UndecryptableError } = sops;
@@ -99,7 +105,7 @@ function plaintextValues(encrypted: string, plain: string, format: SopsFormat): 
       const key = line.slice(0, line.indexOf('='));
       if (line.includes('=ENC[') && values.has(key)) out.push(values.get(key)!);
     }
-    return out.filter((v) => v.length >= 3);
+    return out;
   }
   try {
     const enc = loadAll(encrypted, undefined, { schema: CORE_SCHEMA });
@@ -114,16 +120,13 @@ function plaintextValues(encrypted: string, plain: string, format: SopsFormat): 
   } catch {
     /* not parseable: nothing to collect */
   }
-  return out.filter((v) => v.length >= 3);
+  return out;
 }
 
-/** Removes decrypted values from a message, including their base64 forms (as in a Secret's data). */
+/** Removes decrypted values from a message, in every encoding the registry knows (base64 as in a Secret's data). */
 export function scrubSecrets(message: string, secrets: readonly string[]): string {
-  let m = message;
-  for (const v of secrets) {
-    for (const form of [v, Buffer.from(v).toString('base64')]) m = m.split(form).join('***');
-  }
-  return m;
+  for (const v of secrets) registry.add(v);
+  return registry.scrub(message);
 }
 
 export interface Undecrypted {
