@@ -9,13 +9,29 @@ import type { SourceTrees } from '../render/source-tree.js';
 import type { FluxKustomization } from '../model/kustomization.js';
 import type { BuildSettings } from '../model/settings.js';
 import { errorMessage } from '../model/errors.js';
+import type { SourceResolver } from '../sources/local-sources.js';
+import type { SourceDir } from '../render/helm/index.js';
+import type { HelmExpansion, HelmStage } from './helm.js';
 
 export type { BuildResult };
 
+/** The Helm step of a render: the run's helm, and where the chart sources of this side live. */
+export interface HelmRender {
+  stage: HelmStage;
+  sourceDir: SourceDir;
+  concurrency?: number;
+}
+
+export interface RenderResult extends BuildResult {
+  /** The HelmReleases of the build, rendered (their objects are in `objects`); absent without a Helm step. */
+  helm?: HelmExpansion;
+}
+
 /**
  * Builds `ks` from `dir` (its spec.path in a local checkout, inside `boundary` when given); without a
- * client, cluster inputs are skipped with a note. `run`: the run's repository views, and when
- * kustomize must give up (the Kustomization's budget).
+ * client, cluster inputs are skipped with a note. With `helm`, every HelmRelease of the build is rendered
+ * and its chart's objects added. `run`: the run's repository views, and when kustomize must give up
+ * (the Kustomization's budget).
  */
 export async function renderKustomization(
   client: ClusterClient | undefined,
@@ -23,8 +39,9 @@ export async function renderKustomization(
   dir: string,
   build: BuildSettings,
   boundary?: string,
+  helm?: HelmRender,
   run: { trees?: SourceTrees; deadline?: number } = {},
-): Promise<BuildResult> {
+): Promise<RenderResult> {
   const keyNotes: string[] = [];
   const built = await buildKustomization({
     path: dir,
@@ -39,7 +56,20 @@ export async function renderKustomization(
     trees: run.trees,
     deadline: run.deadline,
   });
-  return { ...built, notes: [...keyNotes, ...built.notes] };
+  const notes = [...keyNotes, ...built.notes];
+  if (!helm) return { ...built, notes };
+  const expanded = await helm.stage.expand(built.objects, { client, sourceDir: helm.sourceDir, concurrency: helm.concurrency });
+  if (expanded.releases.length === 0) return { ...built, notes };
+  return { objects: [...built.objects, ...expanded.objects], notes: [...notes, ...expanded.notes], helm: expanded };
+}
+
+/** A SourceDir over the Kustomization source resolver: a chart's source is looked up like a Kustomization's. */
+export function chartSources(resolve: SourceResolver, mapRoot: (root: string) => string = (r) => r): SourceDir {
+  return (kind, namespace, name) => {
+    // The resolver takes a spec; the referring namespace only matters for mappings that leave it out.
+    const r = resolve({ name, namespace, sourceRef: { kind, name, namespace } });
+    return 'root' in r ? { root: mapRoot(r.root) } : r;
+  };
 }
 
 /**

@@ -39,7 +39,7 @@ const VERSION = 'podo-inputs-1';
 // HelmReleases are rendered from charts that may live anywhere in the repository (a GitRepository
 // chart path) or in a chart repository: inputs beyond the kustomize closure. Until those are part of
 // the digest, a build that may hold one is always built.
-const HELM_RELEASE = /\bkind:\s*["']?HelmRelease\b/;
+const HELM_RELEASE = /HelmRelease/;
 
 const reads = limiter(32);
 

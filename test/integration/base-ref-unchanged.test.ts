@@ -96,7 +96,7 @@ const options = (repo: string, buildAll: boolean): RunOptions => ({
   localSources: [],
   parallel: 4,
   buildAll,
-  build: { kustomize, strictSubstitute: false, ignorePaths: [], sopsAgeKeyFile: keyFile },
+  build: { kustomize, strictSubstitute: false, ignorePaths: [], sopsAgeKeyFile: keyFile, helm: async () => ({ missing: 'no HelmReleases in these builds' }) },
   cluster: { concurrency: 4, timeoutMs: 60_000, impersonate: true },
 });
 
