@@ -396,6 +396,10 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
       deps: u.deps,
     };
   } catch (err) {
+    // A child stopped at this Kustomization's own deadline says so (it only knows --timeout).
+    if (budget && deadline !== undefined && Date.now() >= deadline && err instanceof Error && budget.label !== '--timeout') {
+      err.message = err.message.replace(/^timed out \(--timeout[^)]*\)/, `timed out (${budget.label})`);
+    }
     if (p.rethrow) throw err;
     // One Kustomization's failure is reported under its own header; the others go on.
     return failedOutcome({ ...emptyDiff(spec.namespace, spec.name), ...(u.requested ? { requested: true } : {}), error: oneLineMessage(err), notes });

@@ -4,7 +4,7 @@
 // preparing a Kustomization costs what it reads, not the size of the repository; otherwise the
 // whole repository root.
 import { cpSync, mkdtempSync, rmSync, statSync, existsSync, realpathSync } from 'node:fs';
-import { copyFile, cp, mkdir, mkdtemp, realpath, stat } from 'node:fs/promises';
+import { copyFile, cp, mkdir, realpath, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../model/errors.js';
@@ -83,7 +83,8 @@ export function createWorkspace(
  */
 export async function createWorkspaceFor(tree: SourceTree, userDir: string, closure: ReferenceClosure | undefined): Promise<Workspace> {
   const real = await realpath(path.resolve(userDir));
-  const tmp = await mkdtemp(path.join(os.tmpdir(), 'podo-build-'));
+  // Created and registered in one synchronous step: a signal arriving in between would leave it behind.
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-build-'));
   // The copy may hold decrypted SOPS plaintext: it must not outlive an interrupted run either.
   const cleanup = registerCleanup(() => rmSync(tmp, { recursive: true, force: true }));
   const copyRoot = path.join(tmp, 'repo');
