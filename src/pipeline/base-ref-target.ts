@@ -12,7 +12,7 @@ import type { BuildSettings } from '../model/settings.js';
 import type { Verdict } from '../model/verdict.js';
 import type { FluxKustomization } from '../model/kustomization.js';
 import { renderKustomization, type HelmRender } from './render.js';
-import { helmKeep, type HelmExpansion } from './helm.js';
+import { helmKeep, sameSpec, type HelmExpansion } from './helm.js';
 import { clusterScopedWithoutCluster, crdKinds, placeInScope } from './scope.js';
 import type { CreatedByDependencies, Evaluation, Target, TargetAnswer } from './target.js';
 
@@ -161,10 +161,14 @@ export function compareBuilds(base: RenderedObject[], head: RenderedObject[], pr
     const origin = a.helmRelease ? { helmRelease: a.helmRelease } : {};
     // Flux's skip rules, with the object built at the ref standing for the live one (IfNotPresent: "it exists");
     // kustomize-controller's annotations do not apply to chart objects.
-    const skip = a.createOnly && b ? `${a.createOnly}; it is built at the base ref` : a.helmRelease ? undefined : skipReason(a.object, b?.object);
+    // Created only when missing: the object built at the ref stands for the existing one, left as it is when they differ.
+    const keptAsIs = a.createOnly && b && !sameSpec(b.object, a.object) ? a.createOnly : undefined;
+    // The same spec: nothing is applied to it, whatever else the two renderings say.
+    const merged = a.createOnly && b ? b.object : a.object;
+    const skip = keptAsIs ?? (a.helmRelease ? undefined : skipReason(a.object, b?.object));
     if (skip) changes.push({ action: 'skipped', ref, reason: b && !a.createOnly ? skip.replace(/and it exists$/, 'and it exists (built at the base ref)') : skip, ...origin });
     else if (a.valuesUnknown || b?.valuesUnknown) changes.push({ action: 'unknown-values', ref, existed: b !== undefined, desired: a.object, live: b?.object, ...origin });
-    else changes.push({ action: 'applied', ref, existed: b !== undefined, desired: a.object, live: b?.object, merged: a.object, ...origin });
+    else changes.push({ action: 'applied', ref, existed: b !== undefined, desired: a.object, live: b?.object, merged, ...origin });
   }
   for (const [key, b] of before) {
     if (after.has(key)) continue;

@@ -12,6 +12,7 @@ import { forced, pruneProtection, skipReason } from '../flux/annotations.js';
 import { appliedFirst, applyOrder } from '../flux/order.js';
 import { FLUX_KUSTOMIZATION_GROUP, inventoryId } from '../flux/spec.js';
 import { normalizeDesired } from '../diff/normalize.js';
+import { sameSpec } from './helm.js';
 import type { FluxKustomization, InventoryEntry } from '../model/kustomization.js';
 import { groupOf, identityKey, refOf, subjectOf, type KubeObject, type ObjectRef, type RenderedObject } from '../model/object.js';
 import type { Verdict } from '../model/verdict.js';
@@ -188,7 +189,6 @@ export async function dryRun(client: ClusterClient, objects: RenderedObject[], o
       return { action: 'failed', ref, reason: `the cluster has no resource type ${ref.apiVersion} ${ref.kind} (is its CRD installed?)` };
     }
     const current = live.get(identityKey(ref));
-    if (p.desired.createOnly && current) return { action: 'skipped', ref, reason: p.desired.createOnly };
     // kustomize-controller's per-object annotations do not apply to what helm-controller applies.
     const skip = p.desired.helmRelease ? undefined : skipReason(obj, current);
     if (skip) return { action: 'skipped', ref, reason: skip };
@@ -198,7 +198,11 @@ export async function dryRun(client: ClusterClient, objects: RenderedObject[], o
       async (): Promise<Verdict> => {
         try {
           const merged = await client.dryRunApply(p.info!, obj, p.desired.fieldManager ? { fieldManager: p.desired.fieldManager } : {});
-          return { action: 'applied', ref, existed: current !== undefined, desired: obj, live: current, merged };
+          const applied: Verdict = { action: 'applied', ref, existed: current !== undefined, desired: obj, live: current, merged };
+          // Created only when missing (a chart's CRD under policy Create): an existing one whose spec the chart
+          // changes is left as it is. Its labels are whoever created it first (origin labels of another release).
+          if (p.desired.createOnly && current) return sameSpec(current, merged) ? { ...applied, merged: current } : { action: 'skipped', ref, reason: p.desired.createOnly };
+          return applied;
         } catch (err) {
           return judgeFailure(describeDryRunFailure(err, ref, obj, p.info, client.identity), ref, obj, current, namespacesInBuild, opts);
         }
