@@ -21,6 +21,8 @@ export interface Connection {
   /** Who we are, for error messages: the kubeconfig user name (never a credential). */
   identity: string;
   context: string;
+  /** --kube-api-qps / --kube-api-burst, when given: every request waits for a token. */
+  limiter?: { take(): Promise<void> };
 }
 
 function parseServer(value: string): URL {
