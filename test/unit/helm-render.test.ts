@@ -126,6 +126,24 @@ describe('renderHelmRelease', () => {
     expect(r.objects.some((o) => o.object.kind === 'CustomResourceDefinition')).toBe(false);
   });
 
+  it('valuesFiles replace the chart defaults with their merge, as source-controller packages them', async () => {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(path.join(repo, 'charts/app/values-prod.yaml'), 'replicas: 4\nimage:\n  tag: "2.0"\n');
+    const r = await renderHelmRelease(
+      hr({ chart: { spec: { chart: './charts/app', valuesFiles: ['charts/app/values.yaml', 'charts/app/values-prod.yaml', 'missing.yaml'], ignoreMissingValuesFiles: true, sourceRef: { kind: 'GitRepository', name: 'flux-system', namespace: 'flux-system' } } } }),
+      ctx(),
+    );
+    expect(r.notRendered).toBeUndefined();
+    const dep = find(r.objects, 'Deployment', 'web')!;
+    expect((dep.spec as { replicas: number }).replicas).toBe(4);
+    expect(JSON.stringify(dep)).toContain('nginx:2.0');
+    const only = await renderHelmRelease(hr({ chart: { spec: { chart: './charts/app', valuesFiles: ['charts/app/values-prod.yaml'], sourceRef: { kind: 'GitRepository', name: 'flux-system', namespace: 'flux-system' } } } }), ctx());
+    // values.yaml not listed: its defaults are gone (the chart then fails on .Values.extra.enabled).
+    expect(only.notRendered).toMatch(/^helm template failed: /);
+    const up = await renderHelmRelease(hr({ chart: { spec: { chart: './charts/app', valuesFiles: ['../../etc/passwd'], sourceRef: { kind: 'GitRepository', name: 'flux-system', namespace: 'flux-system' } } } }), ctx());
+    expect(up.notRendered).toBe('values file ../../etc/passwd leaves its source');
+  });
+
   it('says why it did not render: no helm, unmapped source, a chart path leaving the source, a symlink out', async () => {
     expect((await renderHelmRelease(hr({}), ctx({ runner: undefined, noHelm: 'no helm binary found' }))).notRendered).toBe('no helm binary found');
     const other = hr({ chart: { spec: { chart: './charts/app', sourceRef: { kind: 'GitRepository', name: 'elsewhere' } } } });
