@@ -6,8 +6,11 @@ import { compareObjects } from './compare.js';
 import { maskSecrets } from './mask.js';
 import { stripNoise } from './normalize.js';
 import type { ResourceChange } from '../model/change.js';
+import type { IgnoredPaths } from '../model/kustomization.js';
+import { dropIgnored } from './drift-ignore.js';
 
-export function toResourceChange(r: DryRunResult): ResourceChange {
+/** `ignored`: the Kustomization's drift-ignore rules (spec.ignore), removed from both sides of an existing object. */
+export function toResourceChange(r: DryRunResult, ignored?: IgnoredPaths): ResourceChange {
   switch (r.action) {
     case 'applied': {
       const existed = r.live !== undefined && typeof r.merged.metadata.resourceVersion === 'string' && r.merged.metadata.resourceVersion !== '';
@@ -15,7 +18,8 @@ export function toResourceChange(r: DryRunResult): ResourceChange {
         const { after } = maskSecrets(undefined, stripNoise(r.merged, r.desired));
         return { ref: r.ref, action: 'created', changes: [], after };
       }
-      return compared(r.ref, stripNoise(r.live!, r.desired), stripNoise(r.merged, r.desired), 'drifted');
+      const [live, merged] = dropIgnored(r.live!, r.merged, ignored);
+      return compared(r.ref, stripNoise(live, r.desired), stripNoise(merged, r.desired), 'drifted');
     }
     case 'staged': {
       const { after } = maskSecrets(undefined, stripNoise(r.desired));

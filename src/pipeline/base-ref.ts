@@ -9,6 +9,7 @@ import type { KustomizeBinary } from '../render/kustomize.js';
 import { repositoryRoot } from '../render/workspace.js';
 import { applyOrder } from '../cluster/dryrun.js';
 import { flag, pruneProtection, skipReason, SSA } from '../flux/annotations.js';
+import { removalEffect } from '../flux/deletion-policy.js';
 import { mapConcurrent } from '../cluster/pool.js';
 import { compareObjects } from '../diff/compare.js';
 import { maskSecrets } from '../diff/mask.js';
@@ -188,8 +189,9 @@ async function diffDiscovered(ctx: Context, id: Id, h: FluxKustomization | undef
   }
   const out = [...notes];
   if (!b) out.push(`new Kustomization: not defined at ${ref}`);
-  if (!h) out.push(`removed in the working tree: ${spec.prune ? 'Flux deletes it and prunes its objects' : 'its objects stay in the cluster (spec.prune is off)'}`);
-  return diffSides(ctx, id, headSide, baseSide, spec.prune === true, out);
+  const removal = h ? undefined : removalEffect(spec);
+  if (removal) out.push(`removed in the working tree: ${removal.note}`);
+  return diffSides(ctx, id, headSide, baseSide, removal ? removal.deletes : spec.prune === true, out);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import { imageWarnings } from '../diff/images.js';
 import type { FluxKustomization } from '../model/kustomization.js';
 import { normalizeDesired } from '../diff/normalize.js';
 import { toResourceChange } from '../diff/changes.js';
+import { ignoreMatcher } from '../flux/drift-ignore.js';
 import type { KustomizationDiff } from '../model/change.js';
 import { groupOf } from '../model/object.js';
 import { errorMessage } from '../model/errors.js';
@@ -81,7 +82,8 @@ export async function diffKustomization(client: ClusterClient, ks: FluxKustomiza
   if (spec.prune && ks.inventory && results.some((r) => r.action === 'failed') && pruneCandidates.length > 0) {
     notes.push(`Kustomization ${spec.namespace}/${spec.name}: deletions not evaluated because some objects failed (Flux skips pruning too)`);
   }
-  const resources = results.map(toResourceChange);
+  const ignored = ignoreMatcher(spec.ignore);
+  const resources = results.map((r) => toResourceChange(r, ignored));
   return {
     diff: { name: spec.name, namespace: spec.namespace, resources, warnings: imageWarnings(resources), notes },
     children: built.objects.filter((o) => isFluxKustomization(o.object)).map((o) => specFromObject(o.object, `built from ${spec.namespace}/${spec.name}`)),

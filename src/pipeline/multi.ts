@@ -7,6 +7,7 @@ import { dryRun } from '../cluster/dryrun.js';
 import { mapConcurrent } from '../cluster/pool.js';
 import { listFromCluster, loadFromCluster } from '../flux/load.js';
 import { FLUX_KUSTOMIZATION_GROUP } from '../flux/spec.js';
+import { removalEffect } from '../flux/deletion-policy.js';
 import type { FluxKustomization } from '../model/kustomization.js';
 import { toResourceChange } from '../diff/changes.js';
 import type { KustomizationDiff } from '../model/change.js';
@@ -116,9 +117,8 @@ async function removedChildDiff(client: ClusterClient, key: string, concurrency:
   const live = await loadFromCluster(client, name, namespace);
   const base: KustomizationDiff = { name, namespace, resources: [], warnings: [], notes: [] };
   if (!live) return base;
-  if (!live.spec.prune || !live.inventory) {
-    return { ...base, notes: [`removed from the build; its objects stay in the cluster (spec.prune is off)`] };
-  }
+  const removal = removalEffect(live.spec);
+  if (!removal.deletes || !live.inventory) return { ...base, notes: [removal.note] };
   const results = await dryRun(client, [], {
     concurrency,
     force: false,
@@ -128,5 +128,5 @@ async function removedChildDiff(client: ClusterClient, key: string, concurrency:
       version: e.version,
     })),
   });
-  return { ...base, resources: results.map(toResourceChange), notes: ['removed from the build: Flux deletes it and prunes its inventory'] };
+  return { ...base, resources: results.map((r) => toResourceChange(r)), notes: [removal.note] };
 }

@@ -28,12 +28,33 @@ export interface DecryptOutcome {
 
 const MAX_FILE = 8 << 20;
 
-function formatOf(file: string): SopsFormat | undefined {
+/**
+ * The SOPS format of a file, as kustomize-controller picks it (sops FormatForPath): by extension for
+ * YAML, JSON, dotenv and INI; any other file is binary — a JSON envelope around "data" — unless its
+ * content carries another format's marker (kustomize-controller reads the format off the secretGenerator
+ * key, `token.yaml=token.enc`, which names the file's real format).
+ */
+export function formatOf(file: string, text: string): SopsFormat | undefined {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.yaml' || ext === '.yml') return 'yaml';
   if (ext === '.json') return 'json';
   if (ext === '.env') return 'dotenv';
+  if (ext === '.ini') return 'ini';
+  if (/"mac"\s*:\s*"ENC\[/.test(text)) return isBinaryEnvelope(text) ? 'binary' : 'json';
+  if (/^sops_mac=ENC\[/m.test(text)) return 'dotenv';
+  if (/^\s*\[sops\]\s*$/m.test(text)) return 'ini';
+  if (/^\s*mac: ENC\[/m.test(text)) return 'yaml';
   return undefined;
+}
+
+/** sops' binary store: exactly `{"data": "...", "sops": {...}}`. */
+function isBinaryEnvelope(text: string): boolean {
+  try {
+    const v: unknown = JSON.parse(text);
+    return isJsonObject(v) && typeof v.data === 'string' && isJsonObject(v.sops) && Object.keys(v).length === 2;
+  } catch {
+    return false;
+  }
 }
 
 function* walk(dir: string): Generator<string> {
@@ -44,9 +65,18 @@ function* walk(dir: string): Generator<string> {
   }
 }
 
+const JSON_MAC = /["']?mac["']?\s*:\s*["']?(ENC\[AES256_GCM,[^\]"']+\])/;
+const MAC_PATTERNS: Record<SopsFormat, RegExp> = {
+  dotenv: /^sops_mac=(.+)$/m,
+  ini: /^\s*mac\s*[=:]\s*(ENC\[AES256_GCM,[^\]]+\])/m,
+  yaml: JSON_MAC,
+  json: JSON_MAC,
+  binary: JSON_MAC,
+};
+
 /** The encrypted MAC string of a SOPS file, used to recognise its objects after the build. */
 function macOf(text: string, format: SopsFormat): string | undefined {
-  const m = format === 'dotenv' ? text.match(/^sops_mac=(.+)$/m) : text.match(/["']?mac["']?\s*:\s*["']?(ENC\[AES256_GCM,[^\]"']+\])/);
+  const m = text.match(MAC_PATTERNS[format]);
   return m ? m[1].trim() : undefined;
 }
 
@@ -61,10 +91,11 @@ export async function decryptWorkspace(root: string, getKeys: () => Promise<stri
   let keys: string[] | undefined;
   const secrets = new Set<string>();
   for (const file of walk(root)) {
-    const format = formatOf(file);
-    if (!format || statSync(file).size > MAX_FILE) continue;
+    if (statSync(file).size > MAX_FILE) continue;
     const text = readFileSync(file, 'utf8');
     if (!text.includes('ENC[AES256_GCM') || !/sops/.test(text)) continue;
+    const format = formatOf(file, text);
+    if (!format) continue;
     const mac = macOf(text, format);
     if (!mac) continue;
     if (decryptDisabled(text)) continue;
@@ -93,6 +124,14 @@ export async function decryptWorkspace(root: string, getKeys: () => Promise<stri
  */
 function plaintextValues(encrypted: string, plain: string, format: SopsFormat): string[] {
   const out: string[] = [];
+  if (format === 'binary') return [plain, ...plain.split('\n')].filter((v) => v.length >= 3);
+  if (format === 'ini') {
+    for (const line of plain.split('\n')) {
+      const eq = line.indexOf(' = ');
+      if (eq > 0) out.push(line.slice(eq + 3).replace(/^("""|`|")([\s\S]*)\1$/, '$2'));
+    }
+    return out.filter((v) => v.length >= 3);
+  }
   if (format === 'dotenv') {
     const values = new Map(plain.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const));
     for (const line of encrypted.split('\n')) {
@@ -156,7 +195,7 @@ function encryptedMacOf(obj: KubeObject): string | undefined {
       if (typeof v !== 'string') continue;
       const plain = Buffer.from(v, 'base64').toString('utf8');
       if (k === 'sops_mac') return plain.trim();
-      const m = plain.match(/["']?mac["']?\s*:\s*["']?(ENC\[AES256_GCM,[^\]"']+\])/) ?? plain.match(/^sops_mac=(.+)$/m);
+      const m = plain.match(MAC_PATTERNS.json) ?? plain.match(MAC_PATTERNS.dotenv) ?? plain.match(MAC_PATTERNS.ini);
       if (m) return m[1].trim();
     }
   }

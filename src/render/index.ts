@@ -43,12 +43,13 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
   const ws = createWorkspace(opts.path, opts.spec.path, sourceIgnoreFilter(userRoot, opts.ignorePaths ?? []));
   try {
     const display = (file: string) => path.relative(process.cwd(), path.join(ws.userRoot, path.relative(ws.root, file))) || '.';
-    prepareOverlay(ws, opts.spec);
+    const overlayNotes = prepareOverlay(ws, opts.spec);
     const sops = await decryptWorkspace(ws.root, opts.ageKeys ?? (async () => []), display);
     const built = await scrubbed(sops.secrets, async () =>
       parseKustomizeOutput(await runKustomize(opts.kustomize, ws.dir, opts.path), `kustomize build ${opts.path}`),
     );
     const { vars, notes } = await collectVariables(opts.spec, opts.variables);
+    notes.unshift(...overlayNotes);
 
     const rendered: RenderedObject[] = [];
     const unknown: string[] = [];
