@@ -10,6 +10,9 @@ import { repositoryRoot } from '../render/workspace.js';
 import { applyOrder } from '../cluster/dryrun.js';
 import { flag, pruneProtection, skipReason, SSA } from '../flux/annotations.js';
 import { removalEffect } from '../flux/deletion-policy.js';
+import { ignoreMatcher } from '../flux/drift-ignore.js';
+import { dropIgnored } from '../diff/drift-ignore.js';
+import type { IgnoredPaths } from '../model/kustomization.js';
 import { mapConcurrent } from '../cluster/pool.js';
 import { compareObjects } from '../diff/compare.js';
 import { maskSecrets } from '../diff/mask.js';
@@ -222,7 +225,7 @@ async function diffSides(
   const [h, b] = await Promise.all([buildSide(ctx, head, 'working tree'), buildSide(ctx, base, `at ${ref}`)]);
   if (head && !h) notes.push(`${path.relative(process.cwd(), head.dir) || '.'} does not exist in the working tree: everything built at ${ref} is removed`);
   if (base && !b) notes.push(`${ctx.display(base.dir)} does not exist at ${ref}: everything is new`);
-  const { resources, notPruned } = compareBuilds(b?.objects ?? [], h?.objects ?? [], prune);
+  const { resources, notPruned } = compareBuilds(b?.objects ?? [], h?.objects ?? [], prune, ignoreMatcher((head ?? base)?.ks.spec.ignore));
   if (notPruned > 0) notes.push(`${notPruned} object(s) built at ${ref} are no longer built; spec.prune is off, so they stay in the cluster untouched`);
   return { name: id.name, namespace: id.namespace, resources, warnings: [], notes: mergeNotes(ctx, notes, h?.notes ?? [], b?.notes ?? []) };
 }
@@ -367,14 +370,14 @@ export interface BuildComparison {
  * Compares the base build with the head build. `prune`: objects only the base builds are deleted
  * (spec.prune: true, or no spec to say otherwise); without it they stay in the cluster and are counted.
  */
-export function compareBuilds(base: RenderedObject[], head: RenderedObject[], prune: boolean): BuildComparison {
+export function compareBuilds(base: RenderedObject[], head: RenderedObject[], prune: boolean, ignored?: IgnoredPaths): BuildComparison {
   const clusterScoped = clusterScopedKinds([...base, ...head].map((r) => r.object));
   const before = prepare(base, clusterScoped);
   const after = prepare(head, clusterScoped);
   const changes: ResourceChange[] = [];
   const deletions: ResourceChange[] = [];
   let notPruned = 0;
-  for (const [key, a] of after) changes.push(changeOf(before.get(key), a));
+  for (const [key, a] of after) changes.push(changeOf(before.get(key), a, ignored));
   for (const [key, b] of before) {
     if (after.has(key)) continue;
     if (prune) deletions.push(deletionOf(b));
@@ -384,7 +387,8 @@ export function compareBuilds(base: RenderedObject[], head: RenderedObject[], pr
   return { resources: [...changes.sort(byRef), ...deletions.sort(byRef)], notPruned };
 }
 
-function changeOf(b: Prepared | undefined, a: Prepared): ResourceChange {
+/** `ignored`: spec.ignore; Flux keeps the in-cluster value of an ignored field, so a change to it in the repository is not applied. */
+function changeOf(b: Prepared | undefined, a: Prepared, ignored?: IgnoredPaths): ResourceChange {
   const ref = refOf(a.object);
   const skip = headSkipReason(a.object, b?.object);
   if (skip) return { ref, action: 'skipped', changes: [], reason: skip };
@@ -394,7 +398,7 @@ function changeOf(b: Prepared | undefined, a: Prepared): ResourceChange {
     const { after } = maskSecrets(undefined, a.object, valuesUnknown);
     return { ref, action: 'created', changes: [], after };
   }
-  const { before, after } = maskSecrets(b.object, a.object, valuesUnknown);
+  const { before, after } = maskSecrets(...dropIgnored(b.object, a.object, ignored), valuesUnknown);
   const changes = compareObjects(before!, after!);
   return { ref, action: changes.length > 0 ? 'drifted' : 'unchanged', changes, before, after };
 }

@@ -9,6 +9,7 @@ import { dropIgnored, removePointers } from '../../src/diff/drift-ignore.js';
 import { toResourceChange } from '../../src/diff/changes.js';
 import { substituteObjects } from '../../src/render/substitute.js';
 import { InputError } from '../../src/model/errors.js';
+import { compareBuilds } from '../../src/pipeline/base-ref.js';
 import type { KubeObject } from '../../src/model/object.js';
 
 function ks(spec: Record<string, unknown>): KubeObject {
@@ -145,6 +146,17 @@ describe('drift-ignore rules', () => {
     const other = toResourceChange({ action: 'applied', ref, desired, live, merged: { ...live, spec: { replicas: 2, paused: true } } }, matcher);
     expect(other.action).toBe('drifted');
     expect(other.changes.map((c) => c.path.join('.'))).toEqual(['spec.paused']);
+  });
+});
+
+describe('drift-ignore rules with --base-ref', () => {
+  it('a change to an ignored field between the two builds is not a change (Flux keeps the in-cluster value)', () => {
+    const at = (replicas: number, image: string) => ({ object: obj('apps/v1', 'Deployment', 'web', 'shop', {}, { spec: { replicas, image } }) });
+    const matcher = ignoreMatcher([{ paths: ['/spec/replicas'], target: { kind: 'Deployment' } }]);
+    expect(compareBuilds([at(2, 'a')], [at(3, 'a')], true, matcher).resources[0].action).toBe('unchanged');
+    expect(compareBuilds([at(2, 'a')], [at(3, 'a')], true).resources[0].action).toBe('drifted');
+    const both = compareBuilds([at(2, 'a')], [at(3, 'b')], true, matcher).resources[0];
+    expect(both.changes.map((c) => c.path.join('.'))).toEqual(['spec.image']);
   });
 });
 
