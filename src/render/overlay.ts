@@ -100,6 +100,9 @@ function checkSpecComponents(ws: Workspace, spec: KustomizationSpec): void {
     const abs = path.resolve(ws.dir, c);
     if (looksRemote(c) && !existsSync(abs)) throw new BuildError(`${where}: ${c}: remote components are not supported: podo builds offline`);
     if (!isWithin(abs, ws.root)) throw outsideRootError(where, c);
+    if (!existsSync(abs) && !spec.ignoreMissingComponents) {
+      throw new BuildError(`${where}: ${c} does not exist in ${displayPath(ws, ws.dir)} (spec.ignoreMissingComponents: true leaves missing components out)`);
+    }
     const real = safeRealpath(abs);
     if (real !== undefined && !isWithin(real, safeRealpath(ws.root) ?? ws.root)) throw outsideRootError(where, c);
   }
