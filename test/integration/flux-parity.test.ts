@@ -92,10 +92,13 @@ ${opts.extra ?? ''}`;
 let names: { token: string; db: string };
 /** flux's `--progress-bar=false`, in every flux test command line (the flag arrives with the cli work; until then, omitted). */
 let PB: string[] = [];
+/** flux's `--local-sources` (podo's `--source` until the flux spelling arrives with the cli work). */
+let LOCAL_SOURCES = '--source';
 
 beforeAll(async () => {
   const help = await runPodo(['diff', 'kustomization', '--help'], env);
   PB = help.stdout.includes('--progress-bar') ? ['--progress-bar=false'] : [];
+  if (help.stdout.includes('--local-sources')) LOCAL_SOURCES = '--local-sources';
   ensureNamespace(fluxNs);
   // Encrypted for a key nobody gives podo, as flux's fixtures are for flux.
   const stranger = await newAgeIdentity();
@@ -361,6 +364,28 @@ describe('flux diff kustomization test cases', () => {
     );
     expect(r.code).toBe(1);
     expect(headlines(r.stdout)).toEqual([`► Namespace/${ns} created`]);
+  });
+
+  it('diff with recursive: the child Kustomization the build produces is followed through --local-sources', async () => {
+    const { ks, ns } = deployed();
+    const tree = writeTree({
+      'with-my-app/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- ./my-app.yaml\n',
+      'with-my-app/my-app.yaml': fluxKs('my-app', { path: './my-app', targetNamespace: ns, namespace: false }).replace(/  postBuild:[\s\S]*$/, ''),
+      'my-app/configmap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: my-app\ndata:\n  var: test\n',
+    });
+    applyLive(fluxKs(ks, { targetNamespace: ns, path: './with-my-app' }));
+    // The child as the parent applied it: unchanged, so only its own objects show.
+    applyLive(
+      fluxKs('my-app', { path: './my-app', targetNamespace: ns, namespace: false })
+        .replace(/  postBuild:[\s\S]*$/, '')
+        .replace('  name: my-app\n', `  name: my-app\n  namespace: ${ns}\n${ownerLabels(ks)}`),
+    );
+    const r = await runPodo(
+      ['diff', 'kustomization', ks, '--path', path.join(tree, 'with-my-app'), ...PB, '--recursive', LOCAL_SOURCES, `GitRepository/${ns}/shop=${tree}`, '-n', fluxNs, '--kubeconfig', kubeconfig()],
+      env,
+    );
+    expect(r.code, r.stderr).toBe(1);
+    expect(headlines(r.stdout)).toEqual([`► ConfigMap/${ns}/my-app created`]);
   });
 
   it('drift ignore rules: /spec/ports ignored on Services, so the drifted port is not shown, only the owner labels', async () => {
