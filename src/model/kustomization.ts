@@ -105,4 +105,6 @@ export interface FluxKustomization {
   inventory?: InventoryEntry[];
   /** Where the spec came from: `cluster`, or the file it was read from. */
   origin: string;
+  /** Set when a listed manifest has a spec podo refuses (e.g. an invalid spec.ignore rule): it is reported failed with this, the others go on. */
+  problem?: string;
 }

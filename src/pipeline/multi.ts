@@ -24,11 +24,12 @@ export type MultiOptions = Omit<DiffKustomizationOptions, 'name' | 'namespace' |
 const empty = (ks: FluxKustomization): KustomizationDiff => ({ name: ks.spec.name, namespace: ks.spec.namespace, resources: [], warnings: [], notes: [] });
 
 /** Where a Kustomization's path is locally, or why it cannot be diffed. */
-function locate(ks: FluxKustomization, sources: SourceMapper): { dir: string } | { skipped: string } {
+function locate(ks: FluxKustomization, sources: SourceMapper): { dir: string } | { skipped: string } | { problem: string } {
   if (ks.spec.kubeConfig) return { skipped: 'targets a remote cluster (spec.kubeConfig)' };
   if (ks.spec.suspend) return { skipped: 'suspended (spec.suspend: true)' };
   const src = sources(ks.spec);
   if ('reason' in src) return { skipped: src.reason };
+  if (ks.problem) return { problem: ks.problem };
   const dir = path.join(src.root, ks.spec.path ?? '.');
   if (!existsSync(dir)) return { skipped: `path ${ks.spec.path ?? '.'} does not exist in ${src.root}` };
   return { dir };
@@ -36,6 +37,7 @@ function locate(ks: FluxKustomization, sources: SourceMapper): { dir: string } |
 
 async function diffOne(client: ClusterClient, ks: FluxKustomization, sources: SourceMapper, opts: MultiOptions): Promise<KustomizationResult> {
   const where = locate(ks, sources);
+  if ('problem' in where) return { diff: { ...empty(ks), error: where.problem }, children: [] };
   if ('skipped' in where) return { diff: { ...empty(ks), skipped: where.skipped }, children: [] };
   try {
     return await diffKustomization(client, ks, { ...opts, name: ks.spec.name, namespace: ks.spec.namespace, path: where.dir });

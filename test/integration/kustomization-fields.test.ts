@@ -65,14 +65,24 @@ describe('spec.ignore (drift-ignore rules)', () => {
     expect(plain.stdout).toContain(`► Deployment/${c.ns}/api drifted`);
   });
 
-  it('an invalid rule is one line naming the Kustomization and the field, exit 2', async () => {
-    const c = setupCase();
-    applyFluxKs(c.ks, { extraSpec: `  ignore:\n    - paths: ["spec/replicas"]\n` });
-    const repo = writeTree({ 'kustomization.yaml': 'resources: []\n' });
-    const r = await runPodo(['diff', 'kustomization', c.ks, '--path', repo, '--kubeconfig', kubeconfig()]);
-    expect(r.code).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(r.stderr.trim()).toBe(`podo: error: Kustomization flux-system/${c.ks} (cluster): spec.ignore[0].paths: "spec/replicas" is not a JSON pointer (it must start with "/")`);
+  it('an invalid rule is one line naming the Kustomization and the field, exit 2; with --all it fails that Kustomization alone', async () => {
+    const ns = uniqueName('badrule');
+    ensureNamespace(ns);
+    const src = uniqueName('src');
+    const ksYaml = (name: string, extra: string) =>
+      `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${name}\n  namespace: ${ns}\nspec:\n  interval: 5m\n  path: ./app\n  prune: false\n  targetNamespace: ${ns}\n  sourceRef:\n    kind: GitRepository\n    name: ${src}\n${extra}`;
+    // Its own source, so that --all runs of other tests skip it as unmapped.
+    applyLive(ksYaml('bad', `  ignore:\n    - paths: ["spec/replicas"]\n`) + '---\n' + ksYaml('good', ''));
+    const repo = writeTree({ 'app/kustomization.yaml': 'resources: [cm.yaml]\n', 'app/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  a: b\n' });
+    const single = await runPodo(['diff', 'kustomization', 'bad', '-n', ns, '--path', path.join(repo, 'app'), '--kubeconfig', kubeconfig()]);
+    expect(single.code).toBe(2);
+    expect(single.stdout).toBe('');
+    expect(single.stderr.trim()).toBe(`podo: error: Kustomization ${ns}/bad (cluster): spec.ignore[0].paths: "spec/replicas" is not a JSON pointer (it must start with "/")`);
+    const all = await runPodo(['diff', 'kustomization', '--all', '-n', ns, '--path', repo, '--source', `GitRepository/${ns}/${src}=${repo}`, '--kubeconfig', kubeconfig(), '-o', 'json']);
+    expect(all.code).toBe(2);
+    const report = JSON.parse(all.stdout) as { kustomizations: Array<{ name: string; error?: string; resources: Array<{ name: string; action: string }> }> };
+    expect(report.kustomizations.find((k) => k.name === 'bad')?.error).toContain('spec.ignore[0].paths: "spec/replicas" is not a JSON pointer');
+    expect(report.kustomizations.find((k) => k.name === 'good')?.resources).toEqual([expect.objectContaining({ name: 'cm', action: 'created' })]);
   });
 });
 
