@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
+// Two projects: `unit` runs on plain objects with no cluster at all (no global setup);
+// `integration` starts (or uses PODO_TEST_KUBECONFIG) the real local kube-apiserver first.
+// `npm test` runs both; `npx vitest run --project unit` needs nothing but Node.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/helpers/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Integration tests spawn podo and kubectl; two cores do not benefit from more workers.
@@ -12,5 +13,9 @@ export default defineConfig({
     // The JSON report is what .ci/run counts: a run that tested nothing shows.
     reporters: ['default', 'json'],
     outputFile: { json: '.vitest-results.json' },
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], globalSetup: ['test/helpers/global-setup.ts'] } },
+    ],
   },
 });

@@ -1,59 +1,35 @@
-// `podo diff kustomization`: flags → validated options → engine → report → exit code.
+// `podo diff kustomization`: flags → RunOptions (once) → pipeline.run() → report → exit code.
 import type { Command } from 'commander';
-import { realpathSync } from 'node:fs';
 import { UsageError } from '../model/errors.js';
-import { findKustomize, type KustomizeBinary } from '../render/kustomize.js';
-import { assertDirectory, repositoryRoot } from '../render/workspace.js';
-import { createClusterClient, type ClusterClient } from '../cluster/client.js';
-import { diffKustomization, resolveKustomization, type DiffKustomizationOptions } from '../pipeline/diff-kustomization.js';
-import { diffAll, diffRecursive } from '../pipeline/multi.js';
-import { parseSourceMapping, sourceMapper } from '../pipeline/sources.js';
-import { diffAgainstRef } from '../pipeline/base-ref.js';
 import type { DiffReport } from '../model/change.js';
-import { summarize, changeCount } from '../diff/summary.js';
-import { render } from '../report/index.js';
-import { parseDuration, parseOutput, parsePositiveInt, useColor, type BuildOptionFlags, type OutputFormat } from './options.js';
-import { EXIT_CHANGES, EXIT_ERROR, EXIT_NO_CHANGES } from './exit.js';
-import { createProgress, progressEnabled, type Progress } from './progress.js';
+import type { RunOptions } from '../model/settings.js';
+import { countKustomizations, formatNotEvaluated } from '../model/summary.js';
+import { findKustomize } from '../render/kustomize.js';
+import { assertDirectory } from '../render/workspace.js';
+import { run } from '../pipeline/run.js';
+import { FORMATS, render } from '../report/index.js';
+import { parseOutput, useColor, type OutputFormat } from './options.js';
+import { toRunOptions, type RunFlags } from './run-options.js';
+import { EXIT_CHANGES, exitCodeFor } from './exit.js';
+import { createProgress, progressEnabled } from './progress.js';
 
-export interface DiffFlags extends BuildOptionFlags {
-  all?: boolean;
-  recursive?: boolean;
-  source?: string[];
-  baseRef?: string;
+export interface DiffFlags extends RunFlags {
   output: string;
   verbose?: boolean;
   color: boolean;
   progress: boolean;
   failOnWarnings?: boolean;
-  concurrency: string;
+  failOnSkipped?: boolean;
 }
 
 export interface DiffOptions {
-  name?: string;
-  path: string;
-  namespace: string;
-  /** -n given by the user (not commander's default): --all lists only that namespace. */
-  namespaceGiven: boolean;
-  kubeconfig?: string;
-  context?: string;
-  kustomizeBin?: string;
-  kustomizationFile?: string;
-  ignoreNotFound: boolean;
-  strictSubstitute: boolean;
-  sopsAgeKeyFile?: string;
-  ignorePaths: string[];
-  all: boolean;
-  recursive: boolean;
-  sources: Map<string, string>;
-  baseRef?: string;
+  run: RunOptions;
   output: OutputFormat;
   verbose: boolean;
   color: boolean;
   progress: boolean;
   failOnWarnings: boolean;
-  concurrency: number;
-  timeoutMs: number;
+  failOnSkipped: boolean;
 }
 
 export function validate(name: string | undefined, f: DiffFlags, namespaceGiven: boolean, env: NodeJS.ProcessEnv, isTTY: boolean): DiffOptions {
@@ -64,127 +40,47 @@ export function validate(name: string | undefined, f: DiffFlags, namespaceGiven:
   if (f.all && f.kustomizationFile) throw new UsageError('--kustomization-file applies to one Kustomization, not --all');
   if (f.all && f.recursive) throw new UsageError('--all already diffs every Kustomization; drop --recursive');
   if (f.baseRef && f.recursive) throw new UsageError('--recursive needs a cluster; with --base-ref use --all');
-  const sources = new Map<string, string>();
-  for (const s of f.source ?? []) {
-    const [k, dir] = parseSourceMapping(s);
-    sources.set(k, dir);
-  }
+  const output = parseOutput(f.output);
+  assertDirectory(f.path);
   return {
-    name,
-    path: f.path,
-    namespace: f.namespace,
-    namespaceGiven,
-    kubeconfig: f.kubeconfig,
-    context: f.context,
-    kustomizeBin: f.kustomizeBin,
-    kustomizationFile: f.kustomizationFile,
-    ignoreNotFound: f.ignoreNotFound === true,
-    strictSubstitute: f.strictSubstitute === true,
-    sopsAgeKeyFile: f.sopsAgeKeyFile,
-    ignorePaths: (f.ignorePaths ?? '').split(',').map((p) => p.trim()).filter(Boolean),
-    all: f.all === true,
-    recursive: f.recursive === true,
-    sources,
-    baseRef: f.baseRef,
-    output: parseOutput(f.output),
+    run: toRunOptions(name, f, namespaceGiven, () => findKustomize(f.kustomizeBin)),
+    output,
     verbose: f.verbose === true,
     color: useColor({ flag: f.color, env, isTTY }),
     progress: f.progress,
     failOnWarnings: f.failOnWarnings === true,
-    concurrency: parsePositiveInt('--concurrency', f.concurrency),
-    timeoutMs: parseDuration('--timeout', f.timeout),
+    failOnSkipped: f.failOnSkipped === true,
   };
-}
-
-export function exitCodeFor(report: DiffReport, failOnWarnings: boolean): number {
-  let changes = 0;
-  let warnings = 0;
-  for (const k of report.kustomizations) {
-    if (k.error) return EXIT_ERROR;
-    const s = summarize(k.resources);
-    if (s.failed > 0) return EXIT_ERROR;
-    changes += changeCount(s);
-    warnings += k.warnings.length;
-  }
-  return changes > 0 || (failOnWarnings && warnings > 0) ? EXIT_CHANGES : EXIT_NO_CHANGES;
 }
 
 export async function runDiffKustomization(name: string | undefined, flags: unknown, cmd: Command): Promise<number> {
   const opts = validate(name, flags as DiffFlags, cmd.getOptionValueSource('namespace') === 'cli', process.env, process.stdout.isTTY === true);
-  assertDirectory(opts.path);
-  const kustomize = findKustomize(opts.kustomizeBin);
   const progress = createProgress(progressEnabled(opts.progress, process.stderr, process.env));
   let report: DiffReport;
   try {
-    report = opts.baseRef ? await againstRef(opts, kustomize) : await againstCluster(opts, kustomize, progress);
+    report = await run(opts.run, {
+      onProgress: (text) => progress.update(text),
+      onWarning: (text) => process.stderr.write(`podo: warning: ${text}\n`),
+    });
   } finally {
     progress.stop();
   }
-  const grouped = report.kustomizations.length > 1 || opts.all;
+  const format = FORMATS[opts.output];
+  const grouped = report.kustomizations.length > 1 || opts.run.selection.mode === 'all';
   // Notes are for the person at the terminal; machine formats carry them inside the document.
-  const shown = opts.output === 'text' ? withoutNotes(report) : report;
-  if (opts.output === 'text') for (const k of report.kustomizations) for (const n of k.notes) process.stderr.write(`podo: note: ${grouped ? `${k.namespace}/${k.name}: ` : ''}${n}\n`);
-  process.stdout.write(render(shown, opts.output, { color: opts.color, verbose: opts.verbose, grouped }));
-  const code = exitCodeFor(report, opts.failOnWarnings);
+  if (!format.notesInDocument) {
+    for (const k of report.kustomizations) for (const n of k.notes) process.stderr.write(`podo: note: ${grouped ? `${k.namespace}/${k.name}: ` : ''}${n}\n`);
+  }
+  if (!format.summaryInDocument) {
+    for (const k of report.kustomizations) {
+      if (k.error) process.stderr.write(`podo: Kustomization ${k.namespace}/${k.name} failed: ${k.error}\n`);
+      else if (k.skipped) process.stderr.write(`podo: Kustomization ${k.namespace}/${k.name} not evaluated: ${k.skipped}\n`);
+    }
+    const line = formatNotEvaluated(countKustomizations(report));
+    if (line) process.stderr.write(`podo: ${line}\n`);
+  }
+  process.stdout.write(render(report, opts.output, { color: opts.color, verbose: opts.verbose, grouped }));
+  const code = exitCodeFor(report, { failOnWarnings: opts.failOnWarnings, failOnSkipped: opts.failOnSkipped });
   if (code === EXIT_CHANGES && opts.output === 'text') process.stderr.write('⚠ identified at least one change, exiting with non-zero exit code\n');
   return code;
-}
-
-async function againstRef(opts: DiffOptions, kustomize: KustomizeBinary): Promise<DiffReport> {
-  return diffAgainstRef({
-    path: opts.path,
-    ref: opts.baseRef!,
-    name: opts.name,
-    namespace: opts.namespace,
-    all: opts.all,
-    kustomizationFile: opts.kustomizationFile,
-    kustomize,
-    strictSubstitute: opts.strictSubstitute,
-    sopsAgeKeyFile: opts.sopsAgeKeyFile,
-    concurrency: opts.concurrency,
-  });
-}
-
-async function againstCluster(opts: DiffOptions, kustomize: KustomizeBinary, progress: Progress): Promise<DiffReport> {
-  const client: ClusterClient = await createClusterClient({
-    kubeconfig: opts.kubeconfig,
-    context: opts.context,
-    concurrency: opts.concurrency,
-    deadline: Date.now() + opts.timeoutMs,
-  });
-  try {
-    const base: Omit<DiffKustomizationOptions, 'name'> = {
-      namespace: opts.namespace,
-      path: opts.path,
-      kustomize,
-      concurrency: opts.concurrency,
-      kustomizationFile: opts.kustomizationFile,
-      ignoreNotFound: opts.ignoreNotFound,
-      strictSubstitute: opts.strictSubstitute,
-      sopsAgeKeyFile: opts.sopsAgeKeyFile,
-      ignorePaths: opts.ignorePaths,
-      onProgress: (stage, done, total) => progress.update(`${stage} ${done}/${total}`),
-    };
-    const multi = { ...base, parallel: 3, onKustomization: (d: number, t: number) => progress.update(`building ${d}/${t} kustomizations`) };
-    if (opts.all) {
-      progress.update('listing kustomizations');
-      const sources = await sourceMapper(client, realpathSync(opts.path), opts.sources);
-      return { kustomizations: await diffAll(client, opts.namespaceGiven ? opts.namespace : undefined, sources, multi) };
-    }
-    const engineOpts = { ...base, name: opts.name! };
-    const ks = await resolveKustomization(client, engineOpts);
-    if (opts.recursive) {
-      const root = repositoryRoot(realpathSync(opts.path), ks.spec.path);
-      const sources = await sourceMapper(client, root, opts.sources);
-      return { kustomizations: await diffRecursive(client, ks, opts.path, sources, multi) };
-    }
-    progress.update('building');
-    return { kustomizations: [(await diffKustomization(client, ks, engineOpts)).diff] };
-  } finally {
-    client.close();
-  }
-}
-
-function withoutNotes(report: DiffReport): DiffReport {
-  return { kustomizations: report.kustomizations.map((k) => ({ ...k, notes: [] })) };
 }

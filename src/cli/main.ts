@@ -3,6 +3,21 @@ import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
 import { EXIT_ERROR } from './exit.js';
 import { PodoError, oneLineMessage } from '../model/errors.js';
+import { runAllCleanups } from '../model/cleanup.js';
+
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * Temporary build copies (which may hold decrypted SOPS plaintext) and git worktrees are registered in
+ * model/cleanup.ts; on a signal they are removed, then the signal is raised again with its default
+ * action, so the exit status still says which signal ended the run.
+ */
+function onSignal(signal: NodeJS.Signals): void {
+  runAllCleanups();
+  for (const s of SIGNALS) process.removeListener(s, onSignal);
+  process.kill(process.pid, signal);
+}
+for (const s of SIGNALS) process.on(s, onSignal);
 
 async function main(argv: string[]): Promise<number> {
   let code = 0;

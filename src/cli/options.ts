@@ -1,12 +1,12 @@
 // Flag values → validated options. Pure: throws UsageError, does no I/O.
 import { UsageError } from '../model/errors.js';
+import { FORMAT_NAMES, type Format } from '../report/index.js';
 
-export type OutputFormat = 'text' | 'json' | 'markdown' | 'unified';
-const FORMATS: OutputFormat[] = ['text', 'json', 'markdown', 'unified'];
+export type OutputFormat = Format;
 
 export function parseOutput(v: string): OutputFormat {
-  if ((FORMATS as string[]).includes(v)) return v as OutputFormat;
-  throw new UsageError(`--output must be one of ${FORMATS.join(', ')}, got "${v}"`);
+  if ((FORMAT_NAMES as string[]).includes(v)) return v as OutputFormat;
+  throw new UsageError(`--output must be one of ${FORMAT_NAMES.join(', ')}, got "${v}"`);
 }
 
 export function parsePositiveInt(flag: string, v: string): number {
@@ -56,4 +56,9 @@ export interface BuildOptionFlags {
   sopsAgeKeyFile?: string;
   ignorePaths?: string;
   timeout: string;
+  /** --local-sources (and its alias --source): repeatable, comma-separated. */
+  localSources?: string[];
+  defaultServiceAccount?: string;
+  /** commander's --no-impersonate: false when given. */
+  impersonate?: boolean;
 }

@@ -2,6 +2,9 @@
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { EXIT_CODES_HELP } from './exit.js';
+import { FORMAT_NAMES } from '../report/index.js';
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -26,9 +29,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-n, --namespace <ns>', 'namespace of the Flux Kustomization (with --all: only this namespace)', 'flux-system')
     .option('--all', 'diff every Flux Kustomization in the cluster whose source is mapped to a local directory')
     .option('-r, --recursive', 'also diff the Flux Kustomizations this build produces, with their local specs')
-    .option('--source <Kind/ns/name=DIR>', 'map another Flux source to a local directory (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option(
+      '--local-sources <Kind/ns/name=DIR,...>',
+      'serve a Flux source (GitRepository, OCIRepository, Bucket, ExternalArtifact) from a local directory; namespace defaults to the Kustomization\'s (comma-separated, repeatable)',
+      collect,
+    )
+    .addOption(new Option('--source <Kind/ns/name=DIR>', 'alias of --local-sources').argParser(collect).hideHelp())
     .option('--base-ref <ref>', 'no cluster: diff the build at this git ref against the working tree')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'markdown', 'unified']).default('text'))
+    .option('--cluster-path <dir>', 'with --base-ref --all: the cluster directory to follow (default: the only one in the repository)')
+    .option('--fail-on-skipped', 'exit 2 when any Kustomization was not evaluated (suspended, remote cluster, unmapped source)')
+    .option('--default-service-account <name>', 'dry-run Kustomizations without spec.serviceAccountName as this service account (kustomize-controller --default-service-account)')
+    .option('--no-impersonate', 'dry-run as yourself, not as the Kustomization\'s service account')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(FORMAT_NAMES).default('text'))
     .option('-v, --verbose', 'show the content of created objects (Secret values masked)')
     .option('--no-color', 'never color the output (also: NO_COLOR)')
     .option('--no-progress', 'no progress spinner on stderr (it only shows on a terminal, never in CI)')

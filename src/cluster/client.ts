@@ -12,9 +12,17 @@ export interface ClusterClient {
   resolve(apiVersion: string, kind: string): Promise<ResourceInfo | undefined>;
   get(info: ResourceInfo, name: string, namespace?: string): Promise<KubeObject | undefined>;
   list(info: ResourceInfo, namespace?: string): Promise<KubeObject[]>;
-  /** Server-side apply with dryRun=All, force, field manager kustomize-controller. Never writes. */
-  dryRunApply(info: ResourceInfo, obj: KubeObject): Promise<KubeObject>;
+  /** Server-side apply with dryRun=All, force, field manager kustomize-controller (or `fieldManager`). Never writes. */
+  dryRunApply(info: ResourceInfo, obj: KubeObject, opts?: { fieldManager?: string }): Promise<KubeObject>;
+  /** The same client, every request sent as `user` in `groups` (Impersonate-User / Impersonate-Group). */
+  impersonating(user: string, groups: string[]): ClusterClient;
+  /** Whether the caller may impersonate `user` in `groups`: one harmless GET /version as them. */
+  canImpersonate(user: string, groups: string[]): Promise<boolean>;
   close(): void;
+}
+
+function impersonationHeaders(user: string, groups: string[]): Record<string, string | string[]> {
+  return { 'Impersonate-User': user, ...(groups.length > 0 ? { 'Impersonate-Group': groups } : {}) };
 }
 
 export interface ClientOptions extends ConnectionOptions {
@@ -34,12 +42,25 @@ class HttpClusterClient implements ClusterClient {
   constructor(
     private readonly http: KubeHttp,
     private readonly onClose: () => void,
+    /** Sent with every request (impersonation); discovery is shared with the caller's client. */
+    private readonly headers?: Record<string, string | string[]>,
+    discovery?: Discovery,
+    private readonly as?: string,
   ) {
-    this.discovery = new Discovery(http);
+    this.discovery = discovery ?? new Discovery(http);
   }
 
   get identity(): string {
-    return this.http.identity;
+    return this.as ?? this.http.identity;
+  }
+
+  impersonating(user: string, groups: string[]): ClusterClient {
+    return new HttpClusterClient(this.http, () => undefined, impersonationHeaders(user, groups), this.discovery, user);
+  }
+
+  async canImpersonate(user: string, groups: string[]): Promise<boolean> {
+    const res = await this.http.request({ method: 'GET', path: '/version', headers: impersonationHeaders(user, groups), retryServerErrors: true });
+    return res.status >= 200 && res.status < 300;
   }
 
   resolve(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
@@ -48,7 +69,7 @@ class HttpClusterClient implements ClusterClient {
 
   async get(info: ResourceInfo, name: string, namespace?: string): Promise<KubeObject | undefined> {
     const path = objectPath(info, name, namespace);
-    const res = await this.http.request({ method: 'GET', path, retryServerErrors: true });
+    const res = await this.http.request({ method: 'GET', path, retryServerErrors: true, headers: this.headers });
     if (res.status === 404) return undefined;
     if (res.status >= 200 && res.status < 300 && isJsonObject(res.body)) return res.body as KubeObject;
     throw toApiError(res, 'get', path);
@@ -61,7 +82,7 @@ class HttpClusterClient implements ClusterClient {
     do {
       const query: Record<string, string> = { limit: '500' };
       if (cont) query.continue = cont;
-      const res = await this.http.request({ method: 'GET', path, query, retryServerErrors: true });
+      const res = await this.http.request({ method: 'GET', path, query, retryServerErrors: true, headers: this.headers });
       if (res.status < 200 || res.status >= 300 || !isJsonObject(res.body)) throw toApiError(res, 'list', path);
       const items = Array.isArray(res.body.items) ? res.body.items : [];
       const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
@@ -75,16 +96,17 @@ class HttpClusterClient implements ClusterClient {
     return out;
   }
 
-  async dryRunApply(info: ResourceInfo, obj: KubeObject): Promise<KubeObject> {
+  async dryRunApply(info: ResourceInfo, obj: KubeObject, opts: { fieldManager?: string } = {}): Promise<KubeObject> {
     const ns = obj.metadata.namespace;
     const path = objectPath(info, obj.metadata.name, info.namespaced && typeof ns === 'string' ? ns : undefined);
     const res = await this.http.request({
       method: 'PATCH',
       path,
       // dryRun=All on every mutating request: podo never writes to the cluster.
-      query: { dryRun: 'All', fieldManager: FIELD_MANAGER, force: 'true' },
+      query: { dryRun: 'All', fieldManager: opts.fieldManager ?? FIELD_MANAGER, force: 'true' },
       body: obj,
       contentType: 'application/apply-patch+yaml',
+      headers: this.headers,
     });
     if (res.status >= 200 && res.status < 300 && isJsonObject(res.body)) return res.body as KubeObject;
     throw toApiError(res, 'patch', path);

@@ -34,6 +34,8 @@ export interface RequestOptions {
   contentType?: string;
   /** Retry 500 too (safe for reads; an apply's 500 is usually the object's own error). */
   retryServerErrors?: boolean;
+  /** Extra request headers (impersonation: a list value is sent as repeated headers). */
+  headers?: Record<string, string | string[]>;
 }
 
 export interface Response {
@@ -111,7 +113,7 @@ export class KubeHttp {
     for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
     const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
     // Named, so the API server's audit log tells podo's requests apart (tests rely on it).
-    const headers: Record<string, string> = { ...this.conn.headers, Accept: 'application/json', 'User-Agent': USER_AGENT };
+    const headers: Record<string, string | string[]> = { ...this.conn.headers, ...opts.headers, Accept: 'application/json', 'User-Agent': USER_AGENT };
     if (payload) {
       headers['Content-Type'] = opts.contentType ?? 'application/json';
       headers['Content-Length'] = String(payload.length);

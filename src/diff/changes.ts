@@ -1,6 +1,6 @@
-// From what the cluster said about each object to the structured change list: strip noise,
-// mask secrets, compare. Pure: no I/O.
-import type { DryRunResult } from '../cluster/dryrun.js';
+// From what a target said about each object (the cluster's dry-run or the build at a git ref) to the
+// structured change list: strip noise, mask secrets, compare. The only such conversion. Pure: no I/O.
+import type { Verdict } from '../model/verdict.js';
 import { isJsonObject, type JsonObject, type JsonValue, type KubeObject } from '../model/object.js';
 import { compareObjects } from './compare.js';
 import { maskSecrets } from './mask.js';
@@ -10,15 +10,14 @@ import type { IgnoredPaths } from '../model/kustomization.js';
 import { dropIgnored } from './drift-ignore.js';
 
 /** `ignored`: the Kustomization's drift-ignore rules (spec.ignore), removed from both sides of an existing object. */
-export function toResourceChange(r: DryRunResult, ignored?: IgnoredPaths): ResourceChange {
+export function toResourceChange(r: Verdict, ignored?: IgnoredPaths): ResourceChange {
   switch (r.action) {
     case 'applied': {
-      const existed = r.live !== undefined && typeof r.merged.metadata.resourceVersion === 'string' && r.merged.metadata.resourceVersion !== '';
-      if (!existed) {
+      if (!r.existed || !r.live) {
         const { after } = maskSecrets(undefined, stripNoise(r.merged, r.desired));
         return { ref: r.ref, action: 'created', changes: [], after };
       }
-      const [live, merged] = dropIgnored(r.live!, r.merged, ignored);
+      const [live, merged] = dropIgnored(r.live, r.merged, ignored);
       return compared(r.ref, stripNoise(live, r.desired), stripNoise(merged, r.desired), 'drifted');
     }
     case 'staged': {
@@ -26,7 +25,7 @@ export function toResourceChange(r: DryRunResult, ignored?: IgnoredPaths): Resou
       return { ref: r.ref, action: 'created', changes: [], after, reason: r.reason };
     }
     case 'unknown-values': {
-      if (!r.live) {
+      if (!r.existed || !r.live) {
         const { after } = maskSecrets(undefined, stripNoise(r.desired), true);
         return { ref: r.ref, action: 'created', changes: [], after };
       }

@@ -1,7 +1,7 @@
 // Structural, dyff-style comparison of two JSON documents into FieldChanges.
 // Pure and deterministic: the result depends only on the two values, never on hashing or map iteration quirks.
 import type { JsonObject, JsonValue } from '../model/object.js';
-import { isJsonObject } from '../model/object.js';
+import { isJsonObject, typeName } from '../model/object.js';
 import type { FieldChange } from '../model/change.js';
 
 /**
@@ -23,13 +23,7 @@ export function compareObjects(before: JsonValue, after: JsonValue): FieldChange
   return out;
 }
 
-/** The type name used in `type` changes and by renderers ("type change from string to map"). */
-export function typeName(v: JsonValue): 'map' | 'list' | 'string' | 'number' | 'boolean' | 'null' {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'list';
-  if (isJsonObject(v)) return 'map';
-  return typeof v as 'string' | 'number' | 'boolean';
-}
+export { typeName };
 
 /** Deep equality of JSON values; map key order does not matter, list order does. */
 export function jsonEqual(a: JsonValue, b: JsonValue): boolean {

@@ -19,11 +19,102 @@ const strMap = (v: JsonValue | undefined): Record<string, string> | undefined =>
   return out;
 };
 
+/** The JSON type of a value as a message names it. */
+function typeOf(v: JsonValue | undefined): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (isJsonObject(v)) return 'a map';
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
+type Shape = 'string' | 'boolean' | 'map' | 'list' | 'string list' | 'map list' | 'string map';
+
+/**
+ * The shape of each spec field podo reads, as the Kustomization CRD's schema has it. The API server
+ * enforces it on the cluster's objects; files and repository scans are checked here, so that a wrong
+ * shape is one line naming the object, not a crash or a silently ignored field.
+ */
+const SPEC_SHAPES: Record<string, Shape> = {
+  path: 'string',
+  sourceRef: 'map',
+  targetNamespace: 'string',
+  namePrefix: 'string',
+  nameSuffix: 'string',
+  serviceAccountName: 'string',
+  prune: 'boolean',
+  force: 'boolean',
+  suspend: 'boolean',
+  wait: 'boolean',
+  kubeConfig: 'map',
+  patches: 'map list',
+  images: 'map list',
+  components: 'string list',
+  commonMetadata: 'map',
+  postBuild: 'map',
+  decryption: 'map',
+  dependsOn: 'map list',
+};
+const NESTED_SHAPES: Record<string, Shape> = {
+  'sourceRef.kind': 'string',
+  'sourceRef.name': 'string',
+  'sourceRef.namespace': 'string',
+  'postBuild.substitute': 'string map',
+  'postBuild.substituteFrom': 'map list',
+  'commonMetadata.labels': 'string map',
+  'commonMetadata.annotations': 'string map',
+  'decryption.provider': 'string',
+  'decryption.secretRef': 'map',
+};
+
+function fits(v: JsonValue, shape: Shape): boolean {
+  switch (shape) {
+    case 'string':
+      return typeof v === 'string';
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'map':
+      return isJsonObject(v);
+    case 'list':
+      return Array.isArray(v);
+    case 'string list':
+      return Array.isArray(v) && v.every((x) => typeof x === 'string');
+    case 'map list':
+      return Array.isArray(v) && v.every(isJsonObject);
+    case 'string map':
+      return isJsonObject(v) && Object.values(v).every((x) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean');
+  }
+}
+
+/** Throws an InputError naming the object and the first field whose shape is wrong. */
+export function validateSpecShape(obj: KubeObject, where: string): void {
+  if (obj.spec === undefined) throw new InputError(`${where}: it has no spec`);
+  if (!isJsonObject(obj.spec)) throw new InputError(`${where}: spec must be a map, got ${typeOf(obj.spec)}`);
+  const s = obj.spec;
+  for (const [field, shape] of Object.entries(SPEC_SHAPES)) {
+    const v = s[field];
+    if (v !== undefined && v !== null && !fits(v, shape)) throw new InputError(`${where}: spec.${field} must be a ${shape}, got ${typeOf(v)}`);
+  }
+  for (const [field, shape] of Object.entries(NESTED_SHAPES)) {
+    const [parent, child] = field.split('.');
+    const p = s[parent];
+    const v = isJsonObject(p) ? p[child] : undefined;
+    if (v !== undefined && v !== null && !fits(v, shape)) throw new InputError(`${where}: spec.${field} must be a ${shape}, got ${typeOf(v)}`);
+  }
+  if (Array.isArray(s.dependsOn)) {
+    s.dependsOn.forEach((d, i) => {
+      if (!isJsonObject(d) || typeof d.name !== 'string' || d.name === '') throw new InputError(`${where}: spec.dependsOn[${i}] must have a name`);
+      if (d.namespace !== undefined && typeof d.namespace !== 'string') throw new InputError(`${where}: spec.dependsOn[${i}].namespace must be a string, got ${typeOf(d.namespace)}`);
+    });
+  }
+  if (isJsonObject(s.sourceRef) && (typeof s.sourceRef.name !== 'string' || s.sourceRef.name === '')) throw new InputError(`${where}: spec.sourceRef must have a name`);
+}
+
 export function specFromObject(obj: KubeObject, origin: string): FluxKustomization {
-  const s = isJsonObject(obj.spec) ? obj.spec : {};
   const name = obj.metadata.name;
   const namespace = str(obj.metadata.namespace) ?? 'flux-system';
   const where = `Kustomization ${namespace}/${name} (${origin})`;
+  validateSpecShape(obj, where);
+  const s = obj.spec as JsonObject;
   const spec: KustomizationSpec = { name, namespace };
   spec.path = str(s.path);
   if (isJsonObject(s.sourceRef)) {
@@ -40,6 +131,10 @@ export function specFromObject(obj: KubeObject, origin: string): FluxKustomizati
   spec.force = bool(s.force);
   spec.suspend = bool(s.suspend);
   if (isJsonObject(s.kubeConfig)) spec.kubeConfig = s.kubeConfig;
+  spec.serviceAccountName = str(s.serviceAccountName);
+  if (Array.isArray(s.dependsOn)) {
+    spec.dependsOn = s.dependsOn.filter(isJsonObject).map((d) => ({ name: str(d.name) ?? '', namespace: str(d.namespace) ?? namespace }));
+  }
   if (Array.isArray(s.patches)) {
     spec.patches = s.patches.map((p, i): Patch => {
       if (!isJsonObject(p) || typeof p.patch !== 'string') throw new InputError(`${where}: spec.patches[${i}] has no patch text`);

@@ -51,12 +51,29 @@ export interface ImageWarning {
   message: string;
 }
 
+/**
+ * Why a Kustomization was not evaluated. The first four are policy (Flux would not apply it either, or
+ * its source is not here): under --all they are listed but keep the exit code (--fail-on-skipped: 2).
+ */
+export type NotEvaluatedCause =
+  | 'suspended'
+  | 'remote cluster'
+  | 'source not mapped'
+  | 'path not found'
+  | 'dependency failed'
+  | 'dependency cycle';
+
+export const POLICY_CAUSES: readonly NotEvaluatedCause[] = ['suspended', 'remote cluster', 'source not mapped', 'path not found'];
+
 /** The diff of one Flux Kustomization. */
 export interface KustomizationDiff {
   name: string;
   namespace: string;
-  /** Set when the whole Kustomization was skipped (unmapped source, remote cluster, ...). */
+  /** Set when the Kustomization was not evaluated: why, one line. */
   skipped?: string;
+  skipCause?: NotEvaluatedCause;
+  /** Named on the command line (or a --recursive child): not evaluating it fails the run. */
+  requested?: boolean;
   /** Set when building or diffing the Kustomization failed as a whole; one line, safe to print. */
   error?: string;
   resources: ResourceChange[];

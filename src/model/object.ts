@@ -29,6 +29,14 @@ export function isJsonObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** The type name used in `type` changes and by renderers ("type change from string to map"). */
+export function typeName(v: JsonValue): 'map' | 'list' | 'string' | 'number' | 'boolean' | 'null' {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'list';
+  if (isJsonObject(v)) return 'map';
+  return typeof v as 'string' | 'number' | 'boolean';
+}
+
 export function groupOf(apiVersion: string): string {
   const i = apiVersion.indexOf('/');
   return i < 0 ? '' : apiVersion.slice(0, i);
@@ -68,6 +76,17 @@ export function isSecret(ref: { apiVersion: string; kind: string }): boolean {
   return ref.kind === 'Secret' && ref.apiVersion === 'v1';
 }
 
-export function deepClone<T extends JsonValue>(v: T): T {
-  return structuredClone(v);
+/** Orders anything with a namespace and a name: by namespace, then name (one sort for every list podo prints). */
+export function byNamespaceName(a: { namespace?: string; name: string }, b: { namespace?: string; name: string }): number {
+  return (a.namespace ?? '').localeCompare(b.namespace ?? '') || a.name.localeCompare(b.name);
+}
+
+/**
+ * An object as the render stage hands it on: what kustomize-controller would apply. Fields that say
+ * where an object came from (e.g. the HelmRelease that rendered it) are optional additions here.
+ */
+export interface RenderedObject {
+  object: KubeObject;
+  /** A SOPS-encrypted Secret that could not be decrypted: only its key set is known. */
+  valuesUnknown?: boolean;
 }

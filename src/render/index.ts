@@ -2,22 +2,18 @@
 // kustomize-controller would apply.
 import path from 'node:path';
 import type { KustomizationSpec } from '../model/kustomization.js';
-import type { KubeObject } from '../model/object.js';
-import { realpathSync } from 'node:fs';
+import type { RenderedObject } from '../model/object.js';
+import { existsSync, realpathSync } from 'node:fs';
 import { assertDirectory, createWorkspace, repositoryRoot } from './workspace.js';
 import { sourceIgnoreFilter } from './ignore.js';
 import { prepareOverlay } from './overlay.js';
-import { runKustomize, type KustomizeBinary } from './kustomize.js';
+import { runKustomize } from './kustomize.js';
+import type { KustomizeBinary } from '../model/settings.js';
 import { parseKustomizeOutput } from './documents.js';
 import { applyFluxMetadata } from './metadata.js';
 import { collectVariables, substituteObjects, type VariableSource } from './substitute.js';
+import { BuildError } from '../model/errors.js';
 import { classifyObject, decryptWorkspace, scrubSecrets, stripSopsFields } from './decrypt.js';
-
-export interface RenderedObject {
-  object: KubeObject;
-  /** A SOPS-encrypted Secret that could not be decrypted: only its key set is known. */
-  valuesUnknown?: boolean;
-}
 
 export interface BuildOptions {
   path: string;
@@ -40,7 +36,23 @@ export interface BuildResult {
 export async function buildKustomization(opts: BuildOptions): Promise<BuildResult> {
   assertDirectory(opts.path);
   const userRoot = repositoryRoot(realpathSync(opts.path), opts.spec.path);
-  const ws = createWorkspace(opts.path, opts.spec.path, sourceIgnoreFilter(userRoot, opts.ignorePaths ?? []));
+  const ignored = sourceIgnoreFilter(userRoot, opts.ignorePaths ?? []);
+  // What the ignore rules leave out under the Kustomization's path, so an empty build can say why.
+  const specDir = path.relative(userRoot, realpathSync(opts.path)).split(path.sep).join('/');
+  let excludedHere = 0;
+  const exclude = (rel: string, isDir: boolean) => {
+    const out = ignored(rel, isDir);
+    if (out && (specDir === '' || rel === specDir || rel.startsWith(specDir + '/') || specDir.startsWith(rel + '/'))) excludedHere++;
+    return out;
+  };
+  const ws = createWorkspace(opts.path, opts.spec.path, exclude);
+  const emptyNote = `the build produced no objects: .sourceignore or --ignore-paths excluded ${excludedHere === 1 ? 'one path' : `${excludedHere} paths`} under ${opts.spec.path ?? opts.path}`;
+  if (!existsSync(ws.dir)) {
+    // The ignore rules excluded the Kustomization's whole directory: source-controller's artifact has
+    // nothing there, and kustomize-controller fails with "kustomization path not found".
+    ws.cleanup();
+    throw new BuildError(`kustomization path not found: .sourceignore or --ignore-paths exclude ${opts.spec.path ?? opts.path} from the source (Flux fails the same way)`, opts.path);
+  }
   try {
     const display = (file: string) => path.relative(process.cwd(), path.join(ws.userRoot, path.relative(ws.root, file))) || '.';
     const overlayNotes = prepareOverlay(ws, opts.spec);
@@ -60,6 +72,7 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
       stripSopsFields(object);
       rendered.push({ object, valuesUnknown: state.unknownBecause !== undefined });
     }
+    if (built.length === 0 && excludedHere > 0) notes.push(emptyNote);
     if (unknown.length > 0) {
       notes.push(`SOPS values unknown, comparing key sets only (${unknown.join('; ')})`);
     }

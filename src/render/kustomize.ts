@@ -5,11 +5,9 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { BuildError, InputError } from '../model/errors.js';
+import type { KustomizeBinary } from '../model/settings.js';
 
-export interface KustomizeBinary {
-  /** Command and leading arguments, e.g. ['kubectl', 'kustomize'] or ['/usr/local/bin/kustomize', 'build']. */
-  argv: string[];
-}
+export type { KustomizeBinary };
 
 function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
   if (name.includes('/')) return isExecutable(name) ? name : undefined;

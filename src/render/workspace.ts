@@ -4,6 +4,7 @@ import { cpSync, mkdtempSync, rmSync, statSync, existsSync, realpathSync } from 
 import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../model/errors.js';
+import { registerCleanup } from '../model/cleanup.js';
 
 export interface Workspace {
   /** Temporary copy of the repository root. */
@@ -45,15 +46,14 @@ export function createWorkspace(userDir: string, specPath: string | undefined, e
   const abs = path.resolve(userDir);
   const real = realpathSync(abs);
   const root = repositoryRoot(real, specPath);
-  // Handlers first: a signal that lands between creating the directory and tracking it must not win.
-  installHandlers();
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-build-'));
-  live.add(tmp);
+  // The copy may hold decrypted SOPS plaintext: it must not outlive an interrupted run either.
+  const cleanup = registerCleanup(() => rmSync(tmp, { recursive: true, force: true }));
   const copyRoot = path.join(tmp, 'repo');
   try {
     copyTree(root, copyRoot, exclude);
   } catch (err) {
-    untrack(tmp);
+    cleanup();
     throw err;
   }
   return {
@@ -61,7 +61,7 @@ export function createWorkspace(userDir: string, specPath: string | undefined, e
     dir: path.join(copyRoot, path.relative(root, real)),
     userRoot: root,
     userDir,
-    cleanup: () => untrack(tmp),
+    cleanup,
   };
 }
 
@@ -84,24 +84,3 @@ function copyTree(root: string, copyRoot: string, exclude: (relPath: string, isD
   });
 }
 
-// The copy may hold decrypted SOPS plaintext: it must not outlive an interrupted run either.
-const live = new Set<string>();
-const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
-
-function onSignal(signal: NodeJS.Signals): void {
-  for (const dir of live) rmSync(dir, { recursive: true, force: true });
-  live.clear();
-  for (const s of SIGNALS) process.removeListener(s, onSignal);
-  // Re-raise with the default action, so the exit status still says which signal ended the run.
-  process.kill(process.pid, signal);
-}
-
-function installHandlers(): void {
-  for (const s of SIGNALS) if (!process.listeners(s).includes(onSignal)) process.on(s, onSignal);
-}
-
-function untrack(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
-  live.delete(dir);
-  if (live.size === 0) for (const s of SIGNALS) process.removeListener(s, onSignal);
-}

@@ -1,4 +1,5 @@
-// One entry point for every output format.
+// The format registry: every output format in one table. cli/ takes its --output choices and types
+// from here; adding a format is one file plus one entry.
 import type { DiffReport } from '../model/change.js';
 import { colorizer } from './colorizer.js';
 import { renderJson } from './json.js';
@@ -6,23 +7,44 @@ import { renderMarkdown } from './markdown.js';
 import { renderText } from './text.js';
 import { renderUnified } from './unified.js';
 
-export type Format = 'text' | 'json' | 'markdown' | 'unified';
-
 export interface RenderOptions {
   color: boolean;
   verbose: boolean;
+  /** One section per Kustomization (several of them, or --all). */
   grouped: boolean;
 }
 
+export interface ReportFormat {
+  description: string;
+  render(report: DiffReport, opts: RenderOptions): string;
+  /**
+   * The document carries the Kustomizations' notes and the count of those not evaluated. When it does
+   * not (a person reads text; `diff -u` tools read unified), cli/ prints them on stderr.
+   */
+  notesInDocument: boolean;
+  summaryInDocument: boolean;
+}
+
+export const FORMATS = {
+  text: {
+    description: 'per-object changes, dyff-style (default)',
+    render: (report, opts) => renderText(withoutNotes(report), { color: colorizer(opts.color), verbose: opts.verbose, grouped: opts.grouped }),
+    notesInDocument: false,
+    summaryInDocument: true,
+  },
+  json: { description: 'the structured report (docs/json-schema.md)', render: (report) => renderJson(report), notesInDocument: true, summaryInDocument: true },
+  markdown: { description: 'a pull-request comment', render: (report) => renderMarkdown(report), notesInDocument: true, summaryInDocument: true },
+  unified: { description: 'diff -u per object, as kubectl diff', render: (report) => renderUnified(report), notesInDocument: false, summaryInDocument: false },
+} satisfies Record<string, ReportFormat>;
+
+export type Format = keyof typeof FORMATS;
+export const FORMAT_NAMES = Object.keys(FORMATS) as Format[];
+
 export function render(report: DiffReport, format: Format, opts: RenderOptions): string {
-  switch (format) {
-    case 'json':
-      return renderJson(report);
-    case 'markdown':
-      return renderMarkdown(report);
-    case 'unified':
-      return renderUnified(report);
-    case 'text':
-      return renderText(report, { color: colorizer(opts.color), verbose: opts.verbose, grouped: opts.grouped });
-  }
+  return FORMATS[format].render(report, opts);
+}
+
+/** A report filter (pure): the same report without the Kustomizations' notes. */
+export function withoutNotes(report: DiffReport): DiffReport {
+  return { kustomizations: report.kustomizations.map((k) => ({ ...k, notes: [] })) };
 }

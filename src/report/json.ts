@@ -1,6 +1,6 @@
 // The machine-readable report. Versioned (apiVersion/kind) and documented in docs/json-schema.md:
 // change the shape only together with that document, and bump the version when a change is not additive.
-import { summarize } from '../diff/summary.js';
+import { countKustomizations, summarize, type KustomizationCounts } from '../model/summary.js';
 import type { DiffReport, FieldChange, ImageWarning, KustomizationDiff, ResourceChange, Summary } from '../model/change.js';
 import type { JsonValue, ObjectRef } from '../model/object.js';
 import { formatPath } from './format.js';
@@ -11,6 +11,8 @@ export interface JsonReport {
   apiVersion: typeof JSON_REPORT_API_VERSION;
   kind: 'DiffReport';
   summary: Summary;
+  /** Kustomizations by outcome: evaluated, failed, not evaluated (and why). */
+  kustomizationSummary: KustomizationCounts;
   kustomizations: JsonKustomization[];
 }
 
@@ -18,6 +20,8 @@ export interface JsonKustomization {
   name: string;
   namespace: string;
   skipped?: string;
+  /** Why it was not evaluated, as a fixed word: suspended, remote cluster, source not mapped, ... */
+  skipCause?: string;
   error?: string;
   summary: Summary;
   resources: JsonResource[];
@@ -57,6 +61,7 @@ export function toJsonReport(report: DiffReport): JsonReport {
     apiVersion: JSON_REPORT_API_VERSION,
     kind: 'DiffReport',
     summary: summarize(report.kustomizations.flatMap((k) => k.resources)),
+    kustomizationSummary: countKustomizations(report),
     kustomizations: report.kustomizations.map(toJsonKustomization),
   };
 }
@@ -71,6 +76,7 @@ function toJsonKustomization(k: KustomizationDiff): JsonKustomization {
     name: k.name,
     namespace: k.namespace,
     ...(k.skipped !== undefined ? { skipped: k.skipped } : {}),
+    ...(k.skipped !== undefined && k.skipCause ? { skipCause: k.skipCause } : {}),
     ...(k.error !== undefined ? { error: k.error } : {}),
     summary: summarize(k.resources),
     resources: k.resources.map(toJsonResource),

@@ -1,11 +1,8 @@
-// `podo build`: the final multi-document YAML, Secret values masked.
+// `podo build`: the final multi-document YAML. The objects arrive with Secret values already masked
+// (cli/build-command.ts): report/ never sees anything else.
 import { stringify } from 'yaml';
 import type { KubeObject } from '../model/object.js';
-import { maskSecrets } from '../diff/mask.js';
 
 export function renderManifests(objects: KubeObject[]): string {
-  return objects
-    .map((o) => stringify(maskSecrets(undefined, o).after, { lineWidth: 0, version: '1.1' }))
-    .map((doc) => `---\n${doc}`)
-    .join('');
+  return objects.map((o) => `---\n${stringify(o, { lineWidth: 0, version: '1.1' })}`).join('');
 }

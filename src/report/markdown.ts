@@ -1,6 +1,6 @@
 // A pull-request comment: counts per Kustomization, then one collapsible unified diff per changed object.
 // GitHub rejects comments over 65,536 characters, so the comment is cut at a resource boundary below that.
-import { summarize } from '../diff/summary.js';
+import { countKustomizations, formatNotEvaluated, summarize } from '../model/summary.js';
 import type { Action, DiffReport, KustomizationDiff, ResourceChange } from '../model/change.js';
 import { subjectOf } from '../model/object.js';
 import { describeResource, formatSummary, isChange, resourceYaml, unifiedHunks } from './format.js';
@@ -20,7 +20,8 @@ interface Part {
 
 export function renderMarkdown(report: DiffReport, limit: number = MARKDOWN_COMMENT_LIMIT): string {
   const all = report.kustomizations.flatMap((k) => k.resources);
-  const parts: Part[] = [fixed(`## podo diff\n\n${formatSummary(summarize(all))}`)];
+  const notEvaluated = formatNotEvaluated(countKustomizations(report));
+  const parts: Part[] = [fixed(`## podo diff\n\n${formatSummary(summarize(all))}${notEvaluated ? `\n\n**${escapeText(notEvaluated)}**` : ''}`)];
   for (const k of report.kustomizations) parts.push(...kustomizationParts(k));
   return assemble(parts, limit);
 }
@@ -28,7 +29,7 @@ export function renderMarkdown(report: DiffReport, limit: number = MARKDOWN_COMM
 function kustomizationParts(k: KustomizationDiff): Part[] {
   const parts = [fixed(`### Kustomization ${escapeText(`${k.namespace}/${k.name}`)}`)];
   if (k.error) parts.push(fixed(`**Failed:** ${escapeText(k.error)}`));
-  if (k.skipped) parts.push(fixed(`**Skipped:** ${escapeText(k.skipped)}`));
+  if (k.skipped) parts.push(fixed(`**Not evaluated${k.skipCause ? ` (${k.skipCause})` : ''}:** ${escapeText(k.skipped)}`));
   const table = countTable(k.resources);
   if (table) parts.push(fixed(table));
   else if (!k.error && !k.skipped) parts.push(fixed('No resources.'));

@@ -1,11 +1,10 @@
 // The human report: flux diff's layout (`► Kind/ns/name action`, then dyff-style change blocks), with
 // indentation, grouping per Kustomization and a summary. Pure: returns the text, prints nothing.
 import { diffArrays } from 'diff';
-import { typeName } from '../diff/compare.js';
-import { summarize } from '../diff/summary.js';
+import { countKustomizations, formatNotEvaluated, summarize } from '../model/summary.js';
 import type { DiffReport, FieldChange, KustomizationDiff, ResourceChange } from '../model/change.js';
 import type { JsonValue } from '../model/object.js';
-import { subjectOf } from '../model/object.js';
+import { subjectOf, typeName } from '../model/object.js';
 import type { Colorizer } from './colorizer.js';
 import { countOf, describeResource, formatPath, formatSummary, yamlLines } from './format.js';
 
@@ -31,7 +30,12 @@ export function renderText(report: DiffReport, opts: TextOptions): string {
   }
   const total = formatSummary(summarize(report.kustomizations.flatMap((k) => k.resources)));
   out.blank().push(opts.grouped ? `Total: ${total}` : total);
-  if (opts.grouped) out.push(kustomizationCount(report.kustomizations));
+  if (opts.grouped) out.push(kustomizationCount(report));
+  else {
+    // Nothing silent: whatever was not evaluated is counted under the total too.
+    const notEvaluated = formatNotEvaluated(countKustomizations(report));
+    if (notEvaluated) out.push(notEvaluated);
+  }
   renderWarningsAndNotes(report, opts, out);
   return out.text();
 }
@@ -50,11 +54,12 @@ function kustomizationProblem(k: KustomizationDiff, c: Colorizer): string {
   return c.bold(c.dim(`► ${subject} skipped: ${k.skipped}`));
 }
 
-function kustomizationCount(ks: KustomizationDiff[]): string {
-  const skipped = ks.filter((k) => k.skipped && !k.error).length;
-  const failed = ks.filter((k) => k.error).length;
-  const problems = [skipped > 0 ? `${skipped} skipped` : '', failed > 0 ? `${failed} failed` : ''].filter(Boolean);
-  return `Kustomizations: ${ks.length}${problems.length > 0 ? ` (${problems.join(', ')})` : ''}`;
+/** `Kustomizations: 3 (1 not evaluated: 1 source not mapped; 1 failed)`. */
+function kustomizationCount(report: DiffReport): string {
+  const k = countKustomizations(report);
+  const why = Object.entries(k.notEvaluatedBy).map(([cause, n]) => `${n} ${cause}`);
+  const problems = [k.notEvaluated > 0 ? `${k.notEvaluated} not evaluated: ${why.join(', ')}` : '', k.failed > 0 ? `${k.failed} failed` : ''].filter(Boolean);
+  return `Kustomizations: ${k.total}${problems.length > 0 ? ` (${problems.join('; ')})` : ''}`;
 }
 
 function renderResource(r: ResourceChange, opts: TextOptions, out: Lines): void {

@@ -7,8 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findKustomize } from '../../src/render/kustomize.js';
-import { diffAgainstRef, type BaseRefOptions } from '../../src/pipeline/base-ref.js';
-import { discoverKustomizations } from '../../src/pipeline/discover.js';
+import { run } from '../../src/pipeline/run.js';
+import type { RunOptions } from '../../src/model/settings.js';
+import { discoverKustomizations } from '../../src/sources/repository.js';
 import type { DiffReport, ResourceChange } from '../../src/model/change.js';
 import { InputError } from '../../src/model/errors.js';
 import { subjectOf } from '../../src/model/object.js';
@@ -172,16 +173,17 @@ afterAll(() => {
 
 describe('diff against a git ref, engine', () => {
   const kustomize = findKustomize(undefined, env);
-  const opts = (o: Partial<BaseRefOptions>): BaseRefOptions => ({
-    path: path.join(repo, 'apps'),
-    ref: 'HEAD',
-    name: 'apps',
-    namespace: 'flux-system',
-    all: false,
-    kustomize,
-    concurrency: 4,
-    ...o,
+  const opts = (o: { path?: string; ref?: string; name?: string; all?: boolean }): RunOptions => ({
+    selection: o.all ? { mode: 'all' } : { mode: 'single', name: o.name ?? 'apps', namespace: 'flux-system', recursive: false },
+    path: o.path ?? path.join(repo, 'apps'),
+    baseRef: o.ref ?? 'HEAD',
+    ignoreNotFound: false,
+    localSources: [],
+    parallel: 4,
+    build: { kustomize, strictSubstitute: false, ignorePaths: [] },
+    cluster: { concurrency: 4, timeoutMs: 60_000, impersonate: true },
   });
+  const diffAgainstRef = run;
 
   it('discovers the Flux Kustomizations in the files, sorted', () => {
     expect(discoverKustomizations(repo).map((k) => `${k.spec.namespace}/${k.spec.name} ${k.spec.path} ${k.origin}`)).toEqual([
@@ -216,10 +218,11 @@ describe('diff against a git ref, engine', () => {
     expectUntouched(repo, state);
   });
 
-  it('--all: one diff per Kustomization in (namespace, name) order; a remote one is skipped', async () => {
+  it('--all: the cluster root, then one diff per Kustomization in (namespace, name) order; a remote one is skipped', async () => {
     const report: DiffReport = await diffAgainstRef(opts({ path: repo, name: undefined, all: true }));
-    expect(report.kustomizations.map((k) => `${k.namespace}/${k.name}`)).toEqual(['flux-system/apps', 'flux-system/infra', 'flux-system/remote']);
-    const [apps, infra, remote] = report.kustomizations;
+    // No manifest applies clusters/dev (the only cluster directory): Flux's bootstrap Kustomization stands in.
+    expect(report.kustomizations.map((k) => `${k.namespace}/${k.name}`)).toEqual(['flux-system/flux-system', 'flux-system/apps', 'flux-system/infra', 'flux-system/remote']);
+    const [, apps, infra, remote] = report.kustomizations;
     expect(actions(apps.resources)['Service/demo/web']).toBe('created');
     expect(actions(apps.resources)['ConfigMap/demo/legacy']).toBe('deleted');
     // Cluster-scoped kinds keep no namespace; nothing changed in infra.
@@ -234,7 +237,7 @@ describe('diff against a git ref, engine', () => {
     write(broken, { 'infra/kustomization.yaml': 'resources: [missing.yaml]\n' });
     try {
       const report = await diffAgainstRef(opts({ path: broken, name: undefined, all: true }));
-      const [apps, infra] = report.kustomizations;
+      const [, apps, infra] = report.kustomizations;
       expect(apps.error).toBeUndefined();
       expect(actions(apps.resources)['Service/demo/web']).toBe('created');
       expect(infra.error).toMatch(/^working tree: .*missing\.yaml/);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareObjects, jsonEqual } from '../../src/diff/compare.js';
-import { changeCount, summarize } from '../../src/diff/summary.js';
+import { changeCount, summarize } from '../../src/model/summary.js';
 import type { ResourceChange } from '../../src/model/change.js';
 
 describe('compareObjects', () => {

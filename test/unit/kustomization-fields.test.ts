@@ -9,7 +9,7 @@ import { dropIgnored, removePointers } from '../../src/diff/drift-ignore.js';
 import { toResourceChange } from '../../src/diff/changes.js';
 import { substituteObjects } from '../../src/render/substitute.js';
 import { InputError } from '../../src/model/errors.js';
-import { compareBuilds } from '../../src/pipeline/base-ref.js';
+import { compareBuilds } from '../../src/pipeline/base-ref-target.js';
 import type { KubeObject } from '../../src/model/object.js';
 
 function ks(spec: Record<string, unknown>): KubeObject {
@@ -139,11 +139,11 @@ describe('drift-ignore rules', () => {
     const desired = obj('apps/v1', 'Deployment', 'web', 'shop', {}, { spec: { replicas: 2 } });
     const live = obj('apps/v1', 'Deployment', 'web', 'shop', { resourceVersion: '5' }, { spec: { replicas: 7, paused: false } });
     const ref = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' };
-    const onlyIgnored = toResourceChange({ action: 'applied', ref, desired, live, merged: { ...live, spec: { replicas: 2, paused: false } } }, matcher);
+    const onlyIgnored = toResourceChange({ action: 'applied', ref, existed: true, desired, live, merged: { ...live, spec: { replicas: 2, paused: false } } }, matcher);
     expect(onlyIgnored.action).toBe('unchanged');
-    const withoutRules = toResourceChange({ action: 'applied', ref, desired, live, merged: { ...live, spec: { replicas: 2, paused: false } } });
+    const withoutRules = toResourceChange({ action: 'applied', ref, existed: true, desired, live, merged: { ...live, spec: { replicas: 2, paused: false } } });
     expect(withoutRules.action).toBe('drifted');
-    const other = toResourceChange({ action: 'applied', ref, desired, live, merged: { ...live, spec: { replicas: 2, paused: true } } }, matcher);
+    const other = toResourceChange({ action: 'applied', ref, existed: true, desired, live, merged: { ...live, spec: { replicas: 2, paused: true } } }, matcher);
     expect(other.action).toBe('drifted');
     expect(other.changes.map((c) => c.path.join('.'))).toEqual(['spec.paused']);
   });
@@ -153,10 +153,12 @@ describe('drift-ignore rules with --base-ref', () => {
   it('a change to an ignored field between the two builds is not a change (Flux keeps the in-cluster value)', () => {
     const at = (replicas: number, image: string) => ({ object: obj('apps/v1', 'Deployment', 'web', 'shop', {}, { spec: { replicas, image } }) });
     const matcher = ignoreMatcher([{ paths: ['/spec/replicas'], target: { kind: 'Deployment' } }]);
-    expect(compareBuilds([at(2, 'a')], [at(3, 'a')], true, matcher).resources[0].action).toBe('unchanged');
-    expect(compareBuilds([at(2, 'a')], [at(3, 'a')], true).resources[0].action).toBe('drifted');
-    const both = compareBuilds([at(2, 'a')], [at(3, 'b')], true, matcher).resources[0];
-    expect(both.changes.map((c) => c.path.join('.'))).toEqual(['spec.image']);
+    // The base-ref target's verdicts go through the same one conversion as the cluster's.
+    const change = (base: number, head: number, image: string, rules = true) =>
+      toResourceChange(compareBuilds([at(base, 'a')], [at(head, image)], true).verdicts[0], rules ? matcher : undefined);
+    expect(change(2, 3, 'a').action).toBe('unchanged');
+    expect(change(2, 3, 'a', false).action).toBe('drifted');
+    expect(change(2, 3, 'b').changes.map((c) => c.path.join('.'))).toEqual(['spec.image']);
   });
 });
 

@@ -4,8 +4,9 @@ import { normalizeDesired, stripNoise } from '../../src/diff/normalize.js';
 import { maskSecrets, MASK, MASK_AFTER, MASK_BEFORE, MASK_UNKNOWN } from '../../src/diff/mask.js';
 import { imageProblem, imageTag } from '../../src/diff/images.js';
 import { skipReason, pruneProtection } from '../../src/flux/annotations.js';
-import { applyOrder, redact } from '../../src/cluster/dryrun.js';
-import { normalizeGitUrl, parseSourceMapping } from '../../src/pipeline/sources.js';
+import { redact } from '../../src/cluster/dryrun.js';
+import { applyOrder } from '../../src/flux/order.js';
+import { normalizeGitUrl, parseLocalSource, parseLocalSources } from '../../src/sources/local-sources.js';
 import { parseDuration, useColor } from '../../src/cli/options.js';
 import type { KubeObject } from '../../src/model/object.js';
 
@@ -155,8 +156,12 @@ describe('CLI option parsing', () => {
     expect(useColor({ flag: true, env: { FORCE_COLOR: '1' }, isTTY: false })).toBe(true);
   });
   it('source mappings and git URLs', () => {
-    expect(parseSourceMapping('GitRepository/flux-system/apps=./x')[0]).toBe('GitRepository/flux-system/apps');
-    expect(() => parseSourceMapping('GitRepository/apps=./x')).toThrow(/Kind\/namespace\/name=DIR/);
+    expect(parseLocalSource('GitRepository/flux-system/apps=./x')).toMatchObject({ kind: 'GitRepository', namespace: 'flux-system', name: 'apps' });
+    // flux's spelling: the namespace may be left out (it defaults to the Kustomization's own).
+    expect(parseLocalSource('OCIRepository/apps=./x')).not.toHaveProperty('namespace');
+    expect(parseLocalSources(['Bucket/a/b=./x,ExternalArtifact/c=./y', 'GitRepository/d=./z']).map((s) => s.kind)).toEqual(['Bucket', 'ExternalArtifact', 'GitRepository']);
+    expect(() => parseLocalSource('GitRepository=./x')).toThrow(/Kind\/namespace\/name=DIR/);
+    expect(() => parseLocalSource('HelmChart/flux-system/x=./x')).toThrow(/GitRepository, OCIRepository, Bucket, ExternalArtifact/);
     expect(normalizeGitUrl('git@github.com:org/repo.git')).toBe('github.com/org/repo');
     expect(normalizeGitUrl('https://github.com/org/repo')).toBe('github.com/org/repo');
     expect(normalizeGitUrl('ssh://git@github.com/org/repo.git')).toBe('github.com/org/repo');

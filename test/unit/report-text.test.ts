@@ -326,7 +326,7 @@ describe('renderText', () => {
       ━━ Kustomization flux-system/broken failed: kustomize build failed: accumulating resources: missing.yaml: no such file
 
       Total: 1 created, 0 drifted, 1 deleted, 0 replaced, 1 skipped, 1 unchanged, 1 failed
-      Kustomizations: 3 (1 skipped, 1 failed)
+      Kustomizations: 3 (1 not evaluated: 1 source not mapped; 1 failed)
 
       ⚠ Deployment/default/web container app: image nginx:latest uses the :latest tag
       "
@@ -341,6 +341,7 @@ describe('renderText', () => {
       ✗ Kustomization flux-system/broken failed: kustomize build failed: accumulating resources: missing.yaml: no such file
 
       0 created, 0 drifted, 0 deleted, 0 replaced, 0 skipped, 0 unchanged
+      1 Kustomization not evaluated (1 source not mapped)
       "
     `);
   });

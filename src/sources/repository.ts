@@ -1,11 +1,13 @@
 // Without a cluster there is no list of Kustomizations to ask for: they are found in the repository's
-// files instead, the way a reviewer would grep for them.
+// files instead, the way a reviewer would grep for them. The cluster roots (clusters/production,
+// clusters/staging) are the directories Flux's bootstrap Kustomization applies; --base-ref --all
+// follows one of them, as kustomize-controller would.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { isFluxKustomization, specFromObject } from '../flux/spec.js';
 import type { FluxKustomization } from '../model/kustomization.js';
-import { isJsonObject, type KubeObject } from '../model/object.js';
+import { byNamespaceName, isJsonObject, type KubeObject } from '../model/object.js';
 import { errorMessage } from '../model/errors.js';
 
 const SKIP_DIRS = new Set(['.git', 'node_modules']);
@@ -20,6 +22,10 @@ export interface DiscoveryProblem {
 
 export interface Discovery {
   kustomizations: FluxKustomization[];
+  /** Every Kustomization manifest found, second definitions of a name included (cluster roots repeat names). */
+  definitions: FluxKustomization[];
+  /** GitRepository manifests found, to tell which one the checkout serves (its URL is a remote). */
+  gitRepositories: KubeObject[];
   /** Manifests that were found but not used: malformed specs, and second definitions of a name. */
   problems: DiscoveryProblem[];
 }
@@ -32,29 +38,53 @@ export function discoverKustomizations(repoRoot: string): FluxKustomization[] {
 export function discover(repoRoot: string): Discovery {
   const found = new Map<string, FluxKustomization>();
   const problems: DiscoveryProblem[] = [];
+  const gitRepositories: KubeObject[] = [];
+  const definitions: FluxKustomization[] = [];
   for (const file of yamlFiles(repoRoot)) {
     const rel = path.relative(repoRoot, file).split(path.sep).join('/');
-    for (const obj of fluxKustomizationsIn(file)) {
+    const objects = fluxObjectsIn(file);
+    gitRepositories.push(...objects.filter((o) => o.kind === 'GitRepository' && o.apiVersion.startsWith('source.toolkit.fluxcd.io/')));
+    for (const obj of objects.filter(isFluxKustomization)) {
       const namespace = typeof obj.metadata.namespace === 'string' && obj.metadata.namespace !== '' ? obj.metadata.namespace : 'flux-system';
       const key = `${namespace}/${obj.metadata.name}`;
       const problem = (message: string) => problems.push({ namespace, name: obj.metadata.name, file: rel, message });
-      const first = found.get(key);
-      // Files are walked in a fixed order, so which definition wins does not depend on the file system.
-      if (first) {
-        problem(`also defined in ${first.origin}; using that one`);
-        continue;
-      }
+      let ks: FluxKustomization;
       try {
-        found.set(key, specFromObject(obj, rel));
+        ks = specFromObject(obj, rel);
       } catch (err) {
         problem(errorMessage(err));
+        continue;
       }
+      definitions.push(ks);
+      const first = found.get(key);
+      // Files are walked in a fixed order, so which definition wins does not depend on the file system.
+      if (first) problem(`also defined in ${first.origin}; using that one`);
+      else found.set(key, ks);
     }
   }
-  const kustomizations = [...found.values()].sort(
-    (a, b) => a.spec.namespace.localeCompare(b.spec.namespace) || a.spec.name.localeCompare(b.spec.name),
-  );
-  return { kustomizations, problems };
+  const kustomizations = [...found.values()].sort((a, b) => byNamespaceName(a.spec, b.spec));
+  return { kustomizations, definitions, gitRepositories, problems };
+}
+
+/** `./clusters/prod/` → `clusters/prod`; `./` → `.` */
+export function normalizeRelPath(p: string | undefined): string {
+  const parts = (p ?? '').split('/').filter((x) => x !== '' && x !== '.');
+  return parts.length === 0 ? '.' : parts.join('/');
+}
+
+const isWithinRel = (child: string, parent: string) => parent === '.' || child === parent || child.startsWith(parent + '/');
+
+/**
+ * Directories that are cluster roots: first, the paths of Kustomizations that apply their own manifest
+ * (Flux's bootstrap `flux-system` Kustomization applies `clusters/NAME`, which holds it); else the
+ * directories of Kustomization manifests that no other Kustomization's path reaches. Relative, sorted.
+ */
+export function clusterRoots(d: Discovery): string[] {
+  const entries = d.definitions.map((k) => ({ dir: normalizeRelPath(path.posix.dirname(k.origin)), path: normalizeRelPath(k.spec.path), ks: k }));
+  const selfApplying = entries.filter((e) => e.path !== '.' && isWithinRel(e.dir, e.path)).map((e) => e.path);
+  if (selfApplying.length > 0) return [...new Set(selfApplying)].sort();
+  const unreached = entries.filter((e) => !entries.some((o) => o !== e && isWithinRel(e.dir, o.path)));
+  return [...new Set(unreached.map((e) => e.dir))].sort();
 }
 
 /** YAML files in a stable order. Symlinked directories are not followed (no loops); symlinked files are. */
@@ -87,10 +117,11 @@ function isFile(p: string): boolean {
 }
 
 /**
- * Lenient on purpose: a repository holds Helm templates, CI files and half-written YAML; a file that
- * does not parse cannot hold a Kustomization Flux would apply, so it is passed over silently.
+ * Flux Kustomizations and sources in a file. Lenient on purpose: a repository holds Helm templates, CI
+ * files and half-written YAML; a file that does not parse cannot hold a Kustomization Flux would apply,
+ * so it is passed over silently.
  */
-function fluxKustomizationsIn(file: string): KubeObject[] {
+function fluxObjectsIn(file: string): KubeObject[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -98,7 +129,7 @@ function fluxKustomizationsIn(file: string): KubeObject[] {
     return [];
   }
   // Cheap pre-filter: most YAML files in a repository are not Flux Kustomizations.
-  if (!text.includes('kustomize.toolkit.fluxcd.io')) return [];
+  if (!text.includes('.toolkit.fluxcd.io')) return [];
   const docs = parseAllDocuments(text, { uniqueKeys: false });
   if (!Array.isArray(docs) || docs.some((d) => d.errors.length > 0)) return [];
   const out: KubeObject[] = [];
@@ -109,7 +140,7 @@ function fluxKustomizationsIn(file: string): KubeObject[] {
     } catch {
       return [];
     }
-    if (!isJsonObject(v) || !isFluxKustomization(v)) continue;
+    if (!isJsonObject(v) || typeof v.apiVersion !== 'string' || !v.apiVersion.includes('.toolkit.fluxcd.io/')) continue;
     if (!isJsonObject(v.metadata) || typeof v.metadata.name !== 'string' || v.metadata.name === '') continue;
     out.push(v as KubeObject);
   }

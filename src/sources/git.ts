@@ -1,11 +1,13 @@
-// A second checkout of the repository at another ref, for diffing without a cluster. It is a
-// detached `git worktree` in a temporary directory: the user's working tree, index and HEAD are
-// never touched, and the worktree is removed afterwards, also when the run is interrupted.
+// Every git invocation of podo, with one safe environment. A second checkout of the repository at
+// another ref, for diffing without a cluster, is a detached `git worktree` in a temporary directory:
+// the user's working tree, index and HEAD are never touched, and the worktree is removed afterwards,
+// also when the run is interrupted (model/cleanup.ts).
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../model/errors.js';
+import { registerCleanup } from '../model/cleanup.js';
 
 /**
  * git finds the repository from the working directory (--path), never from variables a calling
@@ -79,41 +81,28 @@ async function assertRefExists(toplevel: string, ref: string): Promise<void> {
   }
 }
 
-/** Worktrees alive in this process, so a signal handler can remove them all. */
-const active = new Map<string, { toplevel: string; tmp: string }>();
-const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
-
-/** Synchronous: it also runs inside a signal handler, where nothing asynchronous gets to finish. */
-function removeSync(worktree: string): void {
-  const entry = active.get(worktree);
-  if (!entry) return;
-  active.delete(worktree);
+/** Synchronous: it also runs from the signal cleanup registry, where nothing asynchronous gets to finish. */
+function removeSync(toplevel: string, tmp: string, worktree: string): void {
   const run = (args: string[]) => {
     try {
-      execFileSync('git', args, { cwd: entry.toplevel, env: gitEnv(), stdio: 'ignore' });
+      execFileSync('git', args, { cwd: toplevel, env: gitEnv(), stdio: 'ignore' });
     } catch {
       /* best effort: the directory removal and prune below finish the job */
     }
   };
   run(['worktree', 'remove', '--force', worktree]);
-  rmSync(entry.tmp, { recursive: true, force: true });
+  rmSync(tmp, { recursive: true, force: true });
   run(['worktree', 'prune']);
 }
 
-function onSignal(signal: NodeJS.Signals): void {
-  for (const wt of [...active.keys()]) removeSync(wt);
-  uninstallHandlers();
-  // Re-raise with the default action, so the exit status still says "killed by SIGINT".
-  process.kill(process.pid, signal);
-}
-
-function installHandlers(): void {
-  if (active.size !== 1) return;
-  for (const s of SIGNALS) process.on(s, onSignal);
-}
-
-function uninstallHandlers(): void {
-  for (const s of SIGNALS) process.removeListener(s, onSignal);
+/** The URLs of the checkout's git remotes (empty when it has none, or is not a git checkout). */
+export function gitRemotes(dir: string): string[] {
+  try {
+    const out = execFileSync('git', ['-C', dir, 'remote', '-v'], { encoding: 'utf8', env: gitEnv(), stdio: ['ignore', 'pipe', 'ignore'] });
+    return [...new Set(out.split('\n').map((l) => l.split(/\s+/)[1]).filter((u): u is string => !!u))];
+  } catch {
+    return [];
+  }
 }
 
 /**
@@ -126,8 +115,7 @@ export async function withWorktree<T>(repoDir: string, ref: string, fn: (worktre
   await assertRefExists(toplevel, ref);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-base-'));
   const worktree = path.join(realpathSync(tmp), 'tree');
-  active.set(worktree, { toplevel, tmp });
-  installHandlers();
+  const cleanup = registerCleanup(() => removeSync(toplevel, tmp, worktree));
   try {
     try {
       await git(toplevel, ['-c', 'core.hooksPath=/dev/null', 'worktree', 'add', '--detach', '--quiet', worktree, `${ref}^{commit}`]);
@@ -136,7 +124,6 @@ export async function withWorktree<T>(repoDir: string, ref: string, fn: (worktre
     }
     return await fn(worktree);
   } finally {
-    removeSync(worktree);
-    if (active.size === 0) uninstallHandlers();
+    cleanup();
   }
 }

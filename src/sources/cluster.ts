@@ -1,10 +1,8 @@
-// Where a Kustomization's spec comes from: the cluster, or a local manifest (--kustomization-file).
-import { readFileSync, existsSync } from 'node:fs';
+// Kustomization specs (and GitRepositories) as the cluster has them.
 import type { ClusterClient } from '../cluster/client.js';
 import { asDenied, deniedError } from '../cluster/denied.js';
 import { InputError, NotFoundError, ClusterError } from '../model/errors.js';
-import { parseObjects } from '../render/documents.js';
-import { specFromObject, isFluxKustomization, FLUX_KUSTOMIZATION_GROUP } from './spec.js';
+import { specFromObject, FLUX_KUSTOMIZATION_GROUP } from '../flux/spec.js';
 import type { FluxKustomization } from '../model/kustomization.js';
 import { isJsonObject, type JsonObject, type JsonValue, type KubeObject } from '../model/object.js';
 
@@ -58,24 +56,18 @@ function sourceFields(spec: JsonValue | undefined): JsonObject {
   return out;
 }
 
+/** The cluster's GitRepositories, to find the one the checkout at --path serves; none when they cannot be read. */
+export async function listGitRepositories(client: ClusterClient): Promise<KubeObject[]> {
+  try {
+    const info = await client.resolve('source.toolkit.fluxcd.io/v1', 'GitRepository');
+    return info ? await client.list(info) : [];
+  } catch {
+    return [];
+  }
+}
+
 export function notFound(name: string, namespace: string): NotFoundError {
   return new NotFoundError(
     `Kustomization ${namespace}/${name} not found in the cluster (hint: check -n/--namespace, or pass --kustomization-file FILE --ignore-not-found for one not applied yet)`,
   );
-}
-
-/** Reads Flux Kustomizations from a (multi-document) manifest. */
-export function readKustomizationFile(file: string): KubeObject[] {
-  if (!existsSync(file)) throw new InputError(`--kustomization-file ${file}: no such file`, file);
-  const objs = parseObjects(readFileSync(file, 'utf8'), file);
-  return objs.filter(isFluxKustomization);
-}
-
-export function pickFromFile(file: string, name: string, namespace: string): FluxKustomization {
-  const match = readKustomizationFile(file).find(
-    (o) => o.metadata.name === name && (o.metadata.namespace === undefined || o.metadata.namespace === namespace),
-  );
-  if (!match) throw new InputError(`${file}: no Flux Kustomization ${namespace}/${name} in it`, file);
-  const withNs = { ...match, metadata: { ...match.metadata, namespace } } as KubeObject;
-  return specFromObject(withNs, file);
 }

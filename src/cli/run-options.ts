@@ -1,0 +1,52 @@
+// Flags → RunOptions, made once here and passed down unchanged (model/settings.ts). Pure apart from
+// the kustomize lookup, which is handed in.
+import path from 'node:path';
+import { UsageError } from '../model/errors.js';
+import type { KustomizeBinary, RunOptions, Selection } from '../model/settings.js';
+import { parseLocalSources } from '../sources/local-sources.js';
+import { parseDuration, parsePositiveInt, type BuildOptionFlags } from './options.js';
+
+/** Kustomizations built and compared at once in --all and --recursive runs. */
+const PARALLEL_KUSTOMIZATIONS = 3;
+
+export interface RunFlags extends BuildOptionFlags {
+  all?: boolean;
+  recursive?: boolean;
+  /** --source, the older spelling of --local-sources. */
+  source?: string[];
+  baseRef?: string;
+  clusterPath?: string;
+  concurrency?: string;
+}
+
+export function toRunOptions(name: string | undefined, f: RunFlags, namespaceGiven: boolean, kustomize: () => KustomizeBinary): RunOptions {
+  if (!f.path) throw new UsageError('--path DIR is required');
+  if (f.clusterPath && !(f.baseRef && f.all)) throw new UsageError('--cluster-path applies to --base-ref --all (with a cluster, --all lists the cluster\'s Kustomizations)');
+  const selection: Selection = f.all
+    ? { mode: 'all', ...(namespaceGiven ? { namespace: f.namespace } : {}) }
+    : { mode: 'single', name: name!, namespace: f.namespace, recursive: f.recursive === true };
+  return {
+    selection,
+    path: path.resolve(f.path),
+    kustomizationFile: f.kustomizationFile,
+    ignoreNotFound: f.ignoreNotFound === true,
+    localSources: [...parseLocalSources(f.localSources ?? []), ...parseLocalSources(f.source ?? [], '--source')],
+    baseRef: f.baseRef,
+    clusterPath: f.clusterPath,
+    parallel: PARALLEL_KUSTOMIZATIONS,
+    build: {
+      kustomize: kustomize(),
+      strictSubstitute: f.strictSubstitute === true,
+      sopsAgeKeyFile: f.sopsAgeKeyFile,
+      ignorePaths: (f.ignorePaths ?? '').split(',').map((p) => p.trim()).filter(Boolean),
+    },
+    cluster: {
+      kubeconfig: f.kubeconfig,
+      context: f.context,
+      concurrency: f.concurrency ? parsePositiveInt('--concurrency', f.concurrency) : 16,
+      timeoutMs: parseDuration('--timeout', f.timeout),
+      impersonate: f.impersonate !== false,
+      defaultServiceAccount: f.defaultServiceAccount,
+    },
+  };
+}

@@ -1,0 +1,63 @@
+// The options of one run, made once in cli/ from the flags and passed down unchanged (kubectl's
+// DiffOptions idea): a new build flag is one field here and one line where cli/ fills it in.
+
+/** The kustomize to run: command and leading arguments, e.g. ['kubectl', 'kustomize'] or ['/usr/bin/kustomize', 'build']. */
+export interface KustomizeBinary {
+  argv: string[];
+}
+
+/** How a Kustomization is built, whatever it is compared against. */
+export interface BuildSettings {
+  kustomize: KustomizeBinary;
+  /** --strict-substitute: a postBuild variable without a default that is not set is an error. */
+  strictSubstitute: boolean;
+  sopsAgeKeyFile?: string;
+  /** --ignore-paths: gitignore patterns excluded on top of .sourceignore. */
+  ignorePaths: string[];
+}
+
+/** How the cluster is reached and asked. */
+export interface ClusterSettings {
+  kubeconfig?: string;
+  context?: string;
+  /** Requests in flight at once. */
+  concurrency: number;
+  timeoutMs: number;
+  /** Dry-run as the Kustomization's service account (spec.serviceAccountName), as kustomize-controller applies. */
+  impersonate: boolean;
+  /** --default-service-account: the service account of Kustomizations that name none. */
+  defaultServiceAccount?: string;
+}
+
+/** `--local-sources Kind/namespace/name=DIR`: a Flux source served by a local directory. */
+export interface LocalSource {
+  kind: string;
+  /** Absent: the namespace of the Kustomization that refers to the source. */
+  namespace?: string;
+  name: string;
+  /** Absolute. */
+  dir: string;
+}
+
+export type Selection =
+  /** One named Kustomization (and with `recursive`, the Kustomizations its build produces). */
+  | { mode: 'single'; name: string; namespace: string; recursive: boolean }
+  /** Every Kustomization: the cluster's (only `namespace` when given), or with --base-ref the cluster root's. */
+  | { mode: 'all'; namespace?: string };
+
+export interface RunOptions {
+  selection: Selection;
+  /** --path, absolute: the Kustomization's directory (single) or the repository root (--all). */
+  path: string;
+  kustomizationFile?: string;
+  ignoreNotFound: boolean;
+  localSources: LocalSource[];
+  /** --base-ref: no cluster; compare with the same build at this git ref. */
+  baseRef?: string;
+  /** --cluster-path: with --base-ref --all, the cluster directory to follow (relative to --path). */
+  clusterPath?: string;
+  /** Kustomizations built and compared at once. */
+  parallel: number;
+  build: BuildSettings;
+  cluster: ClusterSettings;
+}

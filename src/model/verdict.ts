@@ -1,0 +1,17 @@
+// What a target (the cluster's dry-run, or the same build at a git ref) says about one object. The one
+// conversion to ResourceChange (diff/changes.ts) reads only this: it never knows which target answered.
+import type { KubeObject, ObjectRef } from './object.js';
+
+export type Verdict =
+  /** The target applied it: `merged` is the result, `live` what was there before (when `existed`). */
+  | { action: 'applied'; ref: ObjectRef; existed: boolean; desired: KubeObject; live?: KubeObject; merged: KubeObject }
+  /** Not applied because something it needs (a Namespace, a CRD) is created first by this run: shown as created. */
+  | { action: 'staged'; ref: ObjectRef; desired: KubeObject; reason: string }
+  /** A Secret whose values podo cannot know (undecryptable SOPS): key sets compared only. */
+  | { action: 'unknown-values'; ref: ObjectRef; existed: boolean; desired: KubeObject; live?: KubeObject }
+  | { action: 'skipped'; ref: ObjectRef; reason: string }
+  /** An immutable field changes and the object would be deleted and created again (force). */
+  | { action: 'replaced'; ref: ObjectRef; desired: KubeObject; live: KubeObject; reason: string }
+  /** Pruned: in the inventory (or the base build) and no longer built. */
+  | { action: 'deleted'; ref: ObjectRef; live: KubeObject }
+  | { action: 'failed'; ref: ObjectRef; reason: string };

@@ -1,0 +1,153 @@
+// The base-ref target: no cluster. The same Kustomization is built at a git ref (in a temporary
+// worktree) and stands in for the live state; the working tree's build stands in for the dry-run's
+// merged result. Only git, the file system and kustomize are used: no kubeconfig is ever read.
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { pruneProtection, skipReason } from '../flux/annotations.js';
+import { removalEffect } from '../flux/deletion-policy.js';
+import { applyOrder } from '../flux/order.js';
+import { isFluxKustomization, specFromObject } from '../flux/spec.js';
+import { normalizeDesired } from '../diff/normalize.js';
+import { identityKey, refOf, type RenderedObject } from '../model/object.js';
+import type { BuildSettings } from '../model/settings.js';
+import type { Verdict } from '../model/verdict.js';
+import type { FluxKustomization } from '../model/kustomization.js';
+import { renderKustomization } from './render.js';
+import { clusterScopedWithoutCluster, crdKinds, placeInScope } from './scope.js';
+import type { CreatedByDependencies, Evaluation, Target, TargetAnswer } from './target.js';
+
+export interface GitRefTree {
+  ref: string;
+  /** Top of the user's git working tree. */
+  toplevel: string;
+  /** Top of the temporary checkout of the ref. */
+  worktree: string;
+}
+
+export class BaseRefTarget implements Target {
+  readonly kind = 'base-ref' as const;
+  readonly headLabel = 'working tree';
+
+  constructor(
+    private readonly tree: GitRefTree,
+    private readonly build: BuildSettings,
+  ) {}
+
+  /** A working-tree path in the checkout of the ref; undefined when it is outside the git repository. */
+  atRef(p: string): string | undefined {
+    const rel = path.relative(this.tree.toplevel, p);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+    return path.join(this.tree.worktree, rel);
+  }
+
+  /** `/tmp/podo-base-x/tree/apps/a.yaml` → `REF:apps/a.yaml`, also in the cwd-relative form the build prints. */
+  display(s: string): string {
+    const { worktree, ref } = this.tree;
+    const forms = [worktree + path.sep, path.relative(process.cwd(), worktree) + path.sep, worktree];
+    let out = s;
+    for (const f of forms) if (f !== path.sep) out = out.split(f).join(`${ref}:`);
+    return out;
+  }
+
+  async evaluate(e: Evaluation): Promise<TargetAnswer> {
+    const { ref } = this.tree;
+    const notes: string[] = [];
+    const spec = (e.head ?? e.former)!.spec;
+    const baseDir = e.former && e.formerDir ? (this.atRef(e.formerDir) ?? e.formerDir) : undefined;
+    const baseExists = baseDir !== undefined && isDirectory(baseDir);
+    if (e.headMissing && !baseExists) {
+      return { verdicts: [], notes, formerChildren: [], skipped: { cause: 'path not found', reason: `path ${spec.path ?? '.'} does not exist in the working tree, nor at ${ref}` } };
+    }
+    if (!e.former) notes.push(`new Kustomization: not defined at ${ref}`);
+    // Removed in the working tree: its deletionPolicy says what happens to its objects.
+    const removal = e.head ? undefined : removalEffect(spec);
+    if (removal) notes.push(`removed in the working tree: ${removal.note}`);
+    if (e.headMissing) notes.push(`${e.headMissing} does not exist in the working tree: everything built at ${ref} is removed`);
+    if (e.former && baseDir && !baseExists) notes.push(`${this.display(baseDir)} does not exist at ${ref}: everything is new`);
+
+    let base: RenderedObject[] = [];
+    if (e.former && baseDir && baseExists) {
+      try {
+        const built = await renderKustomization(undefined, e.former, baseDir, this.build);
+        base = built.objects;
+        for (const n of built.notes.map((x) => this.display(x))) if (!(e.renderNotes ?? []).includes(n)) notes.push(`at ${ref}: ${n}`);
+      } catch (err) {
+        // Say which side failed, with the temporary checkout's path shown as REF:path; keep the error's class (exit code).
+        if (err instanceof Error) {
+          err.message = `at ${ref}: ${this.display(err.message)}`;
+          throw err;
+        }
+        throw new Error(`at ${ref}: ${String(err)}`);
+      }
+    }
+    const head = e.rendered ?? [];
+    const prune = removal ? removal.deletes : spec.prune === true;
+    const { verdicts, notPruned } = compareBuilds(base, head, prune, e.prior);
+    if (notPruned > 0) notes.push(`${notPruned} object(s) built at ${ref} are no longer built; spec.prune is off, so they stay in the cluster untouched`);
+    const formerChildren = base
+      .filter((o) => isFluxKustomization(o.object))
+      .map((o) => specFromObject(o.object, `built at ${ref} from ${(e.former as FluxKustomization).spec.namespace}/${(e.former as FluxKustomization).spec.name}`));
+    return { verdicts, notes, formerChildren };
+  }
+}
+
+interface Prepared {
+  object: RenderedObject['object'];
+  valuesUnknown: boolean;
+}
+
+/**
+ * Compares the base build with the head build, as verdicts: the base object stands for the live one,
+ * the head object for the dry-run's result. `prune`: objects only the base builds are deleted; without
+ * it they stay in the cluster and are counted.
+ */
+export function compareBuilds(base: RenderedObject[], head: RenderedObject[], prune: boolean, prior?: CreatedByDependencies): { verdicts: Verdict[]; notPruned: number } {
+  const crds = crdKinds([...base, ...head].map((r) => r.object));
+  for (const [k, v] of prior?.crds ?? []) if (!crds.has(k)) crds.set(k, v.namespaced);
+  const clusterScoped = clusterScopedWithoutCluster(crds);
+  const prepare = (objects: RenderedObject[]) => {
+    // Keyed by identity (group/kind/namespace/name), so an apiVersion bump is a change, not a delete and a create.
+    const out = new Map<string, Prepared>();
+    for (const r of objects) {
+      const obj = normalizeDesired(r.object);
+      placeInScope(obj, clusterScoped(obj.apiVersion, obj.kind));
+      out.set(identityKey(refOf(obj)), { object: obj, valuesUnknown: r.valuesUnknown === true });
+    }
+    return out;
+  };
+  const before = prepare(base);
+  const after = prepare(head);
+  const changes: Verdict[] = [];
+  const deletions: Verdict[] = [];
+  let notPruned = 0;
+  for (const [key, a] of after) {
+    const b = before.get(key);
+    const ref = refOf(a.object);
+    // Flux's skip rules, with the object built at the ref standing for the live one (IfNotPresent: "it exists").
+    const skip = skipReason(a.object, b?.object);
+    if (skip) changes.push({ action: 'skipped', ref, reason: b ? skip.replace(/and it exists$/, 'and it exists (built at the base ref)') : skip });
+    else if (a.valuesUnknown || b?.valuesUnknown) changes.push({ action: 'unknown-values', ref, existed: b !== undefined, desired: a.object, live: b?.object });
+    else changes.push({ action: 'applied', ref, existed: b !== undefined, desired: a.object, live: b?.object, merged: a.object });
+  }
+  for (const [key, b] of before) {
+    if (after.has(key)) continue;
+    if (!prune) {
+      notPruned++;
+      continue;
+    }
+    const ref = refOf(b.object);
+    // The base manifest is what was applied, so its annotations are the live object's: prune protection is read there.
+    const protectedBy = pruneProtection(b.object);
+    deletions.push(protectedBy ? { action: 'skipped', ref, reason: `not pruned: ${protectedBy}` } : { action: 'deleted', ref, live: b.object });
+  }
+  const byRef = (x: Verdict, y: Verdict) => applyOrder(x.ref, y.ref);
+  return { verdicts: [...changes.sort(byRef), ...deletions.sort(byRef)], notPruned };
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,233 @@
+// The cluster target: asks the API server what it would make of each object (live state, then a
+// server-side apply dry run). Namespaces and CRDs go first; objects that depend on ones created by the
+// same build, or by a Kustomization this one depends on, are staged (reported created with their
+// local content) instead of failing as flux diff does. Flux's skip and prune rules (flux/annotations.ts)
+// are applied here, as data; cluster/ only carries the requests.
+import type { ClusterClient, ResourceInfo } from '../cluster/client.js';
+import { mapConcurrent } from '../cluster/pool.js';
+import { fetchLive } from '../cluster/live.js';
+import { DeadlineError, describeDryRunFailure, TimeoutError } from '../cluster/dryrun.js';
+import { loadFromCluster } from '../sources/cluster.js';
+import { forced, pruneProtection, skipReason } from '../flux/annotations.js';
+import { removalEffect } from '../flux/deletion-policy.js';
+import { appliedFirst, applyOrder } from '../flux/order.js';
+import { FLUX_KUSTOMIZATION_GROUP, inventoryId } from '../flux/spec.js';
+import { normalizeDesired } from '../diff/normalize.js';
+import type { FluxKustomization, InventoryEntry } from '../model/kustomization.js';
+import { groupOf, identityKey, refOf, subjectOf, type KubeObject, type ObjectRef, type RenderedObject } from '../model/object.js';
+import type { Verdict } from '../model/verdict.js';
+import { crdKinds } from './scope.js';
+import type { CreatedByDependencies, Evaluation, Target, TargetAnswer } from './target.js';
+
+export interface PruneCandidate {
+  ref: ObjectRef;
+  group: string;
+  version: string;
+}
+
+interface Planned {
+  desired: RenderedObject;
+  ref: ObjectRef;
+  info?: ResourceInfo;
+}
+
+export class ClusterTarget implements Target {
+  readonly kind = 'cluster' as const;
+
+  constructor(
+    private readonly client: ClusterClient,
+    private readonly concurrency: number,
+    /** The client to dry-run a Kustomization's objects with (impersonating its service account). */
+    private readonly clientFor: (spec: FluxKustomization['spec']) => Promise<{ client: ClusterClient; notes: string[] }> = async () => ({ client, notes: [] }),
+  ) {
+    // Warm discovery for the common group versions while kustomize runs; failures surface later.
+    for (const [gv, kind] of [['v1', 'ConfigMap'], ['apps/v1', 'Deployment']]) client.resolve(gv, kind).catch(() => undefined);
+  }
+
+  async evaluate(e: Evaluation): Promise<TargetAnswer> {
+    // The live object is the former state: its inventory is what would be pruned.
+    const live = e.former ?? (e.head ? await loadFromCluster(this.client, e.head.spec.name, e.head.spec.namespace) : undefined);
+    const spec = (e.head ?? live)!.spec;
+    const notes: string[] = [];
+    // Removed from the build: Flux deletes the Kustomization; its deletionPolicy says what happens to its inventory.
+    const removal = !e.head && live ? removalEffect(live.spec) : undefined;
+    if (!e.head) {
+      if (!live || !removal) return { verdicts: [], notes, formerChildren: [] };
+      if (!removal.deletes || !live.inventory) return { verdicts: [], notes: [removal.note], formerChildren: [] };
+      notes.push(removal.note);
+    }
+    const desired = (e.rendered ?? []).map((o) => ({ ...o, object: normalizeDesired(o.object) }));
+    const prune = removal ? removal.deletes : e.head?.spec.prune === true;
+    const pruneCandidates = prune && live?.inventory ? candidatesOf(live.inventory, desired.map((d) => d.object)) : [];
+    const { client, notes: identityNotes } = await this.clientFor(spec);
+    notes.push(...identityNotes);
+    const verdicts = await dryRun(client, desired, {
+      concurrency: this.concurrency,
+      force: spec.force === true,
+      pruneCandidates,
+      prior: e.prior,
+      onProgress: e.onProgress ? (d, t) => e.onProgress!('dry-run', d, t) : undefined,
+    });
+    if (verdicts.some((r) => r.action === 'failed') && pruneCandidates.length > 0) {
+      notes.push(`Kustomization ${spec.namespace}/${spec.name}: deletions not evaluated because some objects failed (Flux skips pruning too)`);
+    }
+    return { verdicts, notes, formerChildren: e.head && prune ? await this.inventoryChildren(live) : [] };
+  }
+
+  /** Child Kustomizations in the live inventory, loaded: a child the build no longer produces is pruned. */
+  private async inventoryChildren(live: FluxKustomization | undefined): Promise<FluxKustomization[]> {
+    const entries = (live?.inventory ?? []).filter((e) => e.group === FLUX_KUSTOMIZATION_GROUP && e.kind === 'Kustomization');
+    const loaded = await mapConcurrent(entries, this.concurrency, (e) => loadFromCluster(this.client, e.name, e.namespace));
+    return loaded.filter((k): k is FluxKustomization => k !== undefined);
+  }
+}
+
+/** Inventory entries the build no longer produces. */
+function candidatesOf(inventory: InventoryEntry[], produced: KubeObject[]): PruneCandidate[] {
+  const ids = new Set(
+    produced.map((o) => inventoryId({ namespace: o.metadata.namespace as string | undefined, name: o.metadata.name, group: groupOf(o.apiVersion), kind: o.kind })),
+  );
+  return inventory
+    .filter((e) => !ids.has(e.id))
+    .map((e) => ({
+      ref: { apiVersion: e.group ? `${e.group}/${e.version}` : e.version, kind: e.kind, name: e.name, ...(e.namespace ? { namespace: e.namespace } : {}) },
+      group: e.group,
+      version: e.version,
+    }));
+}
+
+export interface DryRunOptions {
+  concurrency: number;
+  /** `spec.force` of the Kustomization. */
+  force: boolean;
+  /** Objects from the live inventory that the build no longer produces (only with spec.prune). */
+  pruneCandidates: PruneCandidate[];
+  prior: CreatedByDependencies;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export async function dryRun(client: ClusterClient, objects: RenderedObject[], opts: DryRunOptions): Promise<Verdict[]> {
+  const pending = new Set<string>();
+  const total = objects.length + opts.pruneCandidates.length;
+  let done = 0;
+  const tick = () => opts.onProgress?.(++done, total);
+  const timedOut: string[] = [];
+
+  const track = async <T>(subject: string, fn: () => Promise<T>, onTimeout: T): Promise<T> => {
+    pending.add(subject);
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof DeadlineError) {
+        timedOut.push(subject);
+        return onTimeout;
+      }
+      throw err;
+    } finally {
+      pending.delete(subject);
+      tick();
+    }
+  };
+
+  const namespacesInBuild = new Set(objects.filter((o) => o.object.kind === 'Namespace' && o.object.apiVersion === 'v1').map((o) => o.object.metadata.name));
+  const crdKindsInBuild = crdKinds(objects.map((o) => o.object));
+
+  // Resolve every kind once; an unknown kind is fine when a CRD of this build (or a dependency) defines it.
+  const planned: Planned[] = await Promise.all(
+    objects.map(async (d): Promise<Planned> => {
+      const info = await client.resolve(d.object.apiVersion, d.object.kind);
+      const obj = d.object;
+      if (info && !info.namespaced) delete obj.metadata.namespace;
+      if (info && info.namespaced && !obj.metadata.namespace) obj.metadata.namespace = 'default';
+      return { desired: d, ref: refOf(obj), info };
+    }),
+  );
+  planned.sort((a, b) => applyOrder(a.ref, b.ref));
+
+  const live = await fetchLive(
+    client,
+    planned.filter((p) => p.info).map((p) => ({ ref: p.ref, info: p.info! })),
+    opts.concurrency,
+  );
+
+  const runOne = async (p: Planned): Promise<Verdict> => {
+    const { ref } = p;
+    const obj = p.desired.object;
+    const subject = subjectOf(ref);
+    if (!p.info) {
+      const kind = `${groupOf(ref.apiVersion)}/${ref.kind}`;
+      if (crdKindsInBuild.has(kind)) return { action: 'staged', ref, desired: obj, reason: 'its CustomResourceDefinition is created by this build' };
+      const dep = opts.prior.crds.get(kind);
+      if (dep) return { action: 'staged', ref, desired: obj, reason: `its CustomResourceDefinition is created by ${dep.by}` };
+      return { action: 'failed', ref, reason: `the cluster has no resource type ${ref.apiVersion} ${ref.kind} (is its CRD installed?)` };
+    }
+    const current = live.get(identityKey(ref));
+    const skip = skipReason(obj, current);
+    if (skip) return { action: 'skipped', ref, reason: skip };
+    if (p.desired.valuesUnknown) return { action: 'unknown-values', ref, existed: current !== undefined, desired: obj, live: current };
+    return track(
+      subject,
+      async (): Promise<Verdict> => {
+        try {
+          const merged = await client.dryRunApply(p.info!, obj);
+          return { action: 'applied', ref, existed: current !== undefined, desired: obj, live: current, merged };
+        } catch (err) {
+          return judgeFailure(describeDryRunFailure(err, ref, obj, p.info, client.identity), ref, obj, current, namespacesInBuild, opts);
+        }
+      },
+      { action: 'failed', ref, reason: 'timed out' },
+    );
+  };
+
+  const first = planned.filter((p) => appliedFirst(p.ref));
+  const rest = planned.filter((p) => !appliedFirst(p.ref));
+  const results = [...(await mapConcurrent(first, opts.concurrency, runOne)), ...(await mapConcurrent(rest, opts.concurrency, runOne))];
+
+  const failed = results.some((r) => r.action === 'failed');
+  if (!failed && opts.pruneCandidates.length > 0) {
+    const deletions = await mapConcurrent(opts.pruneCandidates, opts.concurrency, (c) => track(subjectOf(c.ref), () => pruneOne(client, c), undefined));
+    for (const d of deletions) if (d) results.push(d);
+  }
+  if (timedOut.length > 0) {
+    const all = [...timedOut, ...pending];
+    throw new TimeoutError(`timed out (--timeout) with ${all.length} object(s) still pending: ${all.slice(0, 10).join(', ')}${all.length > 10 ? ', …' : ''}`);
+  }
+  return results;
+}
+
+function judgeFailure(
+  f: ReturnType<typeof describeDryRunFailure>,
+  ref: ObjectRef,
+  obj: KubeObject,
+  current: KubeObject | undefined,
+  namespacesInBuild: Set<string>,
+  opts: DryRunOptions,
+): Verdict {
+  switch (f.kind) {
+    case 'namespace-missing': {
+      if (namespacesInBuild.has(f.namespace)) return { action: 'staged', ref, desired: obj, reason: `its Namespace ${f.namespace} is created by this build` };
+      const by = opts.prior.namespaces.get(f.namespace);
+      if (by) return { action: 'staged', ref, desired: obj, reason: `its Namespace ${f.namespace} is created by ${by}` };
+      return { action: 'failed', ref, reason: `Namespace ${f.namespace} does not exist and this build does not create it` };
+    }
+    case 'denied':
+      return { action: 'failed', ref, reason: f.message };
+    case 'immutable':
+      if (!current) return { action: 'failed', ref, reason: f.generic };
+      if (opts.force || forced(obj, current)) return { action: 'replaced', ref, desired: obj, live: current, reason: `${f.field} is immutable` };
+      return { action: 'failed', ref, reason: `${f.field} is immutable and would need the object replaced (set kustomize.toolkit.fluxcd.io/force: enabled or spec.force): ${f.message}` };
+    case 'other':
+      return { action: 'failed', ref, reason: f.message };
+  }
+}
+
+async function pruneOne(client: ClusterClient, c: PruneCandidate): Promise<Verdict | undefined> {
+  const apiVersion = c.group ? `${c.group}/${c.version}` : c.version;
+  const info = await client.resolve(apiVersion, c.ref.kind);
+  if (!info) return undefined;
+  const current = await client.get(info, c.ref.name, info.namespaced ? c.ref.namespace : undefined);
+  if (!current) return undefined;
+  const protectedBy = pruneProtection(current);
+  if (protectedBy) return { action: 'skipped', ref: c.ref, reason: `not pruned: ${protectedBy}` };
+  return { action: 'deleted', ref: c.ref, live: current };
+}

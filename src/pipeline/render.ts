@@ -1,0 +1,48 @@
+// The render step of the pipeline: one Kustomization built as kustomize-controller would, with the
+// cluster's inputs (postBuild.substituteFrom, the decryption Secret) read through callbacks when there
+// is a cluster, and skipped with a note when there is none.
+import os from 'node:os';
+import type { ClusterClient } from '../cluster/client.js';
+import { readKeyValues } from '../cluster/key-values.js';
+import { buildKustomization, type BuildResult } from '../render/index.js';
+import type { FluxKustomization } from '../model/kustomization.js';
+import type { BuildSettings } from '../model/settings.js';
+import { errorMessage } from '../model/errors.js';
+
+export type { BuildResult };
+
+/** Builds `ks` from `dir` (its spec.path in a local checkout); without a client, cluster inputs are skipped with a note. */
+export async function renderKustomization(client: ClusterClient | undefined, ks: FluxKustomization, dir: string, build: BuildSettings): Promise<BuildResult> {
+  const keyNotes: string[] = [];
+  const built = await buildKustomization({
+    path: dir,
+    spec: ks.spec,
+    kustomize: build.kustomize,
+    variables: client ? (kind, name, namespace) => readKeyValues(client, kind, name, namespace) : undefined,
+    strictSubstitute: build.strictSubstitute,
+    ignorePaths: build.ignorePaths,
+    ageKeys: () => ageKeys(client, ks.spec, build.sopsAgeKeyFile, keyNotes),
+  });
+  return { ...built, notes: [...keyNotes, ...built.notes] };
+}
+
+/**
+ * Age identities: the user's (--sops-age-key-file, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, keys.txt) and, when
+ * the Kustomization names a decryption Secret the caller may read, its `*.agekey` entries.
+ */
+async function ageKeys(client: ClusterClient | undefined, spec: FluxKustomization['spec'], keyFile: string | undefined, notes: string[]): Promise<string[]> {
+  const { loadAgeKeys, parseAgeKeys } = await import('../render/sops.js');
+  const extra: string[] = [];
+  const ref = spec.decryption?.secretRef;
+  if (ref && !client) notes.push(`decryption Secret ${spec.namespace}/${ref.name} not read: no cluster`);
+  if (ref && client) {
+    try {
+      const entries = (await readKeyValues(client, 'Secret', ref.name, spec.namespace)) ?? {};
+      for (const [k, v] of Object.entries(entries)) if (k.endsWith('.agekey')) extra.push(...parseAgeKeys(v));
+    } catch (err) {
+      notes.push(`decryption Secret ${spec.namespace}/${ref.name} not read: ${errorMessage(err)}`);
+    }
+  }
+  const { keys } = await loadAgeKeys({ keyFile, env: process.env, home: os.homedir(), extra });
+  return keys;
+}

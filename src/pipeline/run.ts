@@ -1,0 +1,346 @@
+// The orchestrator: one run over any spec source and any target. Single, --all and --recursive (and
+// --base-ref, which follows the cluster root) are the same loop: take the Kustomizations whose
+// dependencies are done, evaluate each (evaluateKustomization), and with `follow` add the
+// Kustomizations their builds produce.
+import { existsSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { createClusterClient, type ClusterClient } from '../cluster/client.js';
+import { mapConcurrent } from '../cluster/pool.js';
+import { toResourceChange } from '../diff/changes.js';
+import { ignoreMatcher } from '../flux/drift-ignore.js';
+import { imageWarnings } from '../diff/images.js';
+import { isFluxKustomization, specFromObject } from '../flux/spec.js';
+import type { DiffReport, KustomizationDiff, NotEvaluatedCause } from '../model/change.js';
+import { oneLineMessage } from '../model/errors.js';
+import type { FluxKustomization } from '../model/kustomization.js';
+import type { RenderedObject } from '../model/object.js';
+import type { RunOptions } from '../model/settings.js';
+import { summarize } from '../model/summary.js';
+import { repositoryRoot } from '../render/workspace.js';
+import { listGitRepositories } from '../sources/cluster.js';
+import { gitToplevel, withWorktree } from '../sources/git.js';
+import { checkoutSources, sourceResolver, type SourceResolver } from '../sources/local-sources.js';
+import { discover } from '../sources/repository.js';
+import { clusterAll, clusterNamed, repositoryClusterRoot, repositoryNamed, type Root, type SpecSource, type Trees } from '../sources/spec-source.js';
+import { BaseRefTarget } from './base-ref-target.js';
+import { ClusterTarget } from './cluster-target.js';
+import { impersonation } from './impersonation.js';
+import { cycleThrough, dependenciesOf, keyOf, readyNow } from './order.js';
+import { renderKustomization } from './render.js';
+import { crdKinds } from './scope.js';
+import { emptyCreated, type CreatedByDependencies, type Target } from './target.js';
+
+export interface RunHooks {
+  /** What is happening, for a progress display. */
+  onProgress?: (text: string) => void;
+  /** One-time messages for the person running podo (e.g. impersonation refused). */
+  onWarning?: (text: string) => void;
+}
+
+/** Runs the diff the options describe: against the cluster, or with --base-ref against the same build at a git ref. */
+export async function run(options: RunOptions, hooks: RunHooks = {}): Promise<DiffReport> {
+  return options.baseRef ? runAgainstRef(options, options.baseRef, hooks) : runAgainstCluster(options, hooks);
+}
+
+async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<DiffReport> {
+  const { cluster, selection } = options;
+  const client: ClusterClient = await createClusterClient({
+    kubeconfig: cluster.kubeconfig,
+    context: cluster.context,
+    concurrency: cluster.concurrency,
+    deadline: Date.now() + cluster.timeoutMs,
+  });
+  try {
+    const target = new ClusterTarget(client, cluster.concurrency, impersonation(client, cluster, hooks.onWarning));
+    let specs: SpecSource;
+    let checkoutRoot = options.path;
+    if (selection.mode === 'all') {
+      hooks.onProgress?.('listing kustomizations');
+      specs = clusterAll(client, selection.namespace);
+    } else {
+      specs = clusterNamed(client, selection.name, selection.namespace, options.path, options.kustomizationFile, options.ignoreNotFound);
+    }
+    const { roots, problems } = await specs.roots();
+    // In single mode --path is the named Kustomization's directory: the checkout's root is above it by spec.path.
+    if (selection.mode === 'single') checkoutRoot = repositoryRoot(realpathSync(options.path), roots[0]?.head?.spec.path);
+    const resolve = sourceResolver(checkoutRoot, checkoutSources(checkoutRoot, await listGitRepositories(client)), options.localSources);
+    const renderWith = (ks: FluxKustomization, dir: string) => renderKustomization(client, ks, dir, options.build);
+    return await orchestrate(roots, problems, {
+      target,
+      resolve,
+      render: renderWith,
+      follow: selection.mode === 'single' && selection.recursive,
+      childrenRequested: true,
+      parallel: options.parallel,
+      rethrow: selection.mode === 'single' && !selection.recursive,
+      hooks,
+    });
+  } finally {
+    client.close();
+  }
+}
+
+async function runAgainstRef(options: RunOptions, ref: string, hooks: RunHooks): Promise<DiffReport> {
+  const { selection } = options;
+  const toplevel = await gitToplevel(options.path);
+  return withWorktree(toplevel, ref, async (worktree) => {
+    const target = new BaseRefTarget({ ref, toplevel, worktree }, options.build);
+    const trees: Trees = { ref, toplevel, worktree, atRef: (p) => target.atRef(realish(p)) };
+    const head = realish(options.path);
+    let specs: SpecSource;
+    let checkoutRoot: string;
+    if (selection.mode === 'all') {
+      specs = repositoryClusterRoot(trees, head, options.clusterPath);
+      checkoutRoot = head;
+    } else {
+      specs = repositoryNamed(trees, selection.name, selection.namespace, head, options.kustomizationFile);
+      checkoutRoot = head;
+    }
+    const { roots, problems } = await specs.roots();
+    if (selection.mode === 'single') checkoutRoot = repositoryRoot(head, roots[0]?.head?.spec.path);
+    const resolve = sourceResolver(checkoutRoot, checkoutSources(toplevel, discover(toplevel).gitRepositories), options.localSources);
+    return orchestrate(roots, problems, {
+      target,
+      resolve,
+      render: (ks, dir) => renderKustomization(undefined, ks, dir, options.build),
+      follow: selection.mode === 'all',
+      childrenRequested: false,
+      parallel: options.parallel,
+      rethrow: selection.mode === 'single',
+      hooks,
+    });
+  });
+}
+
+/** The path with symlinks resolved as far as it exists (a path deleted in the working tree still maps to the ref). */
+function realish(p: string): string {
+  let dir = path.resolve(p);
+  const rest: string[] = [];
+  while (!existsSync(dir) && path.dirname(dir) !== dir) {
+    rest.unshift(path.basename(dir));
+    dir = path.dirname(dir);
+  }
+  return path.join(realpathSync(dir), ...rest);
+}
+
+export interface Pipeline {
+  target: Target;
+  resolve: SourceResolver;
+  render: (ks: FluxKustomization, dir: string) => Promise<{ objects: RenderedObject[]; notes: string[] }>;
+  /** Also evaluate the Kustomizations the builds produce (--recursive; --base-ref --all from the cluster root). */
+  follow: boolean;
+  /** Followed children were asked for (--recursive): not evaluating one fails the run. */
+  childrenRequested: boolean;
+  /** Kustomizations evaluated at once. */
+  parallel: number;
+  /** One named Kustomization: its failure is the run's failure (printed as an error), not a report entry. */
+  rethrow: boolean;
+  hooks: RunHooks;
+}
+
+interface Unit extends Root {
+  key: string;
+  deps: string[];
+}
+
+/** What one evaluated Kustomization hands on: its report entry, what it creates, and its children. */
+export interface Outcome {
+  diff: KustomizationDiff;
+  /** Evaluated without failure: its dependents may go on. */
+  ok: boolean;
+  /** The Namespaces and CRDs its build creates, for its dependents. */
+  creates: CreatedByDependencies;
+  headChildren: Array<FluxKustomization | KustomizationDiff>;
+  formerChildren: FluxKustomization[];
+  /** `namespace/name` of the Kustomizations it depends on. */
+  deps: string[];
+}
+
+export async function orchestrate(roots: Root[], problems: Array<{ namespace: string; name: string; message: string }>, p: Pipeline): Promise<DiffReport> {
+  const out: KustomizationDiff[] = problems.map((x) => ({ ...emptyDiff(x.namespace, x.name), error: x.message }));
+  const done = new Map<string, Outcome>();
+  const seen = new Set<string>([...out.map((d) => keyOf(d))]);
+  let pending: Unit[] = [];
+  const add = (r: Root) => {
+    const ks = (r.head ?? r.former)!;
+    const key = keyOf(ks.spec);
+    if (seen.has(key)) return;
+    seen.add(key);
+    pending.push({ ...r, key, deps: dependenciesOf(r.head ?? r.former) });
+  };
+  roots.forEach(add);
+  let evaluated = 0;
+  while (pending.length > 0) {
+    const ready = readyNow(pending, (k) => done.has(k)).sort((a, b) => a.key.localeCompare(b.key));
+    if (ready.length === 0) {
+      // Every pending Kustomization waits for another pending one: a dependency cycle (Flux never applies them either).
+      for (const u of pending.sort((a, b) => a.key.localeCompare(b.key))) {
+        const cycle = cycleThrough(u, pending) ?? u.deps.join(', ');
+        out.push(notEvaluated(u, 'dependency cycle', `dependsOn cycle: ${cycle}`));
+      }
+      break;
+    }
+    pending = pending.filter((u) => !ready.includes(u));
+    const outcomes = await mapConcurrent(ready, p.parallel, async (u) => {
+      const o = await evaluateKustomization(u, priorOf(u, done), done, p);
+      p.hooks.onProgress?.(`evaluated ${++evaluated}/${evaluated + pending.length} kustomizations`);
+      return o;
+    });
+    for (const [i, o] of outcomes.entries()) {
+      const u = ready[i];
+      done.set(u.key, o);
+      out.push(o.diff);
+      if (!p.follow) continue;
+      for (const c of o.headChildren) {
+        if (!('spec' in c)) {
+          // A child manifest podo cannot read: its own failure.
+          if (!seen.has(keyOf(c))) out.push(c);
+          seen.add(keyOf(c));
+          continue;
+        }
+        const former = o.formerChildren.find((f) => keyOf(f.spec) === keyOf(c.spec));
+        add({ head: c, former, notes: [], requested: p.childrenRequested });
+      }
+      // Children the former side has and the build no longer produces: removed (pruned when the parent prunes).
+      if ((u.head ?? u.former)?.spec.prune) {
+        for (const f of o.formerChildren) add({ former: f, notes: [], requested: p.childrenRequested });
+      }
+    }
+  }
+  return { kustomizations: out };
+}
+
+function emptyDiff(namespace: string, name: string): KustomizationDiff {
+  return { name, namespace, resources: [], warnings: [], notes: [] };
+}
+
+function notEvaluated(u: Unit, cause: NotEvaluatedCause, reason: string): KustomizationDiff {
+  const ks = (u.head ?? u.former)!.spec;
+  return { ...emptyDiff(ks.namespace, ks.name), skipped: reason, skipCause: cause, ...(u.requested ? { requested: true } : {}), notes: [...u.notes] };
+}
+
+/** What the Kustomizations `u` depends on (transitively) create. */
+function priorOf(u: Unit, done: Map<string, Outcome>): CreatedByDependencies {
+  const prior = emptyCreated();
+  const visited = new Set<string>();
+  const visit = (key: string) => {
+    if (visited.has(key)) return;
+    visited.add(key);
+    const o = done.get(key);
+    if (!o) return;
+    for (const [k, v] of o.creates.namespaces) if (!prior.namespaces.has(k)) prior.namespaces.set(k, v);
+    for (const [k, v] of o.creates.crds) if (!prior.crds.has(k)) prior.crds.set(k, v);
+    for (const d of o.deps) visit(d);
+  };
+  for (const d of u.deps) visit(d);
+  return prior;
+}
+
+const failedOutcome = (diff: KustomizationDiff): Outcome => ({ diff, ok: false, creates: emptyCreated(), headChildren: [], formerChildren: [], deps: [] });
+
+/**
+ * One Kustomization, end to end: Flux's skip rules, its source, the working tree's build, the target's
+ * verdicts, and the one conversion to ResourceChange. The per-Kustomization step of every mode.
+ */
+export async function evaluateKustomization(u: Unit, prior: CreatedByDependencies, done: Map<string, Outcome>, p: Pipeline): Promise<Outcome> {
+  const ks = (u.head ?? u.former)!;
+  const { spec } = ks;
+  const skip = (cause: NotEvaluatedCause, reason: string): Outcome => ({ ...failedOutcome(notEvaluated(u, cause, reason)), ok: true });
+
+  // A dependency that failed (or was not evaluated because of one) stops its dependents, as Flux's readiness does.
+  for (const d of u.deps) {
+    const o = done.get(d);
+    if (o && !o.ok) return { ...failedOutcome(notEvaluated(u, 'dependency failed', `dependency ${d} ${o.diff.skipped ? 'was not evaluated' : 'failed'}`)) };
+  }
+  if (spec.kubeConfig) return skip('remote cluster', 'targets a remote cluster (spec.kubeConfig)');
+  const notes = [...u.notes];
+  if (spec.suspend) {
+    if (!u.requested) return skip('suspended', 'suspended (spec.suspend: true)');
+    notes.push('suspended (spec.suspend: true): Flux applies this once it is resumed');
+  }
+
+  let dir = u.dir;
+  let headMissing: string | undefined;
+  if (u.head && !dir) {
+    const src = p.resolve(u.head.spec);
+    if ('reason' in src) return skip('source not mapped', src.reason);
+    // A listed manifest podo refuses (an invalid field): that Kustomization fails alone.
+    if (u.head.problem) return failedOutcome({ ...emptyDiff(spec.namespace, spec.name), ...(u.requested ? { requested: true } : {}), error: u.head.problem, notes });
+    dir = path.join(src.root, u.head.spec.path ?? '.');
+    if (!existsSync(dir)) {
+      if (p.target.kind === 'cluster') return skip('path not found', `path ${u.head.spec.path ?? '.'} does not exist in ${src.root}`);
+      headMissing = path.relative(process.cwd(), dir) || '.';
+    }
+  }
+  let formerDir = u.formerDir;
+  if (u.former && !formerDir) {
+    const src = p.resolve(u.former.spec);
+    if ('root' in src) formerDir = path.join(src.root, u.former.spec.path ?? '.');
+  }
+
+  const ignored = ignoreMatcher(spec.ignore);
+  try {
+    let rendered: RenderedObject[] | undefined;
+    const renderNotes: string[] = [];
+    if (u.head && dir && !headMissing) {
+      try {
+        const built = await p.render(u.head, dir);
+        rendered = built.objects;
+        renderNotes.push(...built.notes);
+      } catch (err) {
+        if (p.target.headLabel && err instanceof Error) err.message = `${p.target.headLabel}: ${err.message}`;
+        throw err;
+      }
+    }
+    const answer = await p.target.evaluate({
+      head: u.head,
+      former: u.former,
+      rendered,
+      renderNotes,
+      headMissing,
+      formerDir,
+      prior,
+      onProgress: (stage, d, t) => p.hooks.onProgress?.(`${keyOf(spec)}: ${stage} ${d}/${t}`),
+    });
+    if (answer.skipped) return skip(answer.skipped.cause, answer.skipped.reason);
+    const resources = answer.verdicts.map((v) => toResourceChange(v, ignored));
+    const diff: KustomizationDiff = {
+      ...emptyDiff(spec.namespace, spec.name),
+      ...(u.requested ? { requested: true } : {}),
+      resources,
+      warnings: imageWarnings(resources),
+      notes: [...new Set([...notes, ...renderNotes, ...answer.notes])],
+    };
+    return {
+      diff,
+      ok: summarize(resources).failed === 0,
+      creates: createdBy(rendered ?? [], keyOf(spec)),
+      headChildren: (rendered ?? []).filter((o) => isFluxKustomization(o.object)).map((o) => childSpec(o, spec)),
+      formerChildren: answer.formerChildren,
+      deps: u.deps,
+    };
+  } catch (err) {
+    if (p.rethrow) throw err;
+    // One Kustomization's failure is reported under its own header; the others go on.
+    return failedOutcome({ ...emptyDiff(spec.namespace, spec.name), ...(u.requested ? { requested: true } : {}), error: oneLineMessage(err), notes });
+  }
+}
+
+function childSpec(o: RenderedObject, parent: FluxKustomization['spec']): FluxKustomization | KustomizationDiff {
+  try {
+    return specFromObject(o.object, `built from ${parent.namespace}/${parent.name}`);
+  } catch (err) {
+    const ns = typeof o.object.metadata.namespace === 'string' ? o.object.metadata.namespace : parent.namespace;
+    return { ...emptyDiff(ns, o.object.metadata.name), error: oneLineMessage(err) };
+  }
+}
+
+/** The Namespaces and CRDs a build creates (or keeps): for its dependents they exist. */
+function createdBy(objects: RenderedObject[], by: string): CreatedByDependencies {
+  const out = emptyCreated();
+  const who = `Kustomization ${by}`;
+  for (const o of objects) if (o.object.kind === 'Namespace' && o.object.apiVersion === 'v1') out.namespaces.set(o.object.metadata.name, who);
+  for (const [kind, namespaced] of crdKinds(objects.map((o) => o.object))) out.crds.set(kind, { by: who, namespaced });
+  return out;
+}
+

@@ -1,0 +1,51 @@
+// What the built objects are compared against: the cluster through server-side dry-run, or the same
+// build at a git ref (kubectl diff's Object{Live, Merged} idea). The orchestrator (pipeline/run.ts)
+// builds the working tree's side and hands it over; a target answers with one Verdict per object.
+import type { FluxKustomization } from '../model/kustomization.js';
+import type { RenderedObject } from '../model/object.js';
+import type { Verdict } from '../model/verdict.js';
+import type { NotEvaluatedCause } from '../model/change.js';
+
+/** What the Kustomizations this one depends on create (evaluated earlier in the same run). */
+export interface CreatedByDependencies {
+  /** Namespace name → `Kustomization ns/name` that creates it. */
+  namespaces: Map<string, string>;
+  /** `group/Kind` of a CRD → who creates it and whether its objects are namespaced. */
+  crds: Map<string, { by: string; namespaced: boolean }>;
+}
+
+export interface Evaluation {
+  /** The Kustomization as the working tree has it; absent when it is no longer built (removed). */
+  head?: FluxKustomization;
+  /** The Kustomization as the compared-against side has it (the live object, or the spec at the ref), when known. */
+  former?: FluxKustomization;
+  /** What the working tree builds (absent when removed). */
+  rendered?: RenderedObject[];
+  /** Notes of the working tree's build (a target comparing two builds leaves out its duplicates). */
+  renderNotes?: string[];
+  /** Set when the working tree has no such directory (only a target with another tree to look in gets this). */
+  headMissing?: string;
+  /** Where the former spec's path is, in working-tree terms (the base-ref target maps it to the ref). */
+  formerDir?: string;
+  prior: CreatedByDependencies;
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+export interface TargetAnswer {
+  /** One per object, Namespaces and CRDs first, then apply order; deletions last. */
+  verdicts: Verdict[];
+  notes: string[];
+  /** The Flux Kustomizations the compared-against side has as children of this one (for --recursive). */
+  formerChildren: FluxKustomization[];
+  /** Set when neither side can be evaluated. */
+  skipped?: { cause: NotEvaluatedCause; reason: string };
+}
+
+export interface Target {
+  readonly kind: 'cluster' | 'base-ref';
+  /** How a working-tree failure is labelled (`working tree: …` when the other side is a build too). */
+  readonly headLabel?: string;
+  evaluate(e: Evaluation): Promise<TargetAnswer>;
+}
+
+export const emptyCreated = (): CreatedByDependencies => ({ namespaces: new Map(), crds: new Map() });
