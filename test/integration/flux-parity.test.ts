@@ -92,13 +92,10 @@ ${opts.extra ?? ''}`;
 let names: { token: string; db: string };
 /** flux's `--progress-bar=false`, in every flux test command line (the flag arrives with the cli work; until then, omitted). */
 let PB: string[] = [];
-/** flux's `--local-sources` (podo's `--source` until the flux spelling arrives with the cli work). */
-let LOCAL_SOURCES = '--source';
 
 beforeAll(async () => {
   const help = await runPodo(['diff', 'kustomization', '--help'], env);
   PB = help.stdout.includes('--progress-bar') ? ['--progress-bar=false'] : [];
-  if (help.stdout.includes('--local-sources')) LOCAL_SOURCES = '--local-sources';
   ensureNamespace(fluxNs);
   // Encrypted for a key nobody gives podo, as flux's fixtures are for flux.
   const stranger = await newAgeIdentity();
@@ -381,7 +378,7 @@ describe('flux diff kustomization test cases', () => {
         .replace('  name: my-app\n', `  name: my-app\n  namespace: ${ns}\n${ownerLabels(ks)}`),
     );
     const r = await runPodo(
-      ['diff', 'kustomization', ks, '--path', path.join(tree, 'with-my-app'), ...PB, '--recursive', LOCAL_SOURCES, `GitRepository/${ns}/shop=${tree}`, '-n', fluxNs, '--kubeconfig', kubeconfig()],
+      ['diff', 'kustomization', ks, '--path', path.join(tree, 'with-my-app'), ...PB, '--recursive', '--local-sources', `GitRepository/${ns}/shop=${tree}`, '-n', fluxNs, '--kubeconfig', kubeconfig()],
       env,
     );
     expect(r.code, r.stderr).toBe(1);
