@@ -476,6 +476,10 @@ describe('flux build kustomization test cases', () => {
     const r = await runPodo(['build', 'kustomization', ks, '--path', app, '--kustomization-file', file, '--dry-run', '-n', fluxNs], { ...env, KUBECONFIG: '/nonexistent' });
     expect(r.code).toBe(0);
     expect(docs(r.stdout).map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`).sort()).toEqual(allCreated('default').map((l) => l.replace(/^► /, '').replace(/ created$/, '')));
+    // From another working directory, with an absolute path (flux: TestBuildKustomizationDefaultBuildsAbsolutePathOutsideCwd).
+    const elsewhere = await runPodo(['build', 'kustomization', ks, '--path', app, '--kustomization-file', file, '--dry-run', '-n', fluxNs], env, { cwd: os.tmpdir() });
+    expect(elsewhere.code).toBe(0);
+    expect(elsewhere.stdout).toBe(r.stdout);
     const wrong = await runPodo(['build', 'kustomization', ks, '--path', app, '--kustomization-file', './wrongfile/', '--dry-run', '-n', fluxNs], env);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('wrongfile');
