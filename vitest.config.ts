@@ -15,7 +15,7 @@ export default defineConfig({
     outputFile: { json: '.vitest-results.json' },
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
-      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], globalSetup: ['test/helpers/global-setup.ts'] } },
+      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts', 'test/security/**/*.test.ts'], globalSetup: ['test/helpers/global-setup.ts'] } },
     ],
   },
 });

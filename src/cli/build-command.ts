@@ -9,6 +9,8 @@ import { renderManifests } from '../report/manifests.js';
 import type { RunOptions } from '../model/settings.js';
 import { toRunOptions, type RunFlags } from './run-options.js';
 import { EXIT_NO_CHANGES } from './exit.js';
+import { err, out } from './output.js';
+import { startDeadline } from './guard.js';
 
 export interface BuildFlags extends RunFlags {
   dryRun?: boolean;
@@ -24,8 +26,9 @@ export function validateBuild(name: string | undefined, f: BuildFlags): { run: R
 
 export async function runBuildKustomization(name: string | undefined, flags: unknown, _cmd: Command): Promise<number> {
   const v = validateBuild(name, flags as BuildFlags);
+  startDeadline(v.run.cluster.timeoutMs, (flags as BuildFlags).timeout);
   const result = await renderNamed(v.run, v.withCluster);
-  for (const n of result.notes) process.stderr.write(`podo: note: ${n}\n`);
-  process.stdout.write(renderManifests(result.objects.map((o) => maskSecrets(undefined, o.object).after!)));
+  for (const n of result.notes) err(`podo: note: ${n}\n`);
+  out(renderManifests(result.objects.map((o) => maskSecrets(undefined, o.object).after!)));
   return EXIT_NO_CHANGES;
 }

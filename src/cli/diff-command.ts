@@ -10,7 +10,9 @@ import { run } from '../pipeline/run.js';
 import { FORMATS, render } from '../report/index.js';
 import { parseOutput, useColor, type OutputFormat } from './options.js';
 import { toRunOptions, type RunFlags } from './run-options.js';
-import { EXIT_CHANGES, exitCodeFor } from './exit.js';
+import { EXIT_CHANGES, exitCodeFor, failureLines } from './exit.js';
+import { err, errLine, out } from './output.js';
+import { startDeadline } from './guard.js';
 import { createProgress, progressEnabled } from './progress.js';
 
 export interface DiffFlags extends RunFlags {
@@ -55,12 +57,13 @@ export function validate(name: string | undefined, f: DiffFlags, namespaceGiven:
 
 export async function runDiffKustomization(name: string | undefined, flags: unknown, cmd: Command): Promise<number> {
   const opts = validate(name, flags as DiffFlags, cmd.getOptionValueSource('namespace') === 'cli', process.env, process.stdout.isTTY === true);
+  startDeadline(opts.run.cluster.timeoutMs, (flags as DiffFlags).timeout);
   const progress = createProgress(progressEnabled(opts.progress, process.stderr, process.env));
   let report: DiffReport;
   try {
     report = await run(opts.run, {
       onProgress: (text) => progress.update(text),
-      onWarning: (text) => process.stderr.write(`podo: warning: ${text}\n`),
+      onWarning: (text) => errLine('warning', text),
     });
   } finally {
     progress.stop();
@@ -69,18 +72,21 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
   const grouped = report.kustomizations.length > 1 || opts.run.selection.mode === 'all';
   // Notes are for the person at the terminal; machine formats carry them inside the document.
   if (!format.notesInDocument) {
-    for (const k of report.kustomizations) for (const n of k.notes) process.stderr.write(`podo: note: ${grouped ? `${k.namespace}/${k.name}: ` : ''}${n}\n`);
+    for (const k of report.kustomizations) for (const n of k.notes) err(`podo: note: ${grouped ? `${k.namespace}/${k.name}: ` : ''}${n}\n`);
   }
   if (!format.summaryInDocument) {
     for (const k of report.kustomizations) {
-      if (k.error) process.stderr.write(`podo: Kustomization ${k.namespace}/${k.name} failed: ${k.error}\n`);
-      else if (k.skipped) process.stderr.write(`podo: Kustomization ${k.namespace}/${k.name} not evaluated: ${k.skipped}\n`);
+      // A failed Kustomization is said below, as an error line, in every format.
+      if (!k.error && k.skipped) err(`podo: Kustomization ${k.namespace}/${k.name} not evaluated: ${k.skipped}\n`);
     }
     const line = formatNotEvaluated(countKustomizations(report));
-    if (line) process.stderr.write(`podo: ${line}\n`);
+    if (line) err(`podo: ${line}\n`);
   }
-  process.stdout.write(render(report, opts.output, { color: opts.color, verbose: opts.verbose, grouped }));
-  const code = exitCodeFor(report, { failOnWarnings: opts.failOnWarnings, failOnSkipped: opts.failOnSkipped });
-  if (code === EXIT_CHANGES && opts.output === 'text') process.stderr.write('⚠ identified at least one change, exiting with non-zero exit code\n');
+  out(render(report, opts.output, { color: opts.color, verbose: opts.verbose, grouped }));
+  const policy = { failOnWarnings: opts.failOnWarnings, failOnSkipped: opts.failOnSkipped };
+  const code = exitCodeFor(report, policy);
+  // Exit 2 always says why on stderr, one line per failure, whatever the format already carries.
+  for (const line of failureLines(report, policy)) errLine('error', line);
+  if (code === EXIT_CHANGES && opts.output === 'text') err('⚠ identified at least one change, exiting with non-zero exit code\n');
   return code;
 }

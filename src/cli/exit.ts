@@ -35,3 +35,21 @@ export function exitCodeFor(report: DiffReport, policy: ExitPolicy): number {
   }
   return changes > 0 || (policy.failOnWarnings && warnings > 0) ? EXIT_CHANGES : EXIT_NO_CHANGES;
 }
+
+/** One line per failure that makes the run exit 2: each failed Kustomization, object and required one skipped. */
+export function failureLines(report: DiffReport, policy: ExitPolicy): string[] {
+  const out: string[] = [];
+  for (const k of report.kustomizations) {
+    const id = `Kustomization ${k.namespace}/${k.name}`;
+    if (k.error) out.push(`${id}: ${k.error}`);
+    else if (k.skipped !== undefined) {
+      const policySkip = k.skipCause !== undefined && POLICY_CAUSES.includes(k.skipCause);
+      if (k.requested || policy.failOnSkipped || !policySkip) out.push(`${id} not evaluated: ${k.skipped}`);
+    }
+    for (const r of k.resources) {
+      if (r.action !== 'failed') continue;
+      out.push(`${r.ref.kind}/${r.ref.namespace ? `${r.ref.namespace}/` : ''}${r.ref.name} (${id}): ${r.reason ?? 'failed'}`);
+    }
+  }
+  return out;
+}

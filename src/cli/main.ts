@@ -3,23 +3,13 @@ import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
 import { EXIT_ERROR } from './exit.js';
 import { PodoError, oneLineMessage } from '../model/errors.js';
-import { runAllCleanups } from '../model/cleanup.js';
-
-const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
-
-/**
- * Temporary build copies (which may hold decrypted SOPS plaintext) and git worktrees are registered in
- * model/cleanup.ts; on a signal they are removed, then the signal is raised again with its default
- * action, so the exit status still says which signal ended the run.
- */
-function onSignal(signal: NodeJS.Signals): void {
-  runAllCleanups();
-  for (const s of SIGNALS) process.removeListener(s, onSignal);
-  process.kill(process.pid, signal);
-}
-for (const s of SIGNALS) process.on(s, onSignal);
+import { err as writeErr, flushed, installScrubbing } from './output.js';
+import { installGuards, stopDeadline } from './guard.js';
 
 async function main(argv: string[]): Promise<number> {
+  // First thing: every byte on stdout/stderr passes the secret scrubber; signals and --timeout clean up.
+  installScrubbing();
+  installGuards();
   let code = 0;
   const program = buildProgram((c) => {
     code = c;
@@ -34,20 +24,20 @@ async function main(argv: string[]): Promise<number> {
       return EXIT_ERROR;
     }
     if (err instanceof PodoError) {
-      process.stderr.write(`podo: error: ${oneLineMessage(err)}\n`);
+      writeErr(`podo: error: ${oneLineMessage(err)}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`podo: internal error: ${oneLineMessage(err)} (please report this at the podo issue tracker)\n`);
-    if (process.env.PODO_DEBUG) process.stderr.write(`${(err as Error).stack ?? ''}\n`);
+    writeErr(`podo: internal error: ${oneLineMessage(err)} (please report this at the podo issue tracker)\n`);
+    if (process.env.PODO_DEBUG) writeErr(`${(err as Error).stack ?? ''}\n`);
     return EXIT_ERROR;
   }
 }
 
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  () => {
-    process.exitCode = EXIT_ERROR;
-  },
-);
+// The run is over once main settles: whatever a library left running (a keep-alive socket, a timer)
+// must not keep podo alive past its answer. Output is flushed first.
+const finish = (code: number) => {
+  stopDeadline();
+  process.exitCode = code;
+  void flushed().then(() => process.exit(code));
+};
+main(process.argv).then(finish, () => finish(EXIT_ERROR));

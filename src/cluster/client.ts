@@ -2,7 +2,9 @@
 import { connect, type ConnectionOptions } from './kubeconfig.js';
 import { KubeHttp, toApiError } from './http.js';
 import { Discovery, collectionPath, objectPath, type ResourceInfo } from './discovery.js';
-import { isJsonObject, type KubeObject } from '../model/object.js';
+import { isJsonObject, type JsonObject, type JsonValue, type KubeObject } from '../model/object.js';
+import { ClusterError } from '../model/errors.js';
+import { secrets } from '../model/secrets.js';
 
 export const FIELD_MANAGER = 'kustomize-controller';
 
@@ -71,7 +73,8 @@ class HttpClusterClient implements ClusterClient {
     const path = objectPath(info, name, namespace);
     const res = await this.http.request({ method: 'GET', path, retryServerErrors: true, headers: this.headers });
     if (res.status === 404) return undefined;
-    if (res.status >= 200 && res.status < 300 && isJsonObject(res.body)) return res.body as KubeObject;
+    secrets.addSecretsIn(res.body);
+    if (res.status >= 200 && res.status < 300) return expectObject(res.body, info, name, namespace, 'GET', path);
     throw toApiError(res, 'get', path);
   }
 
@@ -84,7 +87,9 @@ class HttpClusterClient implements ClusterClient {
       if (cont) query.continue = cont;
       const res = await this.http.request({ method: 'GET', path, query, retryServerErrors: true, headers: this.headers });
       if (res.status < 200 || res.status >= 300 || !isJsonObject(res.body)) throw toApiError(res, 'list', path);
-      const items = Array.isArray(res.body.items) ? res.body.items : [];
+      if (info.kind === 'Secret') secrets.addSecretsIn({ kind: 'SecretList', items: res.body.items ?? [] });
+      else secrets.addSecretsIn(res.body);
+      const items = expectList(res.body, info, path);
       const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
       for (const it of items) {
         // List items come without apiVersion/kind; restore them so they look like GET results.
@@ -108,13 +113,43 @@ class HttpClusterClient implements ClusterClient {
       contentType: 'application/apply-patch+yaml',
       headers: this.headers,
     });
-    if (res.status >= 200 && res.status < 300 && isJsonObject(res.body)) return res.body as KubeObject;
+    secrets.addSecretsIn(res.body);
+    if (res.status >= 200 && res.status < 300) return expectObject(res.body, info, obj.metadata.name, info.namespaced && typeof ns === 'string' ? ns : undefined, 'PATCH', path);
     throw toApiError(res, 'patch', path);
   }
 
   close(): void {
     this.onClose();
   }
+}
+
+/**
+ * Every answer is checked to be what was asked for: the object of that kind, name and namespace for a
+ * GET or PATCH, a list of that kind for a LIST. A proxy, a misrouted request or a URL the server read
+ * differently must fail loudly, never hand podo some other object (or every Secret) to diff.
+ */
+export function expectObject(body: unknown, info: ResourceInfo, name: string, namespace: string | undefined, verb: string, path: string): KubeObject {
+  const what = `${info.kind} ${namespace ? `${namespace}/` : ''}${name}`;
+  if (!isJsonObject(body as JsonValue)) throw new ClusterError(`${verb} ${what}: the server did not answer with an object`);
+  const o = body as JsonObject;
+  const meta = isJsonObject(o.metadata) ? o.metadata : undefined;
+  if (o.kind !== info.kind) throw new ClusterError(`${verb} ${what}: the server answered with ${typeof o.kind === 'string' ? `a ${o.kind}` : 'something without a kind'}, not a ${info.kind} (${path})`);
+  if (!meta || meta.name !== name) throw new ClusterError(`${verb} ${what}: the server answered with a ${info.kind} of another name (${path})`);
+  if (namespace && info.namespaced && meta.namespace !== namespace) throw new ClusterError(`${verb} ${what}: the server answered with a ${info.kind} of another namespace (${path})`);
+  return o as KubeObject;
+}
+
+export function expectList(body: JsonObject, info: ResourceInfo, path: string): JsonValue[] {
+  const kind = body.kind;
+  if (!Array.isArray(body.items) || (typeof kind === 'string' && !kind.endsWith('List'))) {
+    throw new ClusterError(`LIST ${info.plural}: the server answered with ${typeof kind === 'string' ? `a ${kind}` : 'something'} that is not a list (${path})`);
+  }
+  for (const it of body.items) {
+    if (isJsonObject(it) && typeof it.kind === 'string' && it.kind !== info.kind) {
+      throw new ClusterError(`LIST ${info.plural}: the server's list holds a ${it.kind}, not ${info.kind} objects (${path})`);
+    }
+  }
+  return body.items;
 }
 
 export type { ResourceInfo };

@@ -3,6 +3,7 @@
 import type { KubeHttp } from './http.js';
 import { ApiError } from './http.js';
 import { isJsonObject } from '../model/object.js';
+import { assertValidName, assertValidNamespace } from './names.js';
 
 export interface ResourceInfo {
   group: string;
@@ -27,11 +28,6 @@ export class Discovery {
     }
     const m = await p;
     return m?.get(kind);
-  }
-
-  /** Forget what is known about a group version (after a CRD appears, for instance). */
-  invalidate(apiVersion: string): void {
-    this.groupVersions.delete(apiVersion);
   }
 
   private async fetch(apiVersion: string): Promise<Map<string, ResourceInfo> | undefined> {
@@ -62,11 +58,16 @@ export class Discovery {
   }
 }
 
+/** Names and namespaces are validated here, where they become part of a URL, for every request. */
 export function collectionPath(info: ResourceInfo, namespace?: string): string {
+  if (info.namespaced && namespace) assertValidNamespace(info.kind, namespace);
   const base = info.group === '' ? `/api/${info.version}` : `/apis/${info.group}/${info.version}`;
   return info.namespaced && namespace ? `${base}/namespaces/${encodeURIComponent(namespace)}/${info.plural}` : `${base}/${info.plural}`;
 }
 
 export function objectPath(info: ResourceInfo, name: string, namespace?: string): string {
+  assertValidName(info.kind, name);
+  // A namespaced object without its namespace would address another URL (`/api/v1/secrets/x`).
+  if (info.namespaced) assertValidNamespace(info.kind, namespace ?? '');
   return `${collectionPath(info, namespace)}/${encodeURIComponent(name)}`;
 }

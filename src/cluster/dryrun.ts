@@ -4,7 +4,8 @@
 import { ApiError, DeadlineError } from './http.js';
 import type { ResourceInfo } from './discovery.js';
 import { asDenied, deniedMessage } from './denied.js';
-import { isJsonObject, isSecret, type KubeObject, type ObjectRef } from '../model/object.js';
+import { isJsonObject, isSecret, type JsonObject, type JsonValue, type KubeObject, type ObjectRef } from '../model/object.js';
+import { secrets } from '../model/secrets.js';
 import { ClusterError, errorMessage } from '../model/errors.js';
 
 export { DeadlineError };
@@ -30,7 +31,7 @@ export function describeDryRunFailure(err: unknown, ref: ObjectRef, obj: KubeObj
     const resource = info ? (info.group ? `${info.plural}.${info.group}` : info.plural) : ref.kind;
     return { kind: 'denied', message: deniedMessage(err, identity, err.verb, resource, ref.namespace) };
   }
-  const message = redact(err.message, obj);
+  const message = redact(err.message, obj, err.apiStatus);
   const generic = `dry-run failed (${err.status}${err.apiStatus.reason ? ' ' + err.apiStatus.reason : ''}): ${message}`;
   if (err.status === 422 && /field is immutable|is immutable/i.test(err.message)) {
     return { kind: 'immutable', field: immutableField(details) ?? 'an immutable field', message, generic };
@@ -47,27 +48,44 @@ function immutableField(details: ApiError['apiStatus']['details']): string | und
 }
 
 /**
- * The server echoes values in some errors (`expected string, got &value.valueUnstructured{Value:987654321}`);
- * for Secrets, anything that looks like a value is removed from the message.
+ * The server echoes values in its errors (`Invalid value: "…"`, `got &value.valueUnstructured{Value:…}`,
+ * whole maps as `map[…]`). Lists and maps are never echoed; for an object that carries secret values
+ * (a Secret, or any object holding a value the secret registry knows) the message is reduced to the
+ * reason and the field paths the server named.
  */
-export function redact(message: string, obj: KubeObject): string {
+export function redact(message: string, obj: KubeObject, status?: { reason?: string; details?: JsonObject }): string {
   let m = message.replace(/\s+/g, ' ').trim();
-  if (!isSecret(obj)) return m;
-  m = m.replace(/valueUnstructured\{Value:[^}]*\}/g, 'valueUnstructured{Value:***}');
-  for (const field of ['data', 'stringData']) {
-    const values = obj[field];
-    if (!isJsonObject(values)) continue;
-    for (const v of Object.values(values)) {
-      const s = typeof v === 'string' ? v : JSON.stringify(v);
-      if (s.length < 3) continue;
-      const variants = [s];
-      try {
-        if (field === 'data') variants.push(Buffer.from(s, 'base64').toString('utf8'));
-      } catch {
-        /* not base64 */
-      }
-      for (const x of variants) if (x.length >= 3) m = m.split(x).join('***');
-    }
+  m = m.replace(/valueUnstructured\{Value:[^}]*\}/g, 'valueUnstructured{Value:…}');
+  m = stripComposites(m);
+  if (!isSecret(obj) && !carriesSecret(obj)) return m;
+  const fields = causeFields(status?.details);
+  const fromMessage = fields.length > 0 ? fields : [...m.matchAll(/(?:^|[\s:])((?:\.?[A-Za-z][\w-]*(?:\[[^\]]{0,80}\])?)(?:\.[A-Za-z][\w-]*(?:\[[^\]]{0,80}\])?)+):\s/g)].map((x) => x[1]);
+  const where = fromMessage.length > 0 ? `: ${[...new Set(fromMessage)].join(', ')}` : '';
+  return `${status?.reason ?? 'rejected'}${where} (the server's message is withheld: the object carries secret values)`;
+}
+
+/** Go's rendering of maps and slices in messages: `map[a:b c:d]`, `[]interface {}{…}`, nested. */
+function stripComposites(m: string): string {
+  // Innermost first, replaced by placeholders without brackets so that the enclosing one matches next.
+  let out = m;
+  for (let i = 0; i < 8; i++) {
+    const next = out
+      .replace(/map\[string\]interface \{\}\{[^{}]*\}/g, '\u0000M')
+      .replace(/\[\]interface \{\}\{[^{}]*\}/g, '\u0000L')
+      .replace(/map\[[^[\]]*\]/g, '\u0000M');
+    if (next === out) break;
+    out = next;
   }
-  return m;
+  return out.replace(/\u0000M/g, 'map[…]').replace(/\u0000L/g, '[…]');
+}
+
+function causeFields(details: JsonObject | undefined): string[] {
+  if (!details || !Array.isArray(details.causes)) return [];
+  return details.causes.filter(isJsonObject).map((c) => (typeof c.field === 'string' ? c.field : '')).filter((f) => f !== '');
+}
+
+function carriesSecret(obj: KubeObject): boolean {
+  if (secrets.size === 0) return false;
+  const walk = (v: JsonValue): boolean => (typeof v === 'string' ? secrets.holdsSecret(v) : Array.isArray(v) ? v.some(walk) : isJsonObject(v) ? Object.values(v).some(walk) : false);
+  return walk(obj as unknown as JsonValue);
 }

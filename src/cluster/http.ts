@@ -41,6 +41,10 @@ export interface RequestOptions {
 export interface Response {
   status: number;
   body: JsonValue;
+  /** The body was not JSON (a proxy's HTML page, a wrong URL): never trusted as an answer. */
+  notJson?: boolean;
+  /** Seconds the server asked us to wait (Retry-After on 429/503). */
+  retryAfter?: number;
 }
 
 export const USER_AGENT = `podo (node ${process.version})`;
@@ -82,9 +86,10 @@ export class KubeHttp {
       const throttled = res.status === 429;
       const transient = res.status === 502 || res.status === 503 || res.status === 504 || (opts.retryServerErrors === true && res.status >= 500);
       if (throttled || (transient && attempt < this.maxAttempts)) {
-        await this.backoff(attempt, undefined, opts);
+        await this.backoff(attempt, res.retryAfter, opts);
         continue;
       }
+      if (res.status >= 200 && res.status < 300 && res.notJson) throw notJsonError(this.conn.server, opts);
       return res;
     }
   }
@@ -96,10 +101,11 @@ export class KubeHttp {
     throw toApiError(res, opts.method, opts.path);
   }
 
-  private async backoff(attempt: number, _retryAfter: number | undefined, opts: RequestOptions): Promise<void> {
-    // Exponential backoff with full jitter, capped, and never past the deadline.
+  private async backoff(attempt: number, retryAfter: number | undefined, opts: RequestOptions): Promise<void> {
+    // Exponential backoff with full jitter, capped, and never past the deadline; a server that says
+    // how long to wait (Retry-After) is obeyed, as long as that still fits before the deadline.
     const base = Math.min(4000, 100 * 2 ** Math.min(attempt - 1, 6));
-    const wait = Math.random() * base + 50;
+    const wait = retryAfter !== undefined ? retryAfter * 1000 : Math.random() * base + 50;
     if (Date.now() + wait > this.deadline) {
       throw new DeadlineError(`timed out waiting to retry ${opts.method} ${opts.path}`);
     }
@@ -133,10 +139,11 @@ export class KubeHttp {
               try {
                 body = JSON.parse(text) as JsonValue;
               } catch {
-                body = { message: text.slice(0, 200) };
+                // Not quoted: whatever answered is not the API server, and its page is no message for the user.
+                body = { [NOT_JSON]: true, message: `the server at ${this.conn.server.origin} did not answer with JSON (HTTP ${res.statusCode ?? 0})` };
               }
             }
-            resolve({ status: res.statusCode ?? 0, body });
+            resolve({ status: res.statusCode ?? 0, body, notJson: text.length > 0 && isJsonObject(body) && body[NOT_JSON] === true, retryAfter: parseRetryAfter(res.headers['retry-after']) });
           });
         },
       );
@@ -161,6 +168,21 @@ export function toApiError(res: Response, verb: string, path: string): ApiError 
       }
     : {};
   return new ApiError(st.message ?? `HTTP ${res.status}`, res.status, verb, path, st);
+}
+
+const NOT_JSON = 'podo.notJson';
+
+function notJsonError(server: URL, opts: RequestOptions): ClusterError {
+  return new ClusterError(`the server at ${server.origin} did not answer ${opts.method} ${opts.path} with JSON: is this the Kubernetes API server?`);
+}
+
+/** Retry-After as seconds (RFC 9110: delay-seconds or an HTTP date); undefined when absent or malformed. */
+export function parseRetryAfter(v: string | string[] | undefined): number | undefined {
+  const s = Array.isArray(v) ? v[0] : v;
+  if (!s) return undefined;
+  if (/^\d+$/.test(s.trim())) return Math.min(Number(s.trim()), 3600);
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? undefined : Math.max(0, Math.min((t - Date.now()) / 1000, 3600));
 }
 
 function describeNetError(err: unknown): string {

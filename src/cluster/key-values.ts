@@ -4,6 +4,7 @@ import type { ClusterClient } from './client.js';
 import { asDenied, deniedError } from './denied.js';
 import { ClusterError } from '../model/errors.js';
 import { isJsonObject } from '../model/object.js';
+import { secrets } from '../model/secrets.js';
 
 export async function readKeyValues(client: ClusterClient, kind: 'ConfigMap' | 'Secret', name: string, namespace: string): Promise<Record<string, string> | undefined> {
   const info = await client.resolve('v1', kind);
@@ -17,6 +18,8 @@ export async function readKeyValues(client: ClusterClient, kind: 'ConfigMap' | '
     throw err;
   }
   if (!obj) return undefined;
+  // Whatever a Secret holds is secret wherever substitution or decryption puts it.
+  if (kind === 'Secret') secrets.addSecretObject(obj);
   const out: Record<string, string> = {};
   const decode = kind === 'Secret';
   for (const field of decode ? ['stringData', 'data'] : ['data', 'binaryData']) {
@@ -25,6 +28,7 @@ export async function readKeyValues(client: ClusterClient, kind: 'ConfigMap' | '
     for (const [k, v] of Object.entries(m)) {
       if (typeof v !== 'string') continue;
       out[k] = decode && field === 'data' ? Buffer.from(v, 'base64').toString('utf8') : v;
+      if (decode) secrets.add(out[k]);
     }
   }
   return out;

@@ -51,7 +51,9 @@ export function loadStaticCredentials(explicit: string | undefined, contextName:
     try {
       doc = parse(readFileSync(file, 'utf8'));
     } catch (err) {
-      throw new InputError(`kubeconfig ${file}: ${(err as Error).message.split('\n')[0]}`, file);
+      // podo's words: the first line of the parser's message, without its advice to programmers.
+      const why = (err as Error).message.split('\n')[0].replace(/;?\s*please use \S+/i, '').replace(/Source contains multiple documents/, 'holds more than one YAML document');
+      throw new InputError(`kubeconfig ${file}: ${why}`, file);
     }
     if (!isJsonObject(doc)) continue;
     const dir = path.dirname(path.resolve(file));

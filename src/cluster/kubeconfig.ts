@@ -4,8 +4,9 @@
 // over one keep-alive agent configured from the kubeconfig's TLS material and credentials.
 import https from 'node:https';
 import { existsSync } from 'node:fs';
-import { ClusterError, InputError } from '../model/errors.js';
+import { ClusterError, InputError, firstLine } from '../model/errors.js';
 import { loadStaticCredentials } from './kubeconfig-fast.js';
+import { registerCredentials, resolveExecCredentials } from './exec-credential.js';
 
 export interface ConnectionOptions {
   kubeconfig?: string;
@@ -42,7 +43,7 @@ export async function connect(opts: ConnectionOptions, maxSockets: number): Prom
         rejectUnauthorized: fast.insecure ? false : undefined,
         servername: fast.serverName,
       }),
-      headers: fast.headers,
+      headers: registered(fast.headers, fast.key),
       identity: fast.user,
       context: fast.context,
     };
@@ -83,6 +84,8 @@ export async function connect(opts: ConnectionOptions, maxSockets: number): Prom
     throw new ClusterError('no cluster configured: pass --kubeconfig FILE or set KUBECONFIG');
   }
   const reqOpts: https.RequestOptions = { headers: {} };
+  // podo runs exec plugins itself: bounded by --timeout, their output never quoted.
+  await resolveExecCredentials(kc);
   try {
     await kc.applyToHTTPSOptions(reqOpts);
   } catch (err) {
@@ -109,13 +112,15 @@ export async function connect(opts: ConnectionOptions, maxSockets: number): Prom
   return {
     server: new URL(cluster.server),
     agent,
-    headers,
+    headers: registered(headers, reqOpts.key),
     identity: user?.name ?? 'unknown user',
     context: kc.getCurrentContext(),
   };
 }
 
-function firstLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n')[0];
+/** Credentials are secrets: registered so that no output can carry them. */
+function registered(headers: Record<string, string>, key: unknown): Record<string, string> {
+  registerCredentials(headers, key);
+  return headers;
 }
+

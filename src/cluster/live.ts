@@ -1,6 +1,7 @@
 // Reading live objects for a dry-run round: one LIST per kind and namespace when several objects
 // share them, else GETs.
 import { ApiError } from './http.js';
+import { InvalidNameError } from './names.js';
 import type { ClusterClient, ResourceInfo } from './client.js';
 import { mapConcurrent } from './pool.js';
 import { identityKey, refOf, type KubeObject, type ObjectRef } from '../model/object.js';
@@ -30,8 +31,8 @@ export async function fetchLive(client: ClusterClient, queries: LiveQuery[], con
         if (wanted.has(o.metadata.name)) out.set(identityKey(refOf(o)), o);
       }
     } catch (err) {
-      // A caller allowed to get but not list still gets a diff.
-      if (err instanceof ApiError && err.status === 403) gets.push(...g);
+      // A caller allowed to get but not list still gets a diff; an invalid namespace is each object's own error.
+      if ((err instanceof ApiError && err.status === 403) || err instanceof InvalidNameError) gets.push(...g);
       else throw err;
     }
   });
@@ -40,8 +41,8 @@ export async function fetchLive(client: ClusterClient, queries: LiveQuery[], con
       const o = await client.get(q.info, q.ref.name, q.ref.namespace);
       if (o) out.set(identityKey(q.ref), o);
     } catch (err) {
-      // Permission problems are reported by the dry run itself, which names the verb.
-      if (!(err instanceof ApiError && err.status === 403)) throw err;
+      // Permission problems (and names that cannot be sent) are reported by the dry run itself.
+      if (!(err instanceof ApiError && err.status === 403) && !(err instanceof InvalidNameError)) throw err;
     }
   });
   return out;

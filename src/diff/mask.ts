@@ -1,7 +1,10 @@
 // Secret values never leave podo: both sides are masked before anything is compared or rendered.
 // Equal values become `***`; changed ones `*** (before)` / `*** (after)`, so the diff still shows
 // that a value changed, never what it is.
-import { isJsonObject, isSecret, type JsonObject, type KubeObject } from '../model/object.js';
+import { isJsonObject, isSecret, type JsonObject, type JsonValue, type KubeObject } from '../model/object.js';
+import { secrets } from '../model/secrets.js';
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 export const MASK = '***';
 export const MASK_BEFORE = '*** (before)';
@@ -22,7 +25,13 @@ export interface MaskedPair {
  */
 export function maskSecrets(before: KubeObject | undefined, after: KubeObject | undefined, valuesUnknown = false): MaskedPair {
   const subject = after ?? before;
-  if (!subject || !isSecret(subject)) return { before, after };
+  if (!subject) return { before, after };
+  if (!isSecret(subject)) return maskSecretLeaves(before, after);
+  const masked = maskSecretFields(before, after, valuesUnknown);
+  return maskSecretLeaves(masked.before, masked.after);
+}
+
+function maskSecretFields(before: KubeObject | undefined, after: KubeObject | undefined, valuesUnknown: boolean): MaskedPair {
   const b = before ? structuredClone(before) : undefined;
   const a = after ? structuredClone(after) : undefined;
   for (const field of VALUE_FIELDS) {
@@ -43,5 +52,64 @@ export function maskSecrets(before: KubeObject | undefined, after: KubeObject | 
     if (b && b[field] !== undefined && !isJsonObject(b[field])) b[field] = MASK;
     if (a && a[field] !== undefined && !isJsonObject(a[field])) a[field] = MASK;
   }
+  // kubectl apply keeps the whole Secret, values included, in this annotation.
+  for (const o of [b, a]) {
+    const ann = o && isJsonObject(o.metadata.annotations) ? o.metadata.annotations : undefined;
+    if (ann && typeof ann[LAST_APPLIED] === 'string') ann[LAST_APPLIED] = MASK;
+  }
   return { before: b, after: a };
+}
+
+/**
+ * Any other field whose value holds a secret the run has seen (a value decrypted from SOPS into a
+ * ConfigMap, one substituted from a Secret, a live Secret's value copied elsewhere) is masked as a
+ * whole, on both sides, so that a change still shows as `*** (before)` → `*** (after)`. Identity
+ * fields stay: an object is always named.
+ */
+function maskSecretLeaves(before: KubeObject | undefined, after: KubeObject | undefined): MaskedPair {
+  if (secrets.size === 0) return { before, after };
+  const holds = (v: JsonValue | undefined) => typeof v === 'string' && secrets.holdsSecret(v);
+  const anyLeaf = (v: JsonValue | undefined): boolean =>
+    holds(v) || (Array.isArray(v) ? v.some(anyLeaf) : isJsonObject(v) ? Object.values(v).some(anyLeaf) : false);
+  if (!anyLeaf(before as JsonValue | undefined) && !anyLeaf(after as JsonValue | undefined)) return { before, after };
+  const b = before ? (structuredClone(before) as JsonObject) : undefined;
+  const a = after ? (structuredClone(after) as JsonObject) : undefined;
+  const walk = (bv: JsonValue | undefined, av: JsonValue | undefined, path: string[], set: (side: 'b' | 'a', v: JsonValue) => void) => {
+    if (isIdentity(path)) return;
+    if (holds(bv) || holds(av)) {
+      const changed = bv !== undefined && av !== undefined && bv !== av;
+      if (bv !== undefined && holds(bv)) set('b', changed ? MASK_BEFORE : MASK);
+      if (av !== undefined && holds(av)) set('a', changed ? MASK_AFTER : MASK);
+      if (bv !== undefined && !holds(bv) && changed) set('b', MASK_BEFORE);
+      if (av !== undefined && !holds(av) && changed) set('a', MASK_AFTER);
+      return;
+    }
+    if (isJsonObject(bv) || isJsonObject(av)) {
+      const bo = isJsonObject(bv) ? bv : undefined;
+      const ao = isJsonObject(av) ? av : undefined;
+      for (const k of new Set([...Object.keys(bo ?? {}), ...Object.keys(ao ?? {})])) {
+        walk(bo?.[k], ao?.[k], [...path, k], (side, v) => {
+          const target = side === 'b' ? bo : ao;
+          if (target) target[k] = v;
+        });
+      }
+    } else if (Array.isArray(bv) || Array.isArray(av)) {
+      const ba = Array.isArray(bv) ? bv : undefined;
+      const aa = Array.isArray(av) ? av : undefined;
+      const n = Math.max(ba?.length ?? 0, aa?.length ?? 0);
+      for (let i = 0; i < n; i++) {
+        walk(ba?.[i], aa?.[i], [...path, String(i)], (side, v) => {
+          const target = side === 'b' ? ba : aa;
+          if (target && i < target.length) target[i] = v;
+        });
+      }
+    }
+  };
+  walk(b, a, [], () => undefined);
+  return { before: b as KubeObject | undefined, after: a as KubeObject | undefined };
+}
+
+function isIdentity(path: string[]): boolean {
+  if (path.length === 1) return path[0] === 'apiVersion' || path[0] === 'kind';
+  return path.length === 2 && path[0] === 'metadata' && (path[1] === 'name' || path[1] === 'namespace');
 }

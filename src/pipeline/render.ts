@@ -11,8 +11,8 @@ import { errorMessage } from '../model/errors.js';
 
 export type { BuildResult };
 
-/** Builds `ks` from `dir` (its spec.path in a local checkout); without a client, cluster inputs are skipped with a note. */
-export async function renderKustomization(client: ClusterClient | undefined, ks: FluxKustomization, dir: string, build: BuildSettings): Promise<BuildResult> {
+/** Builds `ks` from `dir` (its spec.path in a local checkout, inside `boundary` when given); without a client, cluster inputs are skipped with a note. */
+export async function renderKustomization(client: ClusterClient | undefined, ks: FluxKustomization, dir: string, build: BuildSettings, boundary?: string): Promise<BuildResult> {
   const keyNotes: string[] = [];
   const built = await buildKustomization({
     path: dir,
@@ -21,6 +21,8 @@ export async function renderKustomization(client: ClusterClient | undefined, ks:
     variables: client ? (kind, name, namespace) => readKeyValues(client, kind, name, namespace) : undefined,
     strictSubstitute: build.strictSubstitute,
     ignorePaths: build.ignorePaths,
+    // The source root the build must stay inside, when the caller knows it (render/containment.ts).
+    boundary,
     ageKeys: () => ageKeys(client, ks.spec, build.sopsAgeKeyFile, keyNotes),
   });
   return { ...built, notes: [...keyNotes, ...built.notes] };

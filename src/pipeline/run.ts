@@ -13,7 +13,7 @@ import { isFluxKustomization, specFromObject } from '../flux/spec.js';
 import type { DiffReport, KustomizationDiff, NotEvaluatedCause } from '../model/change.js';
 import { oneLineMessage } from '../model/errors.js';
 import type { FluxKustomization } from '../model/kustomization.js';
-import type { RenderedObject } from '../model/object.js';
+import { byNamespaceName, type RenderedObject } from '../model/object.js';
 import type { RunOptions } from '../model/settings.js';
 import { summarize } from '../model/summary.js';
 import { repositoryRoot } from '../render/workspace.js';
@@ -27,6 +27,7 @@ import { ClusterTarget } from './cluster-target.js';
 import { impersonation } from './impersonation.js';
 import { cycleThrough, dependenciesOf, keyOf, readyNow } from './order.js';
 import { renderKustomization } from './render.js';
+import { specPathProblem } from '../render/containment.js';
 import { crdKinds } from './scope.js';
 import { emptyCreated, type CreatedByDependencies, type Target } from './target.js';
 
@@ -52,19 +53,16 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
   });
   try {
     const target = new ClusterTarget(client, cluster.concurrency, impersonation(client, cluster, hooks.onWarning));
-    let specs: SpecSource;
-    let checkoutRoot = options.path;
-    if (selection.mode === 'all') {
-      hooks.onProgress?.('listing kustomizations');
-      specs = clusterAll(client, selection.namespace);
-    } else {
-      specs = clusterNamed(client, selection.name, selection.namespace, options.path, options.kustomizationFile, options.ignoreNotFound);
-    }
+    if (selection.mode === 'all') hooks.onProgress?.('listing kustomizations');
+    const specs: SpecSource =
+      selection.mode === 'all'
+        ? clusterAll(client, selection.namespace)
+        : clusterNamed(client, selection.name, selection.namespace, options.path, options.kustomizationFile, options.ignoreNotFound);
     const { roots, problems } = await specs.roots();
-    // In single mode --path is the named Kustomization's directory: the checkout's root is above it by spec.path.
-    if (selection.mode === 'single') checkoutRoot = repositoryRoot(realpathSync(options.path), roots[0]?.head?.spec.path);
+    // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.
+    const checkoutRoot = selection.mode === 'all' ? options.path : repositoryRoot(realpathSync(options.path), roots[0]?.head?.spec.path);
     const resolve = sourceResolver(checkoutRoot, checkoutSources(checkoutRoot, await listGitRepositories(client)), options.localSources);
-    const renderWith = (ks: FluxKustomization, dir: string) => renderKustomization(client, ks, dir, options.build);
+    const renderWith = (ks: FluxKustomization, dir: string, boundary?: string) => renderKustomization(client, ks, dir, options.build, boundary);
     return await orchestrate(roots, problems, {
       target,
       resolve,
@@ -87,22 +85,18 @@ async function runAgainstRef(options: RunOptions, ref: string, hooks: RunHooks):
     const target = new BaseRefTarget({ ref, toplevel, worktree }, options.build);
     const trees: Trees = { ref, toplevel, worktree, atRef: (p) => target.atRef(realish(p)) };
     const head = realish(options.path);
-    let specs: SpecSource;
-    let checkoutRoot: string;
-    if (selection.mode === 'all') {
-      specs = repositoryClusterRoot(trees, head, options.clusterPath);
-      checkoutRoot = head;
-    } else {
-      specs = repositoryNamed(trees, selection.name, selection.namespace, head, options.kustomizationFile);
-      checkoutRoot = head;
-    }
+    const specs: SpecSource =
+      selection.mode === 'all'
+        ? repositoryClusterRoot(trees, head, options.clusterPath)
+        : repositoryNamed(trees, selection.name, selection.namespace, head, options.kustomizationFile);
     const { roots, problems } = await specs.roots();
-    if (selection.mode === 'single') checkoutRoot = repositoryRoot(head, roots[0]?.head?.spec.path);
+    // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.
+    const checkoutRoot = selection.mode === 'all' ? head : repositoryRoot(head, roots[0]?.head?.spec.path);
     const resolve = sourceResolver(checkoutRoot, checkoutSources(toplevel, discover(toplevel).gitRepositories), options.localSources);
     return orchestrate(roots, problems, {
       target,
       resolve,
-      render: (ks, dir) => renderKustomization(undefined, ks, dir, options.build),
+      render: (ks, dir, boundary) => renderKustomization(undefined, ks, dir, options.build, boundary),
       follow: selection.mode === 'all',
       childrenRequested: false,
       parallel: options.parallel,
@@ -126,7 +120,8 @@ function realish(p: string): string {
 export interface Pipeline {
   target: Target;
   resolve: SourceResolver;
-  render: (ks: FluxKustomization, dir: string) => Promise<{ objects: RenderedObject[]; notes: string[] }>;
+  /** `boundary`: the source root the build must stay inside, when known. */
+  render: (ks: FluxKustomization, dir: string, boundary?: string) => Promise<{ objects: RenderedObject[]; notes: string[] }>;
   /** Also evaluate the Kustomizations the builds produce (--recursive; --base-ref --all from the cluster root). */
   follow: boolean;
   /** Followed children were asked for (--recursive): not evaluating one fails the run. */
@@ -171,10 +166,11 @@ export async function orchestrate(roots: Root[], problems: Array<{ namespace: st
   roots.forEach(add);
   let evaluated = 0;
   while (pending.length > 0) {
-    const ready = readyNow(pending, (k) => done.has(k)).sort((a, b) => a.key.localeCompare(b.key));
+    const bySpec = (a: Unit, b: Unit) => byNamespaceName((a.head ?? a.former)!.spec, (b.head ?? b.former)!.spec);
+    const ready = readyNow(pending, (k) => done.has(k)).sort(bySpec);
     if (ready.length === 0) {
       // Every pending Kustomization waits for another pending one: a dependency cycle (Flux never applies them either).
-      for (const u of pending.sort((a, b) => a.key.localeCompare(b.key))) {
+      for (const u of pending.sort(bySpec)) {
         const cycle = cycleThrough(u, pending) ?? u.deps.join(', ');
         out.push(notEvaluated(u, 'dependency cycle', `dependsOn cycle: ${cycle}`));
       }
@@ -260,12 +256,17 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
   }
 
   let dir = u.dir;
+  let boundary: string | undefined;
   let headMissing: string | undefined;
   if (u.head && !dir) {
     const src = p.resolve(u.head.spec);
     if ('reason' in src) return skip('source not mapped', src.reason);
     // A listed manifest podo refuses (an invalid field): that Kustomization fails alone.
     if (u.head.problem) return failedOutcome({ ...emptyDiff(spec.namespace, spec.name), ...(u.requested ? { requested: true } : {}), error: u.head.problem, notes });
+    // A spec.path that climbs out of its source is refused, whether or not it exists (render/containment.ts).
+    const escape = specPathProblem(u.head.spec.path);
+    if (escape) return failedOutcome({ ...emptyDiff(spec.namespace, spec.name), ...(u.requested ? { requested: true } : {}), error: escape, notes });
+    boundary = src.root;
     dir = path.join(src.root, u.head.spec.path ?? '.');
     if (!existsSync(dir)) {
       if (p.target.kind === 'cluster') return skip('path not found', `path ${u.head.spec.path ?? '.'} does not exist in ${src.root}`);
@@ -283,8 +284,9 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
     let rendered: RenderedObject[] | undefined;
     const renderNotes: string[] = [];
     if (u.head && dir && !headMissing) {
+      p.hooks.onProgress?.(`building ${keyOf(spec)}`);
       try {
-        const built = await p.render(u.head, dir);
+        const built = await p.render(u.head, dir, boundary);
         rendered = built.objects;
         renderNotes.push(...built.notes);
       } catch (err) {
@@ -300,7 +302,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
       headMissing,
       formerDir,
       prior,
-      onProgress: (stage, d, t) => p.hooks.onProgress?.(`${keyOf(spec)}: ${stage} ${d}/${t}`),
+      onProgress: (stage, d, t) => p.hooks.onProgress?.(`${stage} ${d}/${t} (${keyOf(spec)})`),
     });
     if (answer.skipped) return skip(answer.skipped.cause, answer.skipped.reason);
     const resources = answer.verdicts.map((v) => toResourceChange(v, ignored));

@@ -4,10 +4,13 @@
 // comment through a configMapGenerator. Flux guards the same hole with a filesystem that refuses
 // paths outside the source root (fluxcd/pkg kustomize/filesys MakeFsOnDiskSecure); podo checks
 // every file reference before kustomize runs.
-import { lstatSync, readdirSync, readlinkSync, realpathSync, symlinkSync, unlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { BuildError } from '../model/errors.js';
 import type { Workspace } from './workspace.js';
+import { guardYaml, MAX_YAML_BYTES, tooLargeError } from './documents.js';
+import { repositoryRoot } from './workspace.js';
+import { ChildStartError, runChild } from '../process/child.js';
 
 export function isWithin(p: string, root: string): boolean {
   const r = path.relative(root, p);
@@ -99,4 +102,59 @@ export function looksRemote(ref: string): boolean {
 
 export function remoteError(where: string, field: string, ref: string): BuildError {
   return new BuildError(`${where}: ${field} ${ref}: remote bases are not supported: podo builds offline`, where);
+}
+
+const YAML_EXT = /\.(ya?ml|json)$|(^|\/)Kustomization$/i;
+
+/** Refuses a file kustomize would read when it is too large, or YAML whose aliases explode. */
+export function guardFile(abs: string, shown: string): void {
+  const size = statSync(abs).size;
+  if (size > MAX_YAML_BYTES) throw tooLargeError(shown, size);
+  if (YAML_EXT.test(abs)) guardYaml(readFileSync(abs, 'utf8'), shown);
+}
+
+/** Reads a YAML file podo itself parses, after the same checks. */
+export function guardedRead(abs: string, shown: string): string {
+  const size = statSync(abs).size;
+  if (size > MAX_YAML_BYTES) throw tooLargeError(shown, size);
+  const text = readFileSync(abs, 'utf8');
+  guardYaml(text, shown);
+  return text;
+}
+
+/**
+ * The repository boundary: the git work tree that holds `userDir` (as `git rev-parse --show-toplevel`
+ * finds it, with GIT_* variables a caller may have exported removed), else `userDir` minus
+ * `spec.path` when it ends with it, else `userDir`. Nothing the build reads may lie outside it.
+ */
+export async function repositoryBoundary(userDir: string, specPath: string | undefined): Promise<string> {
+  const real = realpathSync(path.resolve(userDir));
+  const top = await gitToplevel(real);
+  if (top && isWithin(real, top)) return top;
+  return repositoryRoot(real, specPath);
+}
+
+async function gitToplevel(dir: string): Promise<string | undefined> {
+  const env: NodeJS.ProcessEnv = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' };
+  for (const k of Object.keys(env)) if (/^GIT_(DIR|WORK_TREE|INDEX_FILE|COMMON_DIR|PREFIX|CEILING_DIRECTORIES|DISCOVERY_ACROSS_FILESYSTEM|NAMESPACE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES)$/.test(k)) delete env[k];
+  try {
+    const res = await runChild('git', ['rev-parse', '--show-toplevel'], { what: 'git rev-parse --show-toplevel', cwd: dir, env, maxBuffer: 1 << 16 });
+    if (res.code !== 0) return undefined;
+    const top = res.stdout.trim();
+    return top ? safeRealpath(top) : undefined;
+  } catch (err) {
+    if (err instanceof ChildStartError) return undefined; // no git: the spec.path rule applies
+    throw err;
+  }
+}
+
+/**
+ * A Kustomization's spec.path that climbs out of its source (`../outside`, `a/../../b`) is refused:
+ * kustomize-controller would clamp it to the source root, podo does not guess which was meant.
+ */
+export function specPathProblem(specPath: string | undefined): string | undefined {
+  if (specPath === undefined) return undefined;
+  const norm = path.posix.normalize(specPath.replace(/\\/g, '/').replace(/^\/+/, ''));
+  if (norm === '..' || norm.startsWith('../')) return `spec.path ${specPath} leads outside the repository root`;
+  return undefined;
 }

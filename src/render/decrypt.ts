@@ -9,6 +9,9 @@ import { isJsonObject, type KubeObject } from '../model/object.js';
 // sops.ts (and age-encryption behind it) loads only when a file is encrypted: ~90 ms of start-up otherwise.
 import type { DecryptionError, SopsFormat } from './sops.js';
 import { annotationsOf, labelsOf } from '../model/object.js';
+import { secrets as registry } from '../model/secrets.js';
+import { parseIni } from './sops-ini.js';
+import { guardYaml } from './documents.js';
 
 export const DECRYPT = 'kustomize.toolkit.fluxcd.io/decrypt';
 
@@ -96,6 +99,7 @@ export async function decryptWorkspace(root: string, getKeys: () => Promise<stri
     if (!text.includes('ENC[AES256_GCM') || !/sops/.test(text)) continue;
     const format = formatOf(file, text);
     if (!format) continue;
+    if (format !== 'dotenv' && format !== 'ini') guardYaml(text, display(file));
     const mac = macOf(text, format);
     if (!mac) continue;
     if (decryptDisabled(text)) continue;
@@ -105,7 +109,10 @@ export async function decryptWorkspace(root: string, getKeys: () => Promise<stri
       const plain = await sops.decryptSopsText(text, format, display(file), keys);
       writeFileSync(file, plain);
       decrypted++;
-      for (const v of plaintextValues(text, plain, format)) secrets.add(v);
+      for (const v of plaintextValues(text, plain, format)) {
+        secrets.add(v);
+        registry.add(v);
+      }
     } catch (err) {
       if (!(err instanceof sops.DecryptionError)) throw err;
       const { NoKeyError, UndecryptableError } = sops;
@@ -124,13 +131,13 @@ export async function decryptWorkspace(root: string, getKeys: () => Promise<stri
  */
 function plaintextValues(encrypted: string, plain: string, format: SopsFormat): string[] {
   const out: string[] = [];
-  if (format === 'binary') return [plain, ...plain.split('\n')].filter((v) => v.length >= 3);
+  // Binary: the whole file is the one value (the registry also scrubs it line by line).
+  if (format === 'binary') return [plain];
   if (format === 'ini') {
-    for (const line of plain.split('\n')) {
-      const eq = line.indexOf(' = ');
-      if (eq > 0) out.push(line.slice(eq + 3).replace(/^("""|`|")([\s\S]*)\1$/, '$2'));
-    }
-    return out.filter((v) => v.length >= 3);
+    // The values whose encrypted counterpart was ciphertext, paired by section and key.
+    const sealed = new Set(parseIni(encrypted).flatMap((s) => s.keys.filter((k) => k.value.startsWith('ENC[')).map((k) => `${s.name}\n${k.key}`)));
+    for (const s of parseIni(plain)) for (const k of s.keys) if (sealed.has(`${s.name}\n${k.key}`)) out.push(k.value);
+    return out;
   }
   if (format === 'dotenv') {
     const values = new Map(plain.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const));
@@ -138,7 +145,7 @@ function plaintextValues(encrypted: string, plain: string, format: SopsFormat): 
       const key = line.slice(0, line.indexOf('='));
       if (line.includes('=ENC[') && values.has(key)) out.push(values.get(key)!);
     }
-    return out.filter((v) => v.length >= 3);
+    return out;
   }
   try {
     const enc = loadAll(encrypted, undefined, { schema: CORE_SCHEMA });
@@ -153,16 +160,13 @@ function plaintextValues(encrypted: string, plain: string, format: SopsFormat): 
   } catch {
     /* not parseable: nothing to collect */
   }
-  return out.filter((v) => v.length >= 3);
+  return out;
 }
 
-/** Removes decrypted values from a message, including their base64 forms (as in a Secret's data). */
+/** Removes decrypted values from a message, in every encoding the registry knows (base64 as in a Secret's data). */
 export function scrubSecrets(message: string, secrets: readonly string[]): string {
-  let m = message;
-  for (const v of secrets) {
-    for (const form of [v, Buffer.from(v).toString('base64')]) m = m.split(form).join('***');
-  }
-  return m;
+  for (const v of secrets) registry.add(v);
+  return registry.scrub(message);
 }
 
 export interface Undecrypted {

@@ -4,7 +4,9 @@ import path from 'node:path';
 import type { KustomizationSpec } from '../model/kustomization.js';
 import type { RenderedObject } from '../model/object.js';
 import { existsSync, realpathSync } from 'node:fs';
-import { assertDirectory, createWorkspace, repositoryRoot } from './workspace.js';
+import { assertDirectory, createWorkspace } from './workspace.js';
+import { isWithin, repositoryBoundary, safeRealpath, specPathProblem } from './containment.js';
+import { checkKustomizationRefs } from './kustomize-refs.js';
 import { sourceIgnoreFilter } from './ignore.js';
 import { prepareOverlay } from './overlay.js';
 import { runKustomize } from './kustomize.js';
@@ -12,6 +14,7 @@ import type { KustomizeBinary } from '../model/settings.js';
 import { parseKustomizeOutput } from './documents.js';
 import { applyFluxMetadata } from './metadata.js';
 import { collectVariables, substituteObjects, type VariableSource } from './substitute.js';
+import { secrets } from '../model/secrets.js';
 import { BuildError } from '../model/errors.js';
 import { classifyObject, decryptWorkspace, scrubSecrets, stripSopsFields } from './decrypt.js';
 
@@ -24,6 +27,8 @@ export interface BuildOptions {
   strictSubstitute?: boolean;
   /** gitignore patterns (--ignore-paths) excluded on top of .sourceignore files. */
   ignorePaths?: string[];
+  /** The repository boundary (the source's root): --all, --recursive and --base-ref know it; else it is found from `path`. */
+  boundary?: string;
   /** Age identities to decrypt SOPS files with; called only when the build holds an encrypted file. */
   ageKeys?: () => Promise<string[]>;
 }
@@ -35,17 +40,22 @@ export interface BuildResult {
 
 export async function buildKustomization(opts: BuildOptions): Promise<BuildResult> {
   assertDirectory(opts.path);
-  const userRoot = repositoryRoot(realpathSync(opts.path), opts.spec.path);
+  const subject = `Kustomization ${opts.spec.namespace}/${opts.spec.name}`;
+  const escape = specPathProblem(opts.spec.path);
+  if (escape) throw new BuildError(`${subject}: ${escape}`);
+  const real = realpathSync(opts.path);
+  const userRoot = opts.boundary ? (safeRealpath(opts.boundary) ?? opts.boundary) : await repositoryBoundary(opts.path, opts.spec.path);
+  if (!isWithin(real, userRoot)) throw new BuildError(`${subject}: ${opts.path} is outside the repository root ${userRoot}`);
   const ignored = sourceIgnoreFilter(userRoot, opts.ignorePaths ?? []);
   // What the ignore rules leave out under the Kustomization's path, so an empty build can say why.
-  const specDir = path.relative(userRoot, realpathSync(opts.path)).split(path.sep).join('/');
+  const specDir = path.relative(userRoot, real).split(path.sep).join('/');
   let excludedHere = 0;
   const exclude = (rel: string, isDir: boolean) => {
     const out = ignored(rel, isDir);
     if (out && (specDir === '' || rel === specDir || rel.startsWith(specDir + '/') || specDir.startsWith(rel + '/'))) excludedHere++;
     return out;
   };
-  const ws = createWorkspace(opts.path, opts.spec.path, exclude);
+  const ws = createWorkspace(opts.path, opts.spec.path, exclude, userRoot);
   const emptyNote = `the build produced no objects: .sourceignore or --ignore-paths excluded ${excludedHere === 1 ? 'one path' : `${excludedHere} paths`} under ${opts.spec.path ?? opts.path}`;
   if (!existsSync(ws.dir)) {
     // The ignore rules excluded the Kustomization's whole directory: source-controller's artifact has
@@ -57,6 +67,9 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
     const display = (file: string) => path.relative(process.cwd(), path.join(ws.userRoot, path.relative(ws.root, file))) || '.';
     const overlayNotes = prepareOverlay(ws, opts.spec);
     const sops = await decryptWorkspace(ws.root, opts.ageKeys ?? (async () => []), display);
+    // The boundary is checked on what kustomize will really read: a kustomization that was encrypted
+    // is walked again in plaintext.
+    if (sops.decrypted > 0) await scrubbed(sops.secrets, async () => checkKustomizationRefs(ws, ws.dir));
     const built = await scrubbed(sops.secrets, async () =>
       parseKustomizeOutput(await runKustomize(opts.kustomize, ws.dir, opts.path), `kustomize build ${opts.path}`),
     );
@@ -66,6 +79,8 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
     const rendered: RenderedObject[] = [];
     const unknown: string[] = [];
     for (const object of built) {
+      // Built Secrets (generated ones too) are secret wherever their values go.
+      secrets.addSecretObject(object);
       const state = classifyObject(object, sops);
       if (state.fatal) throw state.fatal;
       if (state.unknownBecause && !unknown.includes(state.unknownBecause)) unknown.push(state.unknownBecause);

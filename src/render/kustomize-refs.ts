@@ -1,12 +1,13 @@
 // Walks the kustomization graph in the workspace copy and rejects any file reference that leaves
 // the repository root (see containment.ts for why), before kustomize reads anything.
 // Only references are inspected; building stays with real kustomize.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { BuildError } from '../model/errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../model/object.js';
-import { displayPath, isWithin, looksRemote, outsideRootError, remoteError, safeRealpath } from './containment.js';
+import { displayPath, guardedRead, guardFile, isWithin, looksRemote, outsideRootError, remoteError, safeRealpath } from './containment.js';
+import { yamlProblem } from './documents.js';
 import type { Workspace } from './workspace.js';
 
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
@@ -41,21 +42,30 @@ function visitDir(ctx: Ctx, dir: string): void {
   ctx.visited.add(dir);
   const file = kustomizationFileIn(dir);
   if (!file) return; // kustomize reports the missing kustomization itself
-  const k = loadMap(file);
-  if (k) visitKustomization(ctx, dir, displayPath(ctx.ws, file), k);
+  const where = displayPath(ctx.ws, file);
+  const k = loadMap(file, where);
+  if (k) visitKustomization(ctx, dir, where, k);
 }
 
-/** The first YAML document as a map; invalid YAML is left for kustomize to report. */
-function loadMap(file: string): JsonObject | undefined {
-  const docs = loadDocs(readFileSync(file, 'utf8'));
-  return docs?.[0];
+/**
+ * The first YAML document as a map. A kustomization file podo cannot read is refused rather than
+ * left to kustomize: its references could not be checked.
+ */
+function loadMap(file: string, where: string): JsonObject | undefined {
+  const text = guardedRead(file, where);
+  const docs = loadDocs(text);
+  if (!docs) {
+    const first = parseAllDocuments(text).flatMap((d) => d.errors)[0];
+    throw new BuildError(`${where}: invalid YAML${first ? `: ${yamlProblem(first)}` : ''}`, where);
+  }
+  return docs[0];
 }
 
 function loadDocs(text: string): JsonObject[] | undefined {
   const out: JsonObject[] = [];
   for (const doc of parseAllDocuments(text)) {
     if (doc.errors.length > 0) return undefined;
-    const v: unknown = doc.toJS();
+    const v: unknown = doc.toJS({ maxAliasCount: -1 }); // guarded: guardYaml refused bombs before
     if (isJsonObject(v as JsonValue)) out.push(v as JsonObject);
   }
   return out;
@@ -98,7 +108,7 @@ function visitKustomization(ctx: Ctx, dir: string, where: string, k: JsonObject)
       }
       const abs = ref(field, e, { dir: true });
       if (abs && statSync(abs).isFile()) {
-        for (const cfg of loadDocs(readFileSync(abs, 'utf8')) ?? []) pluginFiles(where, cfg).forEach((p) => ref(field, p));
+        for (const cfg of loadDocs(guardedRead(abs, displayPath(ctx.ws, abs))) ?? []) pluginFiles(where, cfg).forEach((p) => ref(field, p));
       }
     }
   }
@@ -136,6 +146,9 @@ function checkRef(ctx: Ctx, dir: string, where: string, field: string, entry: st
   if (!exists) return undefined; // missing: kustomize says so
   const real = safeRealpath(abs);
   if (real === undefined || !isWithin(real, ctx.root)) throw outsideRootError(where, entry);
-  if (opts.dir && statSync(real).isDirectory()) visitDir(ctx, real);
+  const st = statSync(real);
+  if (opts.dir && st.isDirectory()) visitDir(ctx, real);
+  // Every file kustomize will read is bounded: no YAML bomb, no file too large to hold.
+  else if (st.isFile()) guardFile(real, displayPath(ctx.ws, real));
   return real;
 }

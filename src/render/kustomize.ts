@@ -1,5 +1,6 @@
 // Runs real kustomize: never re-implemented. `kustomize build` when on PATH, else `kubectl kustomize`.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { ChildStartError, runChild } from '../process/child.js';
 import { accessSync, constants, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -100,19 +101,19 @@ function bundledKustomize(): string | undefined {
   }
 }
 
-/** Builds DIR and returns the multi-document YAML kustomize printed. */
-export function runKustomize(bin: KustomizeBinary, dir: string, displayDir: string): Promise<string> {
+/** Builds DIR and returns the multi-document YAML kustomize printed. Killed (with its process group) at --timeout. */
+export async function runKustomize(bin: KustomizeBinary, dir: string, displayDir: string): Promise<string> {
   const [cmd, ...pre] = bin.argv;
   const args = [...pre, dir, '--load-restrictor', 'LoadRestrictionsNone'];
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { maxBuffer: 1 << 30, env: { ...process.env, KUSTOMIZE_PLUGIN_HOME: '/nonexistent' } }, (err, stdout, stderr) => {
-      if (!err) return resolve(stdout);
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        return reject(new InputError(`kustomize binary ${cmd} not found`));
-      }
-      reject(new BuildError(`kustomize build ${displayDir}: ${kustomizeMessage(stderr, dir, displayDir)}`, displayDir));
-    });
-  });
+  let res;
+  try {
+    res = await runChild(cmd, args, { what: `kustomize build ${displayDir}`, env: { ...process.env, KUSTOMIZE_PLUGIN_HOME: '/nonexistent' } });
+  } catch (err) {
+    if (err instanceof ChildStartError && err.code === 'ENOENT') throw new InputError(`kustomize binary ${cmd} not found`);
+    throw err;
+  }
+  if (res.code === 0) return res.stdout;
+  throw new BuildError(`kustomize build ${displayDir}: ${kustomizeMessage(res.stderr, dir, displayDir)}`, displayDir);
 }
 
 /**
@@ -124,6 +125,9 @@ export function kustomizeMessage(stderr: string, tmpDir: string, displayDir: str
   let msg = stderr.trim();
   const klog = msg.match(/err="((?:[^"\\]|\\.)*)"/);
   if (klog) msg = klog[1].replace(/\\"/g, '"').replace(/\\n/g, ' ').replace(/\\\\/g, '\\');
+  // klog's multi-line form: `err=<` then tab-indented lines, closed by ` >`.
+  const block = msg.match(/err=<\n((?:\t.*\n?)*)\s*>/);
+  if (block) msg = block[1].split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
   msg = msg.replace(/^Error:\s*/m, '');
   const lines = msg.split('\n').map((l) => l.trim()).filter((l) => l && !/^Usage:|^\s*kustomize build|^Flags:|^Global Flags:/.test(l));
   msg = (lines[0] ?? 'failed') + (lines.length > 1 && lines[1].length < 200 && !lines[0].includes(lines[1]) ? ` ${lines[1]}` : '');

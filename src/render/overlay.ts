@@ -13,6 +13,7 @@ import type { Image, KustomizationSpec, Patch } from '../model/kustomization.js'
 import { isJsonObject } from '../model/object.js';
 import { containSymlinks, displayPath, escapingLinkError, isWithin, looksRemote, outsideRootError, safeRealpath } from './containment.js';
 import { checkKustomizationRefs, kustomizationFileIn } from './kustomize-refs.js';
+import { yamlProblem } from './documents.js';
 import type { Workspace } from './workspace.js';
 
 /** Prepares the overlay in the workspace; returns notes on what the spec changed that the user may not expect. */
@@ -79,8 +80,13 @@ function scan(ws: Workspace, dir: string, escaping: Set<string>, out: string[]):
  */
 export function manifestProblem(text: string): string | undefined {
   for (const doc of parseAllDocuments(text)) {
-    if (doc.errors.length > 0) return `invalid YAML: ${doc.errors[0].message.split('\n')[0]}`;
-    const v: unknown = doc.toJS();
+    if (doc.errors.length > 0) return `invalid YAML: ${yamlProblem(doc.errors[0])}`;
+    let v: unknown;
+    try {
+      v = doc.toJS({ maxAliasCount: 10_000 });
+    } catch {
+      return 'refused: its YAML aliases expand exponentially (a YAML bomb)';
+    }
     if (v === null || v === undefined) continue;
     if (!isJsonObject(v)) return 'a document is not a map';
     if (typeof v.kind !== 'string' || v.kind === '') return 'missing kind';

@@ -8,7 +8,7 @@
 //
 // Invariant: no thrown message contains a decrypted value, a data key or a secret key.
 
-import { spawn } from 'node:child_process';
+import { ChildStartError, runChild } from '../process/child.js';
 import { createDecipheriv, createHash } from 'node:crypto';
 import { access, readFile } from 'node:fs/promises';
 import { constants as fsConstants } from 'node:fs';
@@ -640,30 +640,21 @@ async function sopsOnPath(): Promise<string | undefined> {
   return undefined;
 }
 
-function runSops(text: string, format: SopsFormat, file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    sopsOnPath().then((bin) => {
-      if (!bin) {
-        reject(new UndecryptableError(`${file}: needs PGP/KMS keys and no sops binary is on PATH`, file));
-        return;
-      }
-      const args = ['--decrypt', '--input-type', format, '--output-type', format, '/dev/stdin'];
-      const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout.on('data', (c: Buffer) => out.push(c));
-      child.stderr.on('data', (c: Buffer) => err.push(c));
-      child.on('error', () => reject(new DecryptionError(`${file}: could not run ${bin}`, file)));
-      child.on('close', (code) => {
-        if (code === 0) return resolve(Buffer.concat(out).toString('utf8'));
-        // sops' own errors describe keys and MACs, not values; keep only the last line.
-        const last = Buffer.concat(err).toString('utf8').trim().split('\n').pop()?.slice(0, 300) ?? '';
-        reject(new DecryptionError(`${file}: sops --decrypt failed (exit ${code})${last ? `: ${last}` : ''}`, file));
-      });
-      child.stdin.on('error', () => undefined); // sops may exit before reading everything
-      child.stdin.end(text);
-    }, reject);
-  });
+async function runSops(text: string, format: SopsFormat, file: string): Promise<string> {
+  const bin = await sopsOnPath();
+  if (!bin) throw new UndecryptableError(`${file}: needs PGP/KMS keys and no sops binary is on PATH`, file);
+  const args = ['--decrypt', '--input-type', format, '--output-type', format, '/dev/stdin'];
+  let res;
+  try {
+    res = await runChild(bin, args, { what: `sops --decrypt ${file}`, input: text });
+  } catch (err) {
+    if (err instanceof ChildStartError) throw new DecryptionError(`${file}: could not run ${bin}`, file);
+    throw err;
+  }
+  if (res.code === 0) return res.stdout;
+  // sops' own errors describe keys and MACs, not values; keep only the last line.
+  const last = res.stderr.trim().split('\n').pop()?.slice(0, 300) ?? '';
+  throw new DecryptionError(`${file}: sops --decrypt failed (exit ${res.code})${last ? `: ${last}` : ''}`, file);
 }
 
 // ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import { BuildError } from '../model/errors.js';
 import { isValidVariableName, substitute } from './envsubst.js';
 import { asObject, toYaml } from './documents.js';
 import { parse } from 'yaml';
+import { secrets } from '../model/secrets.js';
 
 export const SUBSTITUTE = 'kustomize.toolkit.fluxcd.io/substitute';
 
@@ -35,6 +36,8 @@ export async function collectVariables(spec: KustomizationSpec, source: Variable
         throw new BuildError(`postBuild.substituteFrom: ${ref.kind} ${spec.namespace}/${ref.name} has key "${k}", which is not a valid variable name`);
       }
       vars[k] = stripNewlines(v);
+      // A value from a Secret stays secret in whatever object substitution puts it.
+      if (ref.kind === 'Secret') secrets.add(vars[k]);
     }
   }
   for (const [k, v] of Object.entries(spec.postBuild?.substitute ?? {})) {

@@ -41,11 +41,17 @@ export function assertDirectory(userDir: string): void {
   if (!statSync(abs).isDirectory()) throw new InputError(`--path ${userDir}: not a directory`, userDir);
 }
 
-export function createWorkspace(userDir: string, specPath: string | undefined, exclude: (relPath: string, isDir: boolean) => boolean = () => false): Workspace {
+export function createWorkspace(
+  userDir: string,
+  specPath: string | undefined,
+  exclude: (relPath: string, isDir: boolean) => boolean = () => false,
+  /** The repository boundary (containment.ts repositoryBoundary), when known. */
+  boundary?: string,
+): Workspace {
   assertDirectory(userDir);
   const abs = path.resolve(userDir);
   const real = realpathSync(abs);
-  const root = repositoryRoot(real, specPath);
+  const root = boundary ?? repositoryRoot(real, specPath);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-build-'));
   // The copy may hold decrypted SOPS plaintext: it must not outlive an interrupted run either.
   const cleanup = registerCleanup(() => rmSync(tmp, { recursive: true, force: true }));

@@ -2,11 +2,12 @@
 // another ref, for diffing without a cluster, is a detached `git worktree` in a temporary directory:
 // the user's working tree, index and HEAD are never touched, and the worktree is removed afterwards,
 // also when the run is interrupted (model/cleanup.ts).
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { ChildStartError, ChildTimeoutError, runChild } from '../process/child.js';
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InputError } from '../model/errors.js';
+import { InputError, firstLine } from '../model/errors.js';
 import { registerCleanup } from '../model/cleanup.js';
 
 /**
@@ -25,22 +26,21 @@ interface GitFailure {
   stderr: string;
 }
 
-function git(cwd: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('git', args, { cwd, env: gitEnv(), maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      if (!err) return resolve(stdout);
-      const failure: GitFailure = { code: (err as NodeJS.ErrnoException).code, stderr: String(stderr).trim() };
-      reject(failure);
-    });
-  });
+/** git in its own process group, killed at --timeout (process/child.ts). */
+async function git(cwd: string, args: string[]): Promise<string> {
+  let res;
+  try {
+    res = await runChild('git', args, { what: `git ${args.filter((a) => !a.startsWith('-') && !a.includes('=')).slice(0, 2).join(' ')}`, cwd, env: gitEnv(), maxBuffer: 16 << 20 });
+  } catch (err) {
+    if (err instanceof ChildStartError) throw { code: err.code, stderr: '' } satisfies GitFailure;
+    throw err;
+  }
+  if (res.code === 0) return res.stdout;
+  throw { code: res.code ?? res.signal ?? undefined, stderr: res.stderr.trim() } satisfies GitFailure;
 }
 
 function isFailure(err: unknown): err is GitFailure {
   return typeof err === 'object' && err !== null && 'stderr' in err;
-}
-
-function firstLine(s: string): string {
-  return s.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
 }
 
 /** The nearest existing directory at or above `p`: a path deleted in the working tree still has a repository. */
@@ -56,6 +56,7 @@ export async function gitToplevel(dir: string): Promise<string> {
   try {
     return realpathSync((await git(from, ['rev-parse', '--show-toplevel'])).trim());
   } catch (err) {
+    if (err instanceof ChildTimeoutError) throw err;
     if (isFailure(err) && err.code === 'ENOENT') throw new InputError('git is not on PATH: --base-ref needs it');
     throw new InputError(`${dir} is not inside a git repository: --base-ref needs one`, dir);
   }
@@ -74,7 +75,8 @@ async function assertRefExists(toplevel: string, ref: string): Promise<void> {
   if (ref === '' || ref.startsWith('-')) throw new InputError(`--base-ref ${JSON.stringify(ref)}: not a git ref`);
   try {
     await git(toplevel, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
-  } catch {
+  } catch (err) {
+    if (err instanceof ChildTimeoutError) throw err;
     throw new InputError(
       `--base-ref ${ref}: the ref is not in this clone; a shallow CI clone needs the history (actions/checkout with fetch-depth: 0) or the ref fetched (git fetch origin ${ref})`,
     );
@@ -85,7 +87,7 @@ async function assertRefExists(toplevel: string, ref: string): Promise<void> {
 function removeSync(toplevel: string, tmp: string, worktree: string): void {
   const run = (args: string[]) => {
     try {
-      execFileSync('git', args, { cwd: toplevel, env: gitEnv(), stdio: 'ignore' });
+      execFileSync('git', args, { cwd: toplevel, env: gitEnv(), stdio: 'ignore', timeout: 10_000 });
     } catch {
       /* best effort: the directory removal and prune below finish the job */
     }
@@ -95,10 +97,20 @@ function removeSync(toplevel: string, tmp: string, worktree: string): void {
   run(['worktree', 'prune']);
 }
 
+/** The branch checked out at `dir`, or undefined (detached HEAD, not a git checkout). */
+export function gitCurrentBranch(dir: string): string | undefined {
+  try {
+    const out = execFileSync('git', ['-C', dir, 'symbolic-ref', '--quiet', '--short', 'HEAD'], { encoding: 'utf8', env: gitEnv(), stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return out || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The URLs of the checkout's git remotes (empty when it has none, or is not a git checkout). */
 export function gitRemotes(dir: string): string[] {
   try {
-    const out = execFileSync('git', ['-C', dir, 'remote', '-v'], { encoding: 'utf8', env: gitEnv(), stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('git', ['-C', dir, 'remote', '-v'], { encoding: 'utf8', env: gitEnv(), stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
     return [...new Set(out.split('\n').map((l) => l.split(/\s+/)[1]).filter((u): u is string => !!u))];
   } catch {
     return [];
@@ -120,6 +132,7 @@ export async function withWorktree<T>(repoDir: string, ref: string, fn: (worktre
     try {
       await git(toplevel, ['-c', 'core.hooksPath=/dev/null', 'worktree', 'add', '--detach', '--quiet', worktree, `${ref}^{commit}`]);
     } catch (err) {
+      if (err instanceof ChildTimeoutError) throw err;
       throw new InputError(`--base-ref ${ref}: git worktree add failed: ${isFailure(err) ? firstLine(err.stderr) : String(err)}`);
     }
     return await fn(worktree);

@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { guardYaml } from '../render/documents.js';
 import { isFluxKustomization, specFromObject } from '../flux/spec.js';
 import type { FluxKustomization } from '../model/kustomization.js';
 import { byNamespaceName, isJsonObject, type KubeObject } from '../model/object.js';
@@ -130,6 +131,8 @@ function fluxObjectsIn(file: string): KubeObject[] {
   }
   // Cheap pre-filter: most YAML files in a repository are not Flux Kustomizations.
   if (!text.includes('.toolkit.fluxcd.io')) return [];
+  // A Flux manifest is read by podo itself: a YAML bomb or a huge file is refused, named.
+  guardYaml(text, path.relative(process.cwd(), file) || file);
   const docs = parseAllDocuments(text, { uniqueKeys: false });
   if (!Array.isArray(docs) || docs.some((d) => d.errors.length > 0)) return [];
   const out: KubeObject[] = [];

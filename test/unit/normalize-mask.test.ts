@@ -88,7 +88,15 @@ describe('redact', () => {
   it('removes values the server echoes in errors about Secrets', () => {
     const s = secret({}, { pin: '987654321' });
     expect(redact('expected string, got &value.valueUnstructured{Value:987654321}', s)).not.toContain('987654321');
-    expect(redact('bad value 987654321 here', s)).toBe('bad value *** here');
+    expect(redact('bad value 987654321 here', s)).not.toContain('987654321');
+    expect(redact('Secret "s" is invalid: data.pin: Invalid value: "987654321"', s, { reason: 'Invalid', details: { causes: [{ field: 'data.pin' }] } })).toBe(
+      "Invalid: data.pin (the server's message is withheld: the object carries secret values)",
+    );
+  });
+
+  it('never echoes maps or lists, whatever the object', () => {
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } };
+    expect(redact('.data: expected map, got map[a:hunter2 b:map[c:d]]', cm)).toBe('.data: expected map, got map[…]');
   });
 });
 

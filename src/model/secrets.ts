@@ -1,0 +1,159 @@
+// One registry of every secret value the run has seen. Whatever the pipeline reads from a Secret,
+// decrypts from SOPS, substitutes from a substituteFrom Secret or uses as a credential goes in here;
+// cli/output.ts scrubs every byte written to stdout and stderr through it, so a value cannot reach
+// any output even where a code path forgets to mask it. Structural masking (diff/mask.ts) stays the
+// first line: it shows that a value changed, the scrubber is the guarantee that none is printed.
+//
+// Values shorter than MIN_SCRUB characters are kept for exact matches only (structural masking of
+// whole fields): scrubbing "1" or "ok" as a substring would shred every output.
+import { isJsonObject, type JsonValue } from './object.js';
+
+export const MIN_SCRUB = 4;
+export const SCRUBBED = '***';
+
+/** The annotation kubectl apply keeps the whole last applied object in (Secret values included). */
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+export class SecretRegistry {
+  private readonly exact = new Set<string>();
+  private readonly forms = new Set<string>();
+  private pattern: RegExp | undefined;
+  private dirty = false;
+
+  /** Registers a secret value with the forms it may be printed in: base64, URL- and JSON-encoded, line by line. */
+  add(value: string | undefined | null): void {
+    if (typeof value !== 'string' || value.length === 0) return;
+    if (this.exact.has(value)) return;
+    this.exact.add(value);
+    const trimmed = value.trim();
+    if (trimmed !== value && trimmed.length > 0) this.exact.add(trimmed);
+    for (const f of encodings(value)) this.addForm(f);
+    // A multi-line value (a key, a certificate) may be printed a line at a time by a diff.
+    if (value.includes('\n')) for (const line of value.split('\n')) for (const f of encodings(line.trim())) this.addForm(f);
+  }
+
+  /** Registers every value of a Secret-shaped object: data (decoded and as sent), stringData, last-applied. */
+  addSecretObject(obj: unknown): void {
+    if (!isJsonObject(obj as JsonValue)) return;
+    const o = obj as Record<string, JsonValue>;
+    if (o.kind !== 'Secret') return;
+    for (const field of ['data', 'stringData']) {
+      const m = o[field];
+      if (isJsonObject(m)) {
+        for (const v of Object.values(m)) {
+          if (typeof v !== 'string') {
+            if (v !== null && v !== undefined) this.add(JSON.stringify(v));
+            continue;
+          }
+          this.add(v);
+          if (field === 'data') this.add(decodeBase64(v));
+        }
+      } else if (typeof m === 'string') this.add(m);
+    }
+    const meta = o.metadata;
+    if (isJsonObject(meta) && isJsonObject(meta.annotations)) {
+      const last = meta.annotations[LAST_APPLIED];
+      if (typeof last === 'string') {
+        try {
+          this.addSecretObject(JSON.parse(last));
+        } catch {
+          /* not JSON: the annotation as a whole is masked structurally */
+        }
+      }
+    }
+  }
+
+  /** Registers the values of any object whose kind is Secret, anywhere in a JSON value (Lists too). */
+  addSecretsIn(value: unknown): void {
+    if (Array.isArray(value)) {
+      for (const v of value) this.addSecretsIn(v);
+      return;
+    }
+    if (!isJsonObject(value as JsonValue)) return;
+    const o = value as Record<string, JsonValue>;
+    if (o.kind === 'Secret') this.addSecretObject(o);
+    if (Array.isArray(o.items)) for (const it of o.items) this.addSecretsIn(isJsonObject(it) && it.kind === undefined && o.kind === 'SecretList' ? { ...it, kind: 'Secret' } : it);
+  }
+
+  /** True when `value` is, exactly, a registered secret (any length). */
+  isSecret(value: string): boolean {
+    return this.exact.has(value) || this.exact.has(value.trim());
+  }
+
+  /** True when `text` holds a registered secret, exactly or (for values long enough) as a substring. */
+  holdsSecret(text: string): boolean {
+    if (this.isSecret(text)) return true;
+    const re = this.regex();
+    if (!re) return false;
+    re.lastIndex = 0;
+    return re.test(text);
+  }
+
+  /** Replaces every registered value (of at least MIN_SCRUB characters, in any known encoding) by ***. */
+  scrub(text: string): string {
+    const re = this.regex();
+    if (!re || text.length === 0) return text;
+    re.lastIndex = 0;
+    return text.replace(re, SCRUBBED);
+  }
+
+  get size(): number {
+    return this.exact.size;
+  }
+
+  /** For tests: forget everything. */
+  clear(): void {
+    this.exact.clear();
+    this.forms.clear();
+    this.pattern = undefined;
+    this.dirty = false;
+  }
+
+  private addForm(f: string): void {
+    if (f.length < MIN_SCRUB || this.forms.has(f)) return;
+    this.forms.add(f);
+    this.dirty = true;
+  }
+
+  private regex(): RegExp | undefined {
+    if (this.dirty) {
+      // Longest first, so that a value containing another is replaced whole.
+      const all = [...this.forms].sort((a, b) => b.length - a.length).map(escapeRegExp);
+      this.pattern = all.length > 0 ? new RegExp(all.join('|'), 'g') : undefined;
+      this.dirty = false;
+    }
+    return this.pattern;
+  }
+}
+
+function encodings(v: string): string[] {
+  if (v.length === 0) return [];
+  const out = [v];
+  const b64 = Buffer.from(v, 'utf8').toString('base64');
+  out.push(b64, b64.replace(/=+$/, ''), b64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''));
+  out.push(encodeURIComponent(v), encodeURIComponent(v).replace(/%20/g, '+'));
+  out.push(JSON.stringify(v).slice(1, -1));
+  // JSON inside JSON (a value echoed in an error message inside a JSON report).
+  out.push(JSON.stringify(JSON.stringify(v).slice(1, -1)).slice(1, -1));
+  // Base64 of a value at another offset inside a longer base64 string: the three alignments' stable cores.
+  for (let shift = 1; shift <= 2; shift++) {
+    const padded = Buffer.from('\0'.repeat(shift) + v, 'utf8').toString('base64');
+    const core = padded.slice(4, padded.length - 4);
+    if (core.length >= 8) out.push(core);
+  }
+  const core0 = b64.slice(0, Math.max(0, b64.length - 4));
+  if (core0.length >= 8) out.push(core0);
+  return out;
+}
+
+function decodeBase64(v: string): string | undefined {
+  if (!/^[A-Za-z0-9+/=\s_-]*$/.test(v)) return undefined;
+  return Buffer.from(v, 'base64').toString('utf8');
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The process-wide registry: every part of podo adds to it, cli/output.ts scrubs with it. */
+export const secrets = new SecretRegistry();
