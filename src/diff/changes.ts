@@ -11,6 +11,11 @@ import { dropIgnored } from './drift-ignore.js';
 
 /** `ignored`: the Kustomization's drift-ignore rules (spec.ignore), removed from both sides of an existing object. */
 export function toResourceChange(r: Verdict, ignored?: IgnoredPaths): ResourceChange {
+  const change = convert(r, ignored);
+  return r.helmRelease ? { ...change, helmRelease: r.helmRelease } : change;
+}
+
+function convert(r: Verdict, ignored: IgnoredPaths | undefined): ResourceChange {
   switch (r.action) {
     case 'applied': {
       if (!r.existed || !r.live) {
