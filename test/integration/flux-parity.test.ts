@@ -462,7 +462,7 @@ describe('flux build kustomization test cases', () => {
     const tree = writeTree({
       'ignore/.sourceignore': '# exclude all\n/*\n',
       'ignore/configmap.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: configmap-ignore\ndata:\n  var: test\n',
-      'ignore/secret.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: secret-ignore\ntype: Opaque\ndata:\n  token: dG9rZW4=\n',
+      'ignore/secret.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: secret-ignore\ntype: Opaque\ndata:\n  token: aWdub3JlZC1zM2NyM3Q=\n',
       'ignore/not_deployable/ignore_svc.yaml': service('', 8080).replace('name: shop', 'name: do-not-deploy'),
     });
     const r = await build(ks, path.join(tree, 'ignore'), ['--ignore-paths', '!configmap.yaml,!secret.yaml']);
