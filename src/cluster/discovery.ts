@@ -30,11 +30,6 @@ export class Discovery {
     return m?.get(kind);
   }
 
-  /** Forget what is known about a group version (after a CRD appears, for instance). */
-  invalidate(apiVersion: string): void {
-    this.groupVersions.delete(apiVersion);
-  }
-
   private async fetch(apiVersion: string): Promise<Map<string, ResourceInfo> | undefined> {
     const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
     const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];

@@ -4,7 +4,7 @@
 // over one keep-alive agent configured from the kubeconfig's TLS material and credentials.
 import https from 'node:https';
 import { existsSync } from 'node:fs';
-import { ClusterError, InputError } from '../model/errors.js';
+import { ClusterError, InputError, firstLine } from '../model/errors.js';
 import { loadStaticCredentials } from './kubeconfig-fast.js';
 import { registerCredentials, resolveExecCredentials } from './exec-credential.js';
 
@@ -122,9 +122,4 @@ export async function connect(opts: ConnectionOptions, maxSockets: number): Prom
 function registered(headers: Record<string, string>, key: unknown): Record<string, string> {
   registerCredentials(headers, key);
   return headers;
-}
-
-function firstLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n')[0];
 }

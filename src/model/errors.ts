@@ -57,3 +57,9 @@ export function errorMessage(err: unknown): string {
 export function oneLineMessage(err: unknown): string {
   return errorMessage(err).replace(/\s*\n\s*/g, ' ').trim();
 }
+
+/** The first non-empty line of an error or a tool's output, trimmed (for tools whose later lines are usage noise). */
+export function firstLine(err: unknown): string {
+  const text = typeof err === 'string' ? err : errorMessage(err);
+  return text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+}

@@ -89,4 +89,6 @@ export interface RenderedObject {
   object: KubeObject;
   /** A SOPS-encrypted Secret that could not be decrypted: only its key set is known. */
   valuesUnknown?: boolean;
+  /** The field manager that applies it: kustomize-controller unless set (e.g. helm-controller). */
+  fieldManager?: string;
 }

@@ -52,7 +52,11 @@ export class BaseRefTarget implements Target {
     const { ref } = this.tree;
     const notes: string[] = [];
     const spec = (e.head ?? e.former)!.spec;
-    const baseDir = e.former && e.formerDir ? (this.atRef(e.formerDir) ?? e.formerDir) : undefined;
+    const mapped = e.formerDir ? this.atRef(e.formerDir) : undefined;
+    const baseDir = e.former && e.formerDir ? (mapped ?? e.formerDir) : undefined;
+    if (e.former && e.formerDir && !mapped) {
+      notes.push(`${e.formerDir} is outside the git repository: it is the same at ${ref}, so nothing built from it shows as changed`);
+    }
     const baseExists = baseDir !== undefined && isDirectory(baseDir);
     if (e.headMissing && !baseExists) {
       return { verdicts: [], notes, formerChildren: [], skipped: { cause: 'path not found', reason: `path ${spec.path ?? '.'} does not exist in the working tree, nor at ${ref}` } };
@@ -81,9 +85,15 @@ export class BaseRefTarget implements Target {
     const prune = spec.prune === true;
     const { verdicts, notPruned } = compareBuilds(base, head, prune, e.prior);
     if (notPruned > 0) notes.push(`${notPruned} object(s) built at ${ref} are no longer built; spec.prune is off, so they stay in the cluster untouched`);
-    const formerChildren = base
-      .filter((o) => isFluxKustomization(o.object))
-      .map((o) => specFromObject(o.object, `built at ${ref} from ${(e.former as FluxKustomization).spec.namespace}/${(e.former as FluxKustomization).spec.name}`));
+    // Children as the ref has them; one podo cannot read there is left out (the working tree's is reported).
+    const formerChildren: FluxKustomization[] = [];
+    for (const o of base.filter((x) => isFluxKustomization(x.object))) {
+      try {
+        formerChildren.push(specFromObject(o.object, `built at ${ref} from ${spec.namespace}/${spec.name}`));
+      } catch {
+        /* reported from the working tree's build, or not at all when removed there */
+      }
+    }
     return { verdicts, notes, formerChildren };
   }
 }

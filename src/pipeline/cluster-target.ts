@@ -167,7 +167,7 @@ export async function dryRun(client: ClusterClient, objects: RenderedObject[], o
       subject,
       async (): Promise<Verdict> => {
         try {
-          const merged = await client.dryRunApply(p.info!, obj);
+          const merged = await client.dryRunApply(p.info!, obj, p.desired.fieldManager ? { fieldManager: p.desired.fieldManager } : {});
           return { action: 'applied', ref, existed: current !== undefined, desired: obj, live: current, merged };
         } catch (err) {
           return judgeFailure(describeDryRunFailure(err, ref, obj, p.info, client.identity), ref, obj, current, namespacesInBuild, opts);

@@ -12,7 +12,7 @@ import { isFluxKustomization, specFromObject } from '../flux/spec.js';
 import type { DiffReport, KustomizationDiff, NotEvaluatedCause } from '../model/change.js';
 import { oneLineMessage } from '../model/errors.js';
 import type { FluxKustomization } from '../model/kustomization.js';
-import type { RenderedObject } from '../model/object.js';
+import { byNamespaceName, type RenderedObject } from '../model/object.js';
 import type { RunOptions } from '../model/settings.js';
 import { summarize } from '../model/summary.js';
 import { repositoryRoot } from '../render/workspace.js';
@@ -52,17 +52,14 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
   });
   try {
     const target = new ClusterTarget(client, cluster.concurrency, impersonation(client, cluster, hooks.onWarning));
-    let specs: SpecSource;
-    let checkoutRoot = options.path;
-    if (selection.mode === 'all') {
-      hooks.onProgress?.('listing kustomizations');
-      specs = clusterAll(client, selection.namespace);
-    } else {
-      specs = clusterNamed(client, selection.name, selection.namespace, options.path, options.kustomizationFile, options.ignoreNotFound);
-    }
+    if (selection.mode === 'all') hooks.onProgress?.('listing kustomizations');
+    const specs: SpecSource =
+      selection.mode === 'all'
+        ? clusterAll(client, selection.namespace)
+        : clusterNamed(client, selection.name, selection.namespace, options.path, options.kustomizationFile, options.ignoreNotFound);
     const { roots, problems } = await specs.roots();
-    // In single mode --path is the named Kustomization's directory: the checkout's root is above it by spec.path.
-    if (selection.mode === 'single') checkoutRoot = repositoryRoot(realpathSync(options.path), roots[0]?.head?.spec.path);
+    // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.
+    const checkoutRoot = selection.mode === 'all' ? options.path : repositoryRoot(realpathSync(options.path), roots[0]?.head?.spec.path);
     const resolve = sourceResolver(checkoutRoot, checkoutSources(checkoutRoot, await listGitRepositories(client)), options.localSources);
     const renderWith = (ks: FluxKustomization, dir: string, boundary?: string) => renderKustomization(client, ks, dir, options.build, boundary);
     return await orchestrate(roots, problems, {
@@ -87,17 +84,13 @@ async function runAgainstRef(options: RunOptions, ref: string, hooks: RunHooks):
     const target = new BaseRefTarget({ ref, toplevel, worktree }, options.build);
     const trees: Trees = { ref, toplevel, worktree, atRef: (p) => target.atRef(realish(p)) };
     const head = realish(options.path);
-    let specs: SpecSource;
-    let checkoutRoot: string;
-    if (selection.mode === 'all') {
-      specs = repositoryClusterRoot(trees, head, options.clusterPath);
-      checkoutRoot = head;
-    } else {
-      specs = repositoryNamed(trees, selection.name, selection.namespace, head, options.kustomizationFile);
-      checkoutRoot = head;
-    }
+    const specs: SpecSource =
+      selection.mode === 'all'
+        ? repositoryClusterRoot(trees, head, options.clusterPath)
+        : repositoryNamed(trees, selection.name, selection.namespace, head, options.kustomizationFile);
     const { roots, problems } = await specs.roots();
-    if (selection.mode === 'single') checkoutRoot = repositoryRoot(head, roots[0]?.head?.spec.path);
+    // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.
+    const checkoutRoot = selection.mode === 'all' ? head : repositoryRoot(head, roots[0]?.head?.spec.path);
     const resolve = sourceResolver(checkoutRoot, checkoutSources(toplevel, discover(toplevel).gitRepositories), options.localSources);
     return orchestrate(roots, problems, {
       target,
@@ -172,10 +165,11 @@ export async function orchestrate(roots: Root[], problems: Array<{ namespace: st
   roots.forEach(add);
   let evaluated = 0;
   while (pending.length > 0) {
-    const ready = readyNow(pending, (k) => done.has(k)).sort((a, b) => a.key.localeCompare(b.key));
+    const bySpec = (a: Unit, b: Unit) => byNamespaceName((a.head ?? a.former)!.spec, (b.head ?? b.former)!.spec);
+    const ready = readyNow(pending, (k) => done.has(k)).sort(bySpec);
     if (ready.length === 0) {
       // Every pending Kustomization waits for another pending one: a dependency cycle (Flux never applies them either).
-      for (const u of pending.sort((a, b) => a.key.localeCompare(b.key))) {
+      for (const u of pending.sort(bySpec)) {
         const cycle = cycleThrough(u, pending) ?? u.deps.join(', ');
         out.push(notEvaluated(u, 'dependency cycle', `dependsOn cycle: ${cycle}`));
       }
@@ -286,6 +280,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
     let rendered: RenderedObject[] | undefined;
     const renderNotes: string[] = [];
     if (u.head && dir && !headMissing) {
+      p.hooks.onProgress?.(`building ${keyOf(spec)}`);
       try {
         const built = await p.render(u.head, dir, boundary);
         rendered = built.objects;
@@ -303,7 +298,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
       headMissing,
       formerDir,
       prior,
-      onProgress: (stage, d, t) => p.hooks.onProgress?.(`${keyOf(spec)}: ${stage} ${d}/${t}`),
+      onProgress: (stage, d, t) => p.hooks.onProgress?.(`${stage} ${d}/${t} (${keyOf(spec)})`),
     });
     if (answer.skipped) return skip(answer.skipped.cause, answer.skipped.reason);
     const resources = answer.verdicts.map(toResourceChange);

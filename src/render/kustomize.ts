@@ -125,6 +125,9 @@ export function kustomizeMessage(stderr: string, tmpDir: string, displayDir: str
   let msg = stderr.trim();
   const klog = msg.match(/err="((?:[^"\\]|\\.)*)"/);
   if (klog) msg = klog[1].replace(/\\"/g, '"').replace(/\\n/g, ' ').replace(/\\\\/g, '\\');
+  // klog's multi-line form: `err=<` then tab-indented lines, closed by ` >`.
+  const block = msg.match(/err=<\n((?:\t.*\n?)*)\s*>/);
+  if (block) msg = block[1].split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
   msg = msg.replace(/^Error:\s*/m, '');
   const lines = msg.split('\n').map((l) => l.trim()).filter((l) => l && !/^Usage:|^\s*kustomize build|^Flags:|^Global Flags:/.test(l));
   msg = (lines[0] ?? 'failed') + (lines.length > 1 && lines[1].length < 200 && !lines[0].includes(lines[1]) ? ` ${lines[1]}` : '');

@@ -7,7 +7,7 @@ import { ChildStartError, ChildTimeoutError, runChild } from '../process/child.j
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InputError } from '../model/errors.js';
+import { InputError, firstLine } from '../model/errors.js';
 import { registerCleanup } from '../model/cleanup.js';
 
 /**
@@ -41,10 +41,6 @@ async function git(cwd: string, args: string[]): Promise<string> {
 
 function isFailure(err: unknown): err is GitFailure {
   return typeof err === 'object' && err !== null && 'stderr' in err;
-}
-
-function firstLine(s: string): string {
-  return s.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
 }
 
 /** The nearest existing directory at or above `p`: a path deleted in the working tree still has a repository. */
@@ -99,6 +95,16 @@ function removeSync(toplevel: string, tmp: string, worktree: string): void {
   run(['worktree', 'remove', '--force', worktree]);
   rmSync(tmp, { recursive: true, force: true });
   run(['worktree', 'prune']);
+}
+
+/** The branch checked out at `dir`, or undefined (detached HEAD, not a git checkout). */
+export function gitCurrentBranch(dir: string): string | undefined {
+  try {
+    const out = execFileSync('git', ['-C', dir, 'symbolic-ref', '--quiet', '--short', 'HEAD'], { encoding: 'utf8', env: gitEnv(), stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return out || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The URLs of the checkout's git remotes (empty when it has none, or is not a git checkout). */

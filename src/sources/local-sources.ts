@@ -8,7 +8,7 @@ import type { KustomizationSpec } from '../model/kustomization.js';
 import type { LocalSource } from '../model/settings.js';
 import { isJsonObject, type KubeObject } from '../model/object.js';
 import { UsageError } from '../model/errors.js';
-import { gitRemotes } from './git.js';
+import { gitCurrentBranch, gitRemotes } from './git.js';
 
 export const BOOTSTRAP_SOURCE = 'GitRepository/flux-system/flux-system';
 
@@ -47,16 +47,34 @@ export function normalizeGitUrl(url: string): string {
   return u.toLowerCase();
 }
 
+const keyOfGitRepository = (g: KubeObject) => `GitRepository/${typeof g.metadata.namespace === 'string' ? g.metadata.namespace : 'flux-system'}/${g.metadata.name}`;
+
+/** `spec.ref` as a comparable string ('' when it names nothing: the default branch). */
+function refOfGitRepository(g: KubeObject): string {
+  const ref = isJsonObject(g.spec) && isJsonObject(g.spec.ref) ? g.spec.ref : {};
+  return JSON.stringify(['branch', 'tag', 'semver', 'name', 'commit'].map((k) => ref[k] ?? null));
+}
+
 /**
  * The sources the checkout at `repoRoot` serves: the GitRepositories (from the cluster, or found in the
- * repository without one) whose URL is one of its remotes; without such a match, the bootstrap one.
+ * repository without one) whose URL is one of its remotes and that follow the same tree (a tenant's
+ * GitRepository may point at another branch of the same repository: another tree); without one, Flux's
+ * bootstrap GitRepository/flux-system/flux-system, unless that is known to be another repository.
  */
 export function checkoutSources(repoRoot: string, gitRepositories: KubeObject[]): Set<string> {
   const remotes = gitRemotes(repoRoot).map(normalizeGitUrl);
-  const own = gitRepositories
-    .filter((g) => isJsonObject(g.spec) && typeof g.spec.url === 'string' && remotes.includes(normalizeGitUrl(g.spec.url)))
-    .map((g) => `GitRepository/${typeof g.metadata.namespace === 'string' ? g.metadata.namespace : 'flux-system'}/${g.metadata.name}`);
-  return new Set(own.length > 0 ? own : [BOOTSTRAP_SOURCE]);
+  const isRemote = (g: KubeObject) => isJsonObject(g.spec) && typeof g.spec.url === 'string' && remotes.includes(normalizeGitUrl(g.spec.url));
+  const bootstrap = gitRepositories.find((g) => keyOfGitRepository(g) === BOOTSTRAP_SOURCE);
+  // The bootstrap GitRepository's ref is "this tree"; without its manifest, the checkout's own branch is.
+  const branch = gitCurrentBranch(repoRoot);
+  const sameTree = (g: KubeObject) => {
+    if (bootstrap && isRemote(bootstrap)) return refOfGitRepository(g) === refOfGitRepository(bootstrap);
+    const ref = isJsonObject(g.spec) && isJsonObject(g.spec.ref) ? g.spec.ref : {};
+    return typeof ref.branch !== 'string' || branch === undefined || ref.branch === branch;
+  };
+  const own = new Set(gitRepositories.filter((g) => isRemote(g) && sameTree(g)).map(keyOfGitRepository));
+  if (own.size === 0 && !(bootstrap && remotes.length > 0 && !isRemote(bootstrap))) own.add(BOOTSTRAP_SOURCE);
+  return own;
 }
 
 /** Resolves sources: an explicit mapping first, then the checkout. */

@@ -1,0 +1,147 @@
+// The orchestrator's rules on plain data: dependsOn order and cycles, cluster roots, the exit code of
+// a report with Kustomizations not evaluated, and the shape check of Kustomization specs.
+import { describe, expect, it } from 'vitest';
+import { cycleThrough, readyNow } from '../../src/pipeline/order.js';
+import { clusterRoots, type Discovery } from '../../src/sources/repository.js';
+import { exitCodeFor } from '../../src/cli/exit.js';
+import { specFromObject } from '../../src/flux/spec.js';
+import { checkoutSources, sourceResolver } from '../../src/sources/local-sources.js';
+import { kustomizeMessage } from '../../src/render/kustomize.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { DiffReport, KustomizationDiff } from '../../src/model/change.js';
+import type { FluxKustomization } from '../../src/model/kustomization.js';
+import type { KubeObject } from '../../src/model/object.js';
+import { countKustomizations, formatNotEvaluated } from '../../src/model/summary.js';
+
+const unit = (key: string, ...deps: string[]) => ({ key, deps });
+
+describe('dependsOn order', () => {
+  it('a Kustomization is ready when its dependencies in the run are done; others count as ready', () => {
+    const pending = [unit('ns/a'), unit('ns/b', 'ns/a'), unit('ns/c', 'ns/b', 'other/outside')];
+    expect(readyNow(pending, () => false).map((u) => u.key)).toEqual(['ns/a']);
+    expect(readyNow(pending.slice(1), (k) => k === 'ns/a').map((u) => u.key)).toEqual(['ns/b']);
+  });
+
+  it('names a cycle', () => {
+    const pending = [unit('ns/a', 'ns/c'), unit('ns/b', 'ns/a'), unit('ns/c', 'ns/b')];
+    expect(readyNow(pending, () => false)).toEqual([]);
+    expect(cycleThrough(pending[0], pending)).toBe('ns/a → ns/c → ns/b → ns/a');
+  });
+});
+
+const ks = (name: string, origin: string, p: string): FluxKustomization => ({ spec: { name, namespace: 'flux-system', path: p }, origin });
+const discovery = (defs: FluxKustomization[]): Discovery => ({ kustomizations: defs, definitions: defs, gitRepositories: [], problems: [] });
+
+describe('cluster roots', () => {
+  it('the directories the bootstrap Kustomizations apply, even when both are named flux-system', () => {
+    const d = discovery([
+      ks('flux-system', 'clusters/production/flux-system/gotk-sync.yaml', './clusters/production'),
+      ks('apps', 'clusters/production/apps.yaml', './apps/production'),
+      ks('flux-system', 'clusters/staging/flux-system/gotk-sync.yaml', './clusters/staging'),
+    ]);
+    expect(clusterRoots(d)).toEqual(['clusters/production', 'clusters/staging']);
+  });
+
+  it('without a bootstrap manifest: where the Kustomizations no other one reaches are', () => {
+    const d = discovery([ks('apps', 'clusters/dev/apps.yaml', './apps'), ks('infra', 'clusters/dev/infra.yaml', './infra'), ks('child', 'apps/child.yaml', './apps/child')]);
+    expect(clusterRoots(d)).toEqual(['clusters/dev']);
+  });
+});
+
+describe('sources', () => {
+  const resolve = sourceResolver('/repo', new Set(['GitRepository/flux-system/flux-system']), [
+    { kind: 'OCIRepository', name: 'podinfo', dir: '/oci' },
+    { kind: 'Bucket', namespace: 'other', name: 'b', dir: '/bucket' },
+  ]);
+  const spec = (namespace: string, kind: string, name: string, srcNs = namespace) => ({ name: 'k', namespace, sourceRef: { kind, name, namespace: srcNs } });
+
+  it('the checkout serves its own GitRepository; a mapping without namespace takes the Kustomization\'s', () => {
+    expect(resolve(spec('flux-system', 'GitRepository', 'flux-system'))).toEqual({ root: '/repo' });
+    expect(resolve(spec('apps', 'OCIRepository', 'podinfo'))).toEqual({ root: '/oci' });
+    expect(resolve(spec('apps', 'OCIRepository', 'podinfo', 'elsewhere'))).toHaveProperty('reason');
+    expect(resolve(spec('x', 'Bucket', 'b', 'other'))).toEqual({ root: '/bucket' });
+  });
+
+  it('anything else is skipped with the flag that would map it, never built from the checkout', () => {
+    expect(resolve(spec('apps', 'GitRepository', 'tenant-repo'))).toEqual({
+      reason: 'source GitRepository/apps/tenant-repo is not mapped to a local directory (add --local-sources GitRepository/apps/tenant-repo=DIR)',
+    });
+  });
+});
+
+const k = (extra: Partial<KustomizationDiff>): KustomizationDiff => ({ name: 'k', namespace: 'ns', resources: [], warnings: [], notes: [], ...extra });
+const report = (...ks: KustomizationDiff[]): DiffReport => ({ kustomizations: ks });
+const policy = { failOnWarnings: false, failOnSkipped: false };
+
+describe('exit code with Kustomizations not evaluated', () => {
+  it('a policy skip under --all keeps the exit code; --fail-on-skipped makes it 2', () => {
+    const r = report(k({ skipped: 'suspended', skipCause: 'suspended' }));
+    expect(exitCodeFor(r, policy)).toBe(0);
+    expect(exitCodeFor(r, { ...policy, failOnSkipped: true })).toBe(2);
+  });
+
+  it('a named (or --recursive) Kustomization that was not evaluated is 2; so is a dependency failure', () => {
+    expect(exitCodeFor(report(k({ skipped: 'x', skipCause: 'source not mapped', requested: true })), policy)).toBe(2);
+    expect(exitCodeFor(report(k({ skipped: 'x', skipCause: 'dependency failed' })), policy)).toBe(2);
+    expect(exitCodeFor(report(k({ skipped: 'x', skipCause: 'dependency cycle' })), policy)).toBe(2);
+  });
+
+  it('the summary line names the causes', () => {
+    const r = report(k({ skipped: 'a', skipCause: 'suspended' }), k({ skipped: 'b', skipCause: 'source not mapped' }), k({ skipped: 'c', skipCause: 'source not mapped' }), k({}));
+    expect(formatNotEvaluated(countKustomizations(r))).toBe('3 Kustomizations not evaluated (1 suspended, 2 source not mapped)');
+  });
+});
+
+describe('Kustomization spec shape', () => {
+  const obj = (spec: unknown): KubeObject => ({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'apps', namespace: 'flux-system' }, spec }) as KubeObject;
+  it.each([
+    [[1, 2], 'spec must be a map, got a list'],
+    [{ path: 42 }, 'spec.path must be a string, got number 42'],
+    [{ path: './x', dependsOn: 'infra' }, 'spec.dependsOn must be a map list, got string "infra"'],
+    [{ path: './x', dependsOn: [{ namespace: 'x' }] }, 'spec.dependsOn[0] must have a name'],
+    [{ prune: 'yes' }, 'spec.prune must be a boolean, got string "yes"'],
+    [{ sourceRef: { kind: 'GitRepository' } }, 'spec.sourceRef must have a name'],
+    [{ postBuild: { substitute: { a: { b: 1 } } } }, 'spec.postBuild.substitute must be a string map, got a map'],
+  ])('%j → %s', (spec, message) => {
+    expect(() => specFromObject(obj(spec), 'file.yaml')).toThrow(`Kustomization flux-system/apps (file.yaml): ${message}`);
+  });
+
+  it('reads dependsOn (namespace defaulting to its own) and serviceAccountName', () => {
+    const s = specFromObject(obj({ path: './x', serviceAccountName: 'team', dependsOn: [{ name: 'a' }, { name: 'b', namespace: 'other' }] }), 'f').spec;
+    expect(s.dependsOn).toEqual([{ name: 'a', namespace: 'flux-system' }, { name: 'b', namespace: 'other' }]);
+    expect(s.serviceAccountName).toBe('team');
+  });
+});
+
+describe('kustomize errors as one line', () => {
+  it("reads kubectl's multi-line klog form", () => {
+    const stderr = 'E1129 06:04:28.353919   27642 run.go:72] "command failed" err=<\n\tmap[string]interface {}(nil): yaml: unmarshal errors:\n\t  line 6: mapping key "labels" already defined at line 5\n >\n';
+    expect(kustomizeMessage(stderr, '/tmp/x', 'd')).toBe('map[string]interface {}(nil): yaml: unmarshal errors: line 6: mapping key "labels" already defined at line 5');
+  });
+});
+
+describe('the GitRepositories the checkout serves', () => {
+  const repo = mkdtempSync(path.join(os.tmpdir(), 'podo-checkout-'));
+  execFileSync('git', ['init', '--quiet', '--initial-branch=main'], { cwd: repo });
+  execFileSync('git', ['remote', 'add', 'origin', 'git@github.com:acme/fleet.git'], { cwd: repo });
+  const gitRepo = (namespace: string, name: string, url: string, branch?: string) =>
+    ({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name, namespace }, spec: { url, ...(branch ? { ref: { branch } } : {}) } }) as KubeObject;
+
+  it('the bootstrap one and others of the same URL and ref; another branch of the same repository is another tree', () => {
+    const own = checkoutSources(repo, [
+      gitRepo('flux-system', 'flux-system', 'ssh://git@github.com/acme/fleet', 'main'),
+      gitRepo('apps', 'same-tree', 'https://github.com/acme/fleet.git', 'main'),
+      gitRepo('apps', 'dev-team', 'https://github.com/acme/fleet', 'dev-team'),
+      gitRepo('apps', 'other-repo', 'https://github.com/acme/other', 'main'),
+    ]);
+    expect([...own].sort()).toEqual(['GitRepository/apps/same-tree', 'GitRepository/flux-system/flux-system']);
+  });
+
+  it('without the bootstrap manifest, the checkout branch decides; a bootstrap of another repository is not this one', () => {
+    expect([...checkoutSources(repo, [gitRepo('apps', 'dev-team', 'https://github.com/acme/fleet', 'dev-team')])]).toEqual(['GitRepository/flux-system/flux-system']);
+    expect([...checkoutSources(repo, [gitRepo('flux-system', 'flux-system', 'https://github.com/acme/other')])]).toEqual([]);
+  });
+});
