@@ -17,7 +17,8 @@ const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 export class SecretRegistry {
   private readonly exact = new Set<string>();
   private readonly forms = new Set<string>();
-  private pattern: RegExp | undefined;
+  /** Forms by their first MIN_SCRUB characters, longest first: one hash lookup per position of a text. */
+  private index: Map<string, string[]> | undefined;
   private dirty = false;
 
   /** Registers a secret value with the forms it may be printed in: base64, URL- and JSON-encoded, line by line. */
@@ -83,18 +84,33 @@ export class SecretRegistry {
   /** True when `text` holds a registered secret, exactly or (for values long enough) as a substring. */
   holdsSecret(text: string): boolean {
     if (this.isSecret(text)) return true;
-    const re = this.regex();
-    if (!re) return false;
-    re.lastIndex = 0;
-    return re.test(text);
+    const idx = this.lookup();
+    if (!idx) return false;
+    for (let i = 0; i + MIN_SCRUB <= text.length; i++) if (matchAt(idx, text, i) !== undefined) return true;
+    return false;
   }
 
-  /** Replaces every registered value (of at least MIN_SCRUB characters, in any known encoding) by ***. */
+  /**
+   * Replaces every registered value (of at least MIN_SCRUB characters, in any known encoding) by ***,
+   * leftmost-longest. Linear in the text, whatever the number of values (a regular expression with
+   * thousands of alternatives is not).
+   */
   scrub(text: string): string {
-    const re = this.regex();
-    if (!re || text.length === 0) return text;
-    re.lastIndex = 0;
-    return text.replace(re, SCRUBBED);
+    const idx = this.lookup();
+    if (!idx || text.length < MIN_SCRUB) return text;
+    let out = '';
+    let last = 0;
+    for (let i = 0; i + MIN_SCRUB <= text.length; ) {
+      const hit = matchAt(idx, text, i);
+      if (hit === undefined) {
+        i++;
+        continue;
+      }
+      out += text.slice(last, i) + SCRUBBED;
+      i += hit.length;
+      last = i;
+    }
+    return last === 0 ? text : out + text.slice(last);
   }
 
   get size(): number {
@@ -105,7 +121,7 @@ export class SecretRegistry {
   clear(): void {
     this.exact.clear();
     this.forms.clear();
-    this.pattern = undefined;
+    this.index = undefined;
     this.dirty = false;
   }
 
@@ -115,14 +131,20 @@ export class SecretRegistry {
     this.dirty = true;
   }
 
-  private regex(): RegExp | undefined {
+  private lookup(): Map<string, string[]> | undefined {
     if (this.dirty) {
+      const idx = new Map<string, string[]>();
       // Longest first, so that a value containing another is replaced whole.
-      const all = [...this.forms].sort((a, b) => b.length - a.length).map(escapeRegExp);
-      this.pattern = all.length > 0 ? new RegExp(all.join('|'), 'g') : undefined;
+      for (const f of [...this.forms].sort((a, b) => b.length - a.length)) {
+        const k = f.slice(0, MIN_SCRUB);
+        const list = idx.get(k);
+        if (list) list.push(f);
+        else idx.set(k, [f]);
+      }
+      this.index = idx;
       this.dirty = false;
     }
-    return this.pattern;
+    return this.index && this.index.size > 0 ? this.index : undefined;
   }
 }
 
@@ -151,8 +173,11 @@ function decodeBase64(v: string): string | undefined {
   return Buffer.from(v, 'base64').toString('utf8');
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+function matchAt(idx: Map<string, string[]>, text: string, i: number): string | undefined {
+  const candidates = idx.get(text.slice(i, i + MIN_SCRUB));
+  if (!candidates) return undefined;
+  for (const f of candidates) if (text.startsWith(f, i)) return f;
+  return undefined;
 }
 
 /** The process-wide registry: every part of podo adds to it, cli/output.ts scrubs with it. */
