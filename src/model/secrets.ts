@@ -9,6 +9,8 @@
 import { isJsonObject, type JsonValue } from './object.js';
 
 export const MIN_SCRUB = 4;
+/** A Secret's own values are masked structurally in the Secret; elsewhere only long ones are recognised. */
+const NOT_SHORT = { exactShort: false };
 export const SCRUBBED = '***';
 
 /** The annotation kubectl apply keeps the whole last applied object in (Secret values included). */
@@ -21,10 +23,16 @@ export class SecretRegistry {
   private index: Map<string, string[]> | undefined;
   private dirty = false;
 
-  /** Registers a secret value with the forms it may be printed in: base64, URL- and JSON-encoded, line by line. */
-  add(value: string | undefined | null): void {
+  /**
+   * Registers a secret value with the forms it may be printed in: base64, URL- and JSON-encoded, line by
+   * line. A value too short to scrub is kept for exact matches (masking a whole field that equals it),
+   * unless `exactShort` is false: a live Secret's `true` or `1` must not mask every such field in a diff,
+   * while a decrypted or substituted `42` that lands in a ConfigMap must be masked there.
+   */
+  add(value: string | undefined | null, opts: { exactShort?: boolean } = {}): void {
     if (typeof value !== 'string' || value.length === 0) return;
     if (this.exact.has(value)) return;
+    if (value.length < MIN_SCRUB && opts.exactShort === false) return;
     this.exact.add(value);
     const trimmed = value.trim();
     if (trimmed !== value && trimmed.length > 0) this.exact.add(trimmed);
@@ -43,13 +51,13 @@ export class SecretRegistry {
       if (isJsonObject(m)) {
         for (const v of Object.values(m)) {
           if (typeof v !== 'string') {
-            if (v !== null && v !== undefined) this.add(JSON.stringify(v));
+            if (v !== null && v !== undefined) this.add(JSON.stringify(v), NOT_SHORT);
             continue;
           }
-          this.add(v);
-          if (field === 'data') this.add(decodeBase64(v));
+          this.add(v, NOT_SHORT);
+          if (field === 'data') this.add(decodeBase64(v), NOT_SHORT);
         }
-      } else if (typeof m === 'string') this.add(m);
+      } else if (typeof m === 'string') this.add(m, NOT_SHORT);
     }
     const meta = o.metadata;
     if (isJsonObject(meta) && isJsonObject(meta.annotations)) {
