@@ -32,8 +32,12 @@ export class SecretRegistry {
   add(value: string | undefined | null, opts: { exactShort?: boolean } = {}): void {
     if (typeof value !== 'string' || value.length === 0) return;
     if (this.exact.has(value)) return;
-    if (value.length < MIN_SCRUB && opts.exactShort === false) return;
+    const weak = value.length < MIN_SCRUB || isCommonWord(value);
+    if (weak && opts.exactShort === false) return;
     this.exact.add(value);
+    // `true`, `8080`, `null`: scrubbing them as substrings would shred every output (and break JSON);
+    // they are masked as whole fields instead.
+    if (weak) return;
     const trimmed = value.trim();
     if (trimmed !== value && trimmed.length > 0) this.exact.add(trimmed);
     for (const f of encodings(value)) this.addForm(f);
@@ -179,6 +183,12 @@ function encodings(v: string): string[] {
 function decodeBase64(v: string): string | undefined {
   if (!/^[A-Za-z0-9+/=\s_-]*$/.test(v)) return undefined;
   return Buffer.from(v, 'base64').toString('utf8');
+}
+
+const COMMON = new Set(['true', 'false', 'null', 'none', 'yes', 'no', 'on', 'off', 'True', 'False', 'TRUE', 'FALSE', 'Null', 'NULL', 'enabled', 'disabled']);
+
+function isCommonWord(v: string): boolean {
+  return COMMON.has(v) || /^\d{1,5}$/.test(v);
 }
 
 function matchAt(idx: Map<string, string[]>, text: string, i: number): string | undefined {
