@@ -138,7 +138,7 @@ export class SecretRegistry {
   }
 
   private addForm(f: string): void {
-    if (f.length < MIN_SCRUB || this.forms.has(f)) return;
+    if (f.length < MIN_SCRUB || isCommonWord(f) || this.forms.has(f)) return;
     this.forms.add(f);
     this.dirty = true;
   }
