@@ -665,6 +665,22 @@ const bounded: AttackCase[] = [
     expect: { code: 2, errors: [/ks\.yaml/] },
   },
   {
+    name: '--kustomization-file whose spec is a list',
+    setup: (ctx) => {
+      const repo = writeTree({ 'kustomization.yaml': 'resources: []\n', 'ks.yaml': `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${ctx.ks}\n  namespace: flux-system\nspec: [1, 2]\n` });
+      return { args: diff(ctx, repo, '--kustomization-file', path.join(repo, 'ks.yaml'), '--ignore-not-found') };
+    },
+    expect: { code: 2, errors: [/spec/] },
+  },
+  {
+    name: '--kustomization-file whose spec.path is a number',
+    setup: (ctx) => {
+      const repo = writeTree({ 'kustomization.yaml': 'resources: []\n', 'ks.yaml': fluxKustomization({ name: ctx.ks, path: '42' }) });
+      return { args: diff(ctx, repo, '--kustomization-file', path.join(repo, 'ks.yaml'), '--ignore-not-found') };
+    },
+    expect: { code: 2, errors: [/spec\.path must be a string/] },
+  },
+  {
     name: 'kustomization.yaml that is not YAML names the file',
     setup: (ctx) => {
       flux(ctx);
