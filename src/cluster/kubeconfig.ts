@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { ClusterError, InputError, firstLine } from '../model/errors.js';
 import { loadStaticCredentials } from './kubeconfig-fast.js';
 import { registerCredentials, resolveExecCredentials } from './exec-credential.js';
+import { beginActivity } from '../process/lifecycle.js';
 
 export interface ConnectionOptions {
   kubeconfig?: string;
@@ -49,6 +50,7 @@ export async function connect(opts: ConnectionOptions, maxSockets: number): Prom
     };
   }
   // Loaded lazily: the client library is heavy and only needed for plugin-based credentials.
+  const endActivity = beginActivity(`reading the credentials of kubeconfig ${opts.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config'}`);
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   const file = opts.kubeconfig;
@@ -109,6 +111,7 @@ export async function connect(opts: ConnectionOptions, maxSockets: number): Prom
     servername: cluster.tlsServerName,
   });
   const user = kc.getCurrentUser();
+  endActivity();
   return {
     server: new URL(cluster.server),
     agent,
