@@ -5,9 +5,11 @@ import type { DiffReport } from '../model/change.js';
 import type { RunOptions } from '../model/settings.js';
 import { countKustomizations, formatNotEvaluated } from '../model/summary.js';
 import { findKustomize } from '../render/kustomize.js';
+import { checkHelmBin, lazyHelm } from '../render/helm/binary.js';
 import { assertDirectory } from '../render/workspace.js';
 import { run } from '../pipeline/run.js';
 import { FORMATS, render } from '../report/index.js';
+import { notRenderedNote } from '../report/helm.js';
 import { parseOutput, useColor, type OutputFormat } from './options.js';
 import { toRunOptions, type RunFlags } from './run-options.js';
 import { EXIT_CHANGES, exitCodeFor, failureLines } from './exit.js';
@@ -44,8 +46,9 @@ export function validate(name: string | undefined, f: DiffFlags, namespaceGiven:
   if (f.baseRef && f.recursive) throw new UsageError('--recursive needs a cluster; with --base-ref use --all');
   const output = parseOutput(f.output);
   assertDirectory(f.path);
+  checkHelmBin(f.helmBin, env);
   return {
-    run: toRunOptions(name, f, namespaceGiven, () => findKustomize(f.kustomizeBin)),
+    run: toRunOptions(name, f, namespaceGiven, () => findKustomize(f.kustomizeBin), lazyHelm(f.helmBin, env)),
     output,
     verbose: f.verbose === true,
     color: useColor({ flag: f.color, env, isTTY }),
@@ -82,6 +85,9 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
     const line = formatNotEvaluated(countKustomizations(report));
     if (line) err(`podo: ${line}\n`);
   }
+  // Charts not rendered are said once on stderr whatever the format (and in every format's own notes).
+  const helmNote = notRenderedNote(report);
+  if (helmNote) err(`podo: note: ${helmNote}\n`);
   out(render(report, opts.output, { color: opts.color, verbose: opts.verbose, grouped }));
   const policy = { failOnWarnings: opts.failOnWarnings, failOnSkipped: opts.failOnSkipped };
   const code = exitCodeFor(report, policy);

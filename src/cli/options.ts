@@ -50,6 +50,8 @@ export interface BuildOptionFlags {
   kubeconfig?: string;
   context?: string;
   kustomizeBin?: string;
+  /** --helm-bin: the helm to render HelmReleases with (`none`: do not render charts). */
+  helmBin?: string;
   kustomizationFile?: string;
   ignoreNotFound?: boolean;
   strictSubstitute?: boolean;

@@ -77,6 +77,7 @@ function withBuildOptions(cmd: Command): Command {
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
     .option('--kustomize-bin <path>', 'kustomize (or kubectl) binary to build with (env PODO_KUSTOMIZE)')
+    .option('--helm-bin <path>', 'helm binary to render HelmReleases with, `none` to not render charts (env PODO_HELM)')
     .option('--kustomization-file <file>', 'local Flux Kustomization manifest whose spec replaces the live one')
     .option('--ignore-not-found', 'with --kustomization-file: use the file when the cluster has no such Kustomization')
     .option('--ignore-paths <patterns>', 'comma-separated gitignore patterns to exclude, on top of .sourceignore')

@@ -2,8 +2,9 @@
 // the kustomize lookup, which is handed in.
 import path from 'node:path';
 import { UsageError } from '../model/errors.js';
-import type { KustomizeBinary, RunOptions, Selection } from '../model/settings.js';
+import type { BuildSettings, KustomizeBinary, RunOptions, Selection } from '../model/settings.js';
 import { parseLocalSources } from '../sources/local-sources.js';
+import { lazyHelm } from '../render/helm/binary.js';
 import { parseDuration, parsePositiveInt, type BuildOptionFlags } from './options.js';
 
 /** Kustomizations built and compared at once in --all and --recursive runs. */
@@ -19,7 +20,7 @@ export interface RunFlags extends BuildOptionFlags {
   concurrency?: string;
 }
 
-export function toRunOptions(name: string | undefined, f: RunFlags, namespaceGiven: boolean, kustomize: () => KustomizeBinary): RunOptions {
+export function toRunOptions(name: string | undefined, f: RunFlags, namespaceGiven: boolean, kustomize: () => KustomizeBinary, helm: BuildSettings['helm'] = lazyHelm(f.helmBin)): RunOptions {
   if (!f.path) throw new UsageError('--path DIR is required');
   if (f.clusterPath && !(f.baseRef && f.all)) throw new UsageError('--cluster-path applies to --base-ref --all (with a cluster, --all lists the cluster\'s Kustomizations)');
   const selection: Selection = f.all
@@ -39,6 +40,7 @@ export function toRunOptions(name: string | undefined, f: RunFlags, namespaceGiv
       strictSubstitute: f.strictSubstitute === true,
       sopsAgeKeyFile: f.sopsAgeKeyFile,
       ignorePaths: (f.ignorePaths ?? '').split(',').map((p) => p.trim()).filter(Boolean),
+      helm,
     },
     cluster: {
       kubeconfig: f.kubeconfig,

@@ -8,6 +8,11 @@ import { stripNoise } from './normalize.js';
 import type { ResourceChange } from '../model/change.js';
 
 export function toResourceChange(r: Verdict): ResourceChange {
+  const change = convert(r);
+  return r.helmRelease ? { ...change, helmRelease: r.helmRelease } : change;
+}
+
+function convert(r: Verdict): ResourceChange {
   switch (r.action) {
     case 'applied': {
       if (!r.existed || !r.live) {

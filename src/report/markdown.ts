@@ -4,6 +4,7 @@ import { countKustomizations, formatNotEvaluated, summarize } from '../model/sum
 import type { Action, DiffReport, KustomizationDiff, ResourceChange } from '../model/change.js';
 import { subjectOf } from '../model/object.js';
 import { describeResource, formatSummary, isChange, resourceYaml, unifiedHunks } from './format.js';
+import { helmSections, helmTitle, notRenderedNote } from './helm.js';
 
 /** Below GitHub's 65,536-character limit, leaving room for whatever a CI step wraps around the comment. */
 export const MARKDOWN_COMMENT_LIMIT = 65_000;
@@ -22,6 +23,8 @@ export function renderMarkdown(report: DiffReport, limit: number = MARKDOWN_COMM
   const all = report.kustomizations.flatMap((k) => k.resources);
   const notEvaluated = formatNotEvaluated(countKustomizations(report));
   const parts: Part[] = [fixed(`## podo diff\n\n${formatSummary(summarize(all))}${notEvaluated ? `\n\n**${escapeText(notEvaluated)}**` : ''}`)];
+  const helm = notRenderedNote(report);
+  if (helm) parts.push(fixed(`ℹ ${escapeText(helm)}`));
   for (const k of report.kustomizations) parts.push(...kustomizationParts(k));
   return assemble(parts, limit);
 }
@@ -33,12 +36,17 @@ function kustomizationParts(k: KustomizationDiff): Part[] {
   const table = countTable(k.resources);
   if (table) parts.push(fixed(table));
   else if (!k.error && !k.skipped) parts.push(fixed('No resources.'));
-  for (const r of k.resources.filter(isChange)) parts.push({ text: detailsBlock(r), resource: true });
-  const others = k.resources.filter((r) => r.action === 'skipped' || r.action === 'failed');
-  others.forEach((r, i) => {
-    const mark = r.action === 'failed' ? '✗' : '►';
-    parts.push({ text: `- ${mark} ${escapeText(describeResource(r))}`, resource: true, tight: i > 0 });
-  });
+  const { own, sections } = helmSections(k);
+  parts.push(...resourceParts(own));
+  for (const s of sections) {
+    if (s.release.notRendered) {
+      parts.push(fixed(`#### ⎈ ${escapeText(helmTitle(s))}\n\n**Not rendered:** ${escapeText(s.release.notRendered)}`));
+      continue;
+    }
+    const shown = resourceParts(s.resources);
+    if (shown.length === 0) continue;
+    parts.push(fixed(`#### ⎈ ${escapeText(helmTitle(s))}`), ...shown);
+  }
   if (k.warnings.length > 0) {
     const items = k.warnings.map((w) => `- ⚠ ${escapeText(`${subjectOf(w.ref)} container ${w.container}: ${w.message}`)}`);
     parts.push(fixed(`**Warnings**\n\n${items.join('\n')}`));
@@ -46,6 +54,17 @@ function kustomizationParts(k: KustomizationDiff): Part[] {
   if (k.notes.length > 0) {
     parts.push(fixed(`**Notes**\n\n${k.notes.map((n) => `- ℹ ${escapeText(n)}`).join('\n')}`));
   }
+  return parts;
+}
+
+/** Changed resources as collapsible diffs, then skipped and failed ones as a list. */
+function resourceParts(resources: ResourceChange[]): Part[] {
+  const parts: Part[] = resources.filter(isChange).map((r) => ({ text: detailsBlock(r), resource: true }));
+  const others = resources.filter((r) => r.action === 'skipped' || r.action === 'failed');
+  others.forEach((r, i) => {
+    const mark = r.action === 'failed' ? '✗' : '►';
+    parts.push({ text: `- ${mark} ${escapeText(describeResource(r))}`, resource: true, tight: i > 0 });
+  });
   return parts;
 }
 
