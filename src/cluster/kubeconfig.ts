@@ -9,6 +9,7 @@ import type { ConnectionSettings } from '../model/connection.js';
 import { checkOverrides, impersonationHeaders, loadStaticCredentials, readKubeconfig, selectEntries } from './kubeconfig-fast.js';
 import { registerCredentials, resolveExecCredentials } from './exec-credential.js';
 import { createAgent, proxyFor, redactProxy } from './proxy.js';
+import { beginActivity } from '../process/lifecycle.js';
 
 export type ConnectionOptions = ConnectionSettings;
 
@@ -60,6 +61,7 @@ export async function connect(opts: ConnectionOptions, maxSockets: number, env: 
     };
   }
   // Loaded lazily: the client library is heavy and only needed for plugin-based credentials.
+  const endActivity = beginActivity(`reading the credentials of kubeconfig ${opts.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config'}`);
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   const file = opts.kubeconfig;
@@ -128,6 +130,7 @@ export async function connect(opts: ConnectionOptions, maxSockets: number, env: 
     proxy,
   );
   const user = kc.getCurrentUser();
+  endActivity();
   return {
     server,
     agent,

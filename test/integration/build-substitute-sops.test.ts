@@ -28,7 +28,9 @@ describe('postBuild substitution', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('region: eu-west-1');
-    expect(r.stdout).toContain('tier: from-secret');
+    // A value substituted from a Secret is secret wherever it lands: masked, never printed (issue 9).
+    expect(r.stdout).toMatch(/tier: ["']?\*\*\*["']?\n/);
+    expect(r.stdout).not.toContain('from-secret');
     expect(r.stdout).toContain('owner: team-inline');
     expect(r.stdout).toContain('bare: $REGION');
     expect(r.stdout).toContain('escaped: ${REGION}');
