@@ -1,6 +1,7 @@
 // The only place podo exits. Commander errors (usage) map to exit 2, never 1.
 import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
+import { normalizeBooleanFlags } from './argv.js';
 import { EXIT_ERROR } from './exit.js';
 import { PodoError, oneLineMessage } from '../model/errors.js';
 import { err as writeErr, flushed, installScrubbing } from './output.js';
@@ -15,7 +16,13 @@ async function main(argv: string[]): Promise<number> {
     code = c;
   });
   try {
-    await program.parseAsync(argv);
+    if (argv[2] === '__complete') {
+      // Shell completion (completion.ts): the words are a partial command line, never parsed as options.
+      const { complete, clusterSources, formatCompletion } = await import('./completion.js');
+      process.stdout.write(formatCompletion(await complete(program, argv.slice(3), clusterSources(process.env))));
+      return 0;
+    }
+    await program.parseAsync(normalizeBooleanFlags(argv, program));
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {
@@ -27,10 +34,34 @@ async function main(argv: string[]): Promise<number> {
       writeErr(`podo: error: ${oneLineMessage(err)}\n`);
       return err.exitCode;
     }
+    // A file podo could not read (permissions, a loop of symlinks, a name too long) is bad input, not a bug.
+    const fsProblem = fileSystemProblem(err);
+    if (fsProblem) {
+      writeErr(`podo: error: ${fsProblem}\n`);
+      return EXIT_ERROR;
+    }
     writeErr(`podo: internal error: ${oneLineMessage(err)} (please report this at the podo issue tracker)\n`);
     if (process.env.PODO_DEBUG) writeErr(`${(err as Error).stack ?? ''}\n`);
     return EXIT_ERROR;
   }
+}
+
+const FS_REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'file name too long',
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'not a directory',
+  EISDIR: 'is a directory',
+  EMFILE: 'too many open files',
+  ENOSPC: 'no space left on the device',
+};
+
+function fileSystemProblem(err: unknown): string | undefined {
+  const e = err as NodeJS.ErrnoException;
+  if (!e || typeof e.code !== 'string' || !FS_REASONS[e.code]) return undefined;
+  return e.path ? `${e.path}: ${FS_REASONS[e.code]}` : FS_REASONS[e.code];
 }
 
 // The run is over once main settles: whatever a library left running (a keep-alive socket, a timer)

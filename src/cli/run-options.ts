@@ -5,7 +5,7 @@ import { UsageError } from '../model/errors.js';
 import type { BuildSettings, KustomizeBinary, RunOptions, Selection } from '../model/settings.js';
 import { parseLocalSources } from '../sources/local-sources.js';
 import { lazyHelm } from '../render/helm/binary.js';
-import { parseDuration, parsePositiveInt, type BuildOptionFlags } from './options.js';
+import { connectionSettings, ignorePathsOf, parseDuration, parsePositiveInt, type BuildOptionFlags } from './options.js';
 
 /** Kustomizations built and compared at once in --all and --recursive runs. */
 const PARALLEL_KUSTOMIZATIONS = 3;
@@ -39,12 +39,11 @@ export function toRunOptions(name: string | undefined, f: RunFlags, namespaceGiv
       kustomize: kustomize(),
       strictSubstitute: f.strictSubstitute === true,
       sopsAgeKeyFile: f.sopsAgeKeyFile,
-      ignorePaths: (f.ignorePaths ?? '').split(',').map((p) => p.trim()).filter(Boolean),
+      ignorePaths: ignorePathsOf(f.ignorePaths),
       helm,
     },
     cluster: {
-      kubeconfig: f.kubeconfig,
-      context: f.context,
+      ...connectionSettings(f),
       concurrency: f.concurrency ? parsePositiveInt('--concurrency', f.concurrency) : 16,
       timeoutMs: parseDuration('--timeout', f.timeout),
       impersonate: f.impersonate !== false,

@@ -98,6 +98,11 @@ export interface KustomizationDiff {
   helmReleases?: HelmReleaseReport[];
 }
 
+/** What the builds were compared against: a git ref (--base-ref), or the cluster of a kubeconfig context. */
+export type ReportTarget = { baseRef: string } | { context: string };
+
 export interface DiffReport {
   kustomizations: KustomizationDiff[];
+  /** Shown in report headings (the pull-request comment says what it compared against). */
+  target?: ReportTarget;
 }

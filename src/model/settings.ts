@@ -1,5 +1,6 @@
 // The options of one run, made once in cli/ from the flags and passed down unchanged (kubectl's
 // DiffOptions idea): a new build flag is one field here and one line where cli/ fills it in.
+import type { ConnectionSettings } from './connection.js';
 import type { HelmLookup } from './helm.js';
 
 /** The kustomize to run: command and leading arguments, e.g. ['kubectl', 'kustomize'] or ['/usr/bin/kustomize', 'build']. */
@@ -22,10 +23,8 @@ export interface BuildSettings {
   helm: () => Promise<HelmLookup>;
 }
 
-/** How the cluster is reached and asked. */
-export interface ClusterSettings {
-  kubeconfig?: string;
-  context?: string;
+/** How the cluster is reached (kubeconfig and the kubectl connection flags, model/connection.ts) and asked. */
+export interface ClusterSettings extends ConnectionSettings {
   /** Requests in flight at once. */
   concurrency: number;
   timeoutMs: number;

@@ -4,6 +4,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { pruneProtection, skipReason } from '../flux/annotations.js';
+import { removalEffect } from '../flux/deletion-policy.js';
 import { applyOrder } from '../flux/order.js';
 import { isFluxKustomization, specFromObject } from '../flux/spec.js';
 import { normalizeDesired } from '../diff/normalize.js';
@@ -65,7 +66,9 @@ export class BaseRefTarget implements Target {
       return { verdicts: [], notes, formerChildren: [], skipped: { cause: 'path not found', reason: `path ${spec.path ?? '.'} does not exist in the working tree, nor at ${ref}` } };
     }
     if (!e.former) notes.push(`new Kustomization: not defined at ${ref}`);
-    if (!e.head) notes.push(`removed in the working tree: ${e.former?.spec.prune ? 'Flux deletes it and prunes its objects' : 'its objects stay in the cluster (spec.prune is off)'}`);
+    // Removed in the working tree: its deletionPolicy says what happens to its objects.
+    const removal = e.head ? undefined : removalEffect(spec);
+    if (removal) notes.push(`removed in the working tree: ${removal.note}`);
     if (e.headMissing) notes.push(`${e.headMissing} does not exist in the working tree: everything built at ${ref} is removed`);
     if (e.former && baseDir && !baseExists) notes.push(`${this.display(baseDir)} does not exist at ${ref}: everything is new`);
 
@@ -87,7 +90,7 @@ export class BaseRefTarget implements Target {
       }
     }
     const head = e.rendered ?? [];
-    const prune = spec.prune === true;
+    const prune = removal ? removal.deletes : spec.prune === true;
     const headReleases = e.helm?.releases ?? [];
     const id = (h: { namespace: string; name: string }) => `${h.namespace}/${h.name}`;
     const helm = {

@@ -9,6 +9,7 @@ import { fetchLive } from '../cluster/live.js';
 import { DeadlineError, describeDryRunFailure, TimeoutError } from '../cluster/dryrun.js';
 import { loadFromCluster } from '../sources/cluster.js';
 import { forced, pruneProtection, skipReason } from '../flux/annotations.js';
+import { removalEffect } from '../flux/deletion-policy.js';
 import { appliedFirst, applyOrder } from '../flux/order.js';
 import { FLUX_KUSTOMIZATION_GROUP, inventoryId } from '../flux/spec.js';
 import { normalizeDesired } from '../diff/normalize.js';
@@ -50,14 +51,15 @@ export class ClusterTarget implements Target {
     const live = e.former ?? (e.head ? await loadFromCluster(this.client, e.head.spec.name, e.head.spec.namespace) : undefined);
     const spec = (e.head ?? live)!.spec;
     const notes: string[] = [];
+    // Removed from the build: Flux deletes the Kustomization; its deletionPolicy says what happens to its inventory.
+    const removal = !e.head && live ? removalEffect(live.spec) : undefined;
     if (!e.head) {
-      // Removed from the build: Flux deletes the Kustomization, and with prune its inventory.
-      if (!live) return { verdicts: [], notes, formerChildren: [] };
-      if (!live.spec.prune || !live.inventory) return { verdicts: [], notes: ['removed from the build; its objects stay in the cluster (spec.prune is off)'], formerChildren: [] };
-      notes.push('removed from the build: Flux deletes it and prunes its inventory');
+      if (!live || !removal) return { verdicts: [], notes, formerChildren: [] };
+      if (!removal.deletes || !live.inventory) return { verdicts: [], notes: [removal.note], formerChildren: [] };
+      notes.push(removal.note);
     }
     const desired = (e.rendered ?? []).map((o) => ({ ...o, object: normalizeDesired(o.object) }));
-    const prune = (e.head ? e.head.spec.prune : live?.spec.prune) === true;
+    const prune = removal ? removal.deletes : e.head?.spec.prune === true;
     const pruneCandidates = prune && live?.inventory ? candidatesOf(live.inventory, desired.map((d) => d.object)) : [];
     const { client, notes: identityNotes } = await this.clientFor(spec);
     notes.push(...identityNotes);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { createClusterClient, type ClusterClient } from '../cluster/client.js';
 import { mapConcurrent } from '../cluster/pool.js';
 import { toResourceChange } from '../diff/changes.js';
+import { ignoreMatcher } from '../flux/drift-ignore.js';
 import { imageWarnings } from '../diff/images.js';
 import { isFluxKustomization, specFromObject } from '../flux/spec.js';
 import type { DiffReport, KustomizationDiff, NotEvaluatedCause } from '../model/change.js';
@@ -48,8 +49,7 @@ export async function run(options: RunOptions, hooks: RunHooks = {}): Promise<Di
 async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<DiffReport> {
   const { cluster, selection } = options;
   const client: ClusterClient = await createClusterClient({
-    kubeconfig: cluster.kubeconfig,
-    context: cluster.context,
+    ...cluster,
     concurrency: cluster.concurrency,
     deadline: Date.now() + cluster.timeoutMs,
   });
@@ -288,6 +288,8 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
   if (u.head && !dir) {
     const src = p.resolve(u.head.spec);
     if ('reason' in src) return skip('source not mapped', src.reason);
+    // A listed manifest podo refuses (an invalid field): that Kustomization fails alone.
+    if (u.head.problem) return failedOutcome({ ...emptyDiff(spec.namespace, spec.name), ...(u.requested ? { requested: true } : {}), error: u.head.problem, notes });
     // A spec.path that climbs out of its source is refused, whether or not it exists (render/containment.ts).
     const escape = specPathProblem(u.head.spec.path);
     if (escape) return failedOutcome({ ...emptyDiff(spec.namespace, spec.name), ...(u.requested ? { requested: true } : {}), error: escape, notes });
@@ -304,6 +306,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
     if ('root' in src) formerDir = path.join(src.root, u.former.spec.path ?? '.');
   }
 
+  const ignored = ignoreMatcher(spec.ignore);
   try {
     let rendered: RenderedObject[] | undefined;
     let helm: HelmExpansion | undefined;
@@ -332,7 +335,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
       onProgress: (stage, d, t) => p.hooks.onProgress?.(`${stage} ${d}/${t} (${keyOf(spec)})`),
     });
     if (answer.skipped) return skip(answer.skipped.cause, answer.skipped.reason);
-    const resources = answer.verdicts.map(toResourceChange);
+    const resources = answer.verdicts.map((v) => toResourceChange(v, ignored));
     const diff: KustomizationDiff = {
       ...emptyDiff(spec.namespace, spec.name),
       ...(u.requested ? { requested: true } : {}),

@@ -1,16 +1,22 @@
-// The machine-readable report. Versioned (apiVersion/kind) and documented in docs/json-schema.md:
-// change the shape only together with that document, and bump the version when a change is not additive.
+// The machine-readable report. Versioned (apiVersion/kind), described by schema/diff-report.v1alpha1.json
+// and documented in docs/json-schema.md: change the shape only together with both, and bump the version when a
+// change is not additive.
 import { countKustomizations, summarize, type KustomizationCounts } from '../model/summary.js';
-import type { DiffReport, FieldChange, HelmReleaseReport, ImageWarning, KustomizationDiff, ResourceChange, Summary } from '../model/change.js';
+import type { DiffReport, ReportTarget, FieldChange, HelmReleaseReport, ImageWarning, KustomizationDiff, ResourceChange, Summary } from '../model/change.js';
 import type { JsonValue, ObjectRef } from '../model/object.js';
 import { formatPath } from './format.js';
 import { notRenderedNote } from './helm.js';
 
 export const JSON_REPORT_API_VERSION = 'podo.dev/v1alpha1';
+/** The $id of schema/diff-report.v1alpha1.json (shipped in the package): the document names its schema. */
+export const JSON_REPORT_SCHEMA = 'https://podo.dev/schema/diff-report.v1alpha1.json';
 
 export interface JsonReport {
+  $schema: typeof JSON_REPORT_SCHEMA;
   apiVersion: typeof JSON_REPORT_API_VERSION;
   kind: 'DiffReport';
+  /** What the builds were compared against: `{ baseRef }` or `{ context }` (the kubeconfig context). */
+  target?: ReportTarget;
   summary: Summary & { helmReleasesNotRendered?: number };
   /** Kustomizations by outcome: evaluated, failed, not evaluated (and why). */
   kustomizationSummary: KustomizationCounts;
@@ -68,8 +74,10 @@ export function toJsonReport(report: DiffReport): JsonReport {
   const anyHelm = report.kustomizations.some((k) => k.helmReleases !== undefined);
   const helmNote = notRenderedNote(report);
   return {
+    $schema: JSON_REPORT_SCHEMA,
     apiVersion: JSON_REPORT_API_VERSION,
     kind: 'DiffReport',
+    ...(report.target ? { target: { ...report.target } } : {}),
     summary: { ...summarize(report.kustomizations.flatMap((k) => k.resources)), ...(anyHelm ? { helmReleasesNotRendered: notRendered } : {}) },
     kustomizationSummary: countKustomizations(report),
     kustomizations: report.kustomizations.map(toJsonKustomization),

@@ -11,6 +11,23 @@ export const MARKDOWN_COMMENT_LIMIT = 65_000;
 
 const ACTIONS: Action[] = ['created', 'drifted', 'replaced', 'deleted', 'skipped', 'failed', 'unchanged'];
 
+/** An icon per action, next to the word, so the summary table reads at a glance. */
+export const ACTION_ICONS: Record<Action, string> = {
+  created: '🟢',
+  drifted: '🟡',
+  replaced: '🟠',
+  deleted: '🔴',
+  skipped: '⏭️',
+  failed: '❌',
+  unchanged: '⚪',
+};
+
+/**
+ * A hidden line that marks podo's comment, so CI can find it again and update it (scripts/action/comment.mjs)
+ * instead of adding one comment per push.
+ */
+export const COMMENT_MARKER = '<!-- podo-diff -->';
+
 /** The comment is a sequence of parts; only resource parts may be left out to respect the limit. */
 interface Part {
   text: string;
@@ -22,7 +39,7 @@ interface Part {
 export function renderMarkdown(report: DiffReport, limit: number = MARKDOWN_COMMENT_LIMIT): string {
   const all = report.kustomizations.flatMap((k) => k.resources);
   const notEvaluated = formatNotEvaluated(countKustomizations(report));
-  const parts: Part[] = [fixed(`## podo diff\n\n${formatSummary(summarize(all))}${notEvaluated ? `\n\n**${escapeText(notEvaluated)}**` : ''}`)];
+  const parts: Part[] = [fixed(`${COMMENT_MARKER}\n## ${heading(report)}\n\n${formatSummary(summarize(all))}${notEvaluated ? `\n\n**${escapeText(notEvaluated)}**` : ''}`)];
   const helm = notRenderedNote(report);
   if (helm) parts.push(fixed(`ℹ ${escapeText(helm)}`));
   for (const k of report.kustomizations) parts.push(...kustomizationParts(k));
@@ -57,6 +74,18 @@ function kustomizationParts(k: KustomizationDiff): Part[] {
   return parts;
 }
 
+/** `podo diff against origin/main` or `podo diff against cluster context prod`. */
+function heading(report: DiffReport): string {
+  const t = report.target;
+  if (!t) return 'podo diff';
+  return 'baseRef' in t ? `podo diff against \`${escapeCode(t.baseRef)}\`` : `podo diff against cluster context \`${escapeCode(t.context)}\``;
+}
+
+/** Inside an inline code span nothing is escaped; a backtick would end it. */
+function escapeCode(text: string): string {
+  return text.replace(/`/g, "'").replace(/\n/g, ' ');
+}
+
 /** Changed resources as collapsible diffs, then skipped and failed ones as a list. */
 function resourceParts(resources: ResourceChange[]): Part[] {
   const parts: Part[] = resources.filter(isChange).map((r) => ({ text: detailsBlock(r), resource: true }));
@@ -75,7 +104,7 @@ function fixed(text: string): Part {
 /** `| Action | Count |` with a row per action that occurs; undefined for a Kustomization without resources. */
 function countTable(resources: ResourceChange[]): string | undefined {
   const summary = summarize(resources);
-  const rows = ACTIONS.filter((a) => summary[a] > 0).map((a) => `| ${a} | ${summary[a]} |`);
+  const rows = ACTIONS.filter((a) => summary[a] > 0).map((a) => `| ${ACTION_ICONS[a]} ${a} | ${summary[a]} |`);
   if (rows.length === 0) return undefined;
   return ['| Action | Count |', '| --- | ---: |', ...rows].join('\n');
 }
