@@ -69,7 +69,8 @@ export class BaseRefTarget implements Target {
     let base: RenderedObject[] = [];
     if (e.former && baseDir && baseExists) {
       try {
-        const built = await renderKustomization(undefined, e.former, baseDir, this.build);
+        const boundary = e.formerRoot ? (this.atRef(e.formerRoot) ?? e.formerRoot) : undefined;
+        const built = await renderKustomization(undefined, e.former, baseDir, this.build, boundary);
         base = built.objects;
         for (const n of built.notes.map((x) => this.display(x))) if (!(e.renderNotes ?? []).includes(n)) notes.push(`at ${ref}: ${n}`);
       } catch (err) {
