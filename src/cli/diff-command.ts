@@ -1,13 +1,16 @@
 // `podo diff kustomization`: flags → RunOptions (once) → pipeline.run() → report → exit code.
 import type { Command } from 'commander';
-import { UsageError } from '../model/errors.js';
-import type { DiffReport } from '../model/change.js';
+import { PodoError, UsageError, oneLineMessage } from '../model/errors.js';
+import type { DiffReport, ReportTarget } from '../model/change.js';
+import { contextNameOf } from '../cluster/kubeconfig-fast.js';
 import type { RunOptions } from '../model/settings.js';
 import { countKustomizations, formatNotEvaluated } from '../model/summary.js';
 import { findKustomize } from '../render/kustomize.js';
+import { checkHelmBin, lazyHelm } from '../render/helm/binary.js';
 import { assertDirectory } from '../render/workspace.js';
 import { run } from '../pipeline/run.js';
 import { FORMATS, render } from '../report/index.js';
+import { notRenderedNote } from '../report/helm.js';
 import { parseOutput, useColor, type OutputFormat } from './options.js';
 import { toRunOptions, type RunFlags } from './run-options.js';
 import { EXIT_CHANGES, exitCodeFor, failureLines } from './exit.js';
@@ -20,6 +23,8 @@ export interface DiffFlags extends RunFlags {
   verbose?: boolean;
   color: boolean;
   progress: boolean;
+  /** flux's --progress-bar (false with --progress-bar=false). */
+  progressBar?: boolean;
   failOnWarnings?: boolean;
   failOnSkipped?: boolean;
 }
@@ -44,12 +49,13 @@ export function validate(name: string | undefined, f: DiffFlags, namespaceGiven:
   if (f.baseRef && f.recursive) throw new UsageError('--recursive needs a cluster; with --base-ref use --all');
   const output = parseOutput(f.output);
   assertDirectory(f.path);
+  checkHelmBin(f.helmBin, env);
   return {
-    run: toRunOptions(name, f, namespaceGiven, () => findKustomize(f.kustomizeBin)),
+    run: toRunOptions(name, f, namespaceGiven, () => findKustomize(f.kustomizeBin), lazyHelm(f.helmBin, env)),
     output,
     verbose: f.verbose === true,
     color: useColor({ flag: f.color, env, isTTY }),
-    progress: f.progress,
+    progress: f.progress !== false && f.progressBar !== false,
     failOnWarnings: f.failOnWarnings === true,
     failOnSkipped: f.failOnSkipped === true,
   };
@@ -65,6 +71,18 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
       onProgress: (text) => progress.update(text),
       onWarning: (text) => errLine('warning', text),
     });
+    report = { ...report, target: targetOf(opts.run) };
+  } catch (err) {
+    // -o json: a failed single run is still a report, with `error` (schema/diff-report.v1alpha1.json), so
+    // a consumer always gets a document; the same line goes to stderr as for any error.
+    const sel = opts.run.selection;
+    if (opts.output !== 'json' || sel.mode !== 'single' || !(err instanceof PodoError)) throw err;
+    progress.stop();
+    const error = oneLineMessage(err);
+    process.stderr.write(`podo: error: ${error}\n`);
+    const failed: DiffReport = { kustomizations: [{ name: sel.name, namespace: sel.namespace, error, resources: [], warnings: [], notes: [] }], target: targetOf(opts.run) };
+    process.stdout.write(render(failed, 'json', { color: false, verbose: false, grouped: false }));
+    return err.exitCode;
   } finally {
     progress.stop();
   }
@@ -82,6 +100,9 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
     const line = formatNotEvaluated(countKustomizations(report));
     if (line) err(`podo: ${line}\n`);
   }
+  // Charts not rendered are said once on stderr whatever the format (and in every format's own notes).
+  const helmNote = notRenderedNote(report);
+  if (helmNote) err(`podo: note: ${helmNote}\n`);
   out(render(report, opts.output, { color: opts.color, verbose: opts.verbose, grouped }));
   const policy = { failOnWarnings: opts.failOnWarnings, failOnSkipped: opts.failOnSkipped };
   const code = exitCodeFor(report, policy);
@@ -89,4 +110,11 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
   for (const line of failureLines(report, policy)) errLine('error', line);
   if (code === EXIT_CHANGES && opts.output === 'text') err('⚠ identified at least one change, exiting with non-zero exit code\n');
   return code;
+}
+
+/** What the report compares against, for its heading: the git ref, or the kubeconfig context (else the server). */
+function targetOf(run: RunOptions): ReportTarget {
+  if (run.baseRef) return { baseRef: run.baseRef };
+  const c = run.cluster;
+  return { context: contextNameOf(c.kubeconfig, c.context) ?? c.server ?? 'in-cluster' };
 }

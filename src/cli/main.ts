@@ -1,6 +1,7 @@
 // The only place podo exits. Commander errors (usage) map to exit 2, never 1.
 import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
+import { normalizeBooleanFlags } from './argv.js';
 import { EXIT_ERROR } from './exit.js';
 import { PodoError, oneLineMessage } from '../model/errors.js';
 import { err as writeErr, flushed, installScrubbing } from './output.js';
@@ -15,7 +16,13 @@ async function main(argv: string[]): Promise<number> {
     code = c;
   });
   try {
-    await program.parseAsync(argv);
+    if (argv[2] === '__complete') {
+      // Shell completion (completion.ts): the words are a partial command line, never parsed as options.
+      const { complete, clusterSources, formatCompletion } = await import('./completion.js');
+      process.stdout.write(formatCompletion(await complete(program, argv.slice(3), clusterSources(process.env))));
+      return 0;
+    }
+    await program.parseAsync(normalizeBooleanFlags(argv, program));
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {

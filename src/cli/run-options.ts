@@ -2,9 +2,10 @@
 // the kustomize lookup, which is handed in.
 import path from 'node:path';
 import { UsageError } from '../model/errors.js';
-import type { KustomizeBinary, RunOptions, Selection } from '../model/settings.js';
+import type { BuildSettings, KustomizeBinary, RunOptions, Selection } from '../model/settings.js';
 import { parseLocalSources } from '../sources/local-sources.js';
-import { parseDuration, parsePositiveInt, type BuildOptionFlags } from './options.js';
+import { lazyHelm } from '../render/helm/binary.js';
+import { connectionSettings, ignorePathsOf, parseDuration, parsePositiveInt, type BuildOptionFlags } from './options.js';
 
 /** Kustomizations built and compared at once in --all and --recursive runs. */
 const PARALLEL_KUSTOMIZATIONS = 3;
@@ -19,7 +20,7 @@ export interface RunFlags extends BuildOptionFlags {
   concurrency?: string;
 }
 
-export function toRunOptions(name: string | undefined, f: RunFlags, namespaceGiven: boolean, kustomize: () => KustomizeBinary): RunOptions {
+export function toRunOptions(name: string | undefined, f: RunFlags, namespaceGiven: boolean, kustomize: () => KustomizeBinary, helm: BuildSettings['helm'] = lazyHelm(f.helmBin)): RunOptions {
   if (!f.path) throw new UsageError('--path DIR is required');
   if (f.clusterPath && !(f.baseRef && f.all)) throw new UsageError('--cluster-path applies to --base-ref --all (with a cluster, --all lists the cluster\'s Kustomizations)');
   const selection: Selection = f.all
@@ -38,11 +39,11 @@ export function toRunOptions(name: string | undefined, f: RunFlags, namespaceGiv
       kustomize: kustomize(),
       strictSubstitute: f.strictSubstitute === true,
       sopsAgeKeyFile: f.sopsAgeKeyFile,
-      ignorePaths: (f.ignorePaths ?? '').split(',').map((p) => p.trim()).filter(Boolean),
+      ignorePaths: ignorePathsOf(f.ignorePaths),
+      helm,
     },
     cluster: {
-      kubeconfig: f.kubeconfig,
-      context: f.context,
+      ...connectionSettings(f),
       concurrency: f.concurrency ? parsePositiveInt('--concurrency', f.concurrency) : 16,
       timeoutMs: parseDuration('--timeout', f.timeout),
       impersonate: f.impersonate !== false,

@@ -1,4 +1,5 @@
 // The only code that talks to the API server. Every mutating request is a dry run.
+import { rateLimiter } from './rate-limit.js';
 import { connect, type ConnectionOptions } from './kubeconfig.js';
 import { KubeHttp, toApiError } from './http.js';
 import { Discovery, collectionPath, objectPath, type ResourceInfo } from './discovery.js';
@@ -7,6 +8,8 @@ import { ClusterError } from '../model/errors.js';
 import { secrets } from '../model/secrets.js';
 
 export const FIELD_MANAGER = 'kustomize-controller';
+/** The field manager of objects helm-controller applies for a HelmRelease. */
+export const HELM_FIELD_MANAGER = 'helm-controller';
 
 /** What the diff pipeline needs from a cluster; implemented against the real API server only. */
 export interface ClusterClient {
@@ -20,7 +23,16 @@ export interface ClusterClient {
   impersonating(user: string, groups: string[]): ClusterClient;
   /** Whether the caller may impersonate `user` in `groups`: one harmless GET /version as them. */
   canImpersonate(user: string, groups: string[]): Promise<boolean>;
+  /** The server's version and every group version it serves (for Helm's `.Capabilities`); read once, cached. */
+  serverInfo(): Promise<ServerInfo>;
   close(): void;
+}
+
+export interface ServerInfo {
+  /** `v1.20.2` */
+  gitVersion: string;
+  /** `v1`, `apps/v1`, … */
+  groupVersions: string[];
 }
 
 function impersonationHeaders(user: string, groups: string[]): Record<string, string | string[]> {
@@ -34,7 +46,7 @@ export interface ClientOptions extends ConnectionOptions {
 }
 
 export async function createClusterClient(opts: ClientOptions): Promise<ClusterClient> {
-  const conn = await connect(opts, Math.max(4, opts.concurrency));
+  const conn = { ...(await connect(opts, Math.max(4, opts.concurrency))), limiter: rateLimiter(opts.qps, opts.burst) };
   return new HttpClusterClient(new KubeHttp(conn, opts.deadline), () => conn.agent.destroy());
 }
 
@@ -99,6 +111,27 @@ class HttpClusterClient implements ClusterClient {
       cont = isJsonObject(meta) && typeof meta.continue === 'string' ? meta.continue : '';
     } while (cont);
     return out;
+  }
+
+  private serverInfoPromise: Promise<ServerInfo> | undefined;
+
+  serverInfo(): Promise<ServerInfo> {
+    this.serverInfoPromise ??= (async () => {
+      const [version, core, groups] = await Promise.all(
+        ['/version', '/api', '/apis'].map((path) => this.http.json({ method: 'GET', path, retryServerErrors: true })),
+      );
+      const gitVersion = isJsonObject(version) && typeof version.gitVersion === 'string' ? version.gitVersion : '';
+      const groupVersions: string[] = [];
+      if (isJsonObject(core) && Array.isArray(core.versions)) for (const v of core.versions) if (typeof v === 'string') groupVersions.push(v);
+      if (isJsonObject(groups) && Array.isArray(groups.groups)) {
+        for (const g of groups.groups) {
+          if (!isJsonObject(g) || !Array.isArray(g.versions)) continue;
+          for (const v of g.versions) if (isJsonObject(v) && typeof v.groupVersion === 'string') groupVersions.push(v.groupVersion);
+        }
+      }
+      return { gitVersion, groupVersions };
+    })();
+    return this.serverInfoPromise;
   }
 
   async dryRunApply(info: ResourceInfo, obj: KubeObject, opts: { fieldManager?: string } = {}): Promise<KubeObject> {

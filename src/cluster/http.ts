@@ -69,12 +69,13 @@ export class KubeHttp {
       attempt++;
       let res: Response;
       try {
+        await this.conn.limiter?.take();
         res = await this.once(opts);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? '';
         if (err instanceof DeadlineError) throw err;
         if (!TRANSIENT_CODES.has(code) || attempt >= this.maxAttempts) {
-          throw new ClusterError(`cannot reach the cluster at ${this.conn.server.origin}: ${describeNetError(err)}`);
+          throw new ClusterError(`cannot reach the cluster at ${this.conn.server.origin}${this.conn.proxy ? ` through proxy ${this.conn.proxy}` : ''}: ${describeNetError(err)}`);
         }
         await this.backoff(attempt, undefined, opts);
         continue;
@@ -119,7 +120,10 @@ export class KubeHttp {
     for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
     const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
     // Named, so the API server's audit log tells podo's requests apart (tests rely on it).
-    const headers: Record<string, string | string[]> = { ...this.conn.headers, ...opts.headers, Accept: 'application/json', 'User-Agent': USER_AGENT };
+    // A request that impersonates (a Kustomization's service account) replaces --as/--as-group/--as-uid
+    // as a whole: Impersonate-* headers of two identities must never mix.
+    const base = opts.headers && Object.keys(opts.headers).some(isImpersonation) ? withoutImpersonation(this.conn.headers) : this.conn.headers;
+    const headers: Record<string, string | string[]> = { ...base, ...opts.headers, Accept: 'application/json', 'User-Agent': USER_AGENT };
     if (payload) {
       headers['Content-Type'] = opts.contentType ?? 'application/json';
       headers['Content-Length'] = String(payload.length);
@@ -192,4 +196,12 @@ function describeNetError(err: unknown): string {
   if (e.code === 'ETIMEDOUT') return 'connection timed out';
   if (e.code && e.code.startsWith('ERR_TLS') || /certificate/i.test(e.message ?? '')) return `TLS error (${e.message})`;
   return e.message ?? String(err);
+}
+
+function isImpersonation(header: string): boolean {
+  return header.toLowerCase().startsWith('impersonate-');
+}
+
+function withoutImpersonation(headers: Record<string, string | string[]>): Record<string, string | string[]> {
+  return Object.fromEntries(Object.entries(headers).filter(([k]) => !isImpersonation(k)));
 }

@@ -32,6 +32,20 @@ export interface ResourceChange {
   after?: KubeObject;
   /** Skipped: why. Replaced: the immutable field. Failed: the error, one line, safe to print. */
   reason?: string;
+  /** `namespace/name` of the HelmRelease whose chart renders this object (absent for the Kustomization's own objects). */
+  helmRelease?: string;
+}
+
+/** A HelmRelease a Kustomization builds (or removes), and whether its chart was rendered. */
+export interface HelmReleaseReport {
+  name: string;
+  namespace: string;
+  /** Where the chart came from, for headers (e.g. `https://charts.example.com podinfo 6.5.0`). */
+  chart?: string;
+  /** Set when the chart was not rendered: why (one line, safe to print). Its objects are then not diffed. */
+  notRendered?: string;
+  /** Removed from the build: its release is uninstalled (only its objects' deletions are shown). */
+  removed?: boolean;
 }
 
 export interface Summary {
@@ -80,8 +94,15 @@ export interface KustomizationDiff {
   warnings: ImageWarning[];
   /** Informational notes (e.g. "SOPS values unknown: key sets compared only"). */
   notes: string[];
+  /** The HelmReleases this Kustomization builds or removes; absent when it has none. */
+  helmReleases?: HelmReleaseReport[];
 }
+
+/** What the builds were compared against: a git ref (--base-ref), or the cluster of a kubeconfig context. */
+export type ReportTarget = { baseRef: string } | { context: string };
 
 export interface DiffReport {
   kustomizations: KustomizationDiff[];
+  /** Shown in report headings (the pull-request comment says what it compared against). */
+  target?: ReportTarget;
 }

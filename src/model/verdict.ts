@@ -2,7 +2,10 @@
 // conversion to ResourceChange (diff/changes.ts) reads only this: it never knows which target answered.
 import type { KubeObject, ObjectRef } from './object.js';
 
-export type Verdict =
+/** Any verdict may name the HelmRelease whose chart renders (or rendered) the object. */
+export type Verdict = VerdictBody & { helmRelease?: string };
+
+type VerdictBody =
   /** The target applied it: `merged` is the result, `live` what was there before (when `existed`). */
   | { action: 'applied'; ref: ObjectRef; existed: boolean; desired: KubeObject; live?: KubeObject; merged: KubeObject }
   /** Not applied because something it needs (a Namespace, a CRD) is created first by this run: shown as created. */

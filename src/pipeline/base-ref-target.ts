@@ -4,6 +4,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { pruneProtection, skipReason } from '../flux/annotations.js';
+import { removalEffect } from '../flux/deletion-policy.js';
 import { applyOrder } from '../flux/order.js';
 import { isFluxKustomization, specFromObject } from '../flux/spec.js';
 import { normalizeDesired } from '../diff/normalize.js';
@@ -11,7 +12,8 @@ import { identityKey, refOf, type RenderedObject } from '../model/object.js';
 import type { BuildSettings } from '../model/settings.js';
 import type { Verdict } from '../model/verdict.js';
 import type { FluxKustomization } from '../model/kustomization.js';
-import { renderKustomization } from './render.js';
+import { renderKustomization, type HelmRender } from './render.js';
+import { helmKeep, type HelmExpansion } from './helm.js';
 import { clusterScopedWithoutCluster, crdKinds, placeInScope } from './scope.js';
 import type { CreatedByDependencies, Evaluation, Target, TargetAnswer } from './target.js';
 
@@ -30,6 +32,8 @@ export class BaseRefTarget implements Target {
   constructor(
     private readonly tree: GitRefTree,
     private readonly build: BuildSettings,
+    /** The Helm step for the build at the ref (chart sources mapped into the ref's checkout). */
+    private readonly helm?: HelmRender,
   ) {}
 
   /** A working-tree path in the checkout of the ref; undefined when it is outside the git repository. */
@@ -62,16 +66,20 @@ export class BaseRefTarget implements Target {
       return { verdicts: [], notes, formerChildren: [], skipped: { cause: 'path not found', reason: `path ${spec.path ?? '.'} does not exist in the working tree, nor at ${ref}` } };
     }
     if (!e.former) notes.push(`new Kustomization: not defined at ${ref}`);
-    if (!e.head) notes.push(`removed in the working tree: ${e.former?.spec.prune ? 'Flux deletes it and prunes its objects' : 'its objects stay in the cluster (spec.prune is off)'}`);
+    // Removed in the working tree: its deletionPolicy says what happens to its objects.
+    const removal = e.head ? undefined : removalEffect(spec);
+    if (removal) notes.push(`removed in the working tree: ${removal.note}`);
     if (e.headMissing) notes.push(`${e.headMissing} does not exist in the working tree: everything built at ${ref} is removed`);
     if (e.former && baseDir && !baseExists) notes.push(`${this.display(baseDir)} does not exist at ${ref}: everything is new`);
 
     let base: RenderedObject[] = [];
+    let baseHelm: HelmExpansion | undefined;
     if (e.former && baseDir && baseExists) {
       try {
         const boundary = e.formerRoot ? (this.atRef(e.formerRoot) ?? e.formerRoot) : undefined;
-        const built = await renderKustomization(undefined, e.former, baseDir, this.build, boundary);
+        const built = await renderKustomization(undefined, e.former, baseDir, this.build, boundary, this.helm);
         base = built.objects;
+        baseHelm = built.helm;
         for (const n of built.notes.map((x) => this.display(x))) if (!(e.renderNotes ?? []).includes(n)) notes.push(`at ${ref}: ${n}`);
       } catch (err) {
         // Say which side failed, with the temporary checkout's path shown as REF:path; keep the error's class (exit code).
@@ -83,8 +91,18 @@ export class BaseRefTarget implements Target {
       }
     }
     const head = e.rendered ?? [];
-    const prune = spec.prune === true;
-    const { verdicts, notPruned } = compareBuilds(base, head, prune, e.prior);
+    const prune = removal ? removal.deletes : spec.prune === true;
+    const headReleases = e.helm?.releases ?? [];
+    const id = (h: { namespace: string; name: string }) => `${h.namespace}/${h.name}`;
+    const helm = {
+      rendered: new Set(headReleases.filter((h) => !h.notRendered).map(id)),
+      notRendered: new Set(headReleases.filter((h) => h.notRendered).map(id)),
+    };
+    const { verdicts, notPruned } = compareBuilds(base, head, prune, e.prior, helm);
+    // A HelmRelease built at the ref and no longer built: pruned with the Kustomization, its release uninstalled.
+    const removedHelmReleases = prune
+      ? (baseHelm?.releases ?? []).filter((h) => !headReleases.some((x) => id(x) === id(h))).map((h) => ({ name: h.name, namespace: h.namespace, removed: true }))
+      : [];
     if (notPruned > 0) notes.push(`${notPruned} object(s) built at ${ref} are no longer built; spec.prune is off, so they stay in the cluster untouched`);
     // Children as the ref has them; one podo cannot read there is left out (the working tree's is reported).
     const formerChildren: FluxKustomization[] = [];
@@ -95,13 +113,21 @@ export class BaseRefTarget implements Target {
         /* reported from the working tree's build, or not at all when removed there */
       }
     }
-    return { verdicts, notes, formerChildren };
+    return { verdicts, notes, formerChildren, ...(removedHelmReleases.length > 0 ? { removedHelmReleases } : {}) };
   }
 }
 
 interface Prepared {
   object: RenderedObject['object'];
   valuesUnknown: boolean;
+  helmRelease?: string;
+  createOnly?: string;
+}
+
+/** Which HelmReleases the working tree renders, and which it could not render (their base objects say nothing). */
+export interface HelmSides {
+  rendered: Set<string>;
+  notRendered: Set<string>;
 }
 
 /**
@@ -109,7 +135,7 @@ interface Prepared {
  * the head object for the dry-run's result. `prune`: objects only the base builds are deleted; without
  * it they stay in the cluster and are counted.
  */
-export function compareBuilds(base: RenderedObject[], head: RenderedObject[], prune: boolean, prior?: CreatedByDependencies): { verdicts: Verdict[]; notPruned: number } {
+export function compareBuilds(base: RenderedObject[], head: RenderedObject[], prune: boolean, prior?: CreatedByDependencies, helm?: HelmSides): { verdicts: Verdict[]; notPruned: number } {
   const crds = crdKinds([...base, ...head].map((r) => r.object));
   for (const [k, v] of prior?.crds ?? []) if (!crds.has(k)) crds.set(k, v.namespaced);
   const clusterScoped = clusterScopedWithoutCluster(crds);
@@ -119,7 +145,12 @@ export function compareBuilds(base: RenderedObject[], head: RenderedObject[], pr
     for (const r of objects) {
       const obj = normalizeDesired(r.object);
       placeInScope(obj, clusterScoped(obj.apiVersion, obj.kind));
-      out.set(identityKey(refOf(obj)), { object: obj, valuesUnknown: r.valuesUnknown === true });
+      out.set(identityKey(refOf(obj)), {
+        object: obj,
+        valuesUnknown: r.valuesUnknown === true,
+        ...(r.helmRelease ? { helmRelease: r.helmRelease } : {}),
+        ...(r.createOnly ? { createOnly: r.createOnly } : {}),
+      });
     }
     return out;
   };
@@ -131,22 +162,34 @@ export function compareBuilds(base: RenderedObject[], head: RenderedObject[], pr
   for (const [key, a] of after) {
     const b = before.get(key);
     const ref = refOf(a.object);
-    // Flux's skip rules, with the object built at the ref standing for the live one (IfNotPresent: "it exists").
-    const skip = skipReason(a.object, b?.object);
-    if (skip) changes.push({ action: 'skipped', ref, reason: b ? skip.replace(/and it exists$/, 'and it exists (built at the base ref)') : skip });
-    else if (a.valuesUnknown || b?.valuesUnknown) changes.push({ action: 'unknown-values', ref, existed: b !== undefined, desired: a.object, live: b?.object });
-    else changes.push({ action: 'applied', ref, existed: b !== undefined, desired: a.object, live: b?.object, merged: a.object });
+    const origin = a.helmRelease ? { helmRelease: a.helmRelease } : {};
+    // Flux's skip rules, with the object built at the ref standing for the live one (IfNotPresent: "it exists");
+    // kustomize-controller's annotations do not apply to chart objects.
+    const skip = a.createOnly && b ? `${a.createOnly}; it is built at the base ref` : a.helmRelease ? undefined : skipReason(a.object, b?.object);
+    if (skip) changes.push({ action: 'skipped', ref, reason: b && !a.createOnly ? skip.replace(/and it exists$/, 'and it exists (built at the base ref)') : skip, ...origin });
+    else if (a.valuesUnknown || b?.valuesUnknown) changes.push({ action: 'unknown-values', ref, existed: b !== undefined, desired: a.object, live: b?.object, ...origin });
+    else changes.push({ action: 'applied', ref, existed: b !== undefined, desired: a.object, live: b?.object, merged: a.object, ...origin });
   }
   for (const [key, b] of before) {
     if (after.has(key)) continue;
+    if (b.helmRelease && helm?.notRendered.has(b.helmRelease)) continue;
+    if (b.helmRelease && helm?.rendered.has(b.helmRelease)) {
+      // helm deletes what a release no longer renders on upgrade, whatever the Kustomization's prune.
+      const kept = helmKeep(b.object);
+      const ref = refOf(b.object);
+      deletions.push(kept ? { action: 'skipped', ref, reason: `not deleted: ${kept}`, helmRelease: b.helmRelease } : { action: 'deleted', ref, live: b.object, helmRelease: b.helmRelease });
+      continue;
+    }
     if (!prune) {
       notPruned++;
       continue;
     }
     const ref = refOf(b.object);
     // The base manifest is what was applied, so its annotations are the live object's: prune protection is read there.
-    const protectedBy = pruneProtection(b.object);
-    deletions.push(protectedBy ? { action: 'skipped', ref, reason: `not pruned: ${protectedBy}` } : { action: 'deleted', ref, live: b.object });
+    // A chart object of a HelmRelease that is gone: uninstalled with it (helm's keep policy still holds).
+    const protectedBy = b.helmRelease ? helmKeep(b.object) : pruneProtection(b.object);
+    const origin = b.helmRelease ? { helmRelease: b.helmRelease } : {};
+    deletions.push(protectedBy ? { action: 'skipped', ref, reason: `not ${b.helmRelease ? 'deleted' : 'pruned'}: ${protectedBy}`, ...origin } : { action: 'deleted', ref, live: b.object, ...origin });
   }
   const byRef = (x: Verdict, y: Verdict) => applyOrder(x.ref, y.ref);
   return { verdicts: [...changes.sort(byRef), ...deletions.sort(byRef)], notPruned };

@@ -15,7 +15,7 @@ export async function renderNamed(options: RunOptions, withCluster: boolean): Pr
     return renderKustomization(undefined, ks, options.path, options.build);
   }
   const { cluster } = options;
-  const client = await createClusterClient({ kubeconfig: cluster.kubeconfig, context: cluster.context, concurrency: 4, deadline: Date.now() + cluster.timeoutMs });
+  const client = await createClusterClient({ ...cluster, concurrency: 4, deadline: Date.now() + cluster.timeoutMs });
   try {
     const { roots } = await clusterNamed(client, selection.name, selection.namespace, options.path, options.kustomizationFile, options.ignoreNotFound).roots();
     return await renderKustomization(client, roots[0].head!, options.path, options.build);

@@ -9,6 +9,7 @@ import { fetchLive } from '../cluster/live.js';
 import { DeadlineError, describeDryRunFailure, TimeoutError } from '../cluster/dryrun.js';
 import { loadFromCluster } from '../sources/cluster.js';
 import { forced, pruneProtection, skipReason } from '../flux/annotations.js';
+import { removalEffect } from '../flux/deletion-policy.js';
 import { appliedFirst, applyOrder } from '../flux/order.js';
 import { FLUX_KUSTOMIZATION_GROUP, inventoryId } from '../flux/spec.js';
 import { normalizeDesired } from '../diff/normalize.js';
@@ -16,6 +17,7 @@ import type { FluxKustomization, InventoryEntry } from '../model/kustomization.j
 import { groupOf, identityKey, refOf, subjectOf, type KubeObject, type ObjectRef, type RenderedObject } from '../model/object.js';
 import type { Verdict } from '../model/verdict.js';
 import { crdKinds } from './scope.js';
+import { helmDeletions, helmKeep, removedHelmReleases, type HelmDeletion } from './helm.js';
 import type { CreatedByDependencies, Evaluation, Target, TargetAnswer } from './target.js';
 
 export interface PruneCandidate {
@@ -48,14 +50,15 @@ export class ClusterTarget implements Target {
     const live = e.former ?? (e.head ? await loadFromCluster(this.client, e.head.spec.name, e.head.spec.namespace) : undefined);
     const spec = (e.head ?? live)!.spec;
     const notes: string[] = [];
+    // Removed from the build: Flux deletes the Kustomization; its deletionPolicy says what happens to its inventory.
+    const removal = !e.head && live ? removalEffect(live.spec) : undefined;
     if (!e.head) {
-      // Removed from the build: Flux deletes the Kustomization, and with prune its inventory.
-      if (!live) return { verdicts: [], notes, formerChildren: [] };
-      if (!live.spec.prune || !live.inventory) return { verdicts: [], notes: ['removed from the build; its objects stay in the cluster (spec.prune is off)'], formerChildren: [] };
-      notes.push('removed from the build: Flux deletes it and prunes its inventory');
+      if (!live || !removal) return { verdicts: [], notes, formerChildren: [] };
+      if (!removal.deletes || !live.inventory) return { verdicts: [], notes: [removal.note], formerChildren: [] };
+      notes.push(removal.note);
     }
     const desired = (e.rendered ?? []).map((o) => ({ ...o, object: normalizeDesired(o.object) }));
-    const prune = (e.head ? e.head.spec.prune : live?.spec.prune) === true;
+    const prune = removal ? removal.deletes : e.head?.spec.prune === true;
     const pruneCandidates = prune && live?.inventory ? candidatesOf(live.inventory, desired.map((d) => d.object)) : [];
     const { client, notes: identityNotes } = await this.clientFor(spec);
     notes.push(...identityNotes);
@@ -69,7 +72,29 @@ export class ClusterTarget implements Target {
     if (verdicts.some((r) => r.action === 'failed') && pruneCandidates.length > 0) {
       notes.push(`Kustomization ${spec.namespace}/${spec.name}: deletions not evaluated because some objects failed (Flux skips pruning too)`);
     }
-    return { verdicts, notes, formerChildren: e.head && prune ? await this.inventoryChildren(live) : [] };
+    // helm-controller's deletions: what each HelmRelease's upgrade drops, and the releases uninstalled
+    // because their HelmRelease is pruned. Read with the caller's identity (the HelmRelease's status and
+    // release Secret are helm-controller's, not the Kustomization's service account's).
+    const removed = prune && live?.inventory ? removedHelmReleases(live.inventory, desired.map((d) => d.object)) : [];
+    let removedHelmReleasesReport: TargetAnswer['removedHelmReleases'];
+    if ((e.helm?.rendered.length ?? 0) > 0 || removed.length > 0) {
+      const h = await helmDeletions(this.client, e.helm?.rendered ?? [], removed, this.concurrency);
+      notes.push(...h.notes);
+      const taken = new Set([...verdicts.map((v) => identityKey(v.ref))]);
+      const deletions = await mapConcurrent(
+        h.deletions.filter((d) => !taken.has(identityKey(d.ref))),
+        this.concurrency,
+        (d) => helmDeleteOne(client, d),
+      );
+      for (const d of deletions) if (d) verdicts.push(d);
+      if (h.removedReleases.length > 0) removedHelmReleasesReport = h.removedReleases;
+    }
+    return {
+      verdicts,
+      notes,
+      formerChildren: e.head && prune ? await this.inventoryChildren(live) : [],
+      ...(removedHelmReleasesReport ? { removedHelmReleases: removedHelmReleasesReport } : {}),
+    };
   }
 
   /** Child Kustomizations in the live inventory, loaded: a child the build no longer produces is pruned. */
@@ -149,6 +174,11 @@ export async function dryRun(client: ClusterClient, objects: RenderedObject[], o
   );
 
   const runOne = async (p: Planned): Promise<Verdict> => {
+    const v = await judge(p);
+    return p.desired.helmRelease ? { ...v, helmRelease: p.desired.helmRelease } : v;
+  };
+
+  const judge = async (p: Planned): Promise<Verdict> => {
     const { ref } = p;
     const obj = p.desired.object;
     const subject = subjectOf(ref);
@@ -160,7 +190,9 @@ export async function dryRun(client: ClusterClient, objects: RenderedObject[], o
       return { action: 'failed', ref, reason: `the cluster has no resource type ${ref.apiVersion} ${ref.kind} (is its CRD installed?)` };
     }
     const current = live.get(identityKey(ref));
-    const skip = skipReason(obj, current);
+    if (p.desired.createOnly && current) return { action: 'skipped', ref, reason: p.desired.createOnly };
+    // kustomize-controller's per-object annotations do not apply to what helm-controller applies.
+    const skip = p.desired.helmRelease ? undefined : skipReason(obj, current);
     if (skip) return { action: 'skipped', ref, reason: skip };
     if (p.desired.valuesUnknown) return { action: 'unknown-values', ref, existed: current !== undefined, desired: obj, live: current };
     return track(
@@ -217,6 +249,18 @@ function judgeFailure(
     case 'other':
       return { action: 'failed', ref, reason: f.message };
   }
+}
+
+/** An object helm would delete: gone already, kept by `helm.sh/resource-policy: keep`, or deleted. */
+async function helmDeleteOne(client: ClusterClient, d: HelmDeletion): Promise<Verdict | undefined> {
+  const info = await client.resolve(d.ref.apiVersion, d.ref.kind).catch(() => undefined);
+  if (!info) return undefined;
+  const ref = info.namespaced ? d.ref : { ...d.ref, namespace: undefined };
+  const current = await client.get(info, ref.name, info.namespaced ? ref.namespace : undefined);
+  if (!current) return undefined;
+  const kept = helmKeep(current);
+  if (kept) return { action: 'skipped', ref: refOf(current), reason: `not deleted: ${kept}`, helmRelease: d.helmRelease };
+  return { action: 'deleted', ref: refOf(current), live: current, helmRelease: d.helmRelease };
 }
 
 async function pruneOne(client: ClusterClient, c: PruneCandidate): Promise<Verdict | undefined> {

@@ -8,11 +8,37 @@ import { buildKustomization, type BuildResult } from '../render/index.js';
 import type { FluxKustomization } from '../model/kustomization.js';
 import type { BuildSettings } from '../model/settings.js';
 import { errorMessage } from '../model/errors.js';
+import type { SourceResolver } from '../sources/local-sources.js';
+import type { SourceDir } from '../render/helm/index.js';
+import type { HelmExpansion, HelmStage } from './helm.js';
 
 export type { BuildResult };
 
-/** Builds `ks` from `dir` (its spec.path in a local checkout, inside `boundary` when given); without a client, cluster inputs are skipped with a note. */
-export async function renderKustomization(client: ClusterClient | undefined, ks: FluxKustomization, dir: string, build: BuildSettings, boundary?: string): Promise<BuildResult> {
+/** The Helm step of a render: the run's helm, and where the chart sources of this side live. */
+export interface HelmRender {
+  stage: HelmStage;
+  sourceDir: SourceDir;
+  concurrency?: number;
+}
+
+export interface RenderResult extends BuildResult {
+  /** The HelmReleases of the build, rendered (their objects are in `objects`); absent without a Helm step. */
+  helm?: HelmExpansion;
+}
+
+/**
+ * Builds `ks` from `dir` (its spec.path in a local checkout, inside `boundary` when given); without a
+ * client, cluster inputs are skipped with a note. With `helm`, every HelmRelease of the build is rendered
+ * and its chart's objects added.
+ */
+export async function renderKustomization(
+  client: ClusterClient | undefined,
+  ks: FluxKustomization,
+  dir: string,
+  build: BuildSettings,
+  boundary?: string,
+  helm?: HelmRender,
+): Promise<RenderResult> {
   const keyNotes: string[] = [];
   const built = await buildKustomization({
     path: dir,
@@ -25,7 +51,20 @@ export async function renderKustomization(client: ClusterClient | undefined, ks:
     boundary,
     ageKeys: () => ageKeys(client, ks.spec, build.sopsAgeKeyFile, keyNotes),
   });
-  return { ...built, notes: [...keyNotes, ...built.notes] };
+  const notes = [...keyNotes, ...built.notes];
+  if (!helm) return { ...built, notes };
+  const expanded = await helm.stage.expand(built.objects, { client, sourceDir: helm.sourceDir, concurrency: helm.concurrency });
+  if (expanded.releases.length === 0) return { ...built, notes };
+  return { objects: [...built.objects, ...expanded.objects], notes: [...notes, ...expanded.notes], helm: expanded };
+}
+
+/** A SourceDir over the Kustomization source resolver: a chart's source is looked up like a Kustomization's. */
+export function chartSources(resolve: SourceResolver, mapRoot: (root: string) => string = (r) => r): SourceDir {
+  return (kind, namespace, name) => {
+    // The resolver takes a spec; the referring namespace only matters for mappings that leave it out.
+    const r = resolve({ name, namespace, sourceRef: { kind, name, namespace } });
+    return 'root' in r ? { root: mapRoot(r.root) } : r;
+  };
 }
 
 /**

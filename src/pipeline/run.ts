@@ -7,6 +7,7 @@ import path from 'node:path';
 import { createClusterClient, type ClusterClient } from '../cluster/client.js';
 import { mapConcurrent } from '../cluster/pool.js';
 import { toResourceChange } from '../diff/changes.js';
+import { ignoreMatcher } from '../flux/drift-ignore.js';
 import { imageWarnings } from '../diff/images.js';
 import { isFluxKustomization, specFromObject } from '../flux/spec.js';
 import type { DiffReport, KustomizationDiff, NotEvaluatedCause } from '../model/change.js';
@@ -25,8 +26,11 @@ import { BaseRefTarget } from './base-ref-target.js';
 import { ClusterTarget } from './cluster-target.js';
 import { impersonation } from './impersonation.js';
 import { cycleThrough, dependenciesOf, keyOf, readyNow } from './order.js';
-import { renderKustomization } from './render.js';
+import { chartSources, renderKustomization, type HelmRender } from './render.js';
+import { HelmStage, type HelmExpansion } from './helm.js';
+import type { SourceDir } from '../render/helm/index.js';
 import { specPathProblem } from '../render/containment.js';
+import { secrets } from '../model/secrets.js';
 import { crdKinds } from './scope.js';
 import { emptyCreated, type CreatedByDependencies, type Target } from './target.js';
 
@@ -45,11 +49,11 @@ export async function run(options: RunOptions, hooks: RunHooks = {}): Promise<Di
 async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<DiffReport> {
   const { cluster, selection } = options;
   const client: ClusterClient = await createClusterClient({
-    kubeconfig: cluster.kubeconfig,
-    context: cluster.context,
+    ...cluster,
     concurrency: cluster.concurrency,
     deadline: Date.now() + cluster.timeoutMs,
   });
+  const helmStage = newHelmStage(options);
   try {
     const target = new ClusterTarget(client, cluster.concurrency, impersonation(client, cluster, hooks.onWarning));
     if (selection.mode === 'all') hooks.onProgress?.('listing kustomizations');
@@ -61,7 +65,8 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
     // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.
     const checkoutRoot = selection.mode === 'all' ? options.path : repositoryRoot(realpathSync(options.path), roots[0]?.head?.spec.path);
     const resolve = sourceResolver(checkoutRoot, checkoutSources(checkoutRoot, await listGitRepositories(client)), options.localSources);
-    const renderWith = (ks: FluxKustomization, dir: string, boundary?: string) => renderKustomization(client, ks, dir, options.build, boundary);
+    const helm: HelmRender = { stage: helmStage, sourceDir: chartSources(resolve), concurrency: cluster.concurrency };
+    const renderWith = (ks: FluxKustomization, dir: string, boundary?: string) => renderKustomization(client, ks, dir, options.build, boundary, helm);
     return await orchestrate(roots, problems, {
       target,
       resolve,
@@ -73,6 +78,7 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
       hooks,
     });
   } finally {
+    helmStage.cleanup();
     client.close();
   }
 }
@@ -80,8 +86,22 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
 async function runAgainstRef(options: RunOptions, ref: string, hooks: RunHooks): Promise<DiffReport> {
   const { selection } = options;
   const toplevel = await gitToplevel(options.path);
-  return withWorktree(toplevel, ref, async (worktree) => {
-    const target = new BaseRefTarget({ ref, toplevel, worktree }, options.build);
+  const helmStage = newHelmStage(options);
+  try {
+    return await withWorktree(toplevel, ref, (worktree) => againstRef(options, ref, hooks, toplevel, worktree, helmStage));
+  } finally {
+    helmStage.cleanup();
+  }
+}
+
+async function againstRef(options: RunOptions, ref: string, hooks: RunHooks, toplevel: string, worktree: string, helmStage: HelmStage): Promise<DiffReport> {
+  const { selection } = options;
+  {
+    // Chart sources at the ref: the same mapping, with paths inside the repository taken from the ref's checkout.
+    let resolveHead: SourceResolver | undefined;
+    const baseSources: SourceDir = (kind, namespace, name) =>
+      resolveHead ? chartSources(resolveHead, (root) => target.atRef(root) ?? root)(kind, namespace, name) : { reason: 'sources are not resolved yet' };
+    const target = new BaseRefTarget({ ref, toplevel, worktree }, options.build, { stage: helmStage, sourceDir: baseSources, concurrency: options.cluster.concurrency });
     const trees: Trees = { ref, toplevel, worktree, atRef: (p) => target.atRef(realish(p)) };
     const head = realish(options.path);
     const specs: SpecSource =
@@ -92,17 +112,25 @@ async function runAgainstRef(options: RunOptions, ref: string, hooks: RunHooks):
     // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.
     const checkoutRoot = selection.mode === 'all' ? head : repositoryRoot(head, roots[0]?.head?.spec.path);
     const resolve = sourceResolver(checkoutRoot, checkoutSources(toplevel, discover(toplevel).gitRepositories), options.localSources);
+    resolveHead = resolve;
+    const helm: HelmRender = { stage: helmStage, sourceDir: chartSources(resolve), concurrency: options.cluster.concurrency };
     return orchestrate(roots, problems, {
       target,
       resolve,
-      render: (ks, dir, boundary) => renderKustomization(undefined, ks, dir, options.build, boundary),
+      render: (ks, dir, boundary) => renderKustomization(undefined, ks, dir, options.build, boundary, helm),
       follow: selection.mode === 'all',
       childrenRequested: false,
       parallel: options.parallel,
       rethrow: selection.mode === 'single',
       hooks,
     });
-  });
+  }
+}
+
+/** The run's helm: looked up on first use, its temporary helm home removed when the run ends. */
+function newHelmStage(options: RunOptions): HelmStage {
+  // Every value read from a Secret for chart values goes to the run's secret registry.
+  return new HelmStage(options.build.helm, options.build.kustomize, (v) => secrets.add(v));
 }
 
 /** The path with symlinks resolved as far as it exists (a path deleted in the working tree still maps to the ref). */
@@ -120,7 +148,7 @@ export interface Pipeline {
   target: Target;
   resolve: SourceResolver;
   /** `boundary`: the source root the build must stay inside, when known. */
-  render: (ks: FluxKustomization, dir: string, boundary?: string) => Promise<{ objects: RenderedObject[]; notes: string[] }>;
+  render: (ks: FluxKustomization, dir: string, boundary?: string) => Promise<{ objects: RenderedObject[]; notes: string[]; helm?: HelmExpansion }>;
   /** Also evaluate the Kustomizations the builds produce (--recursive; --base-ref --all from the cluster root). */
   follow: boolean;
   /** Followed children were asked for (--recursive): not evaluating one fails the run. */
@@ -260,6 +288,8 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
   if (u.head && !dir) {
     const src = p.resolve(u.head.spec);
     if ('reason' in src) return skip('source not mapped', src.reason);
+    // A listed manifest podo refuses (an invalid field): that Kustomization fails alone.
+    if (u.head.problem) return failedOutcome({ ...emptyDiff(spec.namespace, spec.name), ...(u.requested ? { requested: true } : {}), error: u.head.problem, notes });
     // A spec.path that climbs out of its source is refused, whether or not it exists (render/containment.ts).
     const escape = specPathProblem(u.head.spec.path);
     if (escape) return failedOutcome({ ...emptyDiff(spec.namespace, spec.name), ...(u.requested ? { requested: true } : {}), error: escape, notes });
@@ -280,14 +310,17 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
     }
   }
 
+  const ignored = ignoreMatcher(spec.ignore);
   try {
     let rendered: RenderedObject[] | undefined;
+    let helm: HelmExpansion | undefined;
     const renderNotes: string[] = [];
     if (u.head && dir && !headMissing) {
       p.hooks.onProgress?.(`building ${keyOf(spec)}`);
       try {
         const built = await p.render(u.head, dir, boundary);
         rendered = built.objects;
+        helm = built.helm;
         renderNotes.push(...built.notes);
       } catch (err) {
         if (p.target.headLabel && err instanceof Error) err.message = `${p.target.headLabel}: ${err.message}`;
@@ -298,6 +331,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
       head: u.head,
       former: u.former,
       rendered,
+      helm,
       renderNotes,
       headMissing,
       formerDir,
@@ -306,7 +340,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
       onProgress: (stage, d, t) => p.hooks.onProgress?.(`${stage} ${d}/${t} (${keyOf(spec)})`),
     });
     if (answer.skipped) return skip(answer.skipped.cause, answer.skipped.reason);
-    const resources = answer.verdicts.map(toResourceChange);
+    const resources = answer.verdicts.map((v) => toResourceChange(v, ignored));
     const diff: KustomizationDiff = {
       ...emptyDiff(spec.namespace, spec.name),
       ...(u.requested ? { requested: true } : {}),
@@ -314,6 +348,8 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
       warnings: imageWarnings(resources),
       notes: [...new Set([...notes, ...renderNotes, ...answer.notes])],
     };
+    const helmReleases = [...(helm?.releases ?? []), ...(answer.removedHelmReleases ?? [])];
+    if (helmReleases.length > 0) diff.helmReleases = helmReleases;
     return {
       diff,
       ok: summarize(resources).failed === 0,

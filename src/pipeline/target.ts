@@ -4,7 +4,8 @@
 import type { FluxKustomization } from '../model/kustomization.js';
 import type { RenderedObject } from '../model/object.js';
 import type { Verdict } from '../model/verdict.js';
-import type { NotEvaluatedCause } from '../model/change.js';
+import type { HelmReleaseReport, NotEvaluatedCause } from '../model/change.js';
+import type { HelmExpansion } from './helm.js';
 
 /** What the Kustomizations this one depends on create (evaluated earlier in the same run). */
 export interface CreatedByDependencies {
@@ -21,6 +22,8 @@ export interface Evaluation {
   former?: FluxKustomization;
   /** What the working tree builds (absent when removed). */
   rendered?: RenderedObject[];
+  /** The working tree's HelmReleases and what their charts rendered (their objects are in `rendered`). */
+  helm?: HelmExpansion;
   /** Notes of the working tree's build (a target comparing two builds leaves out its duplicates). */
   renderNotes?: string[];
   /** Set when the working tree has no such directory (only a target with another tree to look in gets this). */
@@ -39,6 +42,8 @@ export interface TargetAnswer {
   notes: string[];
   /** The Flux Kustomizations the compared-against side has as children of this one (for --recursive). */
   formerChildren: FluxKustomization[];
+  /** HelmReleases the compared-against side has and the working tree no longer builds (uninstalled). */
+  removedHelmReleases?: HelmReleaseReport[];
   /** Set when neither side can be evaluated. */
   skipped?: { cause: NotEvaluatedCause; reason: string };
 }

@@ -1,19 +1,28 @@
-// The machine-readable report. Versioned (apiVersion/kind) and documented in docs/json-schema.md:
-// change the shape only together with that document, and bump the version when a change is not additive.
+// The machine-readable report. Versioned (apiVersion/kind), described by schema/diff-report.v1alpha1.json
+// and documented in docs/json-schema.md: change the shape only together with both, and bump the version when a
+// change is not additive.
 import { countKustomizations, summarize, type KustomizationCounts } from '../model/summary.js';
-import type { DiffReport, FieldChange, ImageWarning, KustomizationDiff, ResourceChange, Summary } from '../model/change.js';
+import type { DiffReport, ReportTarget, FieldChange, HelmReleaseReport, ImageWarning, KustomizationDiff, ResourceChange, Summary } from '../model/change.js';
 import type { JsonValue, ObjectRef } from '../model/object.js';
 import { formatPath } from './format.js';
+import { notRenderedNote } from './helm.js';
 
 export const JSON_REPORT_API_VERSION = 'podo.dev/v1alpha1';
+/** The $id of schema/diff-report.v1alpha1.json (shipped in the package): the document names its schema. */
+export const JSON_REPORT_SCHEMA = 'https://podo.dev/schema/diff-report.v1alpha1.json';
 
 export interface JsonReport {
+  $schema: typeof JSON_REPORT_SCHEMA;
   apiVersion: typeof JSON_REPORT_API_VERSION;
   kind: 'DiffReport';
-  summary: Summary;
+  /** What the builds were compared against: `{ baseRef }` or `{ context }` (the kubeconfig context). */
+  target?: ReportTarget;
+  summary: Summary & { helmReleasesNotRendered?: number };
   /** Kustomizations by outcome: evaluated, failed, not evaluated (and why). */
   kustomizationSummary: KustomizationCounts;
   kustomizations: JsonKustomization[];
+  /** Run-wide notes (e.g. how many HelmReleases were not rendered, and why). */
+  notes?: string[];
 }
 
 export interface JsonKustomization {
@@ -27,11 +36,15 @@ export interface JsonKustomization {
   resources: JsonResource[];
   warnings: JsonWarning[];
   notes: string[];
+  /** The HelmReleases this Kustomization builds or removes; `notRendered` says why a chart was not rendered. */
+  helmReleases?: HelmReleaseReport[];
 }
 
 export interface JsonResource extends JsonRef {
   action: ResourceChange['action'];
   reason?: string;
+  /** `namespace/name` of the HelmRelease whose chart renders this object. */
+  helmRelease?: string;
   changes: JsonChange[];
 }
 
@@ -57,12 +70,18 @@ interface JsonRef {
 }
 
 export function toJsonReport(report: DiffReport): JsonReport {
+  const notRendered = report.kustomizations.flatMap((k) => (k.helmReleases ?? []).filter((h) => h.notRendered)).length;
+  const anyHelm = report.kustomizations.some((k) => k.helmReleases !== undefined);
+  const helmNote = notRenderedNote(report);
   return {
+    $schema: JSON_REPORT_SCHEMA,
     apiVersion: JSON_REPORT_API_VERSION,
     kind: 'DiffReport',
-    summary: summarize(report.kustomizations.flatMap((k) => k.resources)),
+    ...(report.target ? { target: { ...report.target } } : {}),
+    summary: { ...summarize(report.kustomizations.flatMap((k) => k.resources)), ...(anyHelm ? { helmReleasesNotRendered: notRendered } : {}) },
     kustomizationSummary: countKustomizations(report),
     kustomizations: report.kustomizations.map(toJsonKustomization),
+    ...(helmNote ? { notes: [helmNote] } : {}),
   };
 }
 
@@ -82,6 +101,7 @@ function toJsonKustomization(k: KustomizationDiff): JsonKustomization {
     resources: k.resources.map(toJsonResource),
     warnings: k.warnings.map(toJsonWarning),
     notes: [...k.notes],
+    ...(k.helmReleases ? { helmReleases: k.helmReleases.map((h) => ({ ...h })) } : {}),
   };
 }
 
@@ -99,6 +119,7 @@ function toJsonResource(r: ResourceChange): JsonResource {
     ...toJsonRef(r.ref),
     action: r.action,
     ...(r.reason !== undefined ? { reason: r.reason } : {}),
+    ...(r.helmRelease !== undefined ? { helmRelease: r.helmRelease } : {}),
     changes: r.changes.map(toJsonChange),
   };
 }

@@ -4,11 +4,29 @@ import { countKustomizations, formatNotEvaluated, summarize } from '../model/sum
 import type { Action, DiffReport, KustomizationDiff, ResourceChange } from '../model/change.js';
 import { subjectOf } from '../model/object.js';
 import { describeResource, formatSummary, isChange, resourceYaml, unifiedHunks } from './format.js';
+import { helmSections, helmTitle, notRenderedNote } from './helm.js';
 
 /** Below GitHub's 65,536-character limit, leaving room for whatever a CI step wraps around the comment. */
 export const MARKDOWN_COMMENT_LIMIT = 65_000;
 
 const ACTIONS: Action[] = ['created', 'drifted', 'replaced', 'deleted', 'skipped', 'failed', 'unchanged'];
+
+/** An icon per action, next to the word, so the summary table reads at a glance. */
+export const ACTION_ICONS: Record<Action, string> = {
+  created: '🟢',
+  drifted: '🟡',
+  replaced: '🟠',
+  deleted: '🔴',
+  skipped: '⏭️',
+  failed: '❌',
+  unchanged: '⚪',
+};
+
+/**
+ * A hidden line that marks podo's comment, so CI can find it again and update it (scripts/action/comment.mjs)
+ * instead of adding one comment per push.
+ */
+export const COMMENT_MARKER = '<!-- podo-diff -->';
 
 /** The comment is a sequence of parts; only resource parts may be left out to respect the limit. */
 interface Part {
@@ -21,7 +39,9 @@ interface Part {
 export function renderMarkdown(report: DiffReport, limit: number = MARKDOWN_COMMENT_LIMIT): string {
   const all = report.kustomizations.flatMap((k) => k.resources);
   const notEvaluated = formatNotEvaluated(countKustomizations(report));
-  const parts: Part[] = [fixed(`## podo diff\n\n${formatSummary(summarize(all))}${notEvaluated ? `\n\n**${escapeText(notEvaluated)}**` : ''}`)];
+  const parts: Part[] = [fixed(`${COMMENT_MARKER}\n## ${heading(report)}\n\n${formatSummary(summarize(all))}${notEvaluated ? `\n\n**${escapeText(notEvaluated)}**` : ''}`)];
+  const helm = notRenderedNote(report);
+  if (helm) parts.push(fixed(`ℹ ${escapeText(helm)}`));
   for (const k of report.kustomizations) parts.push(...kustomizationParts(k));
   return assemble(parts, limit);
 }
@@ -33,12 +53,17 @@ function kustomizationParts(k: KustomizationDiff): Part[] {
   const table = countTable(k.resources);
   if (table) parts.push(fixed(table));
   else if (!k.error && !k.skipped) parts.push(fixed('No resources.'));
-  for (const r of k.resources.filter(isChange)) parts.push({ text: detailsBlock(r), resource: true });
-  const others = k.resources.filter((r) => r.action === 'skipped' || r.action === 'failed');
-  others.forEach((r, i) => {
-    const mark = r.action === 'failed' ? '✗' : '►';
-    parts.push({ text: `- ${mark} ${escapeText(describeResource(r))}`, resource: true, tight: i > 0 });
-  });
+  const { own, sections } = helmSections(k);
+  parts.push(...resourceParts(own));
+  for (const s of sections) {
+    if (s.release.notRendered) {
+      parts.push(fixed(`#### ⎈ ${escapeText(helmTitle(s))}\n\n**Not rendered:** ${escapeText(s.release.notRendered)}`));
+      continue;
+    }
+    const shown = resourceParts(s.resources);
+    if (shown.length === 0) continue;
+    parts.push(fixed(`#### ⎈ ${escapeText(helmTitle(s))}`), ...shown);
+  }
   if (k.warnings.length > 0) {
     const items = k.warnings.map((w) => `- ⚠ ${escapeText(`${subjectOf(w.ref)} container ${w.container}: ${w.message}`)}`);
     parts.push(fixed(`**Warnings**\n\n${items.join('\n')}`));
@@ -49,6 +74,29 @@ function kustomizationParts(k: KustomizationDiff): Part[] {
   return parts;
 }
 
+/** `podo diff against origin/main` or `podo diff against cluster context prod`. */
+function heading(report: DiffReport): string {
+  const t = report.target;
+  if (!t) return 'podo diff';
+  return 'baseRef' in t ? `podo diff against \`${escapeCode(t.baseRef)}\`` : `podo diff against cluster context \`${escapeCode(t.context)}\``;
+}
+
+/** Inside an inline code span nothing is escaped; a backtick would end it. */
+function escapeCode(text: string): string {
+  return text.replace(/`/g, "'").replace(/\n/g, ' ');
+}
+
+/** Changed resources as collapsible diffs, then skipped and failed ones as a list. */
+function resourceParts(resources: ResourceChange[]): Part[] {
+  const parts: Part[] = resources.filter(isChange).map((r) => ({ text: detailsBlock(r), resource: true }));
+  const others = resources.filter((r) => r.action === 'skipped' || r.action === 'failed');
+  others.forEach((r, i) => {
+    const mark = r.action === 'failed' ? '✗' : '►';
+    parts.push({ text: `- ${mark} ${escapeText(describeResource(r))}`, resource: true, tight: i > 0 });
+  });
+  return parts;
+}
+
 function fixed(text: string): Part {
   return { text, resource: false };
 }
@@ -56,7 +104,7 @@ function fixed(text: string): Part {
 /** `| Action | Count |` with a row per action that occurs; undefined for a Kustomization without resources. */
 function countTable(resources: ResourceChange[]): string | undefined {
   const summary = summarize(resources);
-  const rows = ACTIONS.filter((a) => summary[a] > 0).map((a) => `| ${a} | ${summary[a]} |`);
+  const rows = ACTIONS.filter((a) => summary[a] > 0).map((a) => `| ${ACTION_ICONS[a]} ${a} | ${summary[a]} |`);
   if (rows.length === 0) return undefined;
   return ['| Action | Count |', '| --- | ---: |', ...rows].join('\n');
 }

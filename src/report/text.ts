@@ -7,6 +7,7 @@ import type { JsonValue } from '../model/object.js';
 import { subjectOf, typeName } from '../model/object.js';
 import type { Colorizer } from './colorizer.js';
 import { countOf, describeResource, formatPath, formatSummary, yamlLines } from './format.js';
+import { helmSections, helmTitle, type HelmSection } from './helm.js';
 
 export interface TextOptions {
   color: Colorizer;
@@ -25,7 +26,9 @@ export function renderText(report: DiffReport, opts: TextOptions): string {
   for (const k of report.kustomizations) {
     if (opts.grouped) out.blank().push(kustomizationHeader(k, c)).blank();
     else if (k.skipped || k.error) out.push(kustomizationProblem(k, c));
-    for (const r of k.resources) renderResource(r, opts, out);
+    const { own, sections } = helmSections(k);
+    for (const r of own) renderResource(r, opts, out);
+    for (const s of sections) renderHelmSection(s, opts, out);
     if (opts.grouped && !k.skipped && !k.error) out.blank().push(formatSummary(summarize(k.resources)));
   }
   const total = formatSummary(summarize(report.kustomizations.flatMap((k) => k.resources)));
@@ -36,8 +39,31 @@ export function renderText(report: DiffReport, opts: TextOptions): string {
     const notEvaluated = formatNotEvaluated(countKustomizations(report));
     if (notEvaluated) out.push(notEvaluated);
   }
+  const helm = helmCount(report);
+  if (helm) out.push(helm);
   renderWarningsAndNotes(report, opts, out);
   return out.text();
+}
+
+/** A HelmRelease's chart objects under one header; a chart that was not rendered says why. */
+function renderHelmSection(s: HelmSection, opts: TextOptions, out: Lines): void {
+  const c = opts.color;
+  if (s.release.notRendered) {
+    out.push(c.bold(c.warn(`⎈ ${helmTitle(s)} not rendered: ${s.release.notRendered}`)));
+    return;
+  }
+  const shown = s.resources.filter((r) => r.action !== 'unchanged');
+  if (shown.length === 0) return;
+  out.blank().push(c.header(`⎈ ${helmTitle(s)}`));
+  for (const r of shown) renderResource(r, opts, out);
+}
+
+/** `HelmReleases: 3 (1 not rendered)`, when the run has any. */
+function helmCount(report: DiffReport): string | undefined {
+  const all = report.kustomizations.flatMap((k) => (k.helmReleases ?? []).filter((h) => !h.removed));
+  if (all.length === 0) return undefined;
+  const missing = all.filter((h) => h.notRendered).length;
+  return `HelmReleases: ${all.length}${missing > 0 ? ` (${missing} not rendered)` : ''}`;
 }
 
 function kustomizationHeader(k: KustomizationDiff, c: Colorizer): string {

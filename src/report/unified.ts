@@ -2,12 +2,16 @@
 // so existing tooling (delta, diff-so-fancy, patch viewers) can read it.
 import type { DiffReport, ResourceChange } from '../model/change.js';
 import { isChange, resourceFileName, resourceYaml, unifiedHunks } from './format.js';
+import { notRenderedNote } from './helm.js';
 
 const DEV_NULL = '/dev/null';
 
 /** Unified diff of every created, drifted, replaced and deleted object; empty when nothing changes. */
 export function renderUnified(report: DiffReport): string {
   const lines = report.kustomizations.flatMap((k) => k.resources.filter(isChange).flatMap(resourceDiff));
+  // Lines before a `---` header are not part of any file diff: patch tools skip them.
+  const helm = notRenderedNote(report);
+  if (helm) lines.unshift(`# ${helm}`);
   return lines.length > 0 ? lines.join('\n') + '\n' : '';
 }
 
@@ -19,5 +23,6 @@ function resourceDiff(r: ResourceChange): string[] {
   const newName = r.action === 'deleted' || !r.after ? DEV_NULL : `merged/${name}`;
   const hunks = unifiedHunks(before, after);
   if (hunks.length === 0) return [];
-  return [`--- ${oldName}`, `+++ ${newName}`, ...hunks];
+  // Chart objects name their HelmRelease on a line of their own above the file pair.
+  return [...(r.helmRelease ? [`# HelmRelease ${r.helmRelease}`] : []), `--- ${oldName}`, `+++ ${newName}`, ...hunks];
 }

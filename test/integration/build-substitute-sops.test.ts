@@ -200,7 +200,9 @@ describe('SOPS', () => {
       'kustomization.yaml': `namespace: ${c.ns}\nsecretGenerator:\n  - name: gen\n    envs: [api.env]\n    options: {disableNameSuffixHash: true}\n`,
       'api.env': env,
     });
-    applyLive(`apiVersion: v1\nkind: Secret\nmetadata:\n  name: gen\n  namespace: ${c.ns}\n  labels:\n${owner(c.ks)}type: Opaque\nstringData:\n  API_TOKEN: ${CANARY_LOCAL}\n`);
+    // As kustomize-controller applied it: Flux gives a kustomization without resources originAnnotations.
+    const origin = `  annotations:\n    config.kubernetes.io/origin: |\n      configuredIn: kustomization.yaml\n      configuredBy:\n        apiVersion: builtin\n        kind: SecretGenerator\n`;
+    applyLive(`apiVersion: v1\nkind: Secret\nmetadata:\n  name: gen\n  namespace: ${c.ns}\n  labels:\n${owner(c.ks)}${origin}type: Opaque\nstringData:\n  API_TOKEN: ${CANARY_LOCAL}\n`);
     const r = await runPodo(['diff', 'ks', c.ks, '--path', repo, '--kubeconfig', kubeconfig(), '--sops-age-key-file', keyFile]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

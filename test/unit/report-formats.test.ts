@@ -96,6 +96,13 @@ describe('renderMarkdown', () => {
     expect(fenceFor('a ````` b')).toBe('``````');
   });
 
+  it('starts with the hidden marker and names what it compared against in the heading', () => {
+    const base = renderMarkdown({ ...report(), target: { baseRef: 'origin/main' } });
+    expect(base.startsWith('<!-- podo-diff -->\n## podo diff against `origin/main`\n')).toBe(true);
+    const cluster = renderMarkdown({ ...report(), target: { context: 'prod-eu' } });
+    expect(cluster).toContain('## podo diff against cluster context `prod-eu`');
+  });
+
   it('cuts at a resource boundary below 65,000 characters and says how many were left out', () => {
     const resources = Array.from({ length: 100 }, (_, i) =>
       created(configMap(`cm-${String(i).padStart(3, '0')}`, { payload: 'x'.repeat(1000) })),
@@ -110,7 +117,7 @@ describe('renderMarkdown', () => {
     // What is shown is a prefix, and the counts still cover every resource.
     expect(out).toContain(`ConfigMap/default/cm-${String(shown - 1).padStart(3, '0')} created`);
     expect(out).not.toContain(`ConfigMap/default/cm-${String(shown).padStart(3, '0')} created`);
-    expect(out).toContain('| created | 100 |');
+    expect(out).toContain('| 🟢 created | 100 |');
   });
 
   it('does not truncate what fits', () => {

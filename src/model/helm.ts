@@ -1,0 +1,78 @@
+// HelmRelease (helm.toolkit.fluxcd.io/v2) as podo needs it: what shapes the chart rendering.
+import type { JsonObject } from './object.js';
+import type { Image, Patch } from './kustomization.js';
+
+export interface ObjectKey {
+  kind: string;
+  name: string;
+  namespace: string;
+  apiVersion?: string;
+}
+
+export interface ValuesReference {
+  kind: 'ConfigMap' | 'Secret';
+  name: string;
+  /** Default `values.yaml`. */
+  valuesKey: string;
+  targetPath?: string;
+  optional: boolean;
+  /** Flux ≥ 2.7: the value is used verbatim at targetPath (no strvals typing). */
+  literal: boolean;
+}
+
+/** spec.chart.spec: a chart from a HelmRepository (by name) or a GitRepository/Bucket (by path). */
+export interface ChartTemplate {
+  chart: string;
+  version?: string;
+  sourceRef: ObjectKey;
+  valuesFiles?: string[];
+  ignoreMissingValuesFiles?: boolean;
+}
+
+export type CrdPolicy = 'Skip' | 'Create' | 'CreateReplace';
+
+export interface HelmReleaseSpec {
+  name: string;
+  namespace: string;
+  /** Helm release name as helm-controller computes it (spec.releaseName or [targetNamespace-]name, shortened). */
+  releaseName: string;
+  /** targetNamespace, else the HelmRelease's namespace. */
+  releaseNamespace: string;
+  /** storageNamespace, else the HelmRelease's namespace: where the release Secrets live. */
+  storageNamespace: string;
+  chart?: ChartTemplate;
+  chartRef?: ObjectKey;
+  values: JsonObject;
+  valuesFrom: ValuesReference[];
+  postRenderers: { patches: Patch[]; images: Image[] }[];
+  commonMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  installCrds: CrdPolicy;
+  upgradeCrds: CrdPolicy;
+  installDisableHooks: boolean;
+  suspend: boolean;
+  /** Set when the release is installed in a remote cluster (`spec.kubeConfig`). */
+  remote: boolean;
+}
+
+/** `namespace/name` of a HelmRelease: how rendered objects and notes name it. */
+export function helmReleaseId(hr: { namespace: string; name: string }): string {
+  return `${hr.namespace}/${hr.name}`;
+}
+
+/** The helm binary of the run. */
+export interface HelmBinary {
+  path: string;
+  /** `3.6.2`, from `helm version`. */
+  version: string;
+}
+
+/** Why there is no helm; HelmReleases are then diffed as objects only. */
+export interface NoHelm {
+  missing: string;
+}
+
+export type HelmLookup = HelmBinary | NoHelm;
+
+export function isHelm(h: HelmLookup): h is HelmBinary {
+  return (h as HelmBinary).path !== undefined;
+}

@@ -1,0 +1,250 @@
+// The Helm step of the pipeline: every HelmRelease a build produces is rendered as helm-controller would
+// (render/helm), with the cluster's inputs read through callbacks when there is a cluster; and what
+// helm-controller would uninstall or delete is found from the live HelmRelease (its status.inventory, or
+// its release's storage Secret).
+import type { ClusterClient } from '../cluster/client.js';
+import { readKeyValues } from '../cluster/key-values.js';
+import { mapConcurrent } from '../cluster/pool.js';
+import { helmInventory, helmReleaseFromObject, HELM_GROUP, isHelmRelease } from '../flux/helmrelease.js';
+import { createHelmRunner, renderHelmRelease, type HelmRenderResult, type HelmLookup, type HelmRunner, type KeyValues, type SourceDir } from '../render/helm/index.js';
+import { isHelm } from '../render/helm/binary.js';
+import { currentReleaseSecret, releaseObjects } from '../render/helm/storage.js';
+import type { KustomizeBinary } from '../model/settings.js';
+import type { HelmReleaseReport } from '../model/change.js';
+import type { HelmReleaseSpec } from '../model/helm.js';
+import { helmReleaseId } from '../model/helm.js';
+import { groupOf, identityKey, isJsonObject, type KubeObject, type ObjectRef, type RenderedObject } from '../model/object.js';
+import { errorMessage } from '../model/errors.js';
+import { registerCleanup } from '../model/cleanup.js';
+import { BuildError, InputError } from '../model/errors.js';
+import { HELM_FIELD_MANAGER } from '../cluster/client.js';
+
+export interface HelmExpansion {
+  /** The chart objects, to be diffed with the build's own objects. */
+  objects: RenderedObject[];
+  notes: string[];
+  releases: HelmReleaseReport[];
+  /** Every HelmRelease of the build with the object identities its chart renders (undefined: not rendered). */
+  rendered: { spec: HelmReleaseSpec; objects?: KubeObject[] }[];
+}
+
+/** The helm binary of the run and its private helm home; one per run, cleaned up when the run ends or is interrupted. */
+export class HelmStage {
+  private runner: HelmRunner | undefined;
+  private unregister: (() => void) | undefined;
+
+  constructor(
+    private readonly lookup: () => Promise<HelmLookup>,
+    private readonly kustomize: KustomizeBinary,
+    /** The run's secret registry: every value read from a Secret goes in before it can reach output. */
+    private readonly registerSecret: (value: string) => void,
+  ) {}
+
+  private async ensureRunner(): Promise<{ runner?: HelmRunner; missing?: string }> {
+    const helm = await this.lookup();
+    if (!isHelm(helm)) return { missing: helm.missing };
+    if (!this.runner) {
+      this.runner = createHelmRunner(helm);
+      this.unregister = registerCleanup(() => this.runner?.cleanup());
+    }
+    return { runner: this.runner };
+  }
+
+  /**
+   * Renders every HelmRelease among `built`. Without a client, valuesFrom and sources not in the build
+   * are noted and left out, and `.Capabilities` are helm's defaults.
+   */
+  async expand(built: { object: KubeObject; valuesUnknown?: boolean }[], opts: { client?: ClusterClient; sourceDir: SourceDir; concurrency?: number }): Promise<HelmExpansion> {
+    const hrs = built.filter((b) => isHelmRelease(b.object));
+    const out: HelmExpansion = { objects: [], notes: [], releases: [], rendered: [] };
+    if (hrs.length === 0) return out;
+    const { runner, missing } = await this.ensureRunner();
+    const client = opts.client;
+    const results = await mapConcurrent(hrs, Math.max(1, Math.min(opts.concurrency ?? 4, 4)), async (b) => {
+      const live = client ? await liveHelmRelease(client, b.object.metadata.name, String(b.object.metadata.namespace ?? 'default')) : undefined;
+      return renderHelmRelease(b.object, {
+        runner,
+        noHelm: missing,
+        kustomize: this.kustomize,
+        buildObjects: built,
+        sourceDir: opts.sourceDir,
+        // Without a cluster the release is taken as installed: both sides of a --base-ref diff render alike.
+        upgrade: client ? live !== undefined : true,
+        readKeyValues: client ? (kind, name, namespace) => clusterKeyValues(client, kind, name, namespace, this.registerSecret) : undefined,
+        readSource: client ? (kind, name, namespace) => readSource(client, kind, name, namespace) : undefined,
+        capabilities: client ? () => capabilities(client) : undefined,
+        isNamespaced: client ? async (apiVersion, kind) => (await client.resolve(apiVersion, kind).catch(() => undefined))?.namespaced : undefined,
+        registerSecret: this.registerSecret,
+      }).catch((err: unknown): HelmRenderResult => {
+        // A HelmRelease helm-controller could not reconcile (a missing valuesFrom, a malformed spec) is
+        // counted and explained like any chart that was not rendered; the Kustomization's diff goes on.
+        if (!(err instanceof BuildError || err instanceof InputError)) throw err;
+        const spec = helmReleaseFromObjectSafe(b.object);
+        return { helmRelease: helmReleaseId(spec), spec, objects: [], notes: [], notRendered: errorMessage(err).replace(/^HelmRelease \S+: /, '') };
+      });
+    });
+    for (const r of results) {
+      out.notes.push(...r.notes);
+      out.releases.push({
+        name: r.spec.name,
+        namespace: r.spec.namespace,
+        ...(r.chart ? { chart: r.chart } : {}),
+        ...(r.notRendered ? { notRendered: r.notRendered } : {}),
+      });
+      out.rendered.push({ spec: r.spec, objects: r.notRendered ? undefined : r.objects.map((o) => o.object) });
+      for (const o of r.objects) {
+        out.objects.push({
+          object: o.object,
+          helmRelease: r.helmRelease,
+          fieldManager: HELM_FIELD_MANAGER,
+          ...(o.createOnly ? { createOnly: "helm-controller's CRD policy Create does not update an existing CRD" } : {}),
+        });
+      }
+    }
+    return out;
+  }
+
+  cleanup(): void {
+    this.unregister?.();
+    this.runner = undefined;
+  }
+}
+
+/** The identity fields of a HelmRelease whose spec cannot be read (for its report entry). */
+function helmReleaseFromObjectSafe(obj: KubeObject): HelmReleaseSpec {
+  try {
+    return helmReleaseFromObject(obj);
+  } catch {
+    const namespace = typeof obj.metadata.namespace === 'string' ? obj.metadata.namespace : 'default';
+    return {
+      name: obj.metadata.name, namespace, releaseName: obj.metadata.name, releaseNamespace: namespace, storageNamespace: namespace,
+      values: {}, valuesFrom: [], postRenderers: [], installCrds: 'Create', upgradeCrds: 'Create', installDisableHooks: false, suspend: false, remote: false,
+    };
+  }
+}
+
+/** A deletion helm-controller would make: an object of the previous release that the new one lacks. */
+export interface HelmDeletion {
+  ref: ObjectRef;
+  group: string;
+  version: string;
+  helmRelease: string;
+}
+
+/**
+ * Objects of each HelmRelease's installed release that its new rendering lacks (helm deletes them on
+ * upgrade, whatever the Kustomization's prune setting), and every object of a HelmRelease that is
+ * uninstalled (`removed`). Not-rendered HelmReleases are left out: nothing is known about their objects.
+ */
+export async function helmDeletions(
+  client: ClusterClient,
+  rendered: { spec: HelmReleaseSpec; objects?: KubeObject[] }[],
+  removed: { name: string; namespace: string }[],
+  concurrency: number,
+): Promise<{ deletions: HelmDeletion[]; notes: string[]; removedReleases: HelmReleaseReport[] }> {
+  const deletions: HelmDeletion[] = [];
+  const notes: string[] = [];
+  const removedReleases: HelmReleaseReport[] = [];
+  const jobs: { name: string; namespace: string; produced?: KubeObject[]; spec?: HelmReleaseSpec }[] = [
+    ...rendered.filter((r) => r.objects).map((r) => ({ name: r.spec.name, namespace: r.spec.namespace, produced: r.objects, spec: r.spec })),
+    ...removed.map((r) => ({ ...r })),
+  ];
+  await mapConcurrent(jobs, concurrency, async (j) => {
+    const id = helmReleaseId(j);
+    const live = await liveHelmRelease(client, j.name, j.namespace);
+    if (!live) return;
+    if (!j.produced) removedReleases.push({ name: j.name, namespace: j.namespace, removed: true });
+    const previous = await previousObjects(client, live);
+    if (!previous) {
+      if (!j.produced) notes.push(`HelmRelease ${id} is uninstalled, but its objects are not known (no status.inventory, and its release Secret could not be read)`);
+      return;
+    }
+    const keep = new Set((j.produced ?? []).map((o) => identityKey({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace as string | undefined })));
+    // Cluster-scoped objects carry no namespace in the new rendering; compare them without one.
+    const keepLoose = new Set((j.produced ?? []).map((o) => `${groupOf(o.apiVersion)}/${o.kind}//${o.metadata.name}`));
+    for (const p of previous) {
+      const ref: ObjectRef = { apiVersion: p.group ? `${p.group}/${p.version}` : p.version, kind: p.kind, name: p.name, ...(p.namespace ? { namespace: p.namespace } : {}) };
+      if (keep.has(identityKey(ref)) || keepLoose.has(`${p.group}/${p.kind}//${p.name}`)) continue;
+      deletions.push({ ref, group: p.group, version: p.version, helmRelease: id });
+    }
+  });
+  return { deletions, notes, removedReleases };
+}
+
+/** Helm does not delete objects annotated `helm.sh/resource-policy: keep`. */
+export function helmKeep(live: KubeObject): string | undefined {
+  const a = isJsonObject(live.metadata.annotations) ? live.metadata.annotations : {};
+  return a['helm.sh/resource-policy'] === 'keep' ? 'helm.sh/resource-policy: keep' : undefined;
+}
+
+async function previousObjects(client: ClusterClient, live: KubeObject): Promise<{ namespace: string; name: string; group: string; kind: string; version: string }[] | undefined> {
+  const inv = helmInventory(live);
+  if (inv) return inv;
+  const spec = helmReleaseFromObject(live);
+  const status = isJsonObject(live.status) ? live.status : {};
+  const history = Array.isArray(status.history) ? status.history.filter(isJsonObject) : [];
+  const version = typeof history[0]?.version === 'number' ? history[0].version : typeof status.lastReleaseRevision === 'number' ? status.lastReleaseRevision : undefined;
+  const info = await client.resolve('v1', 'Secret');
+  if (!info) return undefined;
+  let secret: KubeObject | undefined;
+  try {
+    if (version !== undefined) secret = await client.get(info, `sh.helm.release.v1.${spec.releaseName}.v${version}`, spec.storageNamespace);
+    else secret = currentReleaseSecret(await client.list(info, spec.storageNamespace), spec.releaseName);
+  } catch {
+    return undefined;
+  }
+  const objs = secret ? releaseObjects(secret, spec.releaseNamespace) : undefined;
+  return objs?.map((o) => ({ namespace: o.namespace ?? '', name: o.name, group: groupOf(o.apiVersion), kind: o.kind, version: o.apiVersion.includes('/') ? o.apiVersion.split('/')[1] : o.apiVersion }));
+}
+
+const HELMRELEASE_VERSIONS = ['v2', 'v2beta2', 'v2beta1'];
+
+/** The live HelmRelease, when the cluster serves HelmReleases and has this one. */
+export async function liveHelmRelease(client: ClusterClient, name: string, namespace: string): Promise<KubeObject | undefined> {
+  for (const v of HELMRELEASE_VERSIONS) {
+    const info = await client.resolve(`${HELM_GROUP}/${v}`, 'HelmRelease').catch(() => undefined);
+    if (!info) continue;
+    try {
+      return await client.get(info, name, namespace);
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+async function clusterKeyValues(client: ClusterClient, kind: 'ConfigMap' | 'Secret', name: string, namespace: string, register: (v: string) => void): Promise<KeyValues> {
+  try {
+    const entries = await readKeyValues(client, kind, name, namespace);
+    if (!entries) return { absent: true };
+    if (kind === 'Secret') for (const v of Object.values(entries)) register(v);
+    return { entries };
+  } catch (err) {
+    return { unavailable: errorMessage(err) };
+  }
+}
+
+async function readSource(client: ClusterClient, kind: string, name: string, namespace: string): Promise<KubeObject | undefined> {
+  for (const v of ['v1', 'v1beta2']) {
+    const info = await client.resolve(`source.toolkit.fluxcd.io/${v}`, kind).catch(() => undefined);
+    if (info) return client.get(info, name, namespace);
+  }
+  return undefined;
+}
+
+/** `--kube-version` and `--api-versions` from the cluster: group versions only, as discovery lists them. */
+async function capabilities(client: ClusterClient): Promise<{ kubeVersion?: string; apiVersions: string[] }> {
+  try {
+    const info = await client.serverInfo();
+    return { kubeVersion: info.gitVersion.replace(/[-+].*$/, '') || undefined, apiVersions: info.groupVersions };
+  } catch {
+    return { apiVersions: [] };
+  }
+}
+
+/** The Flux Kustomization inventory's HelmReleases that the build no longer produces. */
+export function removedHelmReleases(inventory: { group: string; kind: string; name: string; namespace: string }[] | undefined, built: KubeObject[]): { name: string; namespace: string }[] {
+  if (!inventory) return [];
+  const present = new Set(built.filter(isHelmRelease).map((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`));
+  return inventory.filter((e) => e.group === HELM_GROUP && e.kind === 'HelmRelease' && !present.has(`${e.namespace}/${e.name}`)).map((e) => ({ name: e.name, namespace: e.namespace }));
+}

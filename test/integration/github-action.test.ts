@@ -1,0 +1,163 @@
+// The GitHub Action's script steps run locally: run-podo.sh runs the real podo on a real git fixture
+// (--base-ref, no cluster), and comment.mjs keeps ONE pull-request comment through a loopback server that
+// stands in for GitHub's REST API. Three pushes: changes, more changes, no changes.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot, writeTree } from '../helpers/cluster.js';
+import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js';
+
+const REPO = 'acme/fleet';
+const PR = 7;
+
+/** Asynchronous: the fake API server lives in this process and must keep answering meanwhile. */
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+const cm = (name: string, data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: demo\ndata:\n${data}`;
+const ks = `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./apps\n  prune: true\n  sourceRef: {kind: GitRepository, name: flux-system}\n`;
+
+describe('action.yml script steps', () => {
+  let gh: FakeGitHub;
+  let repo: string;
+  const work = mkdtempSync(path.join(os.tmpdir(), 'podo-action-'));
+  const event = path.join(work, 'event.json');
+  const report = path.join(work, 'podo-report.md');
+  const git = (...a: string[]) => execFileSync('git', ['-c', 'commit.gpgsign=false', '-c', 'user.name=t', '-c', 'user.email=t@t', ...a], { cwd: repo, stdio: 'ignore' });
+
+  beforeAll(async () => {
+    gh = await startFakeGitHub(REPO);
+    // Other people's comments fill the first page: podo's must be found on the second.
+    gh.comments.set(PR, Array.from({ length: 120 }, (_, i) => ({ id: i + 1, body: `looks good ${i}` })));
+    writeFileSync(event, JSON.stringify({ pull_request: { number: PR } }));
+    repo = writeTree({ 'clusters/prod/apps.yaml': ks, 'apps/kustomization.yaml': 'resources: [a.yaml]\n', 'apps/a.yaml': cm('a', '  k: v1\n') });
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    git('commit', '-qm', 'base');
+  });
+  afterAll(async () => {
+    await gh?.close();
+  });
+
+  /** One push: the podo step, then the comment step, with the env action.yml gives them. */
+  async function push(extra: NodeJS.ProcessEnv = {}): Promise<{ exitCode: number; log: string }> {
+    const output = path.join(work, `output-${Date.now()}`);
+    writeFileSync(output, '');
+    const step = await run('bash', [path.join(repoRoot, 'scripts/action/run-podo.sh')], {
+      GITHUB_ACTION_PATH: repoRoot,
+      GITHUB_OUTPUT: output,
+      PODO_REPORT: report,
+      INPUT_PATH: repo,
+      INPUT_BASE_REF: 'main',
+      INPUT_ALL: 'true',
+      INPUT_EXTRA_ARGS: '--progress-bar=false',
+      KUBECONFIG: '/nonexistent/kubeconfig',
+    });
+    expect(step.code, step.stderr).toBe(0);
+    const exitCode = Number(/exit-code=(\d)/.exec(readFileSync(output, 'utf8'))![1]);
+    const comment = await run(process.execPath, [path.join(repoRoot, 'scripts/action/comment.mjs')], {
+      GITHUB_API_URL: gh.url,
+      GITHUB_TOKEN: 'test-token',
+      GITHUB_REPOSITORY: REPO,
+      GITHUB_EVENT_PATH: event,
+      GITHUB_SHA: 'abcdef1234567890',
+      PODO_EXIT_CODE: String(exitCode),
+      PODO_REPORT: report,
+      ...extra,
+    });
+    expect(comment.code, comment.stderr).toBe(0);
+    return { exitCode, log: comment.stdout };
+  }
+
+  const podoComments = () => (gh.comments.get(PR) ?? []).filter((c) => c.body.includes('<!-- podo-diff'));
+
+  it('first push with changes: one new comment with the marker, the base ref in the heading and the action icons', async () => {
+    writeFileSync(path.join(repo, 'apps/a.yaml'), cm('a', '  k: v2\n'));
+    const { exitCode, log } = await push();
+    expect(exitCode).toBe(1);
+    expect(log).toMatch(/created comment \d+/);
+    const mine = podoComments();
+    expect(mine).toHaveLength(1);
+    expect(mine[0].body.startsWith('<!-- podo-diff -->\n## podo diff against `main`')).toBe(true);
+    expect(mine[0].body).toContain('| 🟡 drifted | 1 |');
+    expect(gh.requests.every((r) => r.authorization === 'Bearer test-token')).toBe(true);
+    // It looked through both pages before creating.
+    expect(gh.requests.some((r) => r.method === 'GET' && r.path.includes('page=2'))).toBe(true);
+  });
+
+  it('a later push with other changes updates the same comment', async () => {
+    const id = podoComments()[0].id;
+    writeFileSync(path.join(repo, 'apps/b.yaml'), cm('b', '  k: new\n'));
+    writeFileSync(path.join(repo, 'apps/kustomization.yaml'), 'resources: [a.yaml, b.yaml]\n');
+    const { exitCode, log } = await push();
+    expect(exitCode).toBe(1);
+    expect(log).toContain(`updated comment ${id}`);
+    const mine = podoComments();
+    expect(mine).toHaveLength(1);
+    expect(mine[0].id).toBe(id);
+    expect(mine[0].body).toContain('| 🟢 created | 1 |');
+    expect(gh.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
+  it('an error is posted too (the job then fails on exit 2)', async () => {
+    writeFileSync(path.join(repo, 'apps/kustomization.yaml'), 'resources: [a.yaml, missing.yaml]\n');
+    const { exitCode } = await push();
+    expect(exitCode).toBe(2);
+    expect(podoComments()).toHaveLength(1);
+    expect(podoComments()[0].body).toMatch(/Failed.*missing\.yaml/);
+  });
+
+  it('a push with no changes: on-no-changes=update says so in the same comment, the default deletes it', async () => {
+    git('checkout', '--', '.');
+    git('clean', '-fdq');
+    const id = podoComments()[0].id;
+    const updated = await push({ INPUT_ON_NO_CHANGES: 'update' });
+    expect(updated.exitCode).toBe(0);
+    expect(podoComments()).toEqual([{ id, body: '<!-- podo-diff -->\n## podo diff\n\n✅ No changes as of abcdef1.\n' }]);
+    const deleted = await push();
+    expect(deleted.log).toContain(`deleted comment ${id}`);
+    expect(podoComments()).toHaveLength(0);
+    expect(gh.comments.get(PR)).toHaveLength(120);
+    // Nothing to say and nothing said: no comment is created for a clean pull request.
+    expect((await push()).log).toContain('nothing to do');
+    expect(podoComments()).toHaveLength(0);
+  });
+
+  it('comment-key keeps one comment per podo job', async () => {
+    writeFileSync(path.join(repo, 'apps/a.yaml'), cm('a', '  k: v3\n'));
+    await push({ INPUT_COMMENT_KEY: 'staging' });
+    await push({ INPUT_COMMENT_KEY: 'production' });
+    await push({ INPUT_COMMENT_KEY: 'staging' });
+    const keys = podoComments().map((c) => c.body.split('\n')[0]).sort();
+    expect(keys).toEqual(['<!-- podo-diff:production -->', '<!-- podo-diff:staging -->']);
+  });
+
+  it('action.yml wires these scripts with the documented inputs', () => {
+    const action = parse(readFileSync(path.join(repoRoot, 'action.yml'), 'utf8')) as {
+      inputs: Record<string, unknown>;
+      runs: { using: string; steps: { run?: string; env?: Record<string, string> }[] };
+    };
+    expect(action.runs.using).toBe('composite');
+    expect(Object.keys(action.inputs)).toEqual(expect.arrayContaining(['path', 'base-ref', 'kustomization', 'all', 'extra-args', 'on-no-changes', 'comment-key']));
+    const runs = action.runs.steps.map((s) => s.run ?? '').join('\n');
+    expect(runs).toContain('scripts/action/run-podo.sh');
+    expect(runs).toContain('scripts/action/comment.mjs');
+    // Every input the scripts read is passed by action.yml.
+    const passed = new Set(action.runs.steps.flatMap((s) => Object.keys(s.env ?? {})));
+    for (const name of ['INPUT_PATH', 'INPUT_BASE_REF', 'INPUT_KUSTOMIZATION', 'INPUT_ALL', 'INPUT_EXTRA_ARGS', 'INPUT_COMMENT_KEY', 'INPUT_ON_NO_CHANGES', 'PODO_EXIT_CODE', 'PODO_REPORT', 'GITHUB_TOKEN']) {
+      expect(passed.has(name), name).toBe(true);
+    }
+  });
+});
