@@ -76,7 +76,8 @@ export class BaseRefTarget implements Target {
     let baseHelm: HelmExpansion | undefined;
     if (e.former && baseDir && baseExists) {
       try {
-        const built = await renderKustomization(undefined, e.former, baseDir, this.build, undefined, this.helm);
+        const boundary = e.formerRoot ? (this.atRef(e.formerRoot) ?? e.formerRoot) : undefined;
+        const built = await renderKustomization(undefined, e.former, baseDir, this.build, boundary, this.helm);
         base = built.objects;
         baseHelm = built.helm;
         for (const n of built.notes.map((x) => this.display(x))) if (!(e.renderNotes ?? []).includes(n)) notes.push(`at ${ref}: ${n}`);

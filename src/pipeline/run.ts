@@ -301,9 +301,13 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
     }
   }
   let formerDir = u.formerDir;
+  let formerRoot: string | undefined;
   if (u.former && !formerDir) {
     const src = p.resolve(u.former.spec);
-    if ('root' in src) formerDir = path.join(src.root, u.former.spec.path ?? '.');
+    if ('root' in src) {
+      formerRoot = src.root;
+      formerDir = path.join(src.root, u.former.spec.path ?? '.');
+    }
   }
 
   const ignored = ignoreMatcher(spec.ignore);
@@ -331,6 +335,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
       renderNotes,
       headMissing,
       formerDir,
+      formerRoot,
       prior,
       onProgress: (stage, d, t) => p.hooks.onProgress?.(`${stage} ${d}/${t} (${keyOf(spec)})`),
     });

@@ -30,6 +30,8 @@ export interface Evaluation {
   headMissing?: string;
   /** Where the former spec's path is, in working-tree terms (the base-ref target maps it to the ref). */
   formerDir?: string;
+  /** The root of the source that holds `formerDir` (its repository boundary), in working-tree terms, when known. */
+  formerRoot?: string;
   prior: CreatedByDependencies;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
