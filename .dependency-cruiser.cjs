@@ -46,6 +46,13 @@ module.exports = {
       to: { path: '^src/', pathNot: ['^src/model/', '^src/flux/'] },
     },
     {
+      name: 'process-stands-alone',
+      comment: 'process/ (child processes, their lifecycle, the git environment) serves every layer and imports only model/.',
+      severity: 'error',
+      from: { path: '^src/process/' },
+      to: { path: '^src/', pathNot: ['^src/model/', '^src/process/'] },
+    },
+    {
       name: 'model-does-not-import-flux',
       severity: 'error',
       from: { path: '^src/model/' },

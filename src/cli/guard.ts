@@ -1,7 +1,7 @@
 // Whole-run guarantees that no single step can forget: SIGINT/SIGTERM end every child (process
 // group), remove temporary copies and worktrees and exit 130/143; --timeout bounds the whole run,
 // whatever is still going on; an exception nobody caught is one scrubbed line, exit 2.
-import { runningChildren, setRunDeadline, timeoutFlag } from '../process/lifecycle.js';
+import { currentActivity, runningChildren, setRunDeadline, timeoutFlag } from '../process/lifecycle.js';
 import { runAllCleanups } from '../model/cleanup.js';
 import { errLine } from './output.js';
 import { EXIT_ERROR } from './exit.js';
@@ -38,7 +38,8 @@ export function startDeadline(timeoutMs: number, text: string): number {
   setRunDeadline(at, text);
   watchdog = setTimeout(() => {
     const running = runningChildren().map((c) => c.what);
-    const what = running.length === 0 ? 'podo was still working' : `${running.join(', ')} ${running.length === 1 ? 'was' : 'were'} still running`;
+    const activity = currentActivity();
+    const what = running.length > 0 ? `${running.join(', ')} ${running.length === 1 ? 'was' : 'were'} still running` : activity ? `${activity}` : 'podo was still working';
     errLine('error', `timed out (${timeoutFlag()}) while ${what}`);
     runAllCleanups();
     process.exit(EXIT_ERROR);

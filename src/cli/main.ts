@@ -34,10 +34,34 @@ async function main(argv: string[]): Promise<number> {
       writeErr(`podo: error: ${oneLineMessage(err)}\n`);
       return err.exitCode;
     }
+    // A file podo could not read (permissions, a loop of symlinks, a name too long) is bad input, not a bug.
+    const fsProblem = fileSystemProblem(err);
+    if (fsProblem) {
+      writeErr(`podo: error: ${fsProblem}\n`);
+      return EXIT_ERROR;
+    }
     writeErr(`podo: internal error: ${oneLineMessage(err)} (please report this at the podo issue tracker)\n`);
     if (process.env.PODO_DEBUG) writeErr(`${(err as Error).stack ?? ''}\n`);
     return EXIT_ERROR;
   }
+}
+
+const FS_REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'file name too long',
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'not a directory',
+  EISDIR: 'is a directory',
+  EMFILE: 'too many open files',
+  ENOSPC: 'no space left on the device',
+};
+
+function fileSystemProblem(err: unknown): string | undefined {
+  const e = err as NodeJS.ErrnoException;
+  if (!e || typeof e.code !== 'string' || !FS_REASONS[e.code]) return undefined;
+  return e.path ? `${e.path}: ${FS_REASONS[e.code]}` : FS_REASONS[e.code];
 }
 
 // The run is over once main settles: whatever a library left running (a keep-alive socket, a timer)

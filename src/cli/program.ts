@@ -132,8 +132,8 @@ function withConnectionOptions(cmd: Command): Command {
     new Option('--as-group <group>', 'group to impersonate (repeatable)').argParser(collectRepeat),
     new Option('--as-uid <uid>', 'UID to impersonate'),
     new Option('--ns-follows-kube-context', 'without -n: use the namespace of the kubeconfig context (env FLUX_NS_FOLLOWS_KUBE_CONTEXT)'),
-    new Option('--kube-api-qps <n>', 'maximum requests per second to the API server (default: unlimited; --concurrency bounds podo)'),
-    new Option('--kube-api-burst <n>', 'burst above --kube-api-qps (default: --kube-api-qps)'),
+    new Option('--kube-api-qps <n>', 'client-side limit of requests per second to the API server (default: none; --concurrency bounds podo)'),
+    new Option('--kube-api-burst <n>', 'requests allowed at once before --kube-api-qps applies (default: the qps)'),
     new Option('--cache-dir <dir>', 'accepted for flux compatibility: podo keeps no discovery cache'),
     new Option('--disable-compression', 'accepted for flux compatibility: podo does not ask for compressed responses'),
   ];

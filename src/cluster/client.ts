@@ -1,4 +1,5 @@
 // The only code that talks to the API server. Every mutating request is a dry run.
+import { rateLimiter } from './rate-limit.js';
 import { connect, type ConnectionOptions } from './kubeconfig.js';
 import { KubeHttp, toApiError } from './http.js';
 import { Discovery, collectionPath, objectPath, type ResourceInfo } from './discovery.js';
@@ -50,7 +51,7 @@ export interface ClientOptions extends ConnectionOptions {
 }
 
 export async function createClusterClient(opts: ClientOptions): Promise<ClusterClient> {
-  const conn = await connect(opts, Math.max(4, opts.concurrency));
+  const conn = { ...(await connect(opts, Math.max(4, opts.concurrency))), limiter: rateLimiter(opts.qps, opts.burst) };
   return new HttpClusterClient(new KubeHttp(conn, opts.deadline), () => conn.agent.destroy());
 }
 

@@ -74,6 +74,7 @@ export class KubeHttp {
       attempt++;
       let res: Response;
       try {
+        await this.conn.limiter?.take();
         res = await this.once(opts);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? '';

@@ -9,6 +9,7 @@ import type { ConnectionSettings } from '../model/connection.js';
 import { checkOverrides, impersonationHeaders, loadStaticCredentials, readKubeconfig, selectEntries } from './kubeconfig-fast.js';
 import { registerCredentials, resolveExecCredentials } from './exec-credential.js';
 import { createAgent, proxyFor, redactProxy } from './proxy.js';
+import { beginActivity } from '../process/lifecycle.js';
 
 export type ConnectionOptions = ConnectionSettings;
 
@@ -21,6 +22,8 @@ export interface Connection {
   /** Who we are, for error messages: the kubeconfig user name (never a credential). */
   identity: string;
   context: string;
+  /** --kube-api-qps / --kube-api-burst, when given: every request waits for a token. */
+  limiter?: { take(): Promise<void> };
 }
 
 function parseServer(value: string): URL {
@@ -58,6 +61,7 @@ export async function connect(opts: ConnectionOptions, maxSockets: number, env: 
     };
   }
   // Loaded lazily: the client library is heavy and only needed for plugin-based credentials.
+  const endActivity = beginActivity(`reading the credentials of kubeconfig ${opts.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config'}`);
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   const file = opts.kubeconfig;
@@ -126,6 +130,7 @@ export async function connect(opts: ConnectionOptions, maxSockets: number, env: 
     proxy,
   );
   const user = kc.getCurrentUser();
+  endActivity();
   return {
     server,
     agent,

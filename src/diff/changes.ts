@@ -6,20 +6,24 @@ import { compareObjects } from './compare.js';
 import { maskSecrets } from './mask.js';
 import { stripNoise } from './normalize.js';
 import type { ResourceChange } from '../model/change.js';
+import type { IgnoredPaths } from '../model/kustomization.js';
+import { dropIgnored } from './drift-ignore.js';
 
-export function toResourceChange(r: Verdict): ResourceChange {
-  const change = convert(r);
+/** `ignored`: the Kustomization's drift-ignore rules (spec.ignore), removed from both sides of an existing object. */
+export function toResourceChange(r: Verdict, ignored?: IgnoredPaths): ResourceChange {
+  const change = convert(r, ignored);
   return r.helmRelease ? { ...change, helmRelease: r.helmRelease } : change;
 }
 
-function convert(r: Verdict): ResourceChange {
+function convert(r: Verdict, ignored: IgnoredPaths | undefined): ResourceChange {
   switch (r.action) {
     case 'applied': {
       if (!r.existed || !r.live) {
         const { after } = maskSecrets(undefined, stripNoise(r.merged, r.desired));
         return { ref: r.ref, action: 'created', changes: [], after };
       }
-      return compared(r.ref, stripNoise(r.live!, r.desired), stripNoise(r.merged, r.desired), 'drifted');
+      const [live, merged] = dropIgnored(r.live, r.merged, ignored);
+      return compared(r.ref, stripNoise(live, r.desired), stripNoise(merged, r.desired), 'drifted');
     }
     case 'staged': {
       const { after } = maskSecrets(undefined, stripNoise(r.desired));

@@ -126,6 +126,8 @@ export function helmReleaseFromObject(obj: KubeObject): HelmReleaseSpec {
     installCrds: crdPolicy(install.crds, where, install.skipCRDs === true),
     upgradeCrds: crdPolicy(upgrade.crds, where, false),
     installDisableHooks: install.disableHooks === true,
+    // helm-controller only passes CreateNamespace with a targetNamespace (internal/action/install.go).
+    createNamespace: targetNamespace !== undefined && install.createNamespace === true,
     suspend: s.suspend === true,
     remote: isJsonObject(s.kubeConfig),
   };

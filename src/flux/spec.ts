@@ -3,6 +3,7 @@ import { durationMs } from './duration.js';
 import { isJsonObject, type JsonObject, type JsonValue, type KubeObject } from '../model/object.js';
 import { InputError } from '../model/errors.js';
 import type { FluxKustomization, InventoryEntry, KustomizationSpec, Patch, Image, SubstituteReference } from '../model/kustomization.js';
+import { readFieldRules } from './fields.js';
 
 export const FLUX_KUSTOMIZATION_GROUP = 'kustomize.toolkit.fluxcd.io';
 
@@ -174,6 +175,7 @@ export function specFromObject(obj: KubeObject, origin: string): FluxKustomizati
     const ref = isJsonObject(s.decryption.secretRef) ? str(s.decryption.secretRef.name) : undefined;
     spec.decryption = { provider: str(s.decryption.provider) ?? 'sops', ...(ref ? { secretRef: { name: ref } } : {}) };
   }
+  readFieldRules(spec, s, where);
   return { spec, origin, inventory: inventoryOf(obj) };
 }
 

@@ -49,6 +49,8 @@ export interface HelmReleaseSpec {
   installCrds: CrdPolicy;
   upgradeCrds: CrdPolicy;
   installDisableHooks: boolean;
+  /** install.createNamespace with a targetNamespace: helm creates the release namespace when it is missing. */
+  createNamespace: boolean;
   suspend: boolean;
   /** Set when the release is installed in a remote cluster (`spec.kubeConfig`). */
   remote: boolean;

@@ -1,6 +1,6 @@
 // Flux Kustomization (kustomize.toolkit.fluxcd.io/v1) as podo needs it: the spec fields that shape the
 // build and the diff, plus the live inventory used for deletions.
-import type { JsonObject } from './object.js';
+import type { JsonObject, KubeObject } from './object.js';
 
 export interface SourceRef {
   kind: string;
@@ -41,7 +41,24 @@ export interface SubstituteReference {
 export interface PostBuild {
   substitute?: Record<string, string>;
   substituteFrom?: SubstituteReference[];
+  /** `Always` substitutes even when no variable is defined (so `${v:=default}` expands); default `WithVariables`. */
+  substituteStrategy?: 'WithVariables' | 'Always';
 }
+
+/** `spec.ignore[]`: JSON pointers (RFC 6901) left out of drift detection on the objects `target` selects (all when absent). */
+export interface IgnoreRule {
+  paths: string[];
+  target?: Selector;
+}
+
+/** The JSON pointers `spec.ignore` leaves out of the comparison of one object (its dry-run result); `""` is all of it. */
+export type IgnoredPaths = (obj: KubeObject) => string[];
+
+/** `spec.deletionPolicy`: what Flux does to the inventory when the Kustomization itself is deleted. */
+export type DeletionPolicy = 'MirrorPrune' | 'Delete' | 'WaitForTermination' | 'Orphan';
+
+/** `spec.buildMetadata` options: kustomize build metadata annotations on the built objects. */
+export type BuildMetadataOption = 'originAnnotations' | 'transformerAnnotations';
 
 export interface KustomizationSpec {
   name: string;
@@ -54,6 +71,12 @@ export interface KustomizationSpec {
   patches?: Patch[];
   images?: Image[];
   components?: string[];
+  /** Drop spec.components paths that do not exist instead of failing the build. */
+  ignoreMissingComponents?: boolean;
+  buildMetadata?: BuildMetadataOption[];
+  /** Drift-ignore rules (`spec.ignore`). */
+  ignore?: IgnoreRule[];
+  deletionPolicy?: DeletionPolicy;
   commonMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
   postBuild?: PostBuild;
   /** `spec.decryption`: provider sops, with an optional Secret holding `*.agekey` entries. */
@@ -88,4 +111,6 @@ export interface FluxKustomization {
   inventory?: InventoryEntry[];
   /** Where the spec came from: `cluster`, or the file it was read from. */
   origin: string;
+  /** Set when a listed manifest has a spec podo refuses (e.g. an invalid spec.ignore rule): it is reported failed with this, the others go on. */
+  problem?: string;
 }

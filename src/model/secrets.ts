@@ -9,6 +9,8 @@
 import { isJsonObject, type JsonValue } from './object.js';
 
 export const MIN_SCRUB = 4;
+/** A Secret's own values are masked structurally in the Secret; elsewhere only long ones are recognised. */
+const NOT_SHORT = { exactShort: false };
 export const SCRUBBED = '***';
 
 /** The annotation kubectl apply keeps the whole last applied object in (Secret values included). */
@@ -17,14 +19,25 @@ const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 export class SecretRegistry {
   private readonly exact = new Set<string>();
   private readonly forms = new Set<string>();
-  private pattern: RegExp | undefined;
+  /** Forms by their first MIN_SCRUB characters, longest first: one hash lookup per position of a text. */
+  private index: Map<string, string[]> | undefined;
   private dirty = false;
 
-  /** Registers a secret value with the forms it may be printed in: base64, URL- and JSON-encoded, line by line. */
-  add(value: string | undefined | null): void {
+  /**
+   * Registers a secret value with the forms it may be printed in: base64, URL- and JSON-encoded, line by
+   * line. A value too short to scrub is kept for exact matches (masking a whole field that equals it),
+   * unless `exactShort` is false: a live Secret's `true` or `1` must not mask every such field in a diff,
+   * while a decrypted or substituted `42` that lands in a ConfigMap must be masked there.
+   */
+  add(value: string | undefined | null, opts: { exactShort?: boolean } = {}): void {
     if (typeof value !== 'string' || value.length === 0) return;
     if (this.exact.has(value)) return;
+    const weak = value.length < MIN_SCRUB || isCommonWord(value);
+    if (weak && opts.exactShort === false) return;
     this.exact.add(value);
+    // `true`, `8080`, `null`: scrubbing them as substrings would shred every output (and break JSON);
+    // they are masked as whole fields instead.
+    if (weak) return;
     const trimmed = value.trim();
     if (trimmed !== value && trimmed.length > 0) this.exact.add(trimmed);
     for (const f of encodings(value)) this.addForm(f);
@@ -42,13 +55,13 @@ export class SecretRegistry {
       if (isJsonObject(m)) {
         for (const v of Object.values(m)) {
           if (typeof v !== 'string') {
-            if (v !== null && v !== undefined) this.add(JSON.stringify(v));
+            if (v !== null && v !== undefined) this.add(JSON.stringify(v), NOT_SHORT);
             continue;
           }
-          this.add(v);
-          if (field === 'data') this.add(decodeBase64(v));
+          this.add(v, NOT_SHORT);
+          if (field === 'data') this.add(decodeBase64(v), NOT_SHORT);
         }
-      } else if (typeof m === 'string') this.add(m);
+      } else if (typeof m === 'string') this.add(m, NOT_SHORT);
     }
     const meta = o.metadata;
     if (isJsonObject(meta) && isJsonObject(meta.annotations)) {
@@ -83,18 +96,33 @@ export class SecretRegistry {
   /** True when `text` holds a registered secret, exactly or (for values long enough) as a substring. */
   holdsSecret(text: string): boolean {
     if (this.isSecret(text)) return true;
-    const re = this.regex();
-    if (!re) return false;
-    re.lastIndex = 0;
-    return re.test(text);
+    const idx = this.lookup();
+    if (!idx) return false;
+    for (let i = 0; i + MIN_SCRUB <= text.length; i++) if (matchAt(idx, text, i) !== undefined) return true;
+    return false;
   }
 
-  /** Replaces every registered value (of at least MIN_SCRUB characters, in any known encoding) by ***. */
+  /**
+   * Replaces every registered value (of at least MIN_SCRUB characters, in any known encoding) by ***,
+   * leftmost-longest. Linear in the text, whatever the number of values (a regular expression with
+   * thousands of alternatives is not).
+   */
   scrub(text: string): string {
-    const re = this.regex();
-    if (!re || text.length === 0) return text;
-    re.lastIndex = 0;
-    return text.replace(re, SCRUBBED);
+    const idx = this.lookup();
+    if (!idx || text.length < MIN_SCRUB) return text;
+    let out = '';
+    let last = 0;
+    for (let i = 0; i + MIN_SCRUB <= text.length; ) {
+      const hit = matchAt(idx, text, i);
+      if (hit === undefined) {
+        i++;
+        continue;
+      }
+      out += text.slice(last, i) + SCRUBBED;
+      i += hit.length;
+      last = i;
+    }
+    return last === 0 ? text : out + text.slice(last);
   }
 
   get size(): number {
@@ -105,24 +133,30 @@ export class SecretRegistry {
   clear(): void {
     this.exact.clear();
     this.forms.clear();
-    this.pattern = undefined;
+    this.index = undefined;
     this.dirty = false;
   }
 
   private addForm(f: string): void {
-    if (f.length < MIN_SCRUB || this.forms.has(f)) return;
+    if (f.length < MIN_SCRUB || isCommonWord(f) || this.forms.has(f)) return;
     this.forms.add(f);
     this.dirty = true;
   }
 
-  private regex(): RegExp | undefined {
+  private lookup(): Map<string, string[]> | undefined {
     if (this.dirty) {
+      const idx = new Map<string, string[]>();
       // Longest first, so that a value containing another is replaced whole.
-      const all = [...this.forms].sort((a, b) => b.length - a.length).map(escapeRegExp);
-      this.pattern = all.length > 0 ? new RegExp(all.join('|'), 'g') : undefined;
+      for (const f of [...this.forms].sort((a, b) => b.length - a.length)) {
+        const k = f.slice(0, MIN_SCRUB);
+        const list = idx.get(k);
+        if (list) list.push(f);
+        else idx.set(k, [f]);
+      }
+      this.index = idx;
       this.dirty = false;
     }
-    return this.pattern;
+    return this.index && this.index.size > 0 ? this.index : undefined;
   }
 }
 
@@ -151,8 +185,17 @@ function decodeBase64(v: string): string | undefined {
   return Buffer.from(v, 'base64').toString('utf8');
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const COMMON = new Set(['true', 'false', 'null', 'none', 'yes', 'no', 'on', 'off', 'True', 'False', 'TRUE', 'FALSE', 'Null', 'NULL', 'enabled', 'disabled']);
+
+function isCommonWord(v: string): boolean {
+  return COMMON.has(v) || /^\d{1,5}$/.test(v);
+}
+
+function matchAt(idx: Map<string, string[]>, text: string, i: number): string | undefined {
+  const candidates = idx.get(text.slice(i, i + MIN_SCRUB));
+  if (!candidates) return undefined;
+  for (const f of candidates) if (text.startsWith(f, i)) return f;
+  return undefined;
 }
 
 /** The process-wide registry: every part of podo adds to it, cli/output.ts scrubs with it. */

@@ -4,6 +4,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { pruneProtection, skipReason } from '../flux/annotations.js';
+import { removalEffect } from '../flux/deletion-policy.js';
 import { applyOrder } from '../flux/order.js';
 import { isFluxKustomization, specFromObject } from '../flux/spec.js';
 import { normalizeDesired } from '../diff/normalize.js';
@@ -15,7 +16,7 @@ import { canonical, fingerprintOf, sameInputs } from '../render/fingerprint.js';
 import type { SourceTrees } from '../render/source-tree.js';
 import { collectVariables } from '../render/substitute.js';
 import { renderKustomization, type HelmRender } from './render.js';
-import { helmKeep, type HelmExpansion } from './helm.js';
+import { helmKeep, sameSpec, type HelmExpansion } from './helm.js';
 import { clusterScopedWithoutCluster, crdKinds, placeInScope } from './scope.js';
 import type { CreatedByDependencies, Evaluation, Sides, Target, TargetAnswer, UnchangedProof } from './target.js';
 
@@ -55,8 +56,11 @@ export class BaseRefTarget implements Target {
     if (!baseDir || !isDirectory(s.dir) || !isDirectory(baseDir)) return undefined;
     try {
       const ignore = this.build.ignorePaths;
-      // Each side with the root its build will be confined to (the base build is given none: see evaluate).
-      const [h, b] = await Promise.all([fingerprintOf(this.trees, s.dir, s.head.spec, ignore, s.boundary), fingerprintOf(this.trees, baseDir, s.former.spec, ignore)]);
+      // Each side with the root its build will be confined to (see evaluate).
+      const [h, b] = await Promise.all([
+        fingerprintOf(this.trees, s.dir, s.head.spec, ignore, s.boundary),
+        fingerprintOf(this.trees, baseDir, s.former.spec, ignore, this.baseBoundary(s.formerRoot)),
+      ]);
       if (!sameInputs(h, b) || !('digest' in h)) return undefined;
       const buildOnce = h.mayProduce.fluxKustomizations || h.mayProduce.crds;
       // The notes a build derives from the spec alone (substituteFrom without a cluster).
@@ -65,6 +69,11 @@ export class BaseRefTarget implements Target {
     } catch {
       return undefined;
     }
+  }
+
+  /** The root the build at the ref is confined to: the former source's root, in the ref's checkout. */
+  private baseBoundary(formerRoot: string | undefined): string | undefined {
+    return formerRoot ? (this.atRef(formerRoot) ?? formerRoot) : undefined;
   }
 
   /** A working-tree path in the checkout of the ref; undefined when it is outside the git repository. */
@@ -97,7 +106,9 @@ export class BaseRefTarget implements Target {
       return { verdicts: [], notes, formerChildren: [], skipped: { cause: 'path not found', reason: `path ${spec.path ?? '.'} does not exist in the working tree, nor at ${ref}` } };
     }
     if (!e.former) notes.push(`new Kustomization: not defined at ${ref}`);
-    if (!e.head) notes.push(`removed in the working tree: ${e.former?.spec.prune ? 'Flux deletes it and prunes its objects' : 'its objects stay in the cluster (spec.prune is off)'}`);
+    // Removed in the working tree: its deletionPolicy says what happens to its objects.
+    const removal = e.head ? undefined : removalEffect(spec);
+    if (removal) notes.push(`removed in the working tree: ${removal.note}`);
     if (e.headMissing) notes.push(`${e.headMissing} does not exist in the working tree: everything built at ${ref} is removed`);
     if (e.former && baseDir && !baseExists) notes.push(`${this.display(baseDir)} does not exist at ${ref}: everything is new`);
 
@@ -108,7 +119,7 @@ export class BaseRefTarget implements Target {
       base = e.rendered ?? [];
     } else if (e.former && baseDir && baseExists) {
       try {
-        const built = await renderKustomization(undefined, e.former, baseDir, this.build, undefined, this.helm, { trees: this.trees, deadline: e.deadline });
+        const built = await renderKustomization(undefined, e.former, baseDir, this.build, this.baseBoundary(e.formerRoot), this.helm, { trees: this.trees, deadline: e.deadline });
         base = built.objects;
         baseHelm = built.helm;
         for (const n of built.notes.map((x) => this.display(x))) if (!(e.renderNotes ?? []).includes(n)) notes.push(`at ${ref}: ${n}`);
@@ -122,7 +133,7 @@ export class BaseRefTarget implements Target {
       }
     }
     const head = e.rendered ?? [];
-    const prune = spec.prune === true;
+    const prune = removal ? removal.deletes : spec.prune === true;
     const headReleases = e.helm?.releases ?? [];
     const id = (h: { namespace: string; name: string }) => `${h.namespace}/${h.name}`;
     const helm = {
@@ -196,10 +207,14 @@ export function compareBuilds(base: RenderedObject[], head: RenderedObject[], pr
     const origin = a.helmRelease ? { helmRelease: a.helmRelease } : {};
     // Flux's skip rules, with the object built at the ref standing for the live one (IfNotPresent: "it exists");
     // kustomize-controller's annotations do not apply to chart objects.
-    const skip = a.createOnly && b ? `${a.createOnly}; it is built at the base ref` : a.helmRelease ? undefined : skipReason(a.object, b?.object);
+    // Created only when missing: the object built at the ref stands for the existing one, left as it is when they differ.
+    const keptAsIs = a.createOnly && b && !sameSpec(b.object, a.object) ? a.createOnly : undefined;
+    // The same spec: nothing is applied to it, whatever else the two renderings say.
+    const merged = a.createOnly && b ? b.object : a.object;
+    const skip = keptAsIs ?? (a.helmRelease ? undefined : skipReason(a.object, b?.object));
     if (skip) changes.push({ action: 'skipped', ref, reason: b && !a.createOnly ? skip.replace(/and it exists$/, 'and it exists (built at the base ref)') : skip, ...origin });
     else if (a.valuesUnknown || b?.valuesUnknown) changes.push({ action: 'unknown-values', ref, existed: b !== undefined, desired: a.object, live: b?.object, ...origin });
-    else changes.push({ action: 'applied', ref, existed: b !== undefined, desired: a.object, live: b?.object, merged: a.object, ...origin });
+    else changes.push({ action: 'applied', ref, existed: b !== undefined, desired: a.object, live: b?.object, merged, ...origin });
   }
   for (const [key, b] of before) {
     if (after.has(key)) continue;

@@ -9,9 +9,11 @@ import { fetchLive } from '../cluster/live.js';
 import { DeadlineError, describeDryRunFailure, TimeoutError } from '../cluster/dryrun.js';
 import { loadFromCluster } from '../sources/cluster.js';
 import { forced, pruneProtection, skipReason } from '../flux/annotations.js';
+import { removalEffect } from '../flux/deletion-policy.js';
 import { appliedFirst, applyOrder } from '../flux/order.js';
 import { FLUX_KUSTOMIZATION_GROUP, inventoryId } from '../flux/spec.js';
 import { normalizeDesired } from '../diff/normalize.js';
+import { sameSpec } from './helm.js';
 import type { FluxKustomization, InventoryEntry } from '../model/kustomization.js';
 import { groupOf, identityKey, refOf, subjectOf, type KubeObject, type ObjectRef, type RenderedObject } from '../model/object.js';
 import type { Verdict } from '../model/verdict.js';
@@ -61,14 +63,15 @@ export class ClusterTarget implements Target {
     const live = e.former ?? (e.head ? await loadFromCluster(base, e.head.spec.name, e.head.spec.namespace) : undefined);
     const spec = (e.head ?? live)!.spec;
     const notes: string[] = [];
+    // Removed from the build: Flux deletes the Kustomization; its deletionPolicy says what happens to its inventory.
+    const removal = !e.head && live ? removalEffect(live.spec) : undefined;
     if (!e.head) {
-      // Removed from the build: Flux deletes the Kustomization, and with prune its inventory.
-      if (!live) return { verdicts: [], notes, formerChildren: [] };
-      if (!live.spec.prune || !live.inventory) return { verdicts: [], notes: ['removed from the build; its objects stay in the cluster (spec.prune is off)'], formerChildren: [] };
-      notes.push('removed from the build: Flux deletes it and prunes its inventory');
+      if (!live || !removal) return { verdicts: [], notes, formerChildren: [] };
+      if (!removal.deletes || !live.inventory) return { verdicts: [], notes: [removal.note], formerChildren: [] };
+      notes.push(removal.note);
     }
     const desired = (e.rendered ?? []).map((o) => ({ ...o, object: normalizeDesired(o.object) }));
-    const prune = (e.head ? e.head.spec.prune : live?.spec.prune) === true;
+    const prune = removal ? removal.deletes : e.head?.spec.prune === true;
     const pruneCandidates = prune && live?.inventory ? candidatesOf(live.inventory, desired.map((d) => d.object)) : [];
     const { client: identityClient, notes: identityNotes } = await this.clientFor(spec);
     const client = e.deadline ? identityClient.withDeadline(e.deadline) : identityClient;
@@ -204,7 +207,6 @@ export async function dryRun(client: ClusterClient, objects: RenderedObject[], o
       return { action: 'failed', ref, reason: `the cluster has no resource type ${ref.apiVersion} ${ref.kind} (is its CRD installed?)` };
     }
     const current = live.get(identityKey(ref));
-    if (p.desired.createOnly && current) return { action: 'skipped', ref, reason: p.desired.createOnly };
     // kustomize-controller's per-object annotations do not apply to what helm-controller applies.
     const skip = p.desired.helmRelease ? undefined : skipReason(obj, current);
     if (skip) return { action: 'skipped', ref, reason: skip };
@@ -214,7 +216,11 @@ export async function dryRun(client: ClusterClient, objects: RenderedObject[], o
       async (): Promise<Verdict> => {
         try {
           const merged = await client.dryRunApply(p.info!, obj, p.desired.fieldManager ? { fieldManager: p.desired.fieldManager } : {});
-          return { action: 'applied', ref, existed: current !== undefined, desired: obj, live: current, merged };
+          const applied: Verdict = { action: 'applied', ref, existed: current !== undefined, desired: obj, live: current, merged };
+          // Created only when missing (a chart's CRD under policy Create): an existing one whose spec the chart
+          // changes is left as it is. Its labels are whoever created it first (origin labels of another release).
+          if (p.desired.createOnly && current) return sameSpec(current, merged) ? { ...applied, merged: current } : { action: 'skipped', ref, reason: p.desired.createOnly };
+          return applied;
         } catch (err) {
           return judgeFailure(describeDryRunFailure(err, ref, obj, p.info, client.identity), ref, obj, current, namespacesInBuild, opts);
         }

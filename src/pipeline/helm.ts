@@ -16,6 +16,7 @@ import { helmReleaseId } from '../model/helm.js';
 import { groupOf, identityKey, isJsonObject, type KubeObject, type ObjectRef, type RenderedObject } from '../model/object.js';
 import { errorMessage } from '../model/errors.js';
 import { registerCleanup } from '../model/cleanup.js';
+import { compareObjects } from '../diff/compare.js';
 import { BuildError, InputError } from '../model/errors.js';
 import { HELM_FIELD_MANAGER } from '../cluster/client.js';
 
@@ -97,7 +98,7 @@ export class HelmStage {
           object: o.object,
           helmRelease: r.helmRelease,
           fieldManager: HELM_FIELD_MANAGER,
-          ...(o.createOnly ? { createOnly: "helm-controller's CRD policy Create does not update an existing CRD" } : {}),
+          ...(o.createOnly ? { createOnly: o.createOnly } : {}),
         });
       }
     }
@@ -118,7 +119,7 @@ function helmReleaseFromObjectSafe(obj: KubeObject): HelmReleaseSpec {
     const namespace = typeof obj.metadata.namespace === 'string' ? obj.metadata.namespace : 'default';
     return {
       name: obj.metadata.name, namespace, releaseName: obj.metadata.name, releaseNamespace: namespace, storageNamespace: namespace,
-      values: {}, valuesFrom: [], postRenderers: [], installCrds: 'Create', upgradeCrds: 'Create', installDisableHooks: false, suspend: false, remote: false,
+      values: {}, valuesFrom: [], postRenderers: [], installCrds: 'Create', upgradeCrds: 'Create', installDisableHooks: false, createNamespace: false, suspend: false, remote: false,
     };
   }
 }
@@ -169,6 +170,12 @@ export async function helmDeletions(
     }
   });
   return { deletions, notes, removedReleases };
+}
+
+/** Whether two versions of an object have the same spec (what a create-only object's content is about). */
+export function sameSpec(a: KubeObject, b: KubeObject): boolean {
+  const specOnly = (o: KubeObject): KubeObject => ({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name }, spec: o.spec ?? null });
+  return compareObjects(specOnly(a), specOnly(b)).length === 0;
 }
 
 /** Helm does not delete objects annotated `helm.sh/resource-policy: keep`. */

@@ -12,6 +12,7 @@ import { errorMessage } from '../model/errors.js';
 import type { SourceResolver } from '../sources/local-sources.js';
 import type { SourceDir } from '../render/helm/index.js';
 import type { HelmExpansion, HelmStage } from './helm.js';
+import { secrets } from '../model/secrets.js';
 
 export type { BuildResult };
 
@@ -59,6 +60,8 @@ export async function renderKustomization(
   const notes = [...keyNotes, ...built.notes];
   if (!helm) return { ...built, notes };
   const expanded = await helm.stage.expand(built.objects, { client, sourceDir: helm.sourceDir, concurrency: helm.concurrency });
+  // Secrets a chart renders are secret wherever their values go, as built ones are (render/index.ts).
+  for (const o of expanded.objects) secrets.addSecretObject(o.object);
   if (expanded.releases.length === 0) return { ...built, notes };
   return { objects: [...built.objects, ...expanded.objects], notes: [...notes, ...expanded.notes], helm: expanded };
 }

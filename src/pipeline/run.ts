@@ -7,6 +7,7 @@ import path from 'node:path';
 import { createClusterClient, type ClusterClient } from '../cluster/client.js';
 import { mapConcurrent } from '../cluster/pool.js';
 import { toResourceChange } from '../diff/changes.js';
+import { ignoreMatcher } from '../flux/drift-ignore.js';
 import { imageWarnings } from '../diff/images.js';
 import { isFluxKustomization, specFromObject } from '../flux/spec.js';
 import { durationMs } from '../flux/duration.js';
@@ -316,6 +317,8 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
   if (u.head && !dir) {
     const src = p.resolve(u.head.spec);
     if ('reason' in src) return skip('source not mapped', src.reason);
+    // A listed manifest podo refuses (an invalid field): that Kustomization fails alone.
+    if (u.head.problem) return failedOutcome({ ...emptyDiff(spec.namespace, spec.name), ...(u.requested ? { requested: true } : {}), error: u.head.problem, notes });
     // A spec.path that climbs out of its source is refused, whether or not it exists (render/containment.ts).
     const escape = specPathProblem(u.head.spec.path);
     if (escape) return failedOutcome({ ...emptyDiff(spec.namespace, spec.name), ...(u.requested ? { requested: true } : {}), error: escape, notes });
@@ -327,15 +330,20 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
     }
   }
   let formerDir = u.formerDir;
+  let formerRoot: string | undefined;
   if (u.former && !formerDir) {
     const src = p.resolve(u.former.spec);
-    if ('root' in src) formerDir = path.join(src.root, u.former.spec.path ?? '.');
+    if ('root' in src) {
+      formerRoot = src.root;
+      formerDir = path.join(src.root, u.former.spec.path ?? '.');
+    }
   }
 
+  const ignored = ignoreMatcher(spec.ignore);
   // A target comparing two builds may prove, before anything is built, that both sides build the same.
   let formerBuildsSame = false;
   if (p.target.provenUnchanged && u.head && u.former && dir && !headMissing && formerDir) {
-    const proof = await p.target.provenUnchanged({ head: u.head, former: u.former, dir, formerDir, boundary }).catch(() => undefined);
+    const proof = await p.target.provenUnchanged({ head: u.head, former: u.former, dir, formerDir, boundary, formerRoot }).catch(() => undefined);
     if (proof && !proof.buildOnce) {
       const diff: KustomizationDiff = { ...emptyDiff(spec.namespace, spec.name), ...(u.requested ? { requested: true } : {}), notes: [...new Set([...notes, ...proof.notes])] };
       return { diff, ok: true, creates: emptyCreated(), headChildren: [], formerChildren: [], deps: u.deps };
@@ -370,6 +378,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
       renderNotes,
       headMissing,
       formerDir,
+      formerRoot,
       prior,
       formerBuildsSame,
       deadline,
@@ -377,7 +386,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
       onProgress: (stage, d, t) => p.hooks.onProgress?.(`${stage} ${d}/${t} (${keyOf(spec)})`),
     });
     if (answer.skipped) return skip(answer.skipped.cause, answer.skipped.reason);
-    const resources = answer.verdicts.map(toResourceChange);
+    const resources = answer.verdicts.map((v) => toResourceChange(v, ignored));
     const diff: KustomizationDiff = {
       ...emptyDiff(spec.namespace, spec.name),
       ...(u.requested ? { requested: true } : {}),

@@ -30,6 +30,8 @@ export interface Evaluation {
   headMissing?: string;
   /** Where the former spec's path is, in working-tree terms (the base-ref target maps it to the ref). */
   formerDir?: string;
+  /** The root of the source that holds `formerDir` (its repository boundary), in working-tree terms, when known. */
+  formerRoot?: string;
   prior: CreatedByDependencies;
   /** When this Kustomization's time budget runs out (ms since epoch; spec.timeout, else --timeout). */
   deadline?: number;
@@ -61,6 +63,8 @@ export interface Sides {
   formerDir: string;
   /** The root the working tree's build is confined to, when the run knows it (the source's root). */
   boundary?: string;
+  /** The former side's source root, in working-tree terms. */
+  formerRoot?: string;
 }
 
 /** Proof that both sides build from the same inputs (render/fingerprint.ts). */

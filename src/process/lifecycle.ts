@@ -41,6 +41,24 @@ export function killGroup(pid: number): void {
   }
 }
 
+const activities: string[] = [];
+
+/**
+ * Names what podo itself is doing (`reading the kubeconfig credentials of user x`), so that a timeout
+ * with no child running still says what it was waiting for. Returns the function that ends it.
+ */
+export function beginActivity(what: string): () => void {
+  activities.push(what);
+  return () => {
+    const i = activities.lastIndexOf(what);
+    if (i >= 0) activities.splice(i, 1);
+  };
+}
+
+export function currentActivity(): string | undefined {
+  return activities[activities.length - 1];
+}
+
 /** The run's absolute deadline (ms since epoch), set once by cli/ from --timeout. */
 export function setRunDeadline(at: number, text: string): void {
   deadline = at;

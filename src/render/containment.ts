@@ -11,6 +11,7 @@ import type { Workspace } from './workspace.js';
 import { guardYaml, MAX_YAML_BYTES, tooLargeError } from './documents.js';
 import { repositoryRoot } from './workspace.js';
 import { ChildStartError, runChild } from '../process/child.js';
+import { gitEnv } from '../process/git-env.js';
 
 export function isWithin(p: string, root: string): boolean {
   const r = path.relative(root, p);
@@ -135,8 +136,7 @@ export async function repositoryBoundary(userDir: string, specPath: string | und
 }
 
 async function gitToplevel(dir: string): Promise<string | undefined> {
-  const env: NodeJS.ProcessEnv = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' };
-  for (const k of Object.keys(env)) if (/^GIT_(DIR|WORK_TREE|INDEX_FILE|COMMON_DIR|PREFIX|CEILING_DIRECTORIES|DISCOVERY_ACROSS_FILESYSTEM|NAMESPACE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES)$/.test(k)) delete env[k];
+  const env = gitEnv();
   try {
     const res = await runChild('git', ['rev-parse', '--show-toplevel'], { what: 'git rev-parse --show-toplevel', cwd: dir, env, maxBuffer: 1 << 16 });
     if (res.code !== 0) return undefined;

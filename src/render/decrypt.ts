@@ -10,6 +10,7 @@ import { isJsonObject, type KubeObject } from '../model/object.js';
 import type { DecryptionError, SopsFormat } from './sops.js';
 import { annotationsOf, labelsOf } from '../model/object.js';
 import { secrets as registry } from '../model/secrets.js';
+import { parseIni } from './sops-ini.js';
 import { guardYaml } from './documents.js';
 
 export const DECRYPT = 'kustomize.toolkit.fluxcd.io/decrypt';
@@ -30,12 +31,33 @@ export interface DecryptOutcome {
 
 const MAX_FILE = 8 << 20;
 
-function formatOf(file: string): SopsFormat | undefined {
+/**
+ * The SOPS format of a file, as kustomize-controller picks it (sops FormatForPath): by extension for
+ * YAML, JSON, dotenv and INI; any other file is binary — a JSON envelope around "data" — unless its
+ * content carries another format's marker (kustomize-controller reads the format off the secretGenerator
+ * key, `token.yaml=token.enc`, which names the file's real format).
+ */
+export function formatOf(file: string, text: string): SopsFormat | undefined {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.yaml' || ext === '.yml') return 'yaml';
   if (ext === '.json') return 'json';
   if (ext === '.env') return 'dotenv';
+  if (ext === '.ini') return 'ini';
+  if (/"mac"\s*:\s*"ENC\[/.test(text)) return isBinaryEnvelope(text) ? 'binary' : 'json';
+  if (/^sops_mac=ENC\[/m.test(text)) return 'dotenv';
+  if (/^\s*\[sops\]\s*$/m.test(text)) return 'ini';
+  if (/^\s*mac: ENC\[/m.test(text)) return 'yaml';
   return undefined;
+}
+
+/** sops' binary store: exactly `{"data": "...", "sops": {...}}`. */
+function isBinaryEnvelope(text: string): boolean {
+  try {
+    const v: unknown = JSON.parse(text);
+    return isJsonObject(v) && typeof v.data === 'string' && isJsonObject(v.sops) && Object.keys(v).length === 2;
+  } catch {
+    return false;
+  }
 }
 
 function* walk(dir: string): Generator<string> {
@@ -46,9 +68,18 @@ function* walk(dir: string): Generator<string> {
   }
 }
 
+const JSON_MAC = /["']?mac["']?\s*:\s*["']?(ENC\[AES256_GCM,[^\]"']+\])/;
+const MAC_PATTERNS: Record<SopsFormat, RegExp> = {
+  dotenv: /^sops_mac=(.+)$/m,
+  ini: /^\s*mac\s*[=:]\s*(ENC\[AES256_GCM,[^\]]+\])/m,
+  yaml: JSON_MAC,
+  json: JSON_MAC,
+  binary: JSON_MAC,
+};
+
 /** The encrypted MAC string of a SOPS file, used to recognise its objects after the build. */
 function macOf(text: string, format: SopsFormat): string | undefined {
-  const m = format === 'dotenv' ? text.match(/^sops_mac=(.+)$/m) : text.match(/["']?mac["']?\s*:\s*["']?(ENC\[AES256_GCM,[^\]"']+\])/);
+  const m = text.match(MAC_PATTERNS[format]);
   return m ? m[1].trim() : undefined;
 }
 
@@ -63,11 +94,12 @@ export async function decryptWorkspace(root: string, getKeys: () => Promise<stri
   let keys: string[] | undefined;
   const secrets = new Set<string>();
   for (const file of walk(root)) {
-    const format = formatOf(file);
-    if (!format || statSync(file).size > MAX_FILE) continue;
+    if (statSync(file).size > MAX_FILE) continue;
     const text = readFileSync(file, 'utf8');
     if (!text.includes('ENC[AES256_GCM') || !/sops/.test(text)) continue;
-    if (format !== 'dotenv') guardYaml(text, display(file));
+    const format = formatOf(file, text);
+    if (!format) continue;
+    if (format !== 'dotenv' && format !== 'ini') guardYaml(text, display(file));
     const mac = macOf(text, format);
     if (!mac) continue;
     if (decryptDisabled(text)) continue;
@@ -99,6 +131,14 @@ export async function decryptWorkspace(root: string, getKeys: () => Promise<stri
  */
 function plaintextValues(encrypted: string, plain: string, format: SopsFormat): string[] {
   const out: string[] = [];
+  // Binary: the whole file is the one value (the registry also scrubs it line by line).
+  if (format === 'binary') return [plain];
+  if (format === 'ini') {
+    // The values whose encrypted counterpart was ciphertext, paired by section and key.
+    const sealed = new Set(parseIni(encrypted).flatMap((s) => s.keys.filter((k) => k.value.startsWith('ENC[')).map((k) => `${s.name}\n${k.key}`)));
+    for (const s of parseIni(plain)) for (const k of s.keys) if (sealed.has(`${s.name}\n${k.key}`)) out.push(k.value);
+    return out;
+  }
   if (format === 'dotenv') {
     const values = new Map(plain.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const));
     for (const line of encrypted.split('\n')) {
@@ -159,7 +199,7 @@ function encryptedMacOf(obj: KubeObject): string | undefined {
       if (typeof v !== 'string') continue;
       const plain = Buffer.from(v, 'base64').toString('utf8');
       if (k === 'sops_mac') return plain.trim();
-      const m = plain.match(/["']?mac["']?\s*:\s*["']?(ENC\[AES256_GCM,[^\]"']+\])/) ?? plain.match(/^sops_mac=(.+)$/m);
+      const m = plain.match(MAC_PATTERNS.json) ?? plain.match(MAC_PATTERNS.dotenv) ?? plain.match(MAC_PATTERNS.ini);
       if (m) return m[1].trim();
     }
   }

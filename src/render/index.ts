@@ -67,7 +67,7 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
   }
   try {
     const display = (file: string) => path.relative(process.cwd(), path.join(ws.userRoot, path.relative(ws.root, file))) || '.';
-    prepareOverlay(ws, opts.spec);
+    const overlayNotes = prepareOverlay(ws, opts.spec);
     const sops = await decryptWorkspace(ws.root, opts.ageKeys ?? (async () => []), display);
     // The boundary is checked on what kustomize will really read: a kustomization that was encrypted
     // is walked again in plaintext.
@@ -76,6 +76,7 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
       parseKustomizeOutput(await runKustomize(opts.kustomize, ws.dir, opts.path, opts.deadline), `kustomize build ${opts.path}`),
     );
     const { vars, notes } = await collectVariables(opts.spec, opts.variables);
+    notes.unshift(...overlayNotes);
 
     const rendered: RenderedObject[] = [];
     const unknown: string[] = [];

@@ -16,14 +16,17 @@ import { checkKustomizationRefs, kustomizationFileIn } from './kustomize-refs.js
 import { yamlProblem } from './documents.js';
 import type { Workspace } from './workspace.js';
 
-export function prepareOverlay(ws: Workspace, spec: KustomizationSpec): void {
+/** Prepares the overlay in the workspace; returns notes on what the spec changed that the user may not expect. */
+export function prepareOverlay(ws: Workspace, spec: KustomizationSpec): string[] {
   const escaping = containSymlinks(ws);
-  const kfile = kustomizationFileIn(ws.dir) ?? generateKustomization(ws, new Set(escaping));
+  const existing = kustomizationFileIn(ws.dir);
+  const kfile = existing ?? generateKustomization(ws, new Set(escaping));
   checkSpecComponents(ws, spec);
-  mergeSpec(ws, kfile, spec);
+  const notes = mergeSpec(ws, kfile, spec, existing !== undefined);
   checkKustomizationRefs(ws, ws.dir);
   // Unreferenced links are refused too: kustomize may still reach them in ways not parsed above.
   if (escaping.length > 0) throw escapingLinkError(escaping[0]);
+  return notes;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -103,13 +106,17 @@ function checkSpecComponents(ws: Workspace, spec: KustomizationSpec): void {
     const abs = path.resolve(ws.dir, c);
     if (looksRemote(c) && !existsSync(abs)) throw new BuildError(`${where}: ${c}: remote components are not supported: podo builds offline`);
     if (!isWithin(abs, ws.root)) throw outsideRootError(where, c);
+    if (!existsSync(abs) && !spec.ignoreMissingComponents) {
+      throw new BuildError(`${where}: ${c} does not exist in ${displayPath(ws, ws.dir)} (spec.ignoreMissingComponents: true leaves missing components out)`);
+    }
     const real = safeRealpath(abs);
     if (real !== undefined && !isWithin(real, safeRealpath(ws.root) ?? ws.root)) throw outsideRootError(where, c);
   }
 }
 
 /** Edits the kustomization file in place, keeping its content, comments and order. */
-function mergeSpec(ws: Workspace, file: string, spec: KustomizationSpec): void {
+function mergeSpec(ws: Workspace, file: string, spec: KustomizationSpec, existing: boolean): string[] {
+  const notes: string[] = [];
   const where = displayPath(ws, file);
   const text = readFileSync(file, 'utf8');
   const doc: Document = parseDocument(text);
@@ -124,14 +131,33 @@ function mergeSpec(ws: Workspace, file: string, spec: KustomizationSpec): void {
   for (const p of spec.patches ?? []) seqAt(doc, 'patches').add(doc.createNode(patchEntry(p)));
   for (const im of spec.images ?? []) mergeImage(doc, im);
   // Components are relative to spec.path, i.e. to this file; only those not listed yet are added.
+  // With ignoreMissingComponents, one that does not exist is left out (fluxcd/pkg kustomize Generator).
   for (const c of spec.components ?? []) {
+    if (spec.ignoreMissingComponents && !existsSync(path.join(ws.dir, c))) {
+      notes.push(`spec.components: ${c} does not exist in ${displayPath(ws, ws.dir)}: left out (ignoreMissingComponents)`);
+      continue;
+    }
     const seq = seqAt(doc, 'components');
     if (!seq.items.some((n) => scalarValue(n) === c)) seq.add(doc.createNode(c));
   }
-  if (doc.toString() === text) return;
+  setBuildMetadata(doc, spec, existing);
+  if (doc.toString() === text) return notes;
   // Never write through a symlink: replace it with a regular file in the copy.
   if (lstatSync(file).isSymbolicLink()) unlinkSync(file);
   writeFileSync(file, doc.toString());
+  return notes;
+}
+
+/**
+ * kustomize `buildMetadata` as Flux sets it (fluxcd/pkg kustomize Generator): an existing kustomization
+ * file without `resources` gets `[originAnnotations]` (Flux's guard against kustomize's "kustomization
+ * is empty" error), which annotates its generated objects with `config.kubernetes.io/origin`; a non-empty
+ * spec.buildMetadata then replaces whatever the file had.
+ */
+function setBuildMetadata(doc: Document, spec: KustomizationSpec, existing: boolean): void {
+  const resources = doc.get('resources', true);
+  if (existing && !(isSeq(resources) && resources.items.length > 0)) doc.set('buildMetadata', doc.createNode(['originAnnotations']));
+  if (spec.buildMetadata && spec.buildMetadata.length > 0) doc.set('buildMetadata', doc.createNode([...spec.buildMetadata]));
 }
 
 function setOrClear(doc: Document, key: string, value: string | undefined): void {

@@ -1,4 +1,4 @@
-// SOPS decryption for age-encrypted YAML, JSON, dotenv and binary files.
+// SOPS decryption for age-encrypted YAML, JSON, dotenv, INI and binary files.
 //
 // We unwrap the data key, decrypt every value and verify the MAC ourselves instead of
 // delegating to sops-age: sops-age takes one key at a time, hides the data key, never
@@ -25,6 +25,7 @@ import {
   type Scalar,
 } from 'yaml';
 import { BuildError, InputError } from '../model/errors.js';
+import { emitIni, parseIni, type IniSection } from './sops-ini.js';
 
 export class DecryptionError extends BuildError {}
 /** The file can only be opened with PGP/KMS/Vault keys and no sops binary is available. */
@@ -32,7 +33,7 @@ export class UndecryptableError extends DecryptionError {}
 /** The file has age recipients, but none of the keys we have unwraps its data key. */
 export class NoKeyError extends DecryptionError {}
 
-export type SopsFormat = 'yaml' | 'json' | 'dotenv' | 'binary';
+export type SopsFormat = 'yaml' | 'json' | 'dotenv' | 'ini' | 'binary';
 
 // ---------------------------------------------------------------------------
 // Detection and keys
@@ -111,6 +112,7 @@ function defaultKeyFiles(env: NodeJS.ProcessEnv, home: string): string[] {
 /** Decrypts a SOPS file and returns its plaintext in the same format. */
 export async function decryptSopsText(text: string, format: SopsFormat, file: string, keys: string[]): Promise<string> {
   if (format === 'dotenv') return decryptDotenv(text, file, keys);
+  if (format === 'ini') return decryptIni(text, file, keys);
   const docs = parseYamlDocs(text, format, file);
   if (format === 'yaml') {
     const macs = new Set(docs.map((d) => sopsMeta(d)?.['mac']).filter((m) => m !== undefined));
@@ -508,6 +510,39 @@ async function decryptDotenv(text: string, file: string, keys: string[]): Promis
   }
   decryptLeaves(leaves, meta, dataKey, file);
   return lines.map((l) => ('key' in l ? `${l.key}=${l.value.replaceAll('\n', '\\n')}\n` : `#${l.comment}\n`)).join('');
+}
+
+// ---------------------------------------------------------------------------
+// INI (stores/ini): one branch per section, the unnamed DEFAULT section first; values are strings at
+// path [section, key]; the metadata is the [sops] section, flattened with newlines escaped.
+
+async function decryptIni(text: string, file: string, keys: string[]): Promise<string> {
+  let sections: IniSection[];
+  try {
+    sections = parseIni(text);
+  } catch (err) {
+    throw new DecryptionError(`${file}: invalid INI: ${(err as Error).message}`, file);
+  }
+  const metaSection = sections.find((s) => s.name === 'sops');
+  const flatMeta: Record<string, string> = {};
+  for (const k of metaSection?.keys ?? []) flatMeta[k.key] = k.value.replaceAll('\\n', '\n');
+  const meta = unflatten(flatMeta);
+  if (!metaSection || !isSopsEncrypted({ sops: meta })) throw new DecryptionError(`${file}: no sops metadata found`, file);
+  const dataKey = await getDataKey(meta, keys, file);
+  if (!dataKey) return runSops(text, 'ini', file);
+  const plain = sections.filter((s) => s !== metaSection);
+  const leaves: Leaf[] = [];
+  for (const section of plain) {
+    for (const k of section.keys) leaves.push({ path: [section.name, k.key], value: { t: 'str', v: k.value }, set: (p) => (k.value = plainText(p)) });
+    // Comments sit at the section's path; one that does not open was never encrypted (sops warns and keeps it).
+    for (const holder of [section, ...section.keys]) {
+      if (!holder.comment?.startsWith('ENC[AES256_GCM,')) continue;
+      const opened = openValue(holder.comment, dataKey, `${section.name}:`);
+      if (opened) holder.comment = opened.data.toString('utf8');
+    }
+  }
+  decryptLeaves(leaves, meta, dataKey, file);
+  return emitIni(plain);
 }
 
 function plainText(p: Plain): string {

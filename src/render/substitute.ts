@@ -60,11 +60,12 @@ export function substitutionDisabled(obj: KubeObject): boolean {
 /**
  * Substitutes on the YAML text of each object and re-parses it, so that types come out as in Flux
  * (kustomize dropped the quotes of `"${v}"`, and `replicas: ${N}` becomes a number). Runs only when
- * at least one variable is defined, as kustomize-controller does, unless `strict` asks for it.
+ * at least one variable is defined, or with `postBuild.substituteStrategy: Always` (so that
+ * `${v:=default}` expands without variables), as fluxcd/pkg kustomize SubstituteVariables does.
  */
 export function substituteObjects(spec: KustomizationSpec, objects: KubeObject[], vars: Record<string, string>, strict: boolean): KubeObject[] {
   if (!spec.postBuild) return objects;
-  if (Object.keys(vars).length === 0 && !strict) return objects;
+  if (Object.keys(vars).length === 0 && spec.postBuild.substituteStrategy !== 'Always') return objects;
   return objects.map((obj) => {
     if (substitutionDisabled(obj)) return obj;
     const subject = subjectOf(refOf(obj));

@@ -1,10 +1,10 @@
 // Kustomization specs (and GitRepositories) as the cluster has them.
 import type { ClusterClient } from '../cluster/client.js';
 import { asDenied, deniedError } from '../cluster/denied.js';
-import { NotFoundError, ClusterError } from '../model/errors.js';
+import { InputError, NotFoundError, ClusterError } from '../model/errors.js';
 import { specFromObject, FLUX_KUSTOMIZATION_GROUP } from '../flux/spec.js';
 import type { FluxKustomization } from '../model/kustomization.js';
-import type { KubeObject } from '../model/object.js';
+import { isJsonObject, type JsonObject, type JsonValue, type KubeObject } from '../model/object.js';
 
 export async function kustomizationResource(client: ClusterClient) {
   const info = await client.resolve(`${FLUX_KUSTOMIZATION_GROUP}/v1`, 'Kustomization');
@@ -29,12 +29,31 @@ export async function loadFromCluster(client: ClusterClient, name: string, names
 export async function listFromCluster(client: ClusterClient, namespace?: string): Promise<FluxKustomization[]> {
   const info = await kustomizationResource(client);
   try {
-    return (await client.list(info, namespace)).map((o) => specFromObject(o, 'cluster'));
+    return (await client.list(info, namespace)).map(readListed);
   } catch (err) {
     const denied = asDenied(err);
     if (denied) throw deniedError(denied, client.identity, 'list', `${info.plural}.${info.group}`, namespace);
     throw err;
   }
+}
+
+/** One listed Kustomization; an invalid spec fails that one alone (kustomize-controller fails only its reconciliation too). */
+function readListed(obj: KubeObject): FluxKustomization {
+  try {
+    return specFromObject(obj, 'cluster');
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    // Only what says where it comes from, so an unmapped one is still skipped as such.
+    const { spec } = specFromObject({ ...obj, spec: sourceFields(obj.spec) }, 'cluster');
+    return { spec, origin: 'cluster', problem: err.message };
+  }
+}
+
+function sourceFields(spec: JsonValue | undefined): JsonObject {
+  if (!isJsonObject(spec)) return {};
+  const out: JsonObject = {};
+  for (const k of ['sourceRef', 'path', 'suspend', 'kubeConfig']) if (spec[k] !== undefined) out[k] = spec[k];
+  return out;
 }
 
 /** The cluster's GitRepositories, to find the one the checkout at --path serves; none when they cannot be read. */

@@ -4,22 +4,13 @@
 // also when the run is interrupted (model/cleanup.ts).
 import { execFileSync } from 'node:child_process';
 import { ChildStartError, ChildTimeoutError, runChild } from '../process/child.js';
+import { gitEnv } from '../process/git-env.js';
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError, firstLine } from '../model/errors.js';
 import { registerCleanup } from '../model/cleanup.js';
 
-/**
- * git finds the repository from the working directory (--path), never from variables a calling
- * hook or CI step may have exported: GIT_INDEX_FILE in particular would make the worktree's checkout
- * write into the user's index.
- */
-function gitEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const k of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_COMMON_DIR', 'GIT_PREFIX']) delete env[k];
-  return env;
-}
 
 interface GitFailure {
   code: number | string | undefined;

@@ -207,3 +207,50 @@ export async function encryptDotenv(plainEnv: string, opts: SopsWriteOptions): P
   for (const k of Object.keys(flat).sort()) out.push(`sops_${k}=${(flat[k] ?? '').replaceAll('\n', '\\n')}`);
   return `${out.join('\n')}\n`;
 }
+
+/** sops' binary store: the whole file is one string value "data", written as a JSON envelope. */
+export async function encryptBinary(content: string, opts: SopsWriteOptions): Promise<string> {
+  return encryptJson(`{"data": ${JSON.stringify(content)}}`, opts);
+}
+
+/**
+ * INI as sops writes it (stores/ini over gopkg.in/ini.v1): `[section]` then `key = value` lines, each
+ * value encrypted at path `section:key:`, keys before any header in the unnamed DEFAULT section (hashed
+ * first), and the metadata as a `[sops]` section of flattened keys with newlines escaped. Comments and
+ * quoting are not supported here: tests write plain `key = value` lines.
+ */
+export async function encryptIni(plainIni: string, opts: SopsWriteOptions): Promise<string> {
+  const ctx = makeCtx(opts);
+  const sections: Array<{ name: string; lines: string[] }> = [{ name: 'DEFAULT', lines: [] }];
+  for (const raw of plainIni.split('\n')) {
+    const line = raw.trim();
+    if (line === '') continue;
+    const header = /^\[(.*)\]$/.exec(line);
+    if (header) {
+      sections.push({ name: header[1] ?? '', lines: [] });
+      continue;
+    }
+    const eq = line.indexOf('=');
+    const key = line.slice(0, eq).trim();
+    const value = line.slice(eq + 1).trim();
+    const section = sections[sections.length - 1]!;
+    const enc = leaf(ctx, { type: 'str', text: value, mac: value }, [section.name, key]);
+    section.lines.push(`${key} = ${enc ?? value}`);
+  }
+  const meta = await finish(ctx, opts);
+  const flat: Array<[string, string]> = [];
+  const flatten = (prefix: string, v: unknown): void => {
+    if (Array.isArray(v)) v.forEach((x, i) => flatten(`${prefix}__list_${i}`, x));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) flatten(`${prefix}__map_${k}`, x);
+    else flat.push([prefix, String(v)]);
+  };
+  for (const [k, v] of Object.entries(meta)) {
+    if (Array.isArray(v)) v.forEach((x, i) => flatten(`${k}__list_${i}`, x));
+    else flat.push([k, String(v)]);
+  }
+  sections.push({ name: 'sops', lines: flat.map(([k, v]) => `${k} = ${v.replaceAll('\n', '\\n')}`) });
+  return sections
+    .filter((s) => s.name !== 'DEFAULT' || s.lines.length > 0)
+    .map((s) => `[${s.name}]\n${s.lines.join('\n')}\n`)
+    .join('\n');
+}

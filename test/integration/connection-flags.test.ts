@@ -69,6 +69,8 @@ describe('connection flags and proxies', () => {
 
   it('--server, --token and --certificate-authority reach the cluster with no kubeconfig at all', async () => {
     expectDrift(await runPodo(diff('--server', a.server.href, '--token', a.token, '--certificate-authority', a.caFile), bare));
+    // flux's other global flags are accepted: a rate limit, a cache dir, compression, the in-memory build.
+    expectDrift(await runPodo(diff('--server', a.server.href, '--token', a.token, '--certificate-authority', a.caFile, '--kube-api-qps', '20', '--kube-api-burst', '5', '--cache-dir', '/tmp/podo-cache', '--disable-compression', '--in-memory-build'), bare));
   });
 
   it('--insecure-skip-tls-verify skips the certificate check; without it or a CA the check fails', async () => {

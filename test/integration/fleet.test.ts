@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { applyLive, ensureNamespace, kubeconfig, kubectl, limitedKubeconfig, repoRoot, runPodo, writeTree, type RunResult } from '../helpers/cluster.js';
 import { findKustomize } from '../../src/render/kustomize.js';
 import { renderKustomization } from '../../src/pipeline/render.js';
@@ -74,14 +74,15 @@ const toYaml = (objs: KubeObject[]) => JSON.stringify({ apiVersion: 'v1', kind: 
 async function applyProduction(repo: string): Promise<void> {
   const kustomize = findKustomize(undefined);
   const build = { kustomize, strictSubstitute: false, ignorePaths: [], helm: async () => ({ missing: 'the fleet has no HelmRelease' }) };
-  const dirs: Record<string, string> = { podinfo: path.join(SOURCES, 'podinfo-oci'), generated: path.join(SOURCES, 'generated/deploy') };
+  const dirs: Record<string, string> = { podinfo: path.join(SOURCES, 'podinfo-oci'), generated: path.join(SOURCES, 'generated') };
   const all = discover(repo).kustomizations; // production's definitions come first in the walk, so they win
   const objects: KubeObject[] = [];
   const kustomizations: KubeObject[] = [];
   const inventories = new Map<string, string[]>();
   for (const ks of all) {
-    const dir = dirs[ks.spec.name] ?? path.join(repo, ks.spec.path ?? '.');
-    const built = await renderKustomization(undefined, ks, dir, build);
+    const root = dirs[ks.spec.name] ?? repo;
+    const dir = path.join(root, ks.spec.path ?? '.');
+    const built = await renderKustomization(undefined, ks, dir, build, root);
     const objs = built.objects.map((o) => o.object);
     inventories.set(`${ks.spec.namespace}/${ks.spec.name}`, objs.map((o) => inventoryId({ namespace: o.metadata.namespace as string | undefined, name: o.metadata.name, group: groupOf(o.apiVersion), kind: o.kind })));
     for (const o of objs) (o.kind === 'Kustomization' ? kustomizations : objects).push(o);
@@ -152,6 +153,9 @@ function collapse(a: Answers): Answers {
     Object.entries(a).map(([k, v]) => [k, typeof v === 'object' && Object.values(v).length > 0 && Object.values(v).every((x) => x === 'unchanged') ? 'all unchanged' : v]),
   );
 }
+
+// Each test runs podo several times over eight Kustomizations on a shared two-core machine.
+vi.setConfig({ testTimeout: 240_000 });
 
 let repo: string;
 

@@ -30,6 +30,8 @@ function chart(version: 1 | 2): Record<string, string> {
       '          env:\n            - name: CHART_VERSION\n              value: {{ .Chart.Version | quote }}\n          ports:',
     );
     files['charts/app/values.yaml'] = files['charts/app/values.yaml'].replace('enabled: false', 'enabled: true');
+    // A CRD change in crds/: helm-controller's default policy (Create) does not apply it to an existing CRD.
+    files['charts/app/crds/widgets.yaml'] = files['charts/app/crds/widgets.yaml'].replace('    singular: widget\n', '    singular: widget\n    shortNames: [wd]\n');
     delete files['charts/app/templates/service.yaml'];
   }
   return files;
@@ -228,8 +230,7 @@ describe('HelmRelease rendering against the cluster', () => {
     //    (ConfigMap ← targetPath ← Secret ← spec.values) and the post-renderer patch are no drift.
     const same = await runPodo(['diff', 'ks', ks, '--path', path.join(repo, 'apps'), '--kubeconfig', kubeconfig()]);
     expect(same.stderr).toBe('');
-    expect(same.stdout).toContain('0 created, 0 drifted, 0 deleted, 0 replaced, 1 skipped, 5 unchanged');
-    expect(same.stdout).toContain(`► CustomResourceDefinition/widgets.podo.example.com skipped (helm-controller's CRD policy Create does not update an existing CRD)`);
+    expect(same.stdout).toContain('0 created, 0 drifted, 0 deleted, 0 replaced, 0 skipped, 6 unchanged');
     expect(same.stdout).not.toContain('not rendered');
     expect(same.stdout).toContain('HelmReleases: 1');
     expect(same.code).toBe(0);
@@ -251,6 +252,7 @@ describe('HelmRelease rendering against the cluster', () => {
     expect(out.indexOf(`► ServiceAccount/${tgt}/${rel}-extra created`)).toBeGreaterThan(header);
     expect(out.indexOf(`► Service/${tgt}/${rel} deleted`)).toBeGreaterThan(header);
     expect(out).not.toContain(`ConfigMap/${tgt}/${rel}-config`);
+    expect(out).toContain("► CustomResourceDefinition/widgets.podo.example.com skipped (helm-controller's CRD policy Create does not update an existing CRD: the chart's changes to it are not applied)");
     expect(out).not.toContain(CANARY);
     expect(snapshot(tgt)).toEqual(before);
 
@@ -309,7 +311,8 @@ describe('HelmRelease rendering against the cluster', () => {
         expect(r.stdout).toContain(`► Deployment/${ns}/web created`);
         expect(r.stdout).toContain(`► ConfigMap/${ns}/web-config created`);
         expect(r.stdout).toContain(`► Secret/${ns}/web-secret created`);
-        expect(r.stdout).toMatch(/CustomResourceDefinition\/widgets.podo.example.com skipped/);
+        // The chart's CRD exists as the chart has it: unchanged, not shown.
+        expect(r.stdout).not.toContain('CustomResourceDefinition/widgets.podo.example.com');
       }
       if (format === 'unified') expect(r.stdout).toContain(`# HelmRelease ${ns}/web\n--- /dev/null\n+++ merged/apps.v1.Deployment.${ns}.web`);
     }
@@ -422,7 +425,7 @@ describe('HelmRelease rendering between git refs (no cluster)', () => {
     expect(r.stdout).toContain('CHART_VERSION');
     expect(r.stdout.indexOf('► ServiceAccount/prod/prod-web-extra created')).toBeGreaterThan(header);
     expect(r.stdout.indexOf('► Service/prod/prod-web deleted')).toBeGreaterThan(header);
-    expect(r.stdout).toContain("► CustomResourceDefinition/widgets.podo.example.com skipped (helm-controller's CRD policy Create does not update an existing CRD; it is built at the base ref)");
+    expect(r.stdout).toContain("► CustomResourceDefinition/widgets.podo.example.com skipped (helm-controller's CRD policy Create does not update an existing CRD: the chart's changes to it are not applied)");
     expect(r.stderr).toContain('podo: note: HelmRelease apps/web: valuesFrom ConfigMap apps/values-cm not read (no cluster to read it from): rendered without it');
   });
 });

@@ -330,9 +330,10 @@ const execPlugins: AttackCase[] = [
   },
   {
     name: 'exec plugin hangs past --timeout',
-    setup: (ctx) => ({ args: withKc(ctx, execKubeconfig('sleep 600'), '--timeout', '4s') }),
-    // On a loaded machine the deadline may pass before the plugin even starts: either way it is named.
-    expect: { code: 2, errors: [/timed out \(--timeout 4s\) (while|before) exec credential plugin .*(was still running|could start)/] },
+    setup: (ctx) => ({ args: withKc(ctx, execKubeconfig('sleep 600'), '--timeout', '6s') }),
+    // On a loaded machine the deadline may pass before the plugin even starts (loading the client
+    // library): either way the line says what podo was waiting for.
+    expect: { code: 2, errors: [/timed out \(--timeout 6s\) ((while|before) exec credential plugin .*(was still running|could start)|while reading the credentials of kubeconfig \S+)$/] },
   },
   {
     name: 'exec plugin prints JSON without a status',
@@ -663,6 +664,22 @@ const bounded: AttackCase[] = [
       return { args: diff(ctx, repo, '--kustomization-file', path.join(repo, 'ks.yaml')) };
     },
     expect: { code: 2, errors: [/ks\.yaml/] },
+  },
+  {
+    name: '--kustomization-file whose spec is a list',
+    setup: (ctx) => {
+      const repo = writeTree({ 'kustomization.yaml': 'resources: []\n', 'ks.yaml': `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${ctx.ks}\n  namespace: flux-system\nspec: [1, 2]\n` });
+      return { args: diff(ctx, repo, '--kustomization-file', path.join(repo, 'ks.yaml'), '--ignore-not-found') };
+    },
+    expect: { code: 2, errors: [/spec/] },
+  },
+  {
+    name: '--kustomization-file whose spec.path is a number',
+    setup: (ctx) => {
+      const repo = writeTree({ 'kustomization.yaml': 'resources: []\n', 'ks.yaml': fluxKustomization({ name: ctx.ks, path: '42' }) });
+      return { args: diff(ctx, repo, '--kustomization-file', path.join(repo, 'ks.yaml'), '--ignore-not-found') };
+    },
+    expect: { code: 2, errors: [/spec\.path must be a string/] },
   },
   {
     name: 'kustomization.yaml that is not YAML names the file',

@@ -204,3 +204,20 @@ describe('proxy selection (Go net/http rules)', () => {
     expect(redactProxy('http://user:secret@proxy:3128')).toBe('http://proxy:3128');
   });
 });
+
+describe('--kube-api-qps / --kube-api-burst token bucket (fake clock)', () => {
+  it('lets a burst through, then spaces requests 1/qps apart, in order', async () => {
+    const { TokenBucket, rateLimiter } = await import('../../src/cluster/rate-limit.js');
+    let now = 0;
+    const slept: number[] = [];
+    const clock = { now: () => now, sleep: async (ms: number) => { slept.push(ms); now += ms; } };
+    const bucket = new TokenBucket(10, 3, clock);
+    const order: number[] = [];
+    await Promise.all([0, 1, 2, 3, 4].map((i) => bucket.take().then(() => order.push(i))));
+    expect(order).toEqual([0, 1, 2, 3, 4]);
+    // 3 from the burst, then one every 100 ms.
+    expect(slept.map((ms) => Math.round(ms))).toEqual([100, 100]);
+    expect(rateLimiter(undefined, 100)).toBeUndefined();
+    expect(rateLimiter(5, undefined)).toBeInstanceOf(TokenBucket);
+  });
+});

@@ -91,7 +91,7 @@ describe('renderHelmRelease', () => {
     expect((find(r.objects, 'Secret', 'prod-web-secret')!.stringData as Record<string, string>).password).toBe(CANARY);
     expect(registered).toContain(CANARY);
     const crd = r.objects.find((o) => o.object.kind === 'CustomResourceDefinition')!;
-    expect(crd.createOnly).toBe(true);
+    expect(crd.createOnly).toMatch(/CRD policy Create does not update an existing CRD/);
     expect(crd.object.metadata.labels).toEqual({ 'helm.toolkit.fluxcd.io/name': 'web', 'helm.toolkit.fluxcd.io/namespace': 'apps' });
     expect(r.objects.every((o) => o.helmRelease === 'apps/web')).toBe(true);
   });
@@ -124,6 +124,17 @@ describe('renderHelmRelease', () => {
     expect(dep.metadata.namespace).toBe('apps');
     expect(find(r.objects, 'ServiceAccount', 'custom-extra')).toBeDefined();
     expect(r.objects.some((o) => o.object.kind === 'CustomResourceDefinition')).toBe(false);
+  });
+
+  it('install.createNamespace adds the release namespace, created only when missing (and only on install)', async () => {
+    const spec = hr({ targetNamespace: 'fresh', install: { createNamespace: true } });
+    const r = await renderHelmRelease(spec, ctx());
+    expect(r.objects.find((o) => o.object.kind === 'Namespace')).toEqual({
+      object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fresh' } },
+      helmRelease: 'apps/web',
+      createOnly: 'helm creates the release namespace only when it is missing (install.createNamespace)',
+    });
+    expect((await renderHelmRelease(spec, ctx({ upgrade: true }))).objects.some((o) => o.object.kind === 'Namespace')).toBe(false);
   });
 
   it('valuesFiles replace the chart defaults with their merge, as source-controller packages them', async () => {

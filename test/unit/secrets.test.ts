@@ -61,6 +61,12 @@ describe('structural masking of secret values outside Secrets', () => {
     expect(after).toMatchObject({ data: { url: MASK_AFTER, plain: 'x' } });
   });
 
+  it("a live Secret's short value does not mask every equal field elsewhere; a long one does", () => {
+    secrets.addSecretObject({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { on: 'true', pw: 'long-live-value' } });
+    const o: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'd' }, data: { enabled: 'true', copy: 'x-long-live-value' } };
+    expect(maskSecrets(undefined, o).after).toMatchObject({ data: { enabled: 'true', copy: MASK } });
+  });
+
   it('masks a short value by exact match, never the object name', () => {
     secrets.add('7');
     const o: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: '7', namespace: 'd' }, data: { pin: '7', other: '17' } };

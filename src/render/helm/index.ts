@@ -56,8 +56,8 @@ export interface HelmRenderedObject {
   object: KubeObject;
   /** `namespace/name` of the HelmRelease that renders it. */
   helmRelease: string;
-  /** A CRD from the chart's crds/ directory under policy Create: created when absent, never updated. */
-  createOnly?: boolean;
+  /** Created when missing, never updated, for this reason (a crds/ CRD under policy Create, the release namespace). */
+  createOnly?: string;
 }
 
 export interface HelmRenderResult {
@@ -70,6 +70,8 @@ export interface HelmRenderResult {
   /** Set when the chart was not rendered: why (one line, safe to print). */
   notRendered?: string;
 }
+
+const CRD_CREATE_ONLY = "helm-controller's CRD policy Create does not update an existing CRD: the chart's changes to it are not applied";
 
 /** Labels helm-controller's post-renderer puts on every object it renders (internal/postrender). */
 export const ORIGIN_NAME = 'helm.toolkit.fluxcd.io/name';
@@ -164,8 +166,12 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
         // helm-controller applies only CustomResourceDefinitions from crds/, with its origin labels.
         if (o.kind !== 'CustomResourceDefinition') continue;
         setMeta(o, 'labels', originLabels(hr));
-        objects.push({ object: o, helmRelease: id, ...(policy === 'Create' ? { createOnly: true } : {}) });
+        objects.push({ object: o, helmRelease: id, ...(policy === 'Create' ? { createOnly: CRD_CREATE_ONLY } : {}) });
       }
+    }
+    if (hr.createNamespace && !ctx.upgrade) {
+      // helm install --create-namespace: a bare Namespace, created only when missing.
+      objects.push({ object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: hr.releaseNamespace } }, helmRelease: id, createOnly: 'helm creates the release namespace only when it is missing (install.createNamespace)' });
     }
     for (const o of objects) if (o.object.kind === 'Secret' && o.object.apiVersion === 'v1') registerSecretObject(o.object, ctx, secrets);
     return { ...found, objects, notes };
