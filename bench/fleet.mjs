@@ -17,11 +17,11 @@ const pad = (i) => String(i).padStart(2, '0');
 
 /** Writes the fleet repository; returns the app directories and Kustomization names. */
 export function writeFleet(repo, { apps, objectsPerApp, unrelated, id }) {
-  const fluxNs = `fleet-${id}`;
+  const fluxNs = `benchfleet-${id}`;
   const list = [];
   for (let i = 0; i < apps; i++) {
-    const name = `fleet-${id}-${pad(i)}`;
-    const namespace = `fleet-${id}-${pad(i)}`;
+    const name = `benchfleet-${id}-${pad(i)}`;
+    const namespace = `benchfleet-${id}-${pad(i)}`;
     const dir = path.join(repo, 'apps', `app-${pad(i)}`);
     const objects = desiredObjects(objectsPerApp, namespace, name);
     for (const o of objects) o.metadata.labels[OWNER_NAMESPACE_LABEL] = fluxNs;

@@ -3,8 +3,8 @@
 // the Kustomization's reference closure (kustomize-refs.ts) when the walk could prove it, so that
 // preparing a Kustomization costs what it reads, not the size of the repository; otherwise the
 // whole repository root.
-import { cpSync, mkdtempSync, rmSync, statSync, existsSync, realpathSync } from 'node:fs';
-import { copyFile, cp, mkdir, realpath, stat } from 'node:fs/promises';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, statSync, existsSync, realpathSync } from 'node:fs';
+import { cp, realpath, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../model/errors.js';
@@ -89,7 +89,7 @@ export async function createWorkspaceFor(tree: SourceTree, userDir: string, clos
   const cleanup = registerCleanup(() => rmSync(tmp, { recursive: true, force: true }));
   const copyRoot = path.join(tmp, 'repo');
   try {
-    if (closure && !closure.unprovable) await copyClosure(tree.root, copyRoot, closure);
+    if (closure && !closure.unprovable) copyClosure(tree.root, copyRoot, closure);
     else await copyTreeAsync(tree.root, copyRoot, tree.exclude);
   } catch (err) {
     cleanup();
@@ -104,10 +104,12 @@ export async function createWorkspaceFor(tree: SourceTree, userDir: string, clos
   };
 }
 
-/** Bounded: a closure of thousands of files must not open thousands of descriptors at once. */
-const COPY_CONCURRENCY = 32;
-
-async function copyClosure(root: string, copyRoot: string, closure: ReferenceClosure): Promise<void> {
+/**
+ * Synchronous on purpose, and cheap: it copies only what the build reads. An asynchronous copy runs
+ * in the thread pool, where a write still in flight when SIGINT's cleanup removes the directory
+ * would recreate it after podo is gone (with decrypted plaintext to come).
+ */
+function copyClosure(root: string, copyRoot: string, closure: ReferenceClosure): void {
   const dirs = new Set<string>(['']);
   const files: string[] = [];
   for (const [rel, kind] of closure.entries) {
@@ -118,15 +120,8 @@ async function copyClosure(root: string, copyRoot: string, closure: ReferenceClo
     }
   }
   // mkdir -p creates the parents; the longest paths first leave little for the shorter ones to do.
-  for (const d of [...dirs].sort((a, b) => b.length - a.length)) await mkdir(path.join(copyRoot, ...d.split('/').filter(Boolean)), { recursive: true });
-  let next = 0;
-  const worker = async () => {
-    while (next < files.length) {
-      const rel = files[next++];
-      await copyFile(path.join(root, ...rel.split('/')), path.join(copyRoot, ...rel.split('/')));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(COPY_CONCURRENCY, files.length) }, worker));
+  for (const d of [...dirs].sort((a, b) => b.length - a.length)) mkdirSync(path.join(copyRoot, ...d.split('/').filter(Boolean)), { recursive: true });
+  for (const rel of files) copyFileSync(path.join(root, ...rel.split('/')), path.join(copyRoot, ...rel.split('/')));
 }
 
 async function copyTreeAsync(root: string, copyRoot: string, exclude: (relPath: string, isDir: boolean) => boolean): Promise<void> {
