@@ -7,19 +7,12 @@
 //   PODO_BENCH_PODO=/other/checkout/bin/podo node bench/run.mjs   # measure another build of podo
 //
 // See bench/README.md for what is measured and how to read the table.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { desiredObjects, fluxKustomization, liveObjects, toYamlStream, writeKustomizeDir } from './generate.mjs';
-
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..');
-// PODO_BENCH_PODO: another podo launcher to measure (e.g. a build of another checkout).
-const PODO = path.resolve(process.env.PODO_BENCH_PODO ?? path.join(ROOT, 'bin', 'podo'));
-const FLOOR = path.join(HERE, 'floor.mjs');
+import { BenchError, FLOOR, HERE, PODO, die, fmtMs, getCluster, kubectlApply, log, median, must, run } from './lib.mjs';
 
 const TARGETS = { kubectlOverPodo: 3, podoOverFloor: 1.3, rssMB: 200, rssAtObjects: 5000 };
 
@@ -32,7 +25,12 @@ function parseArgs(argv) {
     concurrencies: [4, 8, 16],
     warmup: true,
     keep: false,
+    fleet: false,
+    apps: 50,
+    objectsPerApp: 20,
+    unrelated: 2000,
   };
+  let runsGiven = process.env.PODO_BENCH_RUNS !== undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -41,103 +39,38 @@ function parseArgs(argv) {
       return v;
     };
     if (a === '--objects') opts.objects = Number(val());
-    else if (a === '--runs') opts.runs = Number(val());
+    else if (a === '--runs') {
+      opts.runs = Number(val());
+      runsGiven = true;
+    } else if (a === '--fleet') opts.fleet = true;
+    else if (a === '--apps') opts.apps = Number(val());
+    else if (a === '--objects-per-app') opts.objectsPerApp = Number(val());
+    else if (a === '--unrelated') opts.unrelated = Number(val());
     else if (a === '--concurrencies') opts.concurrencies = val().split(',').map(Number);
     else if (a === '--no-warmup') opts.warmup = false;
     else if (a === '--keep') opts.keep = true;
     else if (a === '-h' || a === '--help') {
-      process.stdout.write('usage: node bench/run.mjs [--objects N] [--runs R] [--concurrencies 4,8,16] [--no-warmup] [--keep]\n');
+      process.stdout.write(
+        'usage: node bench/run.mjs [--objects N] [--runs R] [--concurrencies 4,8,16] [--no-warmup] [--keep]\n' +
+          '       node bench/run.mjs --fleet [--apps 50] [--objects-per-app 20] [--unrelated 2000] [--runs R] [--concurrencies 4,8,16] [--no-warmup] [--keep]\n',
+      );
       process.exit(0);
     } else die(`unknown argument ${a}`);
   }
   if (!Number.isInteger(opts.objects) || opts.objects < 4) die('--objects must be an integer >= 4');
   if (!Number.isInteger(opts.runs) || opts.runs < 1) die('--runs must be a positive integer');
   if (opts.concurrencies.some((c) => !Number.isInteger(c) || c < 1)) die('--concurrencies must be positive integers');
+  for (const k of ['apps', 'objectsPerApp', 'unrelated']) if (!Number.isInteger(opts[k]) || opts[k] < (k === 'unrelated' ? 0 : 4)) die(`--${k} must be an integer >= 4`);
+  // The fleet runs ~100 processes per repetition: fewer repetitions by default.
+  if (opts.fleet && !runsGiven) opts.runs = 3;
   return opts;
 }
-
-class BenchError extends Error {}
-
-/** Aborts the benchmark (temp dirs are still removed by main's finally). */
-function die(msg) {
-  throw new BenchError(msg);
-}
-
-const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
-
-// ---------------------------------------------------------------- processes
-
-/** Runs a command to completion; resolves with wall time, exit code and output (never rejects on exit code). */
-function run(cmd, args, { input, env, pollRss = false } = {}) {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out = [];
-    const err = [];
-    let hwmKB = 0;
-    let timer;
-    if (pollRss) {
-      const poll = () => {
-        try {
-          const m = readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/^VmHWM:\s+(\d+)\s+kB/m);
-          if (m) hwmKB = Math.max(hwmKB, Number(m[1]));
-        } catch {
-          /* exited */
-        }
-      };
-      timer = setInterval(poll, 5);
-      child.stdout.on('end', poll);
-    }
-    child.stdout.on('data', (c) => out.push(c));
-    child.stderr.on('data', (c) => err.push(c));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = performance.now() - t0;
-      if (timer) clearInterval(timer);
-      resolve({ ms, code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), hwmKB });
-    });
-    child.stdin.end(input ?? '');
-  });
-}
-
-async function must(cmd, args, opts) {
-  const r = await run(cmd, args, opts);
-  if (r.code !== 0) die(`${cmd} ${args.join(' ')} exited ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-  return r;
-}
-
-// ---------------------------------------------------------------- statistics
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const fmtMs = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
-
-// ---------------------------------------------------------------- cluster
-
-async function getCluster() {
-  let kubeconfig = process.env.PODO_BENCH_KUBECONFIG;
-  if (kubeconfig) {
-    log(`cluster: PODO_BENCH_KUBECONFIG=${kubeconfig}`);
-  } else {
-    log('cluster: scripts/local-cluster up');
-    const r = await must(path.join(ROOT, 'scripts', 'local-cluster'), ['up']);
-    kubeconfig = r.stdout.trim().split('\n').pop().trim();
-  }
-  if (!kubeconfig || !existsSync(kubeconfig)) die(`no kubeconfig at ${kubeconfig}`);
-  await must('kubectl', ['apply', '--server-side', '-f', path.join(ROOT, 'fixtures', 'crds'), '--kubeconfig', kubeconfig]);
-  return kubeconfig;
-}
-
-const kubectlApply = (kubeconfig, file) =>
-  must('kubectl', ['apply', '--server-side', '--field-manager=kustomize-controller', '--force-conflicts', '-f', file, '--kubeconfig', kubeconfig]);
 
 // ---------------------------------------------------------------- main
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.fleet) return (await import('./fleet.mjs')).main(opts);
   const kubeconfig = await getCluster();
 
   const id = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;

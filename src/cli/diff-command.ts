@@ -39,7 +39,7 @@ export interface DiffOptions {
   failOnSkipped: boolean;
 }
 
-export function validate(name: string | undefined, f: DiffFlags, namespaceGiven: boolean, env: NodeJS.ProcessEnv, isTTY: boolean): DiffOptions {
+export function validate(name: string | undefined, f: DiffFlags, namespaceGiven: boolean, env: NodeJS.ProcessEnv, isTTY: boolean, timeoutGiven = false): DiffOptions {
   if (!name && !f.all) throw new UsageError('missing Kustomization name: podo diff kustomization NAME --path DIR (or --all)');
   if (name && f.all) throw new UsageError('give a Kustomization name or --all, not both');
   if (!f.path) throw new UsageError('--path DIR is required');
@@ -50,8 +50,12 @@ export function validate(name: string | undefined, f: DiffFlags, namespaceGiven:
   const output = parseOutput(f.output);
   assertDirectory(f.path);
   checkHelmBin(f.helmBin, env);
+  const run = toRunOptions(name, f, namespaceGiven, () => findKustomize(f.kustomizeBin), lazyHelm(f.helmBin, env));
+  if (timeoutGiven) run.cluster.overallTimeout = true;
+  // PODO_BUILD_ALL=1 (hidden, for differential tests): --base-ref builds even what it proves unchanged.
+  if (env.PODO_BUILD_ALL === '1') run.buildAll = true;
   return {
-    run: toRunOptions(name, f, namespaceGiven, () => findKustomize(f.kustomizeBin), lazyHelm(f.helmBin, env)),
+    run,
     output,
     verbose: f.verbose === true,
     color: useColor({ flag: f.color, env, isTTY }),
@@ -62,8 +66,11 @@ export function validate(name: string | undefined, f: DiffFlags, namespaceGiven:
 }
 
 export async function runDiffKustomization(name: string | undefined, flags: unknown, cmd: Command): Promise<number> {
-  const opts = validate(name, flags as DiffFlags, cmd.getOptionValueSource('namespace') === 'cli', process.env, process.stdout.isTTY === true);
-  startDeadline(opts.run.cluster.timeoutMs, (flags as DiffFlags).timeout);
+  const timeoutGiven = cmd.getOptionValueSource('timeout') === 'cli';
+  const opts = validate(name, flags as DiffFlags, cmd.getOptionValueSource('namespace') === 'cli', process.env, process.stdout.isTTY === true, timeoutGiven);
+  // --timeout is each Kustomization's budget (its spec.timeout first); given explicitly it also bounds
+  // the whole run, as `flux diff --timeout` does: every child, request and the run itself stop there.
+  if (timeoutGiven) startDeadline(opts.run.cluster.timeoutMs, (flags as DiffFlags).timeout);
   const progress = createProgress(progressEnabled(opts.progress, process.stderr, process.env));
   let report: DiffReport;
   try {

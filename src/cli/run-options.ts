@@ -1,5 +1,6 @@
 // Flags → RunOptions, made once here and passed down unchanged (model/settings.ts). Pure apart from
 // the kustomize lookup, which is handed in.
+import os from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../model/errors.js';
 import type { BuildSettings, KustomizeBinary, RunOptions, Selection } from '../model/settings.js';
@@ -7,8 +8,12 @@ import { parseLocalSources } from '../sources/local-sources.js';
 import { lazyHelm } from '../render/helm/binary.js';
 import { connectionSettings, ignorePathsOf, parseDuration, parsePositiveInt, type BuildOptionFlags } from './options.js';
 
-/** Kustomizations built and compared at once in --all and --recursive runs. */
-const PARALLEL_KUSTOMIZATIONS = 3;
+/**
+ * Kustomizations evaluated at once in --all and --recursive runs: twice the cores, so that while
+ * one Kustomization waits for its dry-runs another is being built. kustomize itself runs at most once
+ * per core (render/kustomize.ts) and every request goes through the client's one connection pool.
+ */
+const PARALLEL_KUSTOMIZATIONS = Math.max(4, 2 * os.availableParallelism());
 
 export interface RunFlags extends BuildOptionFlags {
   all?: boolean;

@@ -21,6 +21,11 @@ export interface ClusterClient {
   dryRunApply(info: ResourceInfo, obj: KubeObject, opts?: { fieldManager?: string }): Promise<KubeObject>;
   /** The same client, every request sent as `user` in `groups` (Impersonate-User / Impersonate-Group). */
   impersonating(user: string, groups: string[]): ClusterClient;
+  /**
+   * The same client over the same connection pool, giving up on requests after `deadline` (ms since
+   * epoch) or the run's own deadline, whichever comes first: one Kustomization's time budget.
+   */
+  withDeadline(deadline: number): ClusterClient;
   /** Whether the caller may impersonate `user` in `groups`: one harmless GET /version as them. */
   canImpersonate(user: string, groups: string[]): Promise<boolean>;
   /** The server's version and every group version it serves (for Helm's `.Capabilities`); read once, cached. */
@@ -70,6 +75,10 @@ class HttpClusterClient implements ClusterClient {
 
   impersonating(user: string, groups: string[]): ClusterClient {
     return new HttpClusterClient(this.http, () => undefined, impersonationHeaders(user, groups), this.discovery, user);
+  }
+
+  withDeadline(deadline: number): ClusterClient {
+    return new HttpClusterClient(this.http.withDeadline(deadline), () => undefined, this.headers, this.discovery, this.as);
   }
 
   async canImpersonate(user: string, groups: string[]): Promise<boolean> {

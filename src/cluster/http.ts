@@ -63,6 +63,11 @@ export class KubeHttp {
     return this.conn.identity;
   }
 
+  /** The same connection (and so the same request pool), with an earlier deadline for what is sent through it. */
+  withDeadline(deadline: number): KubeHttp {
+    return new KubeHttp(this.conn, Math.min(deadline, this.deadline), this.maxAttempts);
+  }
+
   async request(opts: RequestOptions): Promise<Response> {
     let attempt = 0;
     for (;;) {

@@ -1,4 +1,5 @@
 // Turns a Flux Kustomization manifest (plain JSON) into the typed spec podo works with.
+import { durationMs } from './duration.js';
 import { isJsonObject, type JsonObject, type JsonValue, type KubeObject } from '../model/object.js';
 import { InputError } from '../model/errors.js';
 import type { FluxKustomization, InventoryEntry, KustomizationSpec, Patch, Image, SubstituteReference } from '../model/kustomization.js';
@@ -45,6 +46,7 @@ const SPEC_SHAPES: Record<string, Shape> = {
   force: 'boolean',
   suspend: 'boolean',
   wait: 'boolean',
+  timeout: 'string',
   kubeConfig: 'map',
   patches: 'map list',
   images: 'map list',
@@ -130,6 +132,12 @@ export function specFromObject(obj: KubeObject, origin: string): FluxKustomizati
   spec.prune = bool(s.prune);
   spec.force = bool(s.force);
   spec.suspend = bool(s.suspend);
+  const timeout = str(s.timeout);
+  if (timeout !== undefined) {
+    // The CRD's pattern; a spec.timeout of 0 would give the Kustomization no time at all.
+    if (!durationMs(timeout)) throw new InputError(`${where}: spec.timeout ${JSON.stringify(timeout)} is not a duration like 30s, 5m or 1h`);
+    spec.timeout = timeout;
+  }
   if (isJsonObject(s.kubeConfig)) spec.kubeConfig = s.kubeConfig;
   spec.serviceAccountName = str(s.serviceAccountName);
   if (Array.isArray(s.dependsOn)) {

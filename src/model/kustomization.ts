@@ -86,6 +86,8 @@ export interface KustomizationSpec {
   /** Set when the Kustomization targets a remote cluster (`spec.kubeConfig`). */
   kubeConfig?: JsonObject;
   suspend?: boolean;
+  /** `spec.timeout` (e.g. `5m`): the Kustomization's own time budget, as kustomize-controller gives it. */
+  timeout?: string;
   /** Kustomizations that must be ready first; the namespace defaults to this one's (filled in by the loader). */
   dependsOn?: Array<{ name: string; namespace: string }>;
   /** kustomize-controller applies as system:serviceaccount:NAMESPACE:NAME when set. */

@@ -27,7 +27,10 @@ export interface BuildSettings {
 export interface ClusterSettings extends ConnectionSettings {
   /** Requests in flight at once. */
   concurrency: number;
+  /** --timeout: each Kustomization's time budget when its spec.timeout is unset (default 5m). */
   timeoutMs: number;
+  /** --timeout was given on the command line: it also bounds the whole run, as `flux diff --timeout` does. */
+  overallTimeout?: boolean;
   /** Dry-run as the Kustomization's service account (spec.serviceAccountName), as kustomize-controller applies. */
   impersonate: boolean;
   /** --default-service-account: the service account of Kustomizations that name none. */
@@ -63,6 +66,8 @@ export interface RunOptions {
   clusterPath?: string;
   /** Kustomizations built and compared at once. */
   parallel: number;
+  /** --base-ref: build every Kustomization, even those whose inputs are proven identical at both refs (PODO_BUILD_ALL=1, for differential tests). */
+  buildAll?: boolean;
   build: BuildSettings;
   cluster: ClusterSettings;
 }

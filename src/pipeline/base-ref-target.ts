@@ -12,10 +12,13 @@ import { identityKey, refOf, type RenderedObject } from '../model/object.js';
 import type { BuildSettings } from '../model/settings.js';
 import type { Verdict } from '../model/verdict.js';
 import type { FluxKustomization } from '../model/kustomization.js';
+import { canonical, fingerprintOf, sameInputs } from '../render/fingerprint.js';
+import type { SourceTrees } from '../render/source-tree.js';
+import { collectVariables } from '../render/substitute.js';
 import { renderKustomization, type HelmRender } from './render.js';
 import { helmKeep, sameSpec, type HelmExpansion } from './helm.js';
 import { clusterScopedWithoutCluster, crdKinds, placeInScope } from './scope.js';
-import type { CreatedByDependencies, Evaluation, Target, TargetAnswer } from './target.js';
+import type { CreatedByDependencies, Evaluation, Sides, Target, TargetAnswer, UnchangedProof } from './target.js';
 
 export interface GitRefTree {
   ref: string;
@@ -34,7 +37,44 @@ export class BaseRefTarget implements Target {
     private readonly build: BuildSettings,
     /** The Helm step for the build at the ref (chart sources mapped into the ref's checkout). */
     private readonly helm?: HelmRender,
+    /** The run's repository views (both trees), shared with the working tree's builds. */
+    private readonly trees?: SourceTrees,
+    /** Build every Kustomization, proven unchanged or not (PODO_BUILD_ALL=1: differential tests). */
+    private readonly buildAll = false,
   ) {}
+
+  /**
+   * A Kustomization whose spec and every input of its build (render/fingerprint.ts) are byte-identical
+   * in the working tree and at the ref builds the same on both sides: it is unchanged, and nothing
+   * needs building, unless the run needs what the build produces (children to follow, CRDs).
+   * Anything not proven, including a fingerprint that fails, is left to the builds.
+   */
+  async provenUnchanged(s: Sides): Promise<UnchangedProof | undefined> {
+    if (this.buildAll || !this.trees) return undefined;
+    if (canonical(s.head.spec) !== canonical(s.former.spec)) return undefined;
+    const baseDir = this.atRef(s.formerDir);
+    if (!baseDir || !isDirectory(s.dir) || !isDirectory(baseDir)) return undefined;
+    try {
+      const ignore = this.build.ignorePaths;
+      // Each side with the root its build will be confined to (see evaluate).
+      const [h, b] = await Promise.all([
+        fingerprintOf(this.trees, s.dir, s.head.spec, ignore, s.boundary),
+        fingerprintOf(this.trees, baseDir, s.former.spec, ignore, this.baseBoundary(s.formerRoot)),
+      ]);
+      if (!sameInputs(h, b) || !('digest' in h)) return undefined;
+      const buildOnce = h.mayProduce.fluxKustomizations || h.mayProduce.crds;
+      // The notes a build derives from the spec alone (substituteFrom without a cluster).
+      const { notes } = await collectVariables(s.head.spec, undefined);
+      return { notes: buildOnce ? notes : [...notes, `inputs identical at ${this.tree.ref}: not built`], buildOnce };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The root the build at the ref is confined to: the former source's root, in the ref's checkout. */
+  private baseBoundary(formerRoot: string | undefined): string | undefined {
+    return formerRoot ? (this.atRef(formerRoot) ?? formerRoot) : undefined;
+  }
 
   /** A working-tree path in the checkout of the ref; undefined when it is outside the git repository. */
   atRef(p: string): string | undefined {
@@ -74,10 +114,12 @@ export class BaseRefTarget implements Target {
 
     let base: RenderedObject[] = [];
     let baseHelm: HelmExpansion | undefined;
-    if (e.former && baseDir && baseExists) {
+    if (e.former && baseDir && baseExists && e.formerBuildsSame) {
+      // Proven to build the same as the working tree (provenUnchanged; never with a HelmRelease): its build is the working tree's.
+      base = e.rendered ?? [];
+    } else if (e.former && baseDir && baseExists) {
       try {
-        const boundary = e.formerRoot ? (this.atRef(e.formerRoot) ?? e.formerRoot) : undefined;
-        const built = await renderKustomization(undefined, e.former, baseDir, this.build, boundary, this.helm);
+        const built = await renderKustomization(undefined, e.former, baseDir, this.build, this.baseBoundary(e.formerRoot), this.helm, { trees: this.trees, deadline: e.deadline });
         base = built.objects;
         baseHelm = built.helm;
         for (const n of built.notes.map((x) => this.display(x))) if (!(e.renderNotes ?? []).includes(n)) notes.push(`at ${ref}: ${n}`);

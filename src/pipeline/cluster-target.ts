@@ -47,8 +47,20 @@ export class ClusterTarget implements Target {
   }
 
   async evaluate(e: Evaluation): Promise<TargetAnswer> {
+    try {
+      return await this.evaluateWithin(e);
+    } catch (err) {
+      // Say which budget ran out: the Kustomization's spec.timeout or --timeout.
+      if (err instanceof DeadlineError && e.budget) throw new TimeoutError(`${err.message} (${e.budget})`);
+      throw err;
+    }
+  }
+
+  private async evaluateWithin(e: Evaluation): Promise<TargetAnswer> {
     // The live object is the former state: its inventory is what would be pruned.
-    const live = e.former ?? (e.head ? await loadFromCluster(this.client, e.head.spec.name, e.head.spec.namespace) : undefined);
+    // Every request of this Kustomization shares the client's pool but gives up at its own deadline.
+    const base = e.deadline ? this.client.withDeadline(e.deadline) : this.client;
+    const live = e.former ?? (e.head ? await loadFromCluster(base, e.head.spec.name, e.head.spec.namespace) : undefined);
     const spec = (e.head ?? live)!.spec;
     const notes: string[] = [];
     // Removed from the build: Flux deletes the Kustomization; its deletionPolicy says what happens to its inventory.
@@ -61,13 +73,15 @@ export class ClusterTarget implements Target {
     const desired = (e.rendered ?? []).map((o) => ({ ...o, object: normalizeDesired(o.object) }));
     const prune = removal ? removal.deletes : e.head?.spec.prune === true;
     const pruneCandidates = prune && live?.inventory ? candidatesOf(live.inventory, desired.map((d) => d.object)) : [];
-    const { client, notes: identityNotes } = await this.clientFor(spec);
+    const { client: identityClient, notes: identityNotes } = await this.clientFor(spec);
+    const client = e.deadline ? identityClient.withDeadline(e.deadline) : identityClient;
     notes.push(...identityNotes);
     const verdicts = await dryRun(client, desired, {
       concurrency: this.concurrency,
       force: spec.force === true,
       pruneCandidates,
       prior: e.prior,
+      budget: e.budget,
       onProgress: e.onProgress ? (d, t) => e.onProgress!('dry-run', d, t) : undefined,
     });
     if (verdicts.some((r) => r.action === 'failed') && pruneCandidates.length > 0) {
@@ -127,6 +141,8 @@ export interface DryRunOptions {
   /** Objects from the live inventory that the build no longer produces (only with spec.prune). */
   pruneCandidates: PruneCandidate[];
   prior: CreatedByDependencies;
+  /** What set the deadline, for the timeout message (`spec.timeout 30s`, `--timeout 5m`). */
+  budget?: string;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -224,7 +240,7 @@ export async function dryRun(client: ClusterClient, objects: RenderedObject[], o
   }
   if (timedOut.length > 0) {
     const all = [...timedOut, ...pending];
-    throw new TimeoutError(`timed out (--timeout) with ${all.length} object(s) still pending: ${all.slice(0, 10).join(', ')}${all.length > 10 ? ', …' : ''}`);
+    throw new TimeoutError(`timed out (${opts.budget ?? '--timeout'}) with ${all.length} object(s) still pending: ${all.slice(0, 10).join(', ')}${all.length > 10 ? ', …' : ''}`);
   }
   return results;
 }

@@ -5,6 +5,7 @@ import os from 'node:os';
 import type { ClusterClient } from '../cluster/client.js';
 import { readKeyValues } from '../cluster/key-values.js';
 import { buildKustomization, type BuildResult } from '../render/index.js';
+import type { SourceTrees } from '../render/source-tree.js';
 import type { FluxKustomization } from '../model/kustomization.js';
 import type { BuildSettings } from '../model/settings.js';
 import { errorMessage } from '../model/errors.js';
@@ -30,7 +31,8 @@ export interface RenderResult extends BuildResult {
 /**
  * Builds `ks` from `dir` (its spec.path in a local checkout, inside `boundary` when given); without a
  * client, cluster inputs are skipped with a note. With `helm`, every HelmRelease of the build is rendered
- * and its chart's objects added.
+ * and its chart's objects added. `run`: the run's repository views, and when kustomize must give up
+ * (the Kustomization's budget).
  */
 export async function renderKustomization(
   client: ClusterClient | undefined,
@@ -39,6 +41,7 @@ export async function renderKustomization(
   build: BuildSettings,
   boundary?: string,
   helm?: HelmRender,
+  run: { trees?: SourceTrees; deadline?: number } = {},
 ): Promise<RenderResult> {
   const keyNotes: string[] = [];
   const built = await buildKustomization({
@@ -51,6 +54,8 @@ export async function renderKustomization(
     // The source root the build must stay inside, when the caller knows it (render/containment.ts).
     boundary,
     ageKeys: () => ageKeys(client, ks.spec, build.sopsAgeKeyFile, keyNotes),
+    trees: run.trees,
+    deadline: run.deadline,
   });
   const notes = [...keyNotes, ...built.notes];
   if (!helm) return { ...built, notes };

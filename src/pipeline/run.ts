@@ -10,6 +10,7 @@ import { toResourceChange } from '../diff/changes.js';
 import { ignoreMatcher } from '../flux/drift-ignore.js';
 import { imageWarnings } from '../diff/images.js';
 import { isFluxKustomization, specFromObject } from '../flux/spec.js';
+import { durationMs } from '../flux/duration.js';
 import type { DiffReport, KustomizationDiff, NotEvaluatedCause } from '../model/change.js';
 import { oneLineMessage } from '../model/errors.js';
 import type { FluxKustomization } from '../model/kustomization.js';
@@ -17,6 +18,7 @@ import { byNamespaceName, type RenderedObject } from '../model/object.js';
 import type { RunOptions } from '../model/settings.js';
 import { summarize } from '../model/summary.js';
 import { repositoryRoot } from '../render/workspace.js';
+import { SourceTrees } from '../render/source-tree.js';
 import { listGitRepositories } from '../sources/cluster.js';
 import { gitToplevel, withWorktree } from '../sources/git.js';
 import { checkoutSources, sourceResolver, type SourceResolver } from '../sources/local-sources.js';
@@ -48,10 +50,12 @@ export async function run(options: RunOptions, hooks: RunHooks = {}): Promise<Di
 
 async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<DiffReport> {
   const { cluster, selection } = options;
+  // --timeout is each Kustomization's budget (below); the run as a whole has a deadline only when the
+  // user gave --timeout, as `flux diff --timeout` has one.
   const client: ClusterClient = await createClusterClient({
     ...cluster,
     concurrency: cluster.concurrency,
-    deadline: Date.now() + cluster.timeoutMs,
+    deadline: cluster.overallTimeout ? Date.now() + cluster.timeoutMs : Number.MAX_SAFE_INTEGER,
   });
   const helmStage = newHelmStage(options);
   try {
@@ -66,7 +70,9 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
     const checkoutRoot = selection.mode === 'all' ? options.path : repositoryRoot(realpathSync(options.path), roots[0]?.head?.spec.path);
     const resolve = sourceResolver(checkoutRoot, checkoutSources(checkoutRoot, await listGitRepositories(client)), options.localSources);
     const helm: HelmRender = { stage: helmStage, sourceDir: chartSources(resolve), concurrency: cluster.concurrency };
-    const renderWith = (ks: FluxKustomization, dir: string, boundary?: string) => renderKustomization(client, ks, dir, options.build, boundary, helm);
+    const trees = new SourceTrees();
+    const renderWith = (ks: FluxKustomization, dir: string, boundary?: string, deadline?: number) =>
+      renderKustomization(client, ks, dir, options.build, boundary, helm, { trees, deadline });
     return await orchestrate(roots, problems, {
       target,
       resolve,
@@ -75,6 +81,7 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
       childrenRequested: true,
       parallel: options.parallel,
       rethrow: selection.mode === 'single' && !selection.recursive,
+      budget: (spec) => budgetOf(spec, cluster.timeoutMs),
       hooks,
     });
   } finally {
@@ -101,7 +108,14 @@ async function againstRef(options: RunOptions, ref: string, hooks: RunHooks, top
     let resolveHead: SourceResolver | undefined;
     const baseSources: SourceDir = (kind, namespace, name) =>
       resolveHead ? chartSources(resolveHead, (root) => target.atRef(root) ?? root)(kind, namespace, name) : { reason: 'sources are not resolved yet' };
-    const target = new BaseRefTarget({ ref, toplevel, worktree }, options.build, { stage: helmStage, sourceDir: baseSources, concurrency: options.cluster.concurrency });
+    const sourceTrees = new SourceTrees();
+    const target = new BaseRefTarget(
+      { ref, toplevel, worktree },
+      options.build,
+      { stage: helmStage, sourceDir: baseSources, concurrency: options.cluster.concurrency },
+      sourceTrees,
+      options.buildAll === true,
+    );
     const trees: Trees = { ref, toplevel, worktree, atRef: (p) => target.atRef(realish(p)) };
     const head = realish(options.path);
     const specs: SpecSource =
@@ -117,7 +131,8 @@ async function againstRef(options: RunOptions, ref: string, hooks: RunHooks, top
     return orchestrate(roots, problems, {
       target,
       resolve,
-      render: (ks, dir, boundary) => renderKustomization(undefined, ks, dir, options.build, boundary, helm),
+      render: (ks, dir, boundary, deadline) => renderKustomization(undefined, ks, dir, options.build, boundary, helm, { trees: sourceTrees, deadline }),
+      budget: (spec) => budgetOf(spec, options.cluster.timeoutMs),
       follow: selection.mode === 'all',
       childrenRequested: false,
       parallel: options.parallel,
@@ -131,6 +146,16 @@ async function againstRef(options: RunOptions, ref: string, hooks: RunHooks, top
 function newHelmStage(options: RunOptions): HelmStage {
   // Every value read from a Secret for chart values goes to the run's secret registry.
   return new HelmStage(options.build.helm, options.build.kustomize, (v) => secrets.add(v));
+}
+
+/**
+ * A Kustomization's time budget: its spec.timeout when set (kustomize-controller bounds each
+ * reconciliation by it), else --timeout.
+ */
+export function budgetOf(spec: FluxKustomization['spec'], timeoutMs: number): { ms: number; label: string } {
+  const own = spec.timeout ? durationMs(spec.timeout) : undefined;
+  if (own) return { ms: own, label: `spec.timeout ${spec.timeout}` };
+  return { ms: timeoutMs, label: '--timeout' };
 }
 
 /** The path with symlinks resolved as far as it exists (a path deleted in the working tree still maps to the ref). */
@@ -148,7 +173,7 @@ export interface Pipeline {
   target: Target;
   resolve: SourceResolver;
   /** `boundary`: the source root the build must stay inside, when known. */
-  render: (ks: FluxKustomization, dir: string, boundary?: string) => Promise<{ objects: RenderedObject[]; notes: string[]; helm?: HelmExpansion }>;
+  render: (ks: FluxKustomization, dir: string, boundary?: string, deadline?: number) => Promise<{ objects: RenderedObject[]; notes: string[]; helm?: HelmExpansion }>;
   /** Also evaluate the Kustomizations the builds produce (--recursive; --base-ref --all from the cluster root). */
   follow: boolean;
   /** Followed children were asked for (--recursive): not evaluating one fails the run. */
@@ -157,6 +182,8 @@ export interface Pipeline {
   parallel: number;
   /** One named Kustomization: its failure is the run's failure (printed as an error), not a report entry. */
   rethrow: boolean;
+  /** A Kustomization's time budget, from when its evaluation starts. */
+  budget?: (spec: FluxKustomization['spec']) => { ms: number; label: string };
   hooks: RunHooks;
 }
 
@@ -268,6 +295,8 @@ const failedOutcome = (diff: KustomizationDiff): Outcome => ({ diff, ok: false, 
 export async function evaluateKustomization(u: Unit, prior: CreatedByDependencies, done: Map<string, Outcome>, p: Pipeline): Promise<Outcome> {
   const ks = (u.head ?? u.former)!;
   const { spec } = ks;
+  const budget = p.budget?.(spec);
+  const deadline = budget ? Date.now() + budget.ms : undefined;
   const skip = (cause: NotEvaluatedCause, reason: string): Outcome => ({ ...failedOutcome(notEvaluated(u, cause, reason)), ok: true });
 
   // A dependency that failed (or was not evaluated because of one) stops its dependents, as Flux's readiness does.
@@ -311,6 +340,20 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
   }
 
   const ignored = ignoreMatcher(spec.ignore);
+  // A target comparing two builds may prove, before anything is built, that both sides build the same.
+  let formerBuildsSame = false;
+  if (p.target.provenUnchanged && u.head && u.former && dir && !headMissing && formerDir) {
+    const proof = await p.target.provenUnchanged({ head: u.head, former: u.former, dir, formerDir, boundary, formerRoot }).catch(() => undefined);
+    if (proof && !proof.buildOnce) {
+      const diff: KustomizationDiff = { ...emptyDiff(spec.namespace, spec.name), ...(u.requested ? { requested: true } : {}), notes: [...new Set([...notes, ...proof.notes])] };
+      return { diff, ok: true, creates: emptyCreated(), headChildren: [], formerChildren: [], deps: u.deps };
+    }
+    if (proof) {
+      formerBuildsSame = true;
+      notes.push(...proof.notes);
+    }
+  }
+
   try {
     let rendered: RenderedObject[] | undefined;
     let helm: HelmExpansion | undefined;
@@ -318,7 +361,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
     if (u.head && dir && !headMissing) {
       p.hooks.onProgress?.(`building ${keyOf(spec)}`);
       try {
-        const built = await p.render(u.head, dir, boundary);
+        const built = await p.render(u.head, dir, boundary, deadline);
         rendered = built.objects;
         helm = built.helm;
         renderNotes.push(...built.notes);
@@ -337,6 +380,9 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
       formerDir,
       formerRoot,
       prior,
+      formerBuildsSame,
+      deadline,
+      budget: budget?.label,
       onProgress: (stage, d, t) => p.hooks.onProgress?.(`${stage} ${d}/${t} (${keyOf(spec)})`),
     });
     if (answer.skipped) return skip(answer.skipped.cause, answer.skipped.reason);
@@ -359,6 +405,10 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
       deps: u.deps,
     };
   } catch (err) {
+    // A child stopped at this Kustomization's own deadline says so (it only knows --timeout).
+    if (budget && deadline !== undefined && Date.now() >= deadline && err instanceof Error && budget.label !== '--timeout') {
+      err.message = err.message.replace(/^timed out \(--timeout[^)]*\)/, `timed out (${budget.label})`);
+    }
     if (p.rethrow) throw err;
     // One Kustomization's failure is reported under its own header; the others go on.
     return failedOutcome({ ...emptyDiff(spec.namespace, spec.name), ...(u.requested ? { requested: true } : {}), error: oneLineMessage(err), notes });

@@ -33,6 +33,12 @@ export interface Evaluation {
   /** The root of the source that holds `formerDir` (its repository boundary), in working-tree terms, when known. */
   formerRoot?: string;
   prior: CreatedByDependencies;
+  /** When this Kustomization's time budget runs out (ms since epoch; spec.timeout, else --timeout). */
+  deadline?: number;
+  /** What set the budget, for the timeout message: `spec.timeout 30s` or `--timeout`. */
+  budget?: string;
+  /** The former side provably builds what the working tree built (see Target.provenUnchanged): compare `rendered` with itself. */
+  formerBuildsSame?: boolean;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -48,10 +54,37 @@ export interface TargetAnswer {
   skipped?: { cause: NotEvaluatedCause; reason: string };
 }
 
+/** Both sides of a Kustomization, before anything is built. */
+export interface Sides {
+  head: FluxKustomization;
+  former: FluxKustomization;
+  /** The working tree's directory, and the former side's in working-tree terms. */
+  dir: string;
+  formerDir: string;
+  /** The root the working tree's build is confined to, when the run knows it (the source's root). */
+  boundary?: string;
+  /** The former side's source root, in working-tree terms. */
+  formerRoot?: string;
+}
+
+/** Proof that both sides build from the same inputs (render/fingerprint.ts). */
+export interface UnchangedProof {
+  /** What a build would have noted from the spec alone. */
+  notes: string[];
+  /**
+   * The build may produce what the run needs beyond the verdicts (Flux Kustomizations to follow, CRDs
+   * its dependents' objects are scoped by): build the working tree once and compare it with itself.
+   * Otherwise nothing is built and the Kustomization is reported without resources.
+   */
+  buildOnce: boolean;
+}
+
 export interface Target {
   readonly kind: 'cluster' | 'base-ref';
   /** How a working-tree failure is labelled (`working tree: …` when the other side is a build too). */
   readonly headLabel?: string;
+  /** A target comparing two builds: proof, without building, that both sides would build the same; undefined when not proven. */
+  provenUnchanged?(s: Sides): Promise<UnchangedProof | undefined>;
   evaluate(e: Evaluation): Promise<TargetAnswer>;
 }
 

@@ -2,6 +2,7 @@
 // artifact, so kustomize-controller (and its manifest scan) never sees them. podo applies the same
 // rules while copying the repository into its workspace.
 import { readdirSync, readFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isIgnored, readPatterns, type IgnorePattern } from './gitignore.js';
 
@@ -44,6 +45,26 @@ export function loadSourceIgnorePatterns(root: string, domain: string[] = []): I
 }
 
 /**
+ * The same patterns as loadSourceIgnorePatterns, read without blocking the event loop (once per run
+ * and repository: see source-tree.ts).
+ */
+export async function loadSourceIgnorePatternsAsync(root: string, domain: string[] = []): Promise<IgnorePattern[]> {
+  const dir = path.join(root, ...domain);
+  const out: IgnorePattern[] = [];
+  try {
+    out.push(...readPatterns(await readFile(path.join(dir, SOURCE_IGNORE_FILE), 'utf8'), domain));
+  } catch {
+    /* no ignore file here */
+  }
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const subdirs = entries.filter((e) => e.isDirectory() && e.name !== '.git');
+  // Children are read concurrently but concatenated in lexical order, as the synchronous walk does.
+  const nested = await Promise.all(subdirs.map((e) => loadSourceIgnorePatternsAsync(root, [...domain, e.name])));
+  for (const n of nested) out.push(...n);
+  return out;
+}
+
+/**
  * The exclude filter for createWorkspace: true for paths source-controller would leave out.
  *
  * As in source-controller's SourceIgnoreFilter, the default extension/CI/extra exclusions apply
@@ -53,8 +74,17 @@ export function loadSourceIgnorePatterns(root: string, domain: string[] = []): I
  * GitRepository `spec.ignore`: root-scoped, highest priority.
  */
 export function sourceIgnoreFilter(repoRoot: string, ignorePaths: string[]): (relPath: string, isDir: boolean) => boolean {
+  return filterFor(loadSourceIgnorePatterns(repoRoot), ignorePaths);
+}
+
+/** sourceIgnoreFilter, with the repository's `.sourceignore` files read asynchronously. */
+export async function sourceIgnoreFilterAsync(repoRoot: string, ignorePaths: string[]): Promise<(relPath: string, isDir: boolean) => boolean> {
+  return filterFor(await loadSourceIgnorePatternsAsync(repoRoot), ignorePaths);
+}
+
+function filterFor(sourceIgnore: IgnorePattern[], ignorePaths: string[]): (relPath: string, isDir: boolean) => boolean {
   const vcs = EXCLUDE_VCS.flatMap((p) => readPatterns(p, []));
-  const user = [...loadSourceIgnorePatterns(repoRoot), ...readPatterns(ignorePaths.join('\n'), [])];
+  const user = [...sourceIgnore, ...readPatterns(ignorePaths.join('\n'), [])];
   const defaults = [...EXCLUDE_EXT, ...EXCLUDE_CI, ...EXCLUDE_EXTRA].flatMap((p) => readPatterns(p, []));
   const patterns = user.length > 0 ? [...vcs, ...user] : [...vcs, ...defaults];
   const canReinclude = patterns.some((p) => p.negate);

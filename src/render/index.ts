@@ -4,10 +4,11 @@ import path from 'node:path';
 import type { KustomizationSpec } from '../model/kustomization.js';
 import type { RenderedObject } from '../model/object.js';
 import { existsSync, realpathSync } from 'node:fs';
-import { assertDirectory, createWorkspace } from './workspace.js';
-import { isWithin, repositoryBoundary, safeRealpath, specPathProblem } from './containment.js';
-import { checkKustomizationRefs } from './kustomize-refs.js';
-import { sourceIgnoreFilter } from './ignore.js';
+import { assertDirectory, createWorkspaceFor } from './workspace.js';
+import { isWithin, specPathProblem } from './containment.js';
+import { buildRoot } from './boundary.js';
+import { checkKustomizationRefs, referenceClosure } from './kustomize-refs.js';
+import { countExcludedUnder, relativeTo, SourceTrees } from './source-tree.js';
 import { prepareOverlay } from './overlay.js';
 import { runKustomize } from './kustomize.js';
 import type { KustomizeBinary } from '../model/settings.js';
@@ -31,6 +32,12 @@ export interface BuildOptions {
   boundary?: string;
   /** Age identities to decrypt SOPS files with; called only when the build holds an encrypted file. */
   ageKeys?: () => Promise<string[]>;
+  /** The run's repository views, shared by its Kustomizations (one .sourceignore walk per root). */
+  trees?: SourceTrees;
+  /** Give up on kustomize at this time (ms since epoch): the Kustomization's budget. */
+  deadline?: number;
+  /** Copy the whole repository even when the reference closure is known (PODO_FULL_COPY=1): for differential tests. */
+  fullCopy?: boolean;
 }
 
 export interface BuildResult {
@@ -44,19 +51,14 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
   const escape = specPathProblem(opts.spec.path);
   if (escape) throw new BuildError(`${subject}: ${escape}`);
   const real = realpathSync(opts.path);
-  const userRoot = opts.boundary ? (safeRealpath(opts.boundary) ?? opts.boundary) : await repositoryBoundary(opts.path, opts.spec.path);
+  const userRoot = await buildRoot(opts.path, opts.spec.path, opts.boundary);
   if (!isWithin(real, userRoot)) throw new BuildError(`${subject}: ${opts.path} is outside the repository root ${userRoot}`);
-  const ignored = sourceIgnoreFilter(userRoot, opts.ignorePaths ?? []);
-  // What the ignore rules leave out under the Kustomization's path, so an empty build can say why.
-  const specDir = path.relative(userRoot, real).split(path.sep).join('/');
-  let excludedHere = 0;
-  const exclude = (rel: string, isDir: boolean) => {
-    const out = ignored(rel, isDir);
-    if (out && (specDir === '' || rel === specDir || rel.startsWith(specDir + '/') || specDir.startsWith(rel + '/'))) excludedHere++;
-    return out;
-  };
-  const ws = createWorkspace(opts.path, opts.spec.path, exclude, userRoot);
-  const emptyNote = `the build produced no objects: .sourceignore or --ignore-paths excluded ${excludedHere === 1 ? 'one path' : `${excludedHere} paths`} under ${opts.spec.path ?? opts.path}`;
+  const tree = await (opts.trees ?? new SourceTrees()).get(userRoot, opts.ignorePaths ?? []);
+  const specDir = relativeTo(tree, real) ?? '';
+  // Only what the build reads is copied (its reference closure), unless the walk cannot prove it.
+  const fullCopy = opts.fullCopy ?? process.env.PODO_FULL_COPY === '1';
+  const closure = fullCopy ? undefined : await referenceClosure(tree, specDir, opts.spec.components ?? []);
+  const ws = await createWorkspaceFor(tree, opts.path, closure);
   if (!existsSync(ws.dir)) {
     // The ignore rules excluded the Kustomization's whole directory: source-controller's artifact has
     // nothing there, and kustomize-controller fails with "kustomization path not found".
@@ -71,7 +73,7 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
     // is walked again in plaintext.
     if (sops.decrypted > 0) await scrubbed(sops.secrets, async () => checkKustomizationRefs(ws, ws.dir));
     const built = await scrubbed(sops.secrets, async () =>
-      parseKustomizeOutput(await runKustomize(opts.kustomize, ws.dir, opts.path), `kustomize build ${opts.path}`),
+      parseKustomizeOutput(await runKustomize(opts.kustomize, ws.dir, opts.path, opts.deadline), `kustomize build ${opts.path}`),
     );
     const { vars, notes } = await collectVariables(opts.spec, opts.variables);
     notes.unshift(...overlayNotes);
@@ -87,7 +89,13 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
       stripSopsFields(object);
       rendered.push({ object, valuesUnknown: state.unknownBecause !== undefined });
     }
-    if (built.length === 0 && excludedHere > 0) notes.push(emptyNote);
+    if (built.length === 0) {
+      // What the ignore rules leave out under the Kustomization's path, so an empty build can say why.
+      const excludedHere = await countExcludedUnder(tree, specDir);
+      if (excludedHere > 0) {
+        notes.push(`the build produced no objects: .sourceignore or --ignore-paths excluded ${excludedHere === 1 ? 'one path' : `${excludedHere} paths`} under ${opts.spec.path ?? opts.path}`);
+      }
+    }
     if (unknown.length > 0) {
       notes.push(`SOPS values unknown, comparing key sets only (${unknown.join('; ')})`);
     }

@@ -7,6 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { BuildError, InputError } from '../model/errors.js';
 import type { KustomizeBinary } from '../model/settings.js';
+import { limiter } from './limit.js';
+
+/**
+ * kustomize is CPU-bound: however many Kustomizations a run prepares at once, at most one build per
+ * core runs (more only queue in the kernel and slow every one of them down).
+ */
+const buildSlots = limiter(Math.max(1, os.availableParallelism()));
 
 export type { KustomizeBinary };
 
@@ -102,12 +109,16 @@ function bundledKustomize(): string | undefined {
 }
 
 /** Builds DIR and returns the multi-document YAML kustomize printed. Killed (with its process group) at --timeout. */
-export async function runKustomize(bin: KustomizeBinary, dir: string, displayDir: string): Promise<string> {
+export function runKustomize(bin: KustomizeBinary, dir: string, displayDir: string, deadline?: number): Promise<string> {
+  return buildSlots(() => runKustomizeNow(bin, dir, displayDir, deadline));
+}
+
+async function runKustomizeNow(bin: KustomizeBinary, dir: string, displayDir: string, deadline: number | undefined): Promise<string> {
   const [cmd, ...pre] = bin.argv;
   const args = [...pre, dir, '--load-restrictor', 'LoadRestrictionsNone'];
   let res;
   try {
-    res = await runChild(cmd, args, { what: `kustomize build ${displayDir}`, env: { ...process.env, KUSTOMIZE_PLUGIN_HOME: '/nonexistent' } });
+    res = await runChild(cmd, args, { what: `kustomize build ${displayDir}`, env: { ...process.env, KUSTOMIZE_PLUGIN_HOME: '/nonexistent' }, deadline });
   } catch (err) {
     if (err instanceof ChildStartError && err.code === 'ENOENT') throw new InputError(`kustomize binary ${cmd} not found`);
     throw err;

@@ -1,10 +1,15 @@
-// The build never touches the user's tree: the repository root is copied into a temporary
-// directory, and the Flux overlay, decryption and kustomize all work on the copy.
+// The build never touches the user's tree: what the build reads is copied into a temporary
+// directory, and the Flux overlay, decryption and kustomize all work on the copy. The copy holds
+// the Kustomization's reference closure (kustomize-refs.ts) when the walk could prove it, so that
+// preparing a Kustomization costs what it reads, not the size of the repository; otherwise the
+// whole repository root.
 import { cpSync, mkdtempSync, rmSync, statSync, existsSync, realpathSync } from 'node:fs';
+import { copyFile, cp, mkdir, realpath, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../model/errors.js';
 import { registerCleanup } from '../model/cleanup.js';
+import type { ReferenceClosure, SourceTree } from './source-tree.js';
 
 export interface Workspace {
   /** Temporary copy of the repository root. */
@@ -69,6 +74,78 @@ export function createWorkspace(
     userDir,
     cleanup,
   };
+}
+
+/**
+ * The asynchronous workspace of a run: CLOSURE's files and directories when given (a complete
+ * closure, see referenceClosure), else the whole tree minus what it excludes. Nothing here blocks
+ * the event loop, so the dry-runs of other Kustomizations go on while one is copied.
+ */
+export async function createWorkspaceFor(tree: SourceTree, userDir: string, closure: ReferenceClosure | undefined): Promise<Workspace> {
+  const real = await realpath(path.resolve(userDir));
+  // Created and registered in one synchronous step: a signal arriving in between would leave it behind.
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-build-'));
+  // The copy may hold decrypted SOPS plaintext: it must not outlive an interrupted run either.
+  const cleanup = registerCleanup(() => rmSync(tmp, { recursive: true, force: true }));
+  const copyRoot = path.join(tmp, 'repo');
+  try {
+    if (closure && !closure.unprovable) await copyClosure(tree.root, copyRoot, closure);
+    else await copyTreeAsync(tree.root, copyRoot, tree.exclude);
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
+  return {
+    root: copyRoot,
+    dir: path.join(copyRoot, path.relative(tree.root, real)),
+    userRoot: tree.root,
+    userDir,
+    cleanup,
+  };
+}
+
+/** Bounded: a closure of thousands of files must not open thousands of descriptors at once. */
+const COPY_CONCURRENCY = 32;
+
+async function copyClosure(root: string, copyRoot: string, closure: ReferenceClosure): Promise<void> {
+  const dirs = new Set<string>(['']);
+  const files: string[] = [];
+  for (const [rel, kind] of closure.entries) {
+    if (kind === 'dir') dirs.add(rel);
+    else if (kind === 'file') {
+      files.push(rel);
+      dirs.add(path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel));
+    }
+  }
+  // mkdir -p creates the parents; the longest paths first leave little for the shorter ones to do.
+  for (const d of [...dirs].sort((a, b) => b.length - a.length)) await mkdir(path.join(copyRoot, ...d.split('/').filter(Boolean)), { recursive: true });
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const rel = files[next++];
+      await copyFile(path.join(root, ...rel.split('/')), path.join(copyRoot, ...rel.split('/')));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(COPY_CONCURRENCY, files.length) }, worker));
+}
+
+async function copyTreeAsync(root: string, copyRoot: string, exclude: (relPath: string, isDir: boolean) => boolean): Promise<void> {
+  await cp(root, copyRoot, {
+    recursive: true,
+    dereference: false,
+    filter: async (src) => {
+      const rel = path.relative(root, src);
+      if (rel === '') return true;
+      if (rel === '.git' || rel.startsWith('.git' + path.sep)) return false;
+      let isDir = false;
+      try {
+        isDir = (await stat(src)).isDirectory();
+      } catch {
+        /* dangling link: copy it as it is */
+      }
+      return !exclude(rel.split(path.sep).join('/'), isDir);
+    },
+  });
 }
 
 function copyTree(root: string, copyRoot: string, exclude: (relPath: string, isDir: boolean) => boolean): void {

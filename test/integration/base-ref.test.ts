@@ -225,10 +225,15 @@ describe('diff against a git ref, engine', () => {
     const [, apps, infra, remote] = report.kustomizations;
     expect(actions(apps.resources)['Service/demo/web']).toBe('created');
     expect(actions(apps.resources)['ConfigMap/demo/legacy']).toBe('deleted');
-    // Cluster-scoped kinds keep no namespace; nothing changed in infra.
-    expect(actions(infra.resources)).toEqual({ 'Namespace/demo': 'unchanged', 'ClusterRole/reader': 'unchanged' });
+    // Nothing changed in infra: its inputs are the same at HEAD, so it is reported unchanged without a build.
+    expect(infra.resources).toEqual([]);
+    expect(infra.notes).toContain('inputs identical at HEAD: not built');
     expect(remote.skipped).toBe('targets a remote cluster (spec.kubeConfig)');
     expectNoCanary(JSON.stringify(report));
+    expectUntouched(repo, state);
+    // Built anyway (PODO_BUILD_ALL=1), its cluster-scoped kinds keep no namespace and nothing changed.
+    const built = await diffAgainstRef({ ...opts({ path: repo, name: undefined, all: true }), buildAll: true });
+    expect(actions(built.kustomizations[2].resources)).toEqual({ 'Namespace/demo': 'unchanged', 'ClusterRole/reader': 'unchanged' });
     expectUntouched(repo, state);
   });
 

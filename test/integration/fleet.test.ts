@@ -106,7 +106,9 @@ function answers(r: RunResult): Answers {
   const out: Answers = {};
   for (const k of doc.kustomizations) {
     if (!k.namespace.startsWith('fleet-')) continue;
-    out[`${k.namespace}/${k.name}`] = k.error ? `error: ${k.error}` : k.skipped ? `not evaluated: ${k.skipCause}` : Object.fromEntries(k.resources.map((x) => [`${x.kind}/${x.namespace ? x.namespace + '/' : ''}${x.name}`, x.action]));
+    // --base-ref proves a Kustomization whose inputs are identical at the ref unchanged without building it.
+    if (k.notes.includes('inputs identical at HEAD: not built') && k.resources.length === 0 && !k.error) out[`${k.namespace}/${k.name}`] = 'all unchanged';
+    else out[`${k.namespace}/${k.name}`] = k.error ? `error: ${k.error}` : k.skipped ? `not evaluated: ${k.skipCause}` : Object.fromEntries(k.resources.map((x) => [`${x.kind}/${x.namespace ? x.namespace + '/' : ''}${x.name}`, x.action]));
   }
   return out;
 }

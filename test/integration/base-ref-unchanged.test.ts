@@ -1,0 +1,166 @@
+// --base-ref builds only what changed. A differential test: over a corpus of changes to a small fleet,
+// the report with Kustomizations proven unchanged left unbuilt must be the report of building every
+// Kustomization on both sides (buildAll), apart from the unchanged objects the skipped builds would
+// have listed and the note saying they were not built. Real git, real kustomize, real SOPS files.
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findKustomize } from '../../src/render/kustomize.js';
+import { run } from '../../src/pipeline/run.js';
+import type { RunOptions } from '../../src/model/settings.js';
+import type { DiffReport, KustomizationDiff } from '../../src/model/change.js';
+import { encryptYaml, newAgeIdentity } from '../helpers/sops-writer.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-unchanged-test-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const gitEnv: NodeJS.ProcessEnv = { ...process.env };
+for (const k of Object.keys(gitEnv)) if (k.startsWith('GIT_')) delete gitEnv[k];
+const git = (repo: string, args: string[]) =>
+  execFileSync('git', ['-c', 'commit.gpgsign=false', '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo, env: gitEnv, stdio: 'pipe' });
+
+function write(repo: string, files: Record<string, string>): void {
+  for (const [rel, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(repo, rel)), { recursive: true });
+    writeFileSync(path.join(repo, rel), content);
+  }
+}
+
+const fluxKs = (name: string, p: string, extra = '') =>
+  `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${name}\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ${p}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n${extra}`;
+const cm = (name: string, data: Record<string, string>) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: demo\ndata:\n${Object.entries(data).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}\n`).join('')}`;
+const secret = (value: string) => `apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: demo\nstringData:\n  password: ${value}\n`;
+const component = (value: string) =>
+  `apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n- patch: |-\n    - op: add\n      path: /metadata/annotations\n      value: {team: ${value}}\n  target:\n    kind: ConfigMap\n`;
+
+const SPECS = {
+  a: fluxKs('app-a', './apps/a'),
+  b: fluxKs('app-b', './apps/b'),
+  c: fluxKs('app-c', './apps/c', '  components:\n  - ../../components/common\n'),
+  gen: fluxKs('gen', './apps/gen', '  postBuild:\n    substitute:\n      tier: gold\n    substituteFrom:\n    - kind: ConfigMap\n      name: vars\n'),
+  secrets: fluxKs('secrets', './secrets', '  decryption:\n    provider: sops\n'),
+  infra: fluxKs('infra', './infra'),
+};
+const clusterFile = (specs: Record<string, string>) => Object.values(specs).join('---\n');
+
+let recipient: string;
+let keyFile: string;
+let base: string;
+
+async function baseFiles(): Promise<Record<string, string>> {
+  return {
+    'clusters/prod/apps.yaml': clusterFile(SPECS),
+    'apps/base/kustomization.yaml': 'resources:\n- shared.yaml\n',
+    'apps/base/shared.yaml': cm('shared', { level: 'info' }),
+    'components/common/kustomization.yaml': component('platform'),
+    'apps/a/kustomization.yaml': 'resources:\n- ../base\n- a.yaml\ncomponents:\n- ../../components/common\nnamePrefix: a-\n',
+    'apps/a/a.yaml': cm('config', { color: 'blue' }),
+    'apps/b/kustomization.yaml': 'resources:\n- ../base\n- b.yaml\nnamePrefix: b-\n',
+    'apps/b/b.yaml': cm('config', { size: 'large' }),
+    'apps/c/c1.yaml': cm('c1', { x: '1' }),
+    'apps/c/c2.yaml': cm('c2', { x: '2' }),
+    'apps/gen/kustomization.yaml': 'configMapGenerator:\n- name: gen\n  namespace: demo\n  envs:\n  - app.env\n  files:\n  - conf/settings.txt\ngeneratorOptions:\n  disableNameSuffixHash: true\nresources:\n- tier.yaml\n',
+    'apps/gen/app.env': 'MODE=fast\n',
+    'apps/gen/conf/settings.txt': 'threads=4\n',
+    'apps/gen/tier.yaml': cm('tier', { tier: '${tier}' }),
+    'secrets/kustomization.yaml': 'resources:\n- db.enc.yaml\n',
+    'secrets/db.enc.yaml': await encryptYaml(secret('first-password'), { recipients: [recipient], encryptedRegex: '^(data|stringData)$' }),
+    'infra/kustomization.yaml': 'resources:\n- crd.yaml\n',
+    'infra/crd.yaml':
+      'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  group: example.com\n  scope: Cluster\n  names:\n    kind: Widget\n    plural: widgets\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema:\n        type: object\n        x-kubernetes-preserve-unknown-fields: true\n',
+    'docs/readme.md': 'unrelated\n',
+  };
+}
+
+beforeAll(async () => {
+  const id = await newAgeIdentity();
+  recipient = id.recipient;
+  keyFile = path.join(tmp, 'keys.txt');
+  writeFileSync(keyFile, `${id.identity}\n`);
+  base = path.join(tmp, 'base');
+  write(base, await baseFiles());
+  git(base, ['init', '-q']);
+  git(base, ['add', '-A']);
+  git(base, ['commit', '-qm', 'base']);
+});
+
+const kustomize = findKustomize(undefined);
+const options = (repo: string, buildAll: boolean): RunOptions => ({
+  selection: { mode: 'all' },
+  path: repo,
+  baseRef: 'HEAD',
+  ignoreNotFound: false,
+  localSources: [],
+  parallel: 4,
+  buildAll,
+  build: { kustomize, strictSubstitute: false, ignorePaths: [], sopsAgeKeyFile: keyFile, helm: async () => ({ missing: 'no HelmReleases in these builds' }) },
+  cluster: { concurrency: 4, timeoutMs: 60_000, impersonate: true },
+});
+
+const NOT_BUILT = /^inputs identical at HEAD: not built$/;
+
+/** The report minus what skipping a proven-unchanged build leaves out: its unchanged objects and the note saying so. */
+function comparable(r: DiffReport): KustomizationDiff[] {
+  return r.kustomizations.map((k) => ({ ...k, resources: k.resources.filter((x) => x.action !== 'unchanged'), notes: k.notes.filter((n) => !NOT_BUILT.test(n)) }));
+}
+
+const notBuilt = (r: DiffReport) => r.kustomizations.filter((k) => k.notes.some((n) => NOT_BUILT.test(n))).map((k) => k.name).sort();
+const changed = (r: DiffReport) => r.kustomizations.filter((k) => k.resources.some((x) => x.action !== 'unchanged') || k.error).map((k) => k.name).sort();
+
+let n = 0;
+/** A copy of the committed base repository with CHANGE applied to its working tree. */
+async function withChange(change: (repo: string) => Promise<void> | void): Promise<string> {
+  const repo = path.join(tmp, `case-${n++}`);
+  cpSync(base, repo, { recursive: true });
+  await change(repo);
+  return repo;
+}
+
+describe('--base-ref builds only what changed, with the report of building everything', () => {
+  const corpus: Array<[string, (repo: string) => Promise<void> | void, string[]]> = [
+    ['no change', () => undefined, []],
+    ['a leaf file', (r) => write(r, { 'apps/a/a.yaml': cm('config', { color: 'green' }) }), ['app-a']],
+    ['a shared base', (r) => write(r, { 'apps/base/shared.yaml': cm('shared', { level: 'debug' }) }), ['app-a', 'app-b']],
+    ['a shared component', (r) => write(r, { 'components/common/kustomization.yaml': component('payments') }), ['app-a', 'app-c']],
+    ['a .sourceignore', (r) => write(r, { 'apps/c/.sourceignore': 'c2.yaml\n' }), ['app-c']],
+    [
+      'a renamed directory',
+      (r) => {
+        renameSync(path.join(r, 'apps/b'), path.join(r, 'apps/b2'));
+        write(r, { 'clusters/prod/apps.yaml': clusterFile({ ...SPECS, b: fluxKs('app-b', './apps/b2') }) });
+      },
+      // The same objects from another path: app-b is rebuilt and nothing changes; the root's build
+      // (the Kustomization objects) changes.
+      ['flux-system'],
+    ],
+    ['a changed Kustomization spec', (r) => write(r, { 'clusters/prod/apps.yaml': clusterFile({ ...SPECS, a: fluxKs('app-a', './apps/a', '  targetNamespace: other\n') }) }), ['app-a', 'flux-system']],
+    ['a substitution input', (r) => write(r, { 'clusters/prod/apps.yaml': clusterFile({ ...SPECS, gen: SPECS.gen.replace('tier: gold', 'tier: silver') }) }), ['flux-system', 'gen']],
+    [
+      'a SOPS file',
+      async (r) => write(r, { 'secrets/db.enc.yaml': await encryptYaml(secret('second-password'), { recipients: [recipient], encryptedRegex: '^(data|stringData)$' }) }),
+      ['secrets'],
+    ],
+    ['a generator source', (r) => write(r, { 'apps/gen/app.env': 'MODE=slow\n' }), ['gen']],
+    ['a generator file source', (r) => write(r, { 'apps/gen/conf/settings.txt': 'threads=8\n' }), ['gen']],
+    ['an unrelated file', (r) => write(r, { 'docs/readme.md': 'changed\n', 'apps/a/notes.txt': 'not referenced\n' }), []],
+  ];
+
+  it.each(corpus)('%s', async (_name, change, expectChanged) => {
+    const repo = await withChange(change);
+    const all = await run(options(repo, true));
+    const fast = await run(options(repo, false));
+    expect(comparable(fast)).toEqual(comparable(all));
+    expect(changed(all)).toEqual(expectChanged);
+    // Everything not touched by the change was proven unchanged and not built (the root and the CRD
+    // Kustomization are built once: the run follows the root's children and scopes objects by CRDs).
+    const untouched = ['app-a', 'app-b', 'app-c', 'gen', 'secrets'].filter((k) => !expectChanged.includes(k) && !(k === 'app-b' && _name === 'a renamed directory'));
+    expect(notBuilt(fast)).toEqual(untouched);
+    expect(notBuilt(all)).toEqual([]);
+    // A proven-unchanged Kustomization still says what it could not evaluate without a cluster.
+    const gen = fast.kustomizations.find((k) => k.name === 'gen')!;
+    expect(gen.notes.some((x) => x.includes('substituteFrom') && x.includes('no cluster'))).toBe(true);
+  });
+});
