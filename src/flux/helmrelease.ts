@@ -125,7 +125,6 @@ export function helmReleaseFromObject(obj: KubeObject): HelmReleaseSpec {
     // the deprecated install.skipCRDs means Skip.
     installCrds: crdPolicy(install.crds, where, install.skipCRDs === true),
     upgradeCrds: crdPolicy(upgrade.crds, where, false),
-    installDisableHooks: install.disableHooks === true,
     // helm-controller only passes CreateNamespace with a targetNamespace (internal/action/install.go).
     createNamespace: targetNamespace !== undefined && install.createNamespace === true,
     suspend: s.suspend === true,

@@ -48,7 +48,6 @@ export interface HelmReleaseSpec {
   commonMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
   installCrds: CrdPolicy;
   upgradeCrds: CrdPolicy;
-  installDisableHooks: boolean;
   /** install.createNamespace with a targetNamespace: helm creates the release namespace when it is missing. */
   createNamespace: boolean;
   suspend: boolean;

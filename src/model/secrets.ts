@@ -19,6 +19,8 @@ const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 export class SecretRegistry {
   private readonly exact = new Set<string>();
   private readonly forms = new Set<string>();
+  /** Object names and namespaces: printed in every report header, visible to anyone who may list. */
+  private readonly identifiers = new Set<string>();
   /** Forms by their first MIN_SCRUB characters, longest first: one hash lookup per position of a text. */
   private index: Map<string, string[]> | undefined;
   private dirty = false;
@@ -31,7 +33,7 @@ export class SecretRegistry {
    */
   add(value: string | undefined | null, opts: { exactShort?: boolean } = {}): void {
     if (typeof value !== 'string' || value.length === 0) return;
-    if (this.exact.has(value)) return;
+    if (this.exact.has(value) || this.identifiers.has(value)) return;
     const weak = value.length < MIN_SCRUB || isCommonWord(value);
     if (weak && opts.exactShort === false) return;
     this.exact.add(value);
@@ -43,6 +45,24 @@ export class SecretRegistry {
     for (const f of encodings(value)) this.addForm(f);
     // A multi-line value (a key, a certificate) may be printed a line at a time by a diff.
     if (value.includes('\n')) for (const line of value.split('\n')) for (const f of encodings(line.trim())) this.addForm(f);
+  }
+
+  /**
+   * An object's name and namespace are public: every report names them, and anyone who may list the
+   * kind sees them. A Secret value that equals one (a DB_USER named after its app, "postgres") reveals
+   * nothing the report does not print anyway, while scrubbing it would turn every header, image and
+   * reference that contains the app's name into ***. Such values are still masked inside Secrets.
+   */
+  addIdentifiers(obj: unknown): void {
+    if (!isJsonObject(obj as JsonValue)) return;
+    const meta = (obj as Record<string, JsonValue>).metadata;
+    if (!isJsonObject(meta)) return;
+    for (const v of [meta.name, meta.namespace]) {
+      if (typeof v !== 'string' || v.length === 0 || this.identifiers.has(v)) continue;
+      this.identifiers.add(v);
+      this.exact.delete(v);
+      for (const f of encodings(v)) if (this.forms.delete(f)) this.dirty = true;
+    }
   }
 
   /** Registers every value of a Secret-shaped object: data (decoded and as sent), stringData, last-applied. */
@@ -138,7 +158,7 @@ export class SecretRegistry {
   }
 
   private addForm(f: string): void {
-    if (f.length < MIN_SCRUB || isCommonWord(f) || this.forms.has(f)) return;
+    if (f.length < MIN_SCRUB || isCommonWord(f) || this.forms.has(f) || this.identifiers.has(f)) return;
     this.forms.add(f);
     this.dirty = true;
   }

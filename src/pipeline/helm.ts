@@ -119,7 +119,7 @@ function helmReleaseFromObjectSafe(obj: KubeObject): HelmReleaseSpec {
     const namespace = typeof obj.metadata.namespace === 'string' ? obj.metadata.namespace : 'default';
     return {
       name: obj.metadata.name, namespace, releaseName: obj.metadata.name, releaseNamespace: namespace, storageNamespace: namespace,
-      values: {}, valuesFrom: [], postRenderers: [], installCrds: 'Create', upgradeCrds: 'Create', installDisableHooks: false, createNamespace: false, suspend: false, remote: false,
+      values: {}, valuesFrom: [], postRenderers: [], installCrds: 'Create', upgradeCrds: 'Create', createNamespace: false, suspend: false, remote: false,
     };
   }
 }

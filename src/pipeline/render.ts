@@ -61,7 +61,10 @@ export async function renderKustomization(
   if (!helm) return { ...built, notes };
   const expanded = await helm.stage.expand(built.objects, { client, sourceDir: helm.sourceDir, concurrency: helm.concurrency });
   // Secrets a chart renders are secret wherever their values go, as built ones are (render/index.ts).
-  for (const o of expanded.objects) secrets.addSecretObject(o.object);
+  for (const o of expanded.objects) {
+    secrets.addSecretObject(o.object);
+    secrets.addIdentifiers(o.object);
+  }
   if (expanded.releases.length === 0) return { ...built, notes };
   return { objects: [...built.objects, ...expanded.objects], notes: [...notes, ...expanded.notes], helm: expanded };
 }

@@ -83,6 +83,7 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
     for (const object of built) {
       // Built Secrets (generated ones too) are secret wherever their values go.
       secrets.addSecretObject(object);
+      secrets.addIdentifiers(object);
       const state = classifyObject(object, sops);
       if (state.fatal) throw state.fatal;
       if (state.unknownBecause && !unknown.includes(state.unknownBecause)) unknown.push(state.unknownBecause);

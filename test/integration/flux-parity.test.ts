@@ -90,12 +90,10 @@ ${opts.extra ?? ''}`;
 }
 
 let names: { token: string; db: string };
-/** flux's `--progress-bar=false`, in every flux test command line (the flag arrives with the cli work; until then, omitted). */
-let PB: string[] = [];
+/** flux's `--progress-bar=false`, in every flux test command line. */
+const PB = ['--progress-bar=false'];
 
 beforeAll(async () => {
-  const help = await runPodo(['diff', 'kustomization', '--help'], env);
-  PB = help.stdout.includes('--progress-bar') ? ['--progress-bar=false'] : [];
   ensureNamespace(fluxNs);
   // Encrypted for a key nobody gives podo, as flux's fixtures are for flux.
   const stranger = await newAgeIdentity();

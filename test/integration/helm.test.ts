@@ -9,6 +9,8 @@ import { applyLive, ensureNamespace, kubectl, kubeconfig, repoRoot, runPodo, sna
 import { startChartRepo, type ChartRepo } from '../helpers/chart-repo.js';
 
 const CANARY = 'CANARY-hr-values-8d2f';
+// Each test runs podo several times (helm, kustomize and the API server each time): generous on a loaded machine.
+const SLOW = 240_000;
 const chartDir = path.join(repoRoot, 'fixtures/helm/app');
 
 /** The fixture chart's files under `charts/app/`, at version 1 or with the version-2 changes. */
@@ -276,7 +278,7 @@ describe('HelmRelease rendering against the cluster', () => {
     const oldHeader = removed.stdout.indexOf(`⎈ HelmRelease ${ns}/old removed`);
     expect(oldHeader).toBeGreaterThanOrEqual(0);
     expect(removed.stdout.indexOf(`► ConfigMap/${ns}/old-config deleted`)).toBeGreaterThan(oldHeader);
-  });
+  }, SLOW);
 
   it('a chart from a HelmRepository on loopback; valuesFrom Secret values never reach any format; every request is a dry run', async () => {
     ensureNamespace('flux-system');
@@ -334,7 +336,7 @@ describe('HelmRelease rendering against the cluster', () => {
       const writes = events.filter((e) => ['create', 'update', 'patch', 'delete', 'deletecollection'].includes(e.verb));
       expect(writes.filter((e) => !/[?&]dryRun=All(&|$)/.test(e.requestURI))).toEqual([]);
     }
-  });
+  }, SLOW);
 
   it('without helm the HelmRelease is still diffed and the run says once, in every format, how many were not rendered and why', async () => {
     ensureNamespace('flux-system');
@@ -362,7 +364,7 @@ describe('HelmRelease rendering against the cluster', () => {
         expect(doc.notes).toEqual([why]);
       }
     }
-  });
+  }, SLOW);
 });
 
 describe('HelmRelease deletions from the release storage Secret', () => {
@@ -395,7 +397,7 @@ describe('HelmRelease deletions from the release storage Secret', () => {
     const res = doc.kustomizations[0].resources;
     expect(res.find((x) => x.name === 'legacy-gone')).toMatchObject({ kind: 'ConfigMap', action: 'deleted', helmRelease: `${ns}/legacy` });
     expect(res.find((x) => x.kind === 'Deployment')).toMatchObject({ name: 'legacy', action: 'created', helmRelease: `${ns}/legacy` });
-  });
+  }, SLOW);
 });
 
 describe('HelmRelease rendering between git refs (no cluster)', () => {
@@ -427,5 +429,5 @@ describe('HelmRelease rendering between git refs (no cluster)', () => {
     expect(r.stdout.indexOf('► Service/prod/prod-web deleted')).toBeGreaterThan(header);
     expect(r.stdout).toContain("► CustomResourceDefinition/widgets.podo.example.com skipped (helm-controller's CRD policy Create does not update an existing CRD: the chart's changes to it are not applied)");
     expect(r.stderr).toContain('podo: note: HelmRelease apps/web: valuesFrom ConfigMap apps/values-cm not read (no cluster to read it from): rendered without it');
-  });
+  }, SLOW);
 });

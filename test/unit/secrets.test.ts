@@ -74,3 +74,15 @@ describe('structural masking of secret values outside Secrets', () => {
     expect(after).toMatchObject({ metadata: { name: '7' }, data: { pin: MASK, other: '17' } });
   });
 });
+
+describe('object names are public', () => {
+  it('a Secret value that equals an object name is not scrubbed from headers, but other values still are', () => {
+    const r = new SecretRegistry();
+    r.addSecretObject({ kind: 'Secret', metadata: { name: 'db' }, stringData: { DB_USER: 'storefront', DB_PASSWORD: 's3cr3t-value' } });
+    r.addIdentifiers({ kind: 'Deployment', metadata: { name: 'storefront', namespace: 'shop' } });
+    r.add('storefront');
+    expect(r.scrub('► Deployment/shop/storefront drifted s3cr3t-value')).toBe('► Deployment/shop/storefront drifted ***');
+    expect(r.isSecret('storefront')).toBe(false);
+    expect(r.isSecret('s3cr3t-value')).toBe(true);
+  });
+});

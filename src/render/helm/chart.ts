@@ -91,7 +91,7 @@ async function fromChartRef(ref: ObjectKey, ctx: ChartSourceContext): Promise<Ch
         throw new NotRendered(`OCIRepository ${ref.namespace}/${ref.name} selects its chart by ${typeof r.digest === 'string' ? 'digest' : 'semver range'}; podo renders OCI charts by tag only`);
       }
       const tag = typeof r.tag === 'string' ? r.tag : 'latest';
-      return await pullOci(ctx, url, tag, true);
+      return await pullOci(ctx, url, tag);
     }
     case 'HelmChart': {
       const obj = await sourceObject(ctx, ref);
@@ -172,7 +172,7 @@ async function pullRepo(ctx: ChartSourceContext, url: string, chart: string, ver
   return { dir: untarred(dest, chart), display: `${url} ${chart}${version ? ` ${version}` : ''}` };
 }
 
-async function pullOci(ctx: ChartSourceContext, url: string, version: string | undefined, exact = false): Promise<ChartLocation> {
+async function pullOci(ctx: ChartSourceContext, url: string, version: string | undefined): Promise<ChartLocation> {
   if (!supportsOci(ctx.runner.helm)) {
     throw new NotRendered(`its chart is an OCI artifact (${url}) and helm ${ctx.runner.helm.version} cannot pull oci:// charts (helm ≥ 3.8 can)`);
   }
@@ -185,7 +185,6 @@ async function pullOci(ctx: ChartSourceContext, url: string, version: string | u
     if (!(err instanceof HelmFailure)) throw err;
     throw new NotRendered(`chart ${url}${version ? `:${version}` : ''} could not be pulled: ${err.message}`);
   }
-  void exact;
   return { dir: untarred(dest, url.split('/').pop() ?? ''), display: `${url}${version ? `:${version}` : ''}` };
 }
 
