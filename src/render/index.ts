@@ -3,11 +3,11 @@
 import path from 'node:path';
 import type { KustomizationSpec } from '../model/kustomization.js';
 import type { RenderedObject } from '../model/object.js';
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { assertDirectory, createWorkspaceFor } from './workspace.js';
 import { isWithin, specPathProblem } from './containment.js';
 import { buildRoot } from './boundary.js';
-import { checkKustomizationRefs, referenceClosure } from './kustomize-refs.js';
+import { checkKustomizationRefs, kustomizationFileIn, referenceClosure } from './kustomize-refs.js';
 import { countExcludedUnder, relativeTo, SourceTrees } from './source-tree.js';
 import { prepareOverlay } from './overlay.js';
 import { runKustomize } from './kustomize.js';
@@ -67,6 +67,7 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
   }
   try {
     const display = (file: string) => path.relative(process.cwd(), path.join(ws.userRoot, path.relative(ws.root, file))) || '.';
+    refuseEncryptedKustomization(ws.dir, display);
     const overlayNotes = prepareOverlay(ws, opts.spec);
     const sops = await decryptWorkspace(ws.root, opts.ageKeys ?? (async () => []), display);
     // The boundary is checked on what kustomize will really read: a kustomization that was encrypted
@@ -120,5 +121,20 @@ async function scrubbed<T>(secrets: readonly string[], step: () => Promise<T>): 
   } catch (err) {
     if (secrets.length > 0 && err instanceof Error) err.message = scrubSecrets(err.message, secrets);
     throw err;
+  }
+}
+
+/**
+ * kustomize-controller merges its overlay into the Kustomization's own kustomization file before it
+ * decrypts anything, and decrypts only generator sources and built Secrets: a SOPS-encrypted
+ * kustomization file fails there (kustomize: unknown field "sops"). podo says so in its own words,
+ * before anything is decrypted, so an encrypted file cannot smuggle references past the boundary.
+ */
+function refuseEncryptedKustomization(dir: string, display: (file: string) => string): void {
+  const file = kustomizationFileIn(dir);
+  if (!file) return;
+  const text = readFileSync(file, 'utf8');
+  if (/^sops:\s*$/m.test(text) && text.includes('ENC[AES256_GCM')) {
+    throw new BuildError(`${display(file)}: the kustomization file is SOPS-encrypted; Flux does not decrypt kustomization files, so kustomize-controller cannot build it`, display(file));
   }
 }
