@@ -68,6 +68,12 @@ export function buildProgram(setExit: (code: number) => void, env: NodeJS.Proces
     .requiredOption('--path <dir>', 'local directory the Kustomization spec.path points at')
     .option('-n, --namespace <ns>', 'namespace of the Flux Kustomization (env FLUX_SYSTEM_NAMESPACE)', ns.namespace)
     .option('-r, --recursive', 'also build the Flux Kustomizations this build produces, with their local specs')
+    .option(
+      '--local-sources <Kind/ns/name=DIR,...>',
+      'serve a Flux source (GitRepository, OCIRepository, Bucket, ExternalArtifact) from a local directory (with -r; comma-separated, repeatable)',
+      collect,
+    )
+    .addOption(new Option('--source <Kind/ns/name=DIR>', 'alias of --local-sources').argParser(collect).hideHelp())
     .option('--dry-run', 'with --kustomization-file: no cluster at all (substituteFrom is skipped, with a note)');
   withBuildOptions(bks)
     .addHelpText('after', EXIT_CODES_HELP)

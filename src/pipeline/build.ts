@@ -1,10 +1,18 @@
 // `podo build`: one Kustomization rendered as kustomize-controller would, from the same spec sources
 // as the diff (the cluster, or --kustomization-file with no cluster at all).
-import { createClusterClient } from '../cluster/client.js';
-import { UsageError } from '../model/errors.js';
+import path from 'node:path';
+import { realpathSync } from 'node:fs';
+import { createClusterClient, type ClusterClient } from '../cluster/client.js';
+import { BuildError, UsageError } from '../model/errors.js';
+import type { FluxKustomization } from '../model/kustomization.js';
 import type { RunOptions } from '../model/settings.js';
+import { isFluxKustomization, specFromObject } from '../flux/spec.js';
 import { pickFromFile } from '../sources/file.js';
+import { listGitRepositories } from '../sources/cluster.js';
+import { discover } from '../sources/repository.js';
+import { checkoutSources, sourceResolver } from '../sources/local-sources.js';
 import { clusterNamed } from '../sources/spec-source.js';
+import { repositoryRoot } from '../render/workspace.js';
 import { renderKustomization, type BuildResult } from './render.js';
 
 export async function renderNamed(options: RunOptions, withCluster: boolean): Promise<BuildResult> {
@@ -12,14 +20,50 @@ export async function renderNamed(options: RunOptions, withCluster: boolean): Pr
   if (selection.mode !== 'single') throw new UsageError('podo build takes one Kustomization name');
   if (!withCluster) {
     const ks = pickFromFile(options.kustomizationFile!, selection.name, selection.namespace);
-    return renderKustomization(undefined, ks, options.path, options.build);
+    const root = await renderKustomization(undefined, ks, options.path, options.build);
+    return selection.recursive ? withChildren(undefined, ks, root, options) : root;
   }
   const { cluster } = options;
   const client = await createClusterClient({ ...cluster, concurrency: 4, deadline: Date.now() + cluster.timeoutMs });
   try {
     const { roots } = await clusterNamed(client, selection.name, selection.namespace, options.path, options.kustomizationFile, options.ignoreNotFound).roots();
-    return await renderKustomization(client, roots[0].head!, options.path, options.build);
+    const ks = roots[0].head!;
+    const root = await renderKustomization(client, ks, options.path, options.build);
+    return selection.recursive ? await withChildren(client, ks, root, options) : root;
   } finally {
     client.close();
   }
+}
+
+/**
+ * `build -r` as flux build --recursive: the Flux Kustomizations a build produces are built too, with
+ * their local specs, from the source each names (the checkout, or --local-sources); their objects
+ * follow their parent's. A child whose source is not mapped is an error naming it: a build that
+ * silently left it out would pass for the whole.
+ */
+async function withChildren(client: ClusterClient | undefined, rootKs: FluxKustomization, root: BuildResult, options: RunOptions): Promise<BuildResult> {
+  const checkoutRoot = repositoryRoot(realpathSync(options.path), rootKs.spec.path);
+  const gitRepositories = client ? await listGitRepositories(client) : discover(checkoutRoot).gitRepositories;
+  const resolve = sourceResolver(checkoutRoot, checkoutSources(checkoutRoot, gitRepositories), options.localSources);
+  const objects = [...root.objects];
+  const notes = [...root.notes];
+  const seen = new Set([`${rootKs.spec.namespace}/${rootKs.spec.name}`]);
+  let level = root.objects.filter((o) => isFluxKustomization(o.object));
+  while (level.length > 0) {
+    const next: typeof level = [];
+    for (const o of level) {
+      const child = specFromObject(o.object, 'built by its parent');
+      const key = `${child.spec.namespace}/${child.spec.name}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const where = resolve(child.spec);
+      if ('reason' in where) throw new BuildError(`Kustomization ${key}: not built: ${where.reason}`);
+      const built = await renderKustomization(client, child, path.join(where.root, child.spec.path ?? '.'), options.build, where.root);
+      objects.push(...built.objects);
+      notes.push(...built.notes.map((n) => `${key}: ${n}`));
+      next.push(...built.objects.filter((c) => isFluxKustomization(c.object)));
+    }
+    level = next;
+  }
+  return { ...root, objects, notes };
 }

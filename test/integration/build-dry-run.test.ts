@@ -76,3 +76,39 @@ describe('an interrupted build', () => {
     expect(copies()).toEqual([]);
   });
 });
+
+describe('podo build -r', () => {
+  it('-r builds the Flux Kustomizations a build produces, from the checkout or --local-sources; an unmapped source is an error naming it', async () => {
+    const ks = (name: string, p: string, source = 'GitRepository, name: flux-system') => `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: ${name}
+  namespace: flux-system
+spec:
+  path: ${p}
+  prune: true
+  sourceRef: {kind: ${source}}
+`;
+    const repo = writeTree({
+      'clusters/prod/kustomization.yaml': 'resources: [apps.yaml, platform.yaml]\n',
+      'clusters/prod/apps.yaml': ks('apps', './apps'),
+      'clusters/prod/platform.yaml': ks('platform', './platform', 'OCIRepository, name: platform'),
+      'clusters/prod/root.yaml': ks('root', './clusters/prod'),
+      'apps/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\n  namespace: default\ndata:\n  a: "1"\n',
+    });
+    const platform = writeTree({ 'platform/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: platform-config\n  namespace: default\n' });
+    const env = { KUBECONFIG: '/nonexistent/kubeconfig' };
+    const base = ['build', 'ks', 'root', '--path', path.join(repo, 'clusters/prod'), '--kustomization-file', path.join(repo, 'clusters/prod/root.yaml'), '--dry-run'];
+    const unmapped = await runPodo([...base, '-r'], env);
+    expect(unmapped.code).toBe(2);
+    expect(unmapped.stderr).toMatch(/Kustomization flux-system\/platform: not built: source OCIRepository\/flux-system\/platform is not mapped/);
+    const r = await runPodo([...base, '-r', '--local-sources', `OCIRepository/flux-system/platform=${platform}`], env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('name: app-config');
+    expect(r.stdout).toContain('name: platform-config');
+    expect(r.stdout).toContain('kustomize.toolkit.fluxcd.io/name: apps');
+    const flat = await runPodo(base, env);
+    expect(flat.stdout).not.toContain('name: app-config');
+  });
+});
