@@ -1,13 +1,14 @@
 // Runs real kustomize: never re-implemented. `kustomize build` when on PATH, else `kubectl kustomize`.
 import { execFileSync } from 'node:child_process';
 import { ChildStartError, runChild } from '../process/child.js';
-import { accessSync, constants, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { BuildError, InputError } from '../model/errors.js';
 import type { KustomizeBinary } from '../model/settings.js';
 import { limiter } from './limit.js';
+import { isExecutable, onPath } from '../process/executable.js';
 
 /**
  * kustomize is CPU-bound: however many Kustomizations a run prepares at once, at most one build per
@@ -17,24 +18,7 @@ const buildSlots = limiter(Math.max(1, os.availableParallelism()));
 
 export type { KustomizeBinary };
 
-function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  if (name.includes('/')) return isExecutable(name) ? name : undefined;
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const p = path.join(dir, name);
-    if (isExecutable(p)) return p;
-  }
-  return undefined;
-}
 
-function isExecutable(p: string): boolean {
-  try {
-    accessSync(p, constants.X_OK);
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Finds the kustomize to run: `--kustomize-bin`, then PODO_KUSTOMIZE, then `kustomize` on PATH, then

@@ -10,8 +10,7 @@
 
 import { ChildStartError, runChild } from '../process/child.js';
 import { createDecipheriv, createHash } from 'node:crypto';
-import { access, readFile } from 'node:fs/promises';
-import { constants as fsConstants } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Decrypter, armor } from 'age-encryption';
 import {
@@ -26,6 +25,7 @@ import {
 } from 'yaml';
 import { BuildError, InputError } from '../model/errors.js';
 import { emitIni, parseIni, type IniSection } from './sops-ini.js';
+import { onPath } from '../process/executable.js';
 
 export class DecryptionError extends BuildError {}
 /** The file can only be opened with PGP/KMS/Vault keys and no sops binary is available. */
@@ -579,7 +579,7 @@ async function getDataKey(meta: Record<string, unknown>, keys: string[], file: s
   const groups = Array.isArray(meta['key_groups']) ? meta['key_groups'].filter(isRecord) : [];
   if (groups.length > 1) {
     // Shamir-split data key: leave it to sops itself.
-    if (await sopsOnPath()) return undefined;
+    if (onPath('sops')) return undefined;
     throw new UndecryptableError(`${file}: uses several sops key groups (Shamir), which needs the sops binary, and no sops binary is on PATH`, file);
   }
   const holder = groups[0] ?? meta;
@@ -591,7 +591,7 @@ async function getDataKey(meta: Record<string, unknown>, keys: string[], file: s
     const key = await unwrapWithAge(stanzas, keys);
     if (key) return key;
   }
-  if (otherKinds.length > 0 && (await sopsOnPath())) return undefined;
+  if (otherKinds.length > 0 && (onPath('sops'))) return undefined;
   if (stanzas.length === 0) {
     const kinds = otherKinds.length ? otherKinds.join('/') : 'no known key type';
     throw new UndecryptableError(`${file}: encrypted for ${kinds} only, which needs the sops binary, and no sops binary is on PATH`, file);
@@ -627,21 +627,8 @@ async function unwrapWithAge(stanzas: AgeStanza[], keys: string[]): Promise<Buff
 // ---------------------------------------------------------------------------
 // sops binary fallback (PGP, KMS, Vault, Shamir)
 
-async function sopsOnPath(): Promise<string | undefined> {
-  const names = process.platform === 'win32' ? ['sops.exe', 'sops'] : ['sops'];
-  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    for (const name of names) {
-      const candidate = path.join(dir, name);
-      const ok = await access(candidate, fsConstants.X_OK).then(() => true, () => false);
-      if (ok) return candidate;
-    }
-  }
-  return undefined;
-}
-
 async function runSops(text: string, format: SopsFormat, file: string): Promise<string> {
-  const bin = await sopsOnPath();
+  const bin = onPath('sops');
   if (!bin) throw new UndecryptableError(`${file}: needs PGP/KMS keys and no sops binary is on PATH`, file);
   const args = ['--decrypt', '--input-type', format, '--output-type', format, '/dev/stdin'];
   let res;

