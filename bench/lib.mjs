@@ -10,6 +10,13 @@ export const ROOT = path.resolve(HERE, '..');
 export const PODO = path.resolve(process.env.PODO_BENCH_PODO ?? path.join(ROOT, 'bin', 'podo'));
 export const FLOOR = path.join(HERE, 'floor.mjs');
 
+/**
+ * The environment podo gives the kustomize it runs (Go's collector off below a soft limit, see
+ * src/process/go-env.ts): the floor's builds run with it too, so the floor is the same builds podo
+ * runs, done as cheaply as podo does them. (The kubectl loop runs as users run it.)
+ */
+export const BUILD_ENV = await import(path.join(ROOT, 'dist', 'process', 'go-env.js')).then((m) => m.goChildEnv({}, process.env));
+
 export class BenchError extends Error {}
 
 /** Aborts the benchmark (temp dirs are still removed by main's finally). */

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { desiredObjects, fluxKustomization, liveObjects, toYamlStream, writeKustomizeDir } from './generate.mjs';
-import { BenchError, FLOOR, HERE, PODO, die, fmtMs, getCluster, kubectlApply, log, median, must, run } from './lib.mjs';
+import { BUILD_ENV, BenchError, FLOOR, HERE, PODO, die, fmtMs, getCluster, kubectlApply, log, median, must, run } from './lib.mjs';
 
 const TARGETS = { kubectlOverPodo: 3, podoOverFloor: 1.3, rssMB: 200, rssAtObjects: 5000 };
 
@@ -113,7 +113,7 @@ async function main() {
       podo: () => run(process.execPath, podoArgs),
       kubectl: () =>
         run('kubectl', ['diff', '--server-side', '--force-conflicts', '--field-manager=kustomize-controller', '-k', dir, '--kubeconfig', kubeconfig]),
-      build: () => run('kubectl', ['kustomize', dir]),
+      build: () => run('kubectl', ['kustomize', dir], { env: BUILD_ENV }),
     };
     for (const c of opts.concurrencies) {
       contenders[`dryrun-c${c}`] = () => run(process.execPath, [FLOOR, '--kubeconfig', kubeconfig, '--objects', objectsFile, '--concurrency', String(c)]);

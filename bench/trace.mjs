@@ -2,7 +2,7 @@
 //
 //   node --import ./bench/trace.mjs bin/podo diff kustomization NAME --path DIR --kubeconfig FILE --no-color >/dev/null
 //
-// Wraps https.request and child_process.execFile/spawn, and prints to stderr at exit: when the CLI
+// Wraps https.request and child_process.execFile and spawn, and prints to stderr at exit: when the CLI
 // module graph finished loading, each child process (kustomize), and the HTTP requests grouped by
 // kind (discovery, GET, LIST, dry-run PATCH) with count, first start, last end, and latency.
 import https from 'node:https';
@@ -31,6 +31,14 @@ cp.execFile = function (file, args, opts, cb) {
   const rec = { cmd: [file, ...(Array.isArray(args) ? args : [])].join(' '), start: t(), end: undefined };
   children.push(rec);
   const child = origExecFile.apply(this, arguments);
+  child.on('exit', () => (rec.end = t()));
+  return child;
+};
+const origSpawn = cp.spawn;
+cp.spawn = function (file, args) {
+  const rec = { cmd: [file, ...(Array.isArray(args) ? args : [])].join(' '), start: t(), end: undefined };
+  children.push(rec);
+  const child = origSpawn.apply(this, arguments);
   child.on('exit', () => (rec.end = t()));
   return child;
 };

@@ -9,11 +9,12 @@ import { lazyHelm } from '../render/helm/binary.js';
 import { connectionSettings, ignorePathsOf, parseDuration, parsePositiveInt, type BuildOptionFlags } from './options.js';
 
 /**
- * Kustomizations evaluated at once in --all and --recursive runs: twice the cores, so that while
- * one Kustomization waits for its dry-runs another is being built. kustomize itself runs at most once
- * per core (render/kustomize.ts) and every request goes through the client's one connection pool.
+ * Kustomizations evaluated at once in --all and --recursive runs: four per core, so that while some
+ * wait for their dry-runs (a Kustomization's dry-runs take longer than its build) every build slot
+ * still has the next one ready. kustomize itself runs at most once per core (render/kustomize.ts) and
+ * every request goes through the client's one connection pool, so more in flight costs no more CPU.
  */
-const PARALLEL_KUSTOMIZATIONS = Math.max(4, 2 * os.availableParallelism());
+const PARALLEL_KUSTOMIZATIONS = Math.max(8, 4 * os.availableParallelism());
 
 export interface RunFlags extends BuildOptionFlags {
   all?: boolean;

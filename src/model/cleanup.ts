@@ -16,6 +16,26 @@ export function registerCleanup(undo: () => void): () => void {
   return entry;
 }
 
+/**
+ * Like registerCleanup, for an undo with an asynchronous form (removing a directory tree in the
+ * thread pool instead of blocking the event loop for every file). `now` runs the synchronous undo;
+ * `later` the asynchronous one, and until that has settled an interrupt still runs the synchronous
+ * undo (which must tolerate running alongside it: removal does, nothing it deletes comes back).
+ * If the asynchronous form fails, the synchronous one runs.
+ */
+export function registerAsyncCleanup(undo: () => void, asyncUndo: () => Promise<void>): { now: () => void; later: () => Promise<void> } {
+  const entry = registerCleanup(undo);
+  let running: Promise<void> | undefined;
+  const later = () =>
+    (running ??= asyncUndo().then(
+      () => {
+        pending.delete(entry);
+      },
+      () => entry(),
+    ));
+  return { now: entry, later };
+}
+
 /** Runs every registered undo, synchronously (signal handlers get no second chance). */
 export function runAllCleanups(): void {
   for (const undo of [...pending]) {

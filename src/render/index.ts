@@ -110,7 +110,8 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
       notes,
     };
   } finally {
-    ws.cleanup();
+    // Off the event loop: removing the copy file by file would stall every other build's dry-runs.
+    await ws.release();
   }
 }
 

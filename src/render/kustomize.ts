@@ -9,6 +9,7 @@ import { BuildError, InputError } from '../model/errors.js';
 import type { KustomizeBinary } from '../model/settings.js';
 import { limiter } from './limit.js';
 import { isExecutable, onPath } from '../process/executable.js';
+import { goChildEnv } from '../process/go-env.js';
 
 /**
  * kustomize is CPU-bound: however many Kustomizations a run prepares at once, at most one build per
@@ -102,7 +103,7 @@ async function runKustomizeNow(bin: KustomizeBinary, dir: string, displayDir: st
   const args = [...pre, dir, '--load-restrictor', 'LoadRestrictionsNone'];
   let res;
   try {
-    res = await runChild(cmd, args, { what: `kustomize build ${displayDir}`, env: { ...process.env, KUSTOMIZE_PLUGIN_HOME: '/nonexistent' }, deadline });
+    res = await runChild(cmd, args, { what: `kustomize build ${displayDir}`, env: goChildEnv({ ...process.env, KUSTOMIZE_PLUGIN_HOME: '/nonexistent' }), deadline });
   } catch (err) {
     if (err instanceof ChildStartError && err.code === 'ENOENT') throw new InputError(`kustomize binary ${cmd} not found`);
     throw err;

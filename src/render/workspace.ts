@@ -4,11 +4,11 @@
 // preparing a Kustomization costs what it reads, not the size of the repository; otherwise the
 // whole repository root.
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, statSync, existsSync, realpathSync } from 'node:fs';
-import { cp, realpath, stat } from 'node:fs/promises';
+import { cp, realpath, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../model/errors.js';
-import { registerCleanup } from '../model/cleanup.js';
+import { registerAsyncCleanup, registerCleanup } from '../model/cleanup.js';
 import type { ReferenceClosure, SourceTree } from './source-tree.js';
 
 export interface Workspace {
@@ -20,6 +20,8 @@ export interface Workspace {
   userRoot: string;
   userDir: string;
   cleanup(): void;
+  /** The same removal, in the thread pool: what a finished build uses, so other builds' work goes on meanwhile. */
+  release(): Promise<void>;
 }
 
 /**
@@ -73,6 +75,7 @@ export function createWorkspace(
     userRoot: root,
     userDir,
     cleanup,
+    release: async () => cleanup(),
   };
 }
 
@@ -86,7 +89,11 @@ export async function createWorkspaceFor(tree: SourceTree, userDir: string, clos
   // Created and registered in one synchronous step: a signal arriving in between would leave it behind.
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-build-'));
   // The copy may hold decrypted SOPS plaintext: it must not outlive an interrupted run either.
-  const cleanup = registerCleanup(() => rmSync(tmp, { recursive: true, force: true }));
+  const removal = registerAsyncCleanup(
+    () => rmSync(tmp, { recursive: true, force: true }),
+    () => rm(tmp, { recursive: true, force: true }),
+  );
+  const cleanup = removal.now;
   const copyRoot = path.join(tmp, 'repo');
   try {
     if (closure && !closure.unprovable) copyClosure(tree.root, copyRoot, closure);
@@ -101,6 +108,7 @@ export async function createWorkspaceFor(tree: SourceTree, userDir: string, clos
     userRoot: tree.root,
     userDir,
     cleanup,
+    release: removal.later,
   };
 }
 

@@ -8,6 +8,7 @@ import { isJsonObject } from '../../model/object.js';
 import type { HelmBinary } from './binary.js';
 import { ChildTimeoutError, runChild } from '../../process/child.js';
 import { runDeadline } from '../../process/lifecycle.js';
+import { goChildEnv } from '../../process/go-env.js';
 import { BuildError, errorMessage } from '../../model/errors.js';
 
 /** helm said no (or took too long): the HelmRelease is not rendered, with helm's reason. */
@@ -26,7 +27,8 @@ export interface HelmRunner {
 
 export function createHelmRunner(helm: HelmBinary, defaultTimeoutMs = 120_000): HelmRunner {
   const home = mkdtempSync(path.join(os.tmpdir(), 'podo-helm-'));
-  const env: NodeJS.ProcessEnv = {
+  // helm is a short-lived Go child too (process/go-env.ts).
+  const env: NodeJS.ProcessEnv = goChildEnv({
     PATH: process.env.PATH ?? '',
     HOME: home,
     HELM_CACHE_HOME: path.join(home, 'cache'),
@@ -37,7 +39,7 @@ export function createHelmRunner(helm: HelmBinary, defaultTimeoutMs = 120_000): 
     HELM_PLUGINS: path.join(home, 'plugins'),
     // Proxies configured for the user apply to chart downloads too.
     ...pick(process.env, ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy', 'SSL_CERT_FILE', 'SSL_CERT_DIR']),
-  };
+  });
   let counter = 0;
   let probe: string | undefined;
 
