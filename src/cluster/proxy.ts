@@ -4,8 +4,9 @@
 // socks5), so the keep-alive pool and TLS options work as with a plain https.Agent.
 import https from 'node:https';
 import net from 'node:net';
-import { HttpsProxyAgent } from 'https-proxy-agent';
-import { SocksProxyAgent } from 'socks-proxy-agent';
+import { createRequire } from 'node:module';
+import type { HttpsProxyAgent } from 'https-proxy-agent';
+import type { SocksProxyAgent } from 'socks-proxy-agent';
 import { InputError } from '../model/errors.js';
 
 /** First non-empty of the names, in order: Go reads the upper-case spelling first. */
@@ -130,45 +131,35 @@ function tlsOptions(opts: https.AgentOptions): Partial<https.AgentOptions> {
  * https-proxy-agent keeps no agent-level TLS options (it resets `options`), and both agents would also
  * use them for a TLS connection to the proxy itself. So the proxy connection gets only the pool options,
  * and the API server's CA, client certificate and server name are added to each tunnelled connection.
+ * The agent packages are loaded only when a proxy is configured: most runs have none, and loading them
+ * costs every run's start-up some 50 ms.
  */
-class ProxiedHttpsAgent extends HttpsProxyAgent<string> {
-  constructor(
-    proxy: URL,
-    pool: https.AgentOptions,
-    private readonly tls: Partial<https.AgentOptions>,
-  ) {
-    super(proxy.href, pool);
+function proxiedAgent(proxy: URL, pool: https.AgentOptions, tls: Partial<https.AgentOptions>): https.Agent {
+  const require = createRequire(import.meta.url);
+  if (proxy.protocol === 'socks5:' || proxy.protocol === 'socks5h:') {
+    const { SocksProxyAgent: Base } = require('socks-proxy-agent') as { SocksProxyAgent: typeof SocksProxyAgent };
+    class ProxiedSocksAgent extends Base {
+      override connect(req: Parameters<SocksProxyAgent['connect']>[0], opts: Parameters<SocksProxyAgent['connect']>[1]) {
+        return super.connect(req, { ...opts, ...tls } as typeof opts);
+      }
+    }
+    // Go's SOCKS5 dialer hands the host name to the proxy: that is socks5h here.
+    const url = new URL(proxy.href);
+    url.protocol = 'socks5h:';
+    return new ProxiedSocksAgent(url, pool) as unknown as https.Agent;
   }
-
-  override connect(req: Parameters<HttpsProxyAgent<string>['connect']>[0], opts: Parameters<HttpsProxyAgent<string>['connect']>[1]) {
-    return super.connect(req, { ...opts, ...this.tls } as typeof opts);
+  const { HttpsProxyAgent: Base } = require('https-proxy-agent') as { HttpsProxyAgent: typeof HttpsProxyAgent };
+  class ProxiedHttpsAgent extends Base<string> {
+    override connect(req: Parameters<HttpsProxyAgent<string>['connect']>[0], opts: Parameters<HttpsProxyAgent<string>['connect']>[1]) {
+      return super.connect(req, { ...opts, ...tls } as typeof opts);
+    }
   }
-}
-
-class ProxiedSocksAgent extends SocksProxyAgent {
-  constructor(
-    proxy: URL,
-    pool: https.AgentOptions,
-    private readonly tls: Partial<https.AgentOptions>,
-  ) {
-    super(proxy, pool);
-  }
-
-  override connect(req: Parameters<SocksProxyAgent['connect']>[0], opts: Parameters<SocksProxyAgent['connect']>[1]) {
-    return super.connect(req, { ...opts, ...this.tls } as typeof opts);
-  }
+  return new ProxiedHttpsAgent(proxy.href, pool) as unknown as https.Agent;
 }
 
 /** One keep-alive agent for the API server, through the proxy when there is one. */
 export function createAgent(opts: https.AgentOptions, proxy: URL | undefined): https.Agent {
   const options: https.AgentOptions = { keepAlive: true, ...opts };
   if (!proxy) return new https.Agent(options);
-  const pool: https.AgentOptions = { keepAlive: true, maxSockets: opts.maxSockets };
-  if (proxy.protocol === 'socks5:' || proxy.protocol === 'socks5h:') {
-    // Go's SOCKS5 dialer hands the host name to the proxy: that is socks5h here.
-    const url = new URL(proxy.href);
-    url.protocol = 'socks5h:';
-    return new ProxiedSocksAgent(url, pool, tlsOptions(opts)) as unknown as https.Agent;
-  }
-  return new ProxiedHttpsAgent(proxy, pool, tlsOptions(opts)) as unknown as https.Agent;
+  return proxiedAgent(proxy, { keepAlive: true, maxSockets: opts.maxSockets }, tlsOptions(opts));
 }

@@ -1,5 +1,6 @@
 // From what a target said about each object (the cluster's dry-run or the build at a git ref) to the
 // structured change list: strip noise, mask secrets, compare. The only such conversion. Pure: no I/O.
+import { isDeepStrictEqual } from 'node:util';
 import type { Verdict } from '../model/verdict.js';
 import { isJsonObject, type JsonObject, type JsonValue, type KubeObject } from '../model/object.js';
 import { compareObjects } from './compare.js';
@@ -56,6 +57,9 @@ function convert(r: Verdict, ignored: IgnoredPaths | undefined): ResourceChange 
 }
 
 function compared(ref: ResourceChange['ref'], rawBefore: KubeObject, rawAfter: KubeObject, action: 'drifted' | 'replaced', valuesUnknown = false): ResourceChange {
+  // Most objects of a run are unchanged: equal sides stay equal once masked (masking is a function of
+  // the pair), so they skip the masking copies and the field walk.
+  if (action !== 'replaced' && !valuesUnknown && isDeepStrictEqual(rawBefore, rawAfter)) return { ref, action: 'unchanged', changes: [] };
   const { before, after } = maskSecrets(rawBefore, rawAfter, valuesUnknown);
   const changes = compareObjects(before!, after!);
   if (changes.length === 0 && action !== 'replaced') {

@@ -77,10 +77,20 @@ const SERVER_ASSIGNED: Array<{ kind: string; path: string[] }> = [
  * used to tell server-assigned fields (dropped) from fields the user set (kept). Returns a new object.
  */
 export function stripNoise(input: KubeObject, local?: KubeObject): KubeObject {
-  const obj = structuredClone(input);
-  delete obj.status;
+  // Copy all but the noise (managedFields is often the largest part of a live object).
+  // Keys keep their order: renderers print objects as they come.
+  const shallow: JsonObject = {};
+  for (const [k, v] of Object.entries(input)) {
+    if (k === 'status') continue;
+    if (k !== 'metadata') shallow[k] = v;
+    else {
+      const metaRest: JsonObject = {};
+      for (const [mk, mv] of Object.entries(input.metadata)) if (!NOISY_METADATA.includes(mk)) metaRest[mk] = mv;
+      shallow[k] = metaRest;
+    }
+  }
+  const obj = structuredClone(shallow) as KubeObject;
   const meta = obj.metadata;
-  for (const k of NOISY_METADATA) delete meta[k];
   if (isJsonObject(meta.annotations)) {
     for (const k of NOISY_ANNOTATIONS) delete meta.annotations[k];
     if (Object.keys(meta.annotations).length === 0) delete meta.annotations;
