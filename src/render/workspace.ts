@@ -127,8 +127,10 @@ function copyClosure(root: string, copyRoot: string, closure: ReferenceClosure):
       dirs.add(path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel));
     }
   }
-  // mkdir -p creates the parents; the longest paths first leave little for the shorter ones to do.
-  for (const d of [...dirs].sort((a, b) => b.length - a.length)) mkdirSync(path.join(copyRoot, ...d.split('/').filter(Boolean)), { recursive: true });
+  // mkdir -p creates the parents: only directories that are no other's parent need a call.
+  const parents = new Set<string>();
+  for (const d of dirs) for (let p = d; p !== ''; p = path.posix.dirname(p) === '.' ? '' : path.posix.dirname(p)) if (p !== d) parents.add(p);
+  for (const d of dirs) if (!parents.has(d)) mkdirSync(path.join(copyRoot, ...d.split('/').filter(Boolean)), { recursive: true });
   for (const rel of files) copyFileSync(path.join(root, ...rel.split('/')), path.join(copyRoot, ...rel.split('/')));
 }
 
