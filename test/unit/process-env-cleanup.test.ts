@@ -11,7 +11,7 @@ import { registerAsyncCleanup, runAllCleanups } from '../../src/model/cleanup.js
 describe('goChildEnv', () => {
   it('turns the collector off below a soft memory limit by default', () => {
     const env = goChildEnv({ PATH: '/bin' }, { PATH: '/bin' });
-    expect(env).toEqual({ PATH: '/bin', GOGC: 'off', GOMEMLIMIT: '256MiB' });
+    expect(env).toEqual({ PATH: '/bin', GOGC: 'off', GOMEMLIMIT: '128MiB' });
   });
 
   it("keeps the user's own Go tuning, even for a child given a clean environment", () => {
