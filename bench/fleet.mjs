@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { desiredObjects, OWNER_NAMESPACE_LABEL, toYamlStream, writeKustomizeDir } from './generate.mjs';
-import { BUILD_ENV, FLOOR, HERE, PODO, die, fmtMs, getCluster, kubectlApply, log, median, must, run } from './lib.mjs';
+import { buildEnvFor, describeEnv, FLOOR, HERE, PODO, die, fmtMs, getCluster, kubectlApply, log, median, must, run } from './lib.mjs';
 
 export const FLEET_TARGETS = { podoOverFloor: 1.5, kubectlLoopOverPodo: 3, allBaseRefOverSingle: 3 };
 
@@ -136,7 +136,7 @@ export async function main(opts) {
     };
     const buildsParallel = async () => {
       const t0 = performance.now();
-      await pool(list.map((a) => () => must('kubectl', ['kustomize', a.dir], { env: BUILD_ENV })), cores);
+      await pool(list.map((a) => () => must('kubectl', ['kustomize', a.dir], { env: buildEnvFor(a.dir) })), cores);
       return { ms: performance.now() - t0, code: 0 };
     };
     const dryRuns = opts.concurrencies.map((c) => [`dryrun-c${c}`, () => run(process.execPath, [FLOOR, '--kubeconfig', kubeconfig, '--objects', objectsFile, '--concurrency', String(c)])]);
@@ -187,7 +187,7 @@ export async function main(opts) {
     const rows = [
       [`podo diff --all (${list.length} Kustomizations)`, med.podo, samples.podo],
       ['kubectl diff --server-side -k, sequential loop', med.kubectlLoop, samples.kubectlLoop],
-      [`kustomize builds, ${cores} at a time (${Object.entries(BUILD_ENV).map(([k, v]) => `${k}=${v}`).join(' ')})`, med.builds, samples.builds],
+      [`kustomize builds, ${cores} at a time (${describeEnv(buildEnvFor(list[0].dir))})`, med.builds, samples.builds],
       ...dryKeys.map((k) => [`bare SSA dry-runs of ${objects.length} objects, concurrency ${k.slice(8)}${k === bestDry ? ' (best)' : ''}`, med[k], samples[k]]),
       ['floor = builds + best dry-runs', floor, null],
       [`podo --all --base-ref HEAD (${changed.name} changed)`, med.baseRefAll, samples.baseRefAll],

@@ -1,6 +1,6 @@
 // Helpers shared by the benchmarks (run.mjs, fleet.mjs): processes, statistics, the cluster.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,11 +11,16 @@ export const PODO = path.resolve(process.env.PODO_BENCH_PODO ?? path.join(ROOT, 
 export const FLOOR = path.join(HERE, 'floor.mjs');
 
 /**
- * The environment podo gives the kustomize it runs (Go's collector off below a soft limit, see
- * src/process/go-env.ts): the floor's builds run with it too, so the floor is the same builds podo
- * runs, done as cheaply as podo does them. (The kubectl loop runs as users run it.)
+ * The environment podo gives the kustomize that builds DIR (Go's collector off below a soft limit when
+ * the build reads little, see src/process/go-env.ts): the floor's builds run with it too, so the floor
+ * is the same builds podo runs, done as cheaply as podo does them. (kubectl diff runs as users run it.)
  */
-export const BUILD_ENV = await import(path.join(ROOT, 'dist', 'process', 'go-env.js')).then((m) => m.goChildEnv({}, process.env));
+const goEnv = await import(path.join(ROOT, 'dist', 'process', 'go-env.js'));
+export function buildEnvFor(dir) {
+  const bytes = (d) => readdirSync(d, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? bytes(path.join(d, e.name)) : e.isFile() ? statSync(path.join(d, e.name)).size : 0), 0);
+  return goEnv.goChildEnv({}, bytes(dir), process.env);
+}
+export const describeEnv = (env) => Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ') || "Go's defaults";
 
 export class BenchError extends Error {}
 

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { desiredObjects, fluxKustomization, liveObjects, toYamlStream, writeKustomizeDir } from './generate.mjs';
-import { BUILD_ENV, BenchError, FLOOR, HERE, PODO, die, fmtMs, getCluster, kubectlApply, log, median, must, run } from './lib.mjs';
+import { buildEnvFor, describeEnv, BenchError, FLOOR, HERE, PODO, die, fmtMs, getCluster, kubectlApply, log, median, must, run } from './lib.mjs';
 
 const TARGETS = { kubectlOverPodo: 3, podoOverFloor: 1.3, rssMB: 200, rssAtObjects: 5000 };
 
@@ -113,7 +113,7 @@ async function main() {
       podo: () => run(process.execPath, podoArgs),
       kubectl: () =>
         run('kubectl', ['diff', '--server-side', '--force-conflicts', '--field-manager=kustomize-controller', '-k', dir, '--kubeconfig', kubeconfig]),
-      build: () => run('kubectl', ['kustomize', dir], { env: BUILD_ENV }),
+      build: () => run('kubectl', ['kustomize', dir], { env: buildEnvFor(dir) }),
     };
     for (const c of opts.concurrencies) {
       contenders[`dryrun-c${c}`] = () => run(process.execPath, [FLOOR, '--kubeconfig', kubeconfig, '--objects', objectsFile, '--concurrency', String(c)]);
@@ -175,7 +175,7 @@ async function main() {
     const rows = [
       ['podo diff', fmtMs(med.podo), samples.podo],
       ['kubectl diff --server-side', fmtMs(med.kubectl), samples.kubectl],
-      ['kustomize build (kubectl kustomize)', fmtMs(med.build), samples.build],
+      [`kustomize build (kubectl kustomize, ${describeEnv(buildEnvFor(dir))})`, fmtMs(med.build), samples.build],
       ...dryKeys.map((k) => [
         `bare SSA dry-runs, concurrency ${k.slice(8)}${k === bestDry ? ' (best)' : ''}`,
         `${fmtMs(med[k])}  (in-process ${fmtMs(median(patchMs[k]))})`,

@@ -8,7 +8,6 @@ import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { isJsonObject, type KubeObject } from '../model/object.js';
 // sops.ts (and age-encryption behind it) loads only when a file is encrypted: ~90 ms of start-up otherwise.
 import type { DecryptionError, SopsFormat } from './sops.js';
-import { annotationsOf, labelsOf } from '../model/object.js';
 import { secrets as registry } from '../model/secrets.js';
 import { parseIni } from './sops-ini.js';
 import { guardYaml } from './documents.js';
@@ -204,11 +203,6 @@ function encryptedMacOf(obj: KubeObject): string | undefined {
     }
   }
   return undefined;
-}
-
-export function decryptionDisabled(obj: KubeObject): boolean {
-  const v = annotationsOf(obj)[DECRYPT] ?? labelsOf(obj)[DECRYPT];
-  return typeof v === 'string' && v.toLowerCase() === 'disabled';
 }
 
 /** Drops the SOPS bookkeeping kustomize carried through, and sops_* keys of generated Secrets. */

@@ -74,7 +74,7 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
     // is walked again in plaintext.
     if (sops.decrypted > 0) await scrubbed(sops.secrets, async () => checkKustomizationRefs(ws, ws.dir));
     const built = await scrubbed(sops.secrets, async () =>
-      parseKustomizeOutput(await runKustomize(opts.kustomize, ws.dir, opts.path, opts.deadline), `kustomize build ${opts.path}`),
+      parseKustomizeOutput(await runKustomize(opts.kustomize, ws.dir, opts.path, opts.deadline, ws.inputBytes), `kustomize build ${opts.path}`),
     );
     const { vars, notes } = await collectVariables(opts.spec, opts.variables);
     notes.unshift(...overlayNotes);

@@ -93,17 +93,20 @@ function bundledKustomize(): string | undefined {
   }
 }
 
-/** Builds DIR and returns the multi-document YAML kustomize printed. Killed (with its process group) at --timeout. */
-export function runKustomize(bin: KustomizeBinary, dir: string, displayDir: string, deadline?: number): Promise<string> {
-  return buildSlots(() => runKustomizeNow(bin, dir, displayDir, deadline));
+/**
+ * Builds DIR and returns the multi-document YAML kustomize printed. Killed (with its process group) at
+ * --timeout. INPUTBYTES, when known, is the size of every file the build reads (process/go-env.ts).
+ */
+export function runKustomize(bin: KustomizeBinary, dir: string, displayDir: string, deadline?: number, inputBytes?: number): Promise<string> {
+  return buildSlots(() => runKustomizeNow(bin, dir, displayDir, deadline, inputBytes));
 }
 
-async function runKustomizeNow(bin: KustomizeBinary, dir: string, displayDir: string, deadline: number | undefined): Promise<string> {
+async function runKustomizeNow(bin: KustomizeBinary, dir: string, displayDir: string, deadline: number | undefined, inputBytes: number | undefined): Promise<string> {
   const [cmd, ...pre] = bin.argv;
   const args = [...pre, dir, '--load-restrictor', 'LoadRestrictionsNone'];
   let res;
   try {
-    res = await runChild(cmd, args, { what: `kustomize build ${displayDir}`, env: goChildEnv({ ...process.env, KUSTOMIZE_PLUGIN_HOME: '/nonexistent' }), deadline });
+    res = await runChild(cmd, args, { what: `kustomize build ${displayDir}`, env: goChildEnv({ ...process.env, KUSTOMIZE_PLUGIN_HOME: '/nonexistent' }, inputBytes), deadline });
   } catch (err) {
     if (err instanceof ChildStartError && err.code === 'ENOENT') throw new InputError(`kustomize binary ${cmd} not found`);
     throw err;

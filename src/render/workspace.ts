@@ -22,6 +22,8 @@ export interface Workspace {
   cleanup(): void;
   /** The same removal, in the thread pool: what a finished build uses, so other builds' work goes on meanwhile. */
   release(): Promise<void>;
+  /** Bytes of the files copied, when the copy is a reference closure (what the build reads); else unknown. */
+  inputBytes?: number;
 }
 
 /**
@@ -95,8 +97,9 @@ export async function createWorkspaceFor(tree: SourceTree, userDir: string, clos
   );
   const cleanup = removal.now;
   const copyRoot = path.join(tmp, 'repo');
+  let inputBytes: number | undefined;
   try {
-    if (closure && !closure.unprovable) copyClosure(tree.root, copyRoot, closure);
+    if (closure && !closure.unprovable) inputBytes = copyClosure(tree.root, copyRoot, closure);
     else await copyTreeAsync(tree.root, copyRoot, tree.exclude);
   } catch (err) {
     cleanup();
@@ -109,6 +112,7 @@ export async function createWorkspaceFor(tree: SourceTree, userDir: string, clos
     userDir,
     cleanup,
     release: removal.later,
+    ...(inputBytes !== undefined ? { inputBytes } : {}),
   };
 }
 
@@ -117,7 +121,7 @@ export async function createWorkspaceFor(tree: SourceTree, userDir: string, clos
  * in the thread pool, where a write still in flight when SIGINT's cleanup removes the directory
  * would recreate it after podo is gone (with decrypted plaintext to come).
  */
-function copyClosure(root: string, copyRoot: string, closure: ReferenceClosure): void {
+function copyClosure(root: string, copyRoot: string, closure: ReferenceClosure): number {
   const dirs = new Set<string>(['']);
   const files: string[] = [];
   for (const [rel, kind] of closure.entries) {
@@ -131,7 +135,13 @@ function copyClosure(root: string, copyRoot: string, closure: ReferenceClosure):
   const parents = new Set<string>();
   for (const d of dirs) for (let p = d; p !== ''; p = path.posix.dirname(p) === '.' ? '' : path.posix.dirname(p)) if (p !== d) parents.add(p);
   for (const d of dirs) if (!parents.has(d)) mkdirSync(path.join(copyRoot, ...d.split('/').filter(Boolean)), { recursive: true });
-  for (const rel of files) copyFileSync(path.join(root, ...rel.split('/')), path.join(copyRoot, ...rel.split('/')));
+  let bytes = 0;
+  for (const rel of files) {
+    const to = path.join(copyRoot, ...rel.split('/'));
+    copyFileSync(path.join(root, ...rel.split('/')), to);
+    bytes += statSync(to).size;
+  }
+  return bytes;
 }
 
 async function copyTreeAsync(root: string, copyRoot: string, exclude: (relPath: string, isDir: boolean) => boolean): Promise<void> {

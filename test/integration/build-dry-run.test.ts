@@ -1,7 +1,7 @@
 // `podo build kustomization --kustomization-file --dry-run`: the Flux build with no cluster at all.
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { configMapRepo, repoRoot, runPodo, writeTree } from '../helpers/cluster.js';
@@ -52,6 +52,31 @@ spec:
     const r = await runPodo(['build', 'ks', 'web', '--path', '.', '--dry-run']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--dry-run needs --kustomization-file');
+  });
+});
+
+describe('the environment of the kustomize child', () => {
+  // A wrapper that notes the Go tuning it was started with, then runs the real kubectl kustomize.
+  const recordingKustomize = () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'podo-kbin-'));
+    const bin = path.join(dir, 'kustomize');
+    writeFileSync(bin, `#!/bin/sh\necho "GOGC=\${GOGC-unset} GOMEMLIMIT=\${GOMEMLIMIT-unset}" >> "${dir}/seen"\nshift\nexec kubectl kustomize "$@"\n`);
+    chmodSync(bin, 0o755);
+    return { bin, seen: () => readFileSync(path.join(dir, 'seen'), 'utf8').trim().split('\n') };
+  };
+  const ks = 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: app\n  namespace: flux-system\nspec:\n  path: ./app\n  prune: false\n  sourceRef: {kind: GitRepository, name: flux-system}\n';
+  const build = (repo: string, bin: string, env: NodeJS.ProcessEnv = {}) =>
+    runPodo(['build', 'ks', 'app', '--path', path.join(repo, 'app'), '--kustomization-file', path.join(repo, 'flux.yaml'), '--dry-run', '--kustomize-bin', bin], { GOGC: undefined, GOMEMLIMIT: undefined, ...env });
+
+  it("a small build runs with Go's collector off below a soft limit; a large one, or the user's own tuning, as given", async () => {
+    const k = recordingKustomize();
+    const small = writeTree({ 'flux.yaml': ks, 'app/kustomization.yaml': 'resources: [cm.yaml]\n', 'app/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: small\ndata:\n  a: b\n' });
+    const large = writeTree({ 'flux.yaml': ks, 'app/kustomization.yaml': 'resources: [cm.yaml]\n', 'app/cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: large\ndata:\n  a: "${'x'.repeat(600 * 1024)}"\n` });
+    const runs = [await build(small, k.bin), await build(large, k.bin), await build(small, k.bin, { GOGC: '75' })];
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    expect(runs[0].stdout).toContain('name: small');
+    expect(runs[1].stdout).toContain('name: large');
+    expect(k.seen()).toEqual(['GOGC=off GOMEMLIMIT=128MiB', 'GOGC=unset GOMEMLIMIT=unset', 'GOGC=75 GOMEMLIMIT=unset']);
   });
 });
 

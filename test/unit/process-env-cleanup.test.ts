@@ -5,18 +5,23 @@ import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { goChildEnv } from '../../src/process/go-env.js';
+import { goChildEnv, SMALL_BUILD_BYTES } from '../../src/process/go-env.js';
 import { registerAsyncCleanup, runAllCleanups } from '../../src/model/cleanup.js';
 
 describe('goChildEnv', () => {
-  it('turns the collector off below a soft memory limit by default', () => {
-    const env = goChildEnv({ PATH: '/bin' }, { PATH: '/bin' });
-    expect(env).toEqual({ PATH: '/bin', GOGC: 'off', GOMEMLIMIT: '128MiB' });
+  it('turns the collector off below a soft memory limit for a build known to be small', () => {
+    expect(goChildEnv({ PATH: '/bin' }, 20_000, { PATH: '/bin' })).toEqual({ PATH: '/bin', GOGC: 'off', GOMEMLIMIT: '128MiB' });
+    expect(goChildEnv({ PATH: '/bin' }, SMALL_BUILD_BYTES, {})).toMatchObject({ GOGC: 'off' });
+  });
+
+  it("keeps Go's defaults for a large build, or one whose input is unknown (a whole-repository copy, a chart)", () => {
+    expect(goChildEnv({ PATH: '/bin' }, SMALL_BUILD_BYTES + 1, {})).toEqual({ PATH: '/bin' });
+    expect(goChildEnv({ PATH: '/bin' }, undefined, {})).toEqual({ PATH: '/bin' });
   });
 
   it("keeps the user's own Go tuning, even for a child given a clean environment", () => {
-    expect(goChildEnv({ PATH: '/bin' }, { GOGC: '50' })).toEqual({ PATH: '/bin', GOGC: '50' });
-    expect(goChildEnv({ PATH: '/bin' }, { GOMEMLIMIT: '1GiB' })).toEqual({ PATH: '/bin', GOMEMLIMIT: '1GiB' });
+    expect(goChildEnv({ PATH: '/bin' }, 20_000, { GOGC: '50' })).toEqual({ PATH: '/bin', GOGC: '50' });
+    expect(goChildEnv({ PATH: '/bin' }, undefined, { GOMEMLIMIT: '1GiB' })).toEqual({ PATH: '/bin', GOMEMLIMIT: '1GiB' });
   });
 });
 

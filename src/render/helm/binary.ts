@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { InputError } from '../../model/errors.js';
 
-import { isHelm, type HelmBinary, type HelmLookup } from '../../model/helm.js';
+import type { HelmBinary, HelmLookup } from '../../model/helm.js';
 import { isExecutable, onPath } from '../../process/executable.js';
 
 export { isHelm, type HelmBinary, type HelmLookup, type NoHelm } from '../../model/helm.js';

@@ -27,7 +27,8 @@ export interface HelmRunner {
 
 export function createHelmRunner(helm: HelmBinary, defaultTimeoutMs = 120_000): HelmRunner {
   const home = mkdtempSync(path.join(os.tmpdir(), 'podo-helm-'));
-  // helm is a short-lived Go child too (process/go-env.ts).
+  // A chart's size is unknown before it renders: helm keeps Go's collector defaults, or the user's own
+  // GOGC/GOMEMLIMIT (process/go-env.ts).
   const env: NodeJS.ProcessEnv = goChildEnv({
     PATH: process.env.PATH ?? '',
     HOME: home,
@@ -39,7 +40,7 @@ export function createHelmRunner(helm: HelmBinary, defaultTimeoutMs = 120_000): 
     HELM_PLUGINS: path.join(home, 'plugins'),
     // Proxies configured for the user apply to chart downloads too.
     ...pick(process.env, ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy', 'SSL_CERT_FILE', 'SSL_CERT_DIR']),
-  });
+  }, undefined);
   let counter = 0;
   let probe: string | undefined;
 
