@@ -10,7 +10,8 @@
 // 128 MiB, against 232 s with Go's defaults within the same half hour). The live heap grows with the
 // input, so the tuning applies when the files the build reads (its reference closure) total at most
 // SMALL_BUILD_BYTES, and never when podo does not know them (a whole-repository copy). helm keeps Go's
-// defaults: a chart's size is not known before it is rendered. A user who tunes the Go runtime (GOGC or GOMEMLIMIT) keeps their own settings in every case.
+// defaults: a chart's size is not known before it is rendered. A user who tunes the Go runtime (GOGC
+// or GOMEMLIMIT) keeps their own settings in every case.
 const SOFT_MEMORY_LIMIT = '128MiB';
 /** 500 objects of the benchmark are 285 KB of YAML and peak at 157 MB under the limit, 25% less CPU. */
 export const SMALL_BUILD_BYTES = 512 * 1024;
