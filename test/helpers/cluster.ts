@@ -31,9 +31,9 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
-/** Writes a file tree into a new temporary directory and returns its path. */
-export function writeTree(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'podo-test-repo-'));
+/** Writes a file tree into a new temporary directory (under PARENT when given) and returns its path. */
+export function writeTree(files: Record<string, string>, parent = os.tmpdir()): string {
+  const dir = mkdtempSync(path.join(parent, 'podo-test-repo-'));
   for (const [rel, content] of Object.entries(files)) {
     const p = path.join(dir, rel);
     mkdirSync(path.dirname(p), { recursive: true });
@@ -143,10 +143,21 @@ subjects:
   }
   const namespace = home;
   const token = kubectl(['create', 'token', sa, '-n', namespace, '--duration=1h']).trim();
+  return writeKubeconfig(sa, `token: ${token}`, { context: 'limited' });
+}
+
+/** The local cluster's server and CA, for kubeconfigs with other users. */
+export function clusterEndpoint(): { server: string; ca: string } {
   const admin = JSON.parse(kubectl(['config', 'view', '--raw', '--minify', '-o', 'json'])) as {
     clusters: Array<{ cluster: { server: string; 'certificate-authority-data': string } }>;
   };
   const c = admin.clusters[0].cluster;
+  return { server: c.server, ca: c['certificate-authority-data'] };
+}
+
+/** A kubeconfig in a new temporary directory: the local cluster (or SERVER/CA) and one user, USERYAML its body. */
+export function writeKubeconfig(user: string, userYaml: string, opts: { context: string; server?: string; ca?: string }): string {
+  const ep = opts.server !== undefined && opts.ca !== undefined ? { server: opts.server, ca: opts.ca } : clusterEndpoint();
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'podo-kc-')), 'kubeconfig');
   writeFileSync(
     file,
@@ -155,16 +166,16 @@ kind: Config
 clusters:
 - name: local
   cluster:
-    server: ${c.server}
-    certificate-authority-data: ${c['certificate-authority-data']}
+    server: ${opts.server ?? ep.server}
+    certificate-authority-data: ${opts.ca ?? ep.ca}
 users:
-- name: ${sa}
+- name: ${user}
   user:
-    token: ${token}
+${userYaml.replace(/^/gm, '    ')}
 contexts:
-- name: limited
-  context: {cluster: local, user: ${sa}}
-current-context: limited
+- name: ${opts.context}
+  context: {cluster: local, user: ${user}}
+current-context: ${opts.context}
 `,
   );
   return file;

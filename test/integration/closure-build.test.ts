@@ -2,7 +2,7 @@
 // runs twice through the real pipeline and real kustomize, once with the closure copy and once with
 // the whole repository copied (the fallback), and the objects or the error must be the same.
 // No cluster needed.
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { referenceClosure } from '../../src/render/kustomize-refs.js';
 import { openSourceTree } from '../../src/render/source-tree.js';
 import { specFromObject } from '../../src/flux/spec.js';
 import type { KustomizationSpec } from '../../src/model/kustomization.js';
+import { writeTree } from '../helpers/cluster.js';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures');
 const kustomize = findKustomize(undefined);
@@ -46,15 +47,7 @@ function specsOf(file: string): KustomizationSpec[] {
   return parseObjects(readFileSync(file, 'utf8'), file).map((o) => specFromObject(o, file).spec);
 }
 
-let n = 0;
-function repoWith(files: Record<string, string>): string {
-  const repo = path.join(tmp, `r${n++}`);
-  for (const [f, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(repo, f)), { recursive: true });
-    writeFileSync(path.join(repo, f), text);
-  }
-  return repo;
-}
+const repoWith = (files: Record<string, string>): string => writeTree(files, tmp);
 const spec = (p: string, extra: Partial<KustomizationSpec> = {}): KustomizationSpec => ({ name: 'x', namespace: 'flux-system', path: p, ...extra });
 
 describe('closure copy and full copy give the same build', () => {

@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import os from 'node:os';
 import path from 'node:path';
 import { expect, inject } from 'vitest';
-import { kubeconfig, kubectl, runPodo, type RunResult } from '../helpers/cluster.js';
+import { kubeconfig, kubectl, runPodo, writeKubeconfig, type RunResult } from '../helpers/cluster.js';
 
 export interface CaseCtx {
   /** A fresh namespace (created) and a Flux Kustomization name of the case's own. */
@@ -141,39 +141,9 @@ export function script(name: string, body: string): string {
   return file;
 }
 
-/** The local cluster's server and CA, for kubeconfigs with other users. */
-export function clusterEndpoint(): { server: string; ca: string } {
-  const admin = JSON.parse(kubectl(['config', 'view', '--raw', '--minify', '-o', 'json'])) as {
-    clusters: Array<{ cluster: { server: string; 'certificate-authority-data': string } }>;
-  };
-  const c = admin.clusters[0].cluster;
-  return { server: c.server, ca: c['certificate-authority-data'] };
-}
-
 /** A kubeconfig for the local cluster whose user is `user` (YAML of the user's body). */
 export function kubeconfigWithUser(userYaml: string, server?: string, ca?: string): string {
-  const ep = clusterEndpoint();
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'podo-sec-kc-')), 'kubeconfig');
-  writeFileSync(
-    file,
-    `apiVersion: v1
-kind: Config
-clusters:
-- name: local
-  cluster:
-    server: ${server ?? ep.server}
-    certificate-authority-data: ${ca ?? ep.ca}
-users:
-- name: attacker
-  user:
-${userYaml.replace(/^/gm, '    ')}
-contexts:
-- name: c
-  context: {cluster: local, user: attacker}
-current-context: c
-`,
-  );
-  return file;
+  return writeKubeconfig('attacker', userYaml, { context: 'c', server, ca });
 }
 
 /** Turns DIR into a git repository with everything committed; returns DIR. */

@@ -1,26 +1,19 @@
 // The reference closure: what a Kustomization's build may read, found before anything is copied.
 // Complete closures list exactly the files kustomize reads; anything the walk cannot prove gives up.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { referenceClosure } from '../../src/render/kustomize-refs.js';
 import { openSourceTree } from '../../src/render/source-tree.js';
+import { writeTree } from '../helpers/cluster.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-closure-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const CM = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n`;
 
-let n = 0;
-function repoWith(files: Record<string, string>): string {
-  const repo = path.join(tmp, `r${n++}`);
-  for (const [f, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(repo, f)), { recursive: true });
-    writeFileSync(path.join(repo, f), text);
-  }
-  return repo;
-}
+const repoWith = (files: Record<string, string>): string => writeTree(files, tmp);
 
 async function closureOf(repo: string, dir: string, opts: { ignorePaths?: string[]; components?: string[] } = {}) {
   const tree = await openSourceTree(repo, opts.ignorePaths ?? []);
