@@ -22,7 +22,7 @@ import { SourceTrees } from '../render/source-tree.js';
 import { listGitRepositories } from '../sources/cluster.js';
 import { gitToplevel, withWorktree } from '../sources/git.js';
 import { checkoutSources, sourceResolver, type SourceResolver } from '../sources/local-sources.js';
-import { discover } from '../sources/repository.js';
+import { discoveryOnce } from '../sources/repository.js';
 import { clusterAll, clusterNamed, repositoryClusterRoot, repositoryNamed, type Root, type SpecSource, type Trees } from '../sources/spec-source.js';
 import { BaseRefTarget } from './base-ref-target.js';
 import { ClusterTarget } from './cluster-target.js';
@@ -116,7 +116,7 @@ async function againstRef(options: RunOptions, ref: string, hooks: RunHooks, top
       sourceTrees,
       options.buildAll === true,
     );
-    const trees: Trees = { ref, toplevel, worktree, atRef: (p) => target.atRef(realish(p)) };
+    const trees: Trees = { ref, toplevel, worktree, atRef: (p) => target.atRef(realish(p)), discover: discoveryOnce() };
     const head = realish(options.path);
     const specs: SpecSource =
       selection.mode === 'all'
@@ -125,7 +125,7 @@ async function againstRef(options: RunOptions, ref: string, hooks: RunHooks, top
     const { roots, problems } = await specs.roots();
     // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.
     const checkoutRoot = selection.mode === 'all' ? head : repositoryRoot(head, roots[0]?.head?.spec.path);
-    const resolve = sourceResolver(checkoutRoot, checkoutSources(toplevel, discover(toplevel).gitRepositories), options.localSources);
+    const resolve = sourceResolver(checkoutRoot, checkoutSources(toplevel, trees.discover(toplevel).gitRepositories), options.localSources);
     resolveHead = resolve;
     const helm: HelmRender = { stage: helmStage, sourceDir: chartSources(resolve), concurrency: options.cluster.concurrency };
     return orchestrate(roots, problems, {

@@ -67,6 +67,17 @@ export function discover(repoRoot: string): Discovery {
   return { kustomizations, definitions, gitRepositories, problems };
 }
 
+/** `discover`, once per directory for the life of the returned function (one run: the files do not change under it). */
+export function discoveryOnce(): (repoRoot: string) => Discovery {
+  const seen = new Map<string, Discovery>();
+  return (repoRoot) => {
+    const key = path.resolve(repoRoot);
+    let d = seen.get(key);
+    if (!d) seen.set(key, (d = discover(key)));
+    return d;
+  };
+}
+
 /** `./clusters/prod/` → `clusters/prod`; `./` → `.` */
 export function normalizeRelPath(p: string | undefined): string {
   const parts = (p ?? '').split('/').filter((x) => x !== '' && x !== '.');
@@ -117,6 +128,58 @@ function isFile(p: string): boolean {
   }
 }
 
+const FLUX_GROUP = 'toolkit.fluxcd.io';
+// An `apiVersion:` whose value does not end on its own line (block scalar, tag, anchor, alias, an open
+// quote, nothing), or an explicit `? key`: the value may start on a later line, so the file is parsed.
+const VALUE_ELSEWHERE = /apiVersion["']?[ \t]*:[ \t]*(?:\r?$|[|>!&*]|"[^"\n]*$|'[^'\n]*$)|^[ \t]*\?/m;
+const KEY_CHAR = /[\w.-]/;
+
+/**
+ * Whether a file may define a Flux Kustomization or GitRepository, decided without parsing it. Only
+ * those two kinds are used here, and their apiVersion names a `*.toolkit.fluxcd.io` group. Parsing is
+ * most of a repository scan's time, and most files that name such a group name it only in keys: the
+ * `kustomize.toolkit.fluxcd.io/name` labels of applied manifests. So a file is passed over only when every
+ * occurrence of the group is where a mapping key stands (first on its line, or after `{`, `,` or `- `,
+ * and followed by `: `); a value, which an apiVersion must be, sends the file to the parser. Conservative:
+ * anything unusual around an `apiVersion` parses the file, whatever it holds.
+ */
+export function mayDefineFluxObject(text: string): boolean {
+  if (!text.includes(FLUX_GROUP)) return false;
+  if (!text.includes('Kustomization') && !text.includes('GitRepository')) return false;
+  if (VALUE_ELSEWHERE.test(text)) return true;
+  for (let i = text.indexOf(FLUX_GROUP); i >= 0; i = text.indexOf(FLUX_GROUP, i + FLUX_GROUP.length)) {
+    if (!atKey(text, i)) return true;
+  }
+  return false;
+}
+
+/** Whether the token holding position `at` is a mapping key: `  group.toolkit.fluxcd.io/name: …`. */
+function atKey(text: string, at: number): boolean {
+  let start = at;
+  while (start > 0 && KEY_CHAR.test(text[start - 1]!)) start--;
+  let end = at;
+  while (end < text.length && (KEY_CHAR.test(text[end]!) || text[end] === '/')) end++;
+  let quoted = false;
+  if ((text[start - 1] === '"' || text[start - 1] === "'") && text[end] === text[start - 1]) {
+    start--;
+    end++;
+    quoted = true;
+  }
+  let before = start - 1;
+  while (before >= 0 && (text[before] === ' ' || text[before] === '\t')) before--;
+  if (text[before] === '-' && before < start - 1) {
+    before--;
+    while (before >= 0 && (text[before] === ' ' || text[before] === '\t')) before--;
+  }
+  const opener = before < 0 ? '\n' : text[before];
+  if (opener !== '\n' && opener !== '{' && opener !== ',') return false;
+  while (text[end] === ' ' || text[end] === '\t') end++;
+  if (text[end] !== ':') return false;
+  // `a:b` unquoted is one plain scalar, not a key; a quoted key may be followed by anything (JSON style).
+  const next = text[end + 1];
+  return quoted || next === undefined || next === ' ' || next === '\t' || next === '\n' || next === '\r';
+}
+
 /**
  * Flux Kustomizations and sources in a file. Lenient on purpose: a repository holds Helm templates, CI
  * files and half-written YAML; a file that does not parse cannot hold a Kustomization Flux would apply,
@@ -129,8 +192,7 @@ function fluxObjectsIn(file: string): KubeObject[] {
   } catch {
     return [];
   }
-  // Cheap pre-filter: most YAML files in a repository are not Flux Kustomizations.
-  if (!text.includes('.toolkit.fluxcd.io')) return [];
+  if (!mayDefineFluxObject(text)) return [];
   // A Flux manifest is read by podo itself: a YAML bomb or a huge file is refused, named.
   guardYaml(text, path.relative(process.cwd(), file) || file);
   const docs = parseAllDocuments(text, { uniqueKeys: false });

@@ -8,7 +8,7 @@ import { InputError, UsageError } from '../model/errors.js';
 import { byNamespaceName } from '../model/object.js';
 import { listFromCluster, loadFromCluster, notFound } from './cluster.js';
 import { pickFromFile } from './file.js';
-import { clusterRoots, discover, normalizeRelPath, type Discovery } from './repository.js';
+import { clusterRoots, normalizeRelPath, type Discovery } from './repository.js';
 
 /** A Kustomization the run starts from, as each side has it. */
 export interface Root {
@@ -70,6 +70,8 @@ export interface Trees {
   worktree: string;
   /** A working-tree path in the checkout of the ref (undefined outside the repository). */
   atRef(p: string): string | undefined;
+  /** The Flux manifests under a directory of either tree (read once per run). */
+  discover(root: string): Discovery;
 }
 
 function find(d: Discovery, name: string, namespace: string): FluxKustomization | undefined {
@@ -87,7 +89,7 @@ export function repositoryNamed(trees: Trees, name: string, namespace: string, d
       const notes: string[] = [];
       let head: FluxKustomization | undefined;
       if (file) head = pickFromFile(file, name, namespace);
-      else head = find(discover(trees.toplevel), name, namespace);
+      else head = find(trees.discover(trees.toplevel), name, namespace);
       if (!head) {
         notes.push(
           `no Flux Kustomization ${namespace}/${name} found in the repository: built with an empty spec (no patches, substitutions or prune setting; removals shown as deletions); pass --kustomization-file FILE to use one`,
@@ -101,7 +103,7 @@ export function repositoryNamed(trees: Trees, name: string, namespace: string, d
         } catch {
           former = undefined;
         }
-      } else if (!file) former = find(discover(trees.worktree), name, namespace);
+      } else if (!file) former = find(trees.discover(trees.worktree), name, namespace);
       // Without a manifest nothing says prune is off: a deletion that might not happen is shown rather than hidden.
       const minimal: FluxKustomization = { spec: { name, namespace, prune: true }, origin: '(no manifest found)' };
       const h = head ?? minimal;
@@ -118,9 +120,9 @@ export function repositoryNamed(trees: Trees, name: string, namespace: string, d
 export function repositoryClusterRoot(trees: Trees, repoRoot: string, clusterPath: string | undefined): SpecSource {
   return {
     async roots() {
-      const head = discover(repoRoot);
+      const head = trees.discover(repoRoot);
       const baseRoot = trees.atRef(repoRoot);
-      const base: Discovery = baseRoot && existsSync(baseRoot) ? discover(baseRoot) : { kustomizations: [], definitions: [], gitRepositories: [], problems: [] };
+      const base: Discovery = baseRoot && existsSync(baseRoot) ? trees.discover(baseRoot) : { kustomizations: [], definitions: [], gitRepositories: [], problems: [] };
       const dir = clusterPath !== undefined ? chosenClusterPath(repoRoot, clusterPath) : onlyClusterRoot(head, repoRoot);
       const rootOf = (d: Discovery) => d.definitions.find((k) => normalizeRelPath(k.spec.path) === dir);
       const notes: string[] = [];

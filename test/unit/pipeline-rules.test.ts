@@ -2,7 +2,8 @@
 // a report with Kustomizations not evaluated, and the shape check of Kustomization specs.
 import { describe, expect, it } from 'vitest';
 import { cycleThrough, readyNow } from '../../src/pipeline/order.js';
-import { clusterRoots, type Discovery } from '../../src/sources/repository.js';
+import { clusterRoots, mayDefineFluxObject, type Discovery } from '../../src/sources/repository.js';
+import { parseAllDocuments } from 'yaml';
 import { exitCodeFor } from '../../src/cli/exit.js';
 import { specFromObject } from '../../src/flux/spec.js';
 import { checkoutSources, sourceResolver } from '../../src/sources/local-sources.js';
@@ -143,5 +144,74 @@ describe('the GitRepositories the checkout serves', () => {
   it('without the bootstrap manifest, the checkout branch decides; a bootstrap of another repository is not this one', () => {
     expect([...checkoutSources(repo, [gitRepo('apps', 'dev-team', 'https://github.com/acme/fleet', 'dev-team')])]).toEqual(['GitRepository/flux-system/flux-system']);
     expect([...checkoutSources(repo, [gitRepo('flux-system', 'flux-system', 'https://github.com/acme/other')])]).toEqual([]);
+  });
+});
+
+describe('the repository scan passes over files without parsing them only when they cannot define a Flux Kustomization or GitRepository', () => {
+  // What parsing finds: the kinds discovery uses, with a *.toolkit.fluxcd.io apiVersion.
+  const definesFluxObject = (text: string): boolean => {
+    try {
+      return parseAllDocuments(text, { uniqueKeys: false }).some((d) => {
+        const v: unknown = d.errors.length === 0 ? d.toJS() : undefined;
+        if (typeof v !== 'object' || v === null) return false;
+        const o = v as { apiVersion?: unknown; kind?: unknown };
+        return typeof o.apiVersion === 'string' && o.apiVersion.includes('.toolkit.fluxcd.io/') && (o.kind === 'Kustomization' || o.kind === 'GitRepository');
+      });
+    } catch {
+      return false;
+    }
+  };
+  const labels = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: a
+  labels:
+    kustomize.toolkit.fluxcd.io/name: apps
+    "kustomize.toolkit.fluxcd.io/namespace": flux-system
+  annotations: {kustomize.toolkit.fluxcd.io/prune: disabled, 'kustomize.toolkit.fluxcd.io/ssa': Merge}
+data:
+  note: a Kustomization of ours
+`;
+  const ks = (apiVersionLine: string) => `${apiVersionLine}\nkind: Kustomization\nmetadata:\n  name: apps\n  labels:\n    kustomize.toolkit.fluxcd.io/name: x\nspec:\n  path: ./apps\n`;
+  const defining = [
+    ks('apiVersion: kustomize.toolkit.fluxcd.io/v1'),
+    ks('apiVersion: "kustomize.toolkit.fluxcd.io/v1"'),
+    ks("'apiVersion': 'kustomize.toolkit.fluxcd.io/v1'"),
+    ks('apiVersion:\n  kustomize.toolkit.fluxcd.io/v1'),
+    ks('apiVersion: >-\n  kustomize.toolkit.fluxcd.io/v1'),
+    ks('apiVersion: !!str kustomize.toolkit.fluxcd.io/v1'),
+    ks('apiVersion: "\\\n  kustomize.toolkit.fluxcd.io/v1"'),
+    ks('? apiVersion\n: kustomize.toolkit.fluxcd.io/v1'),
+    ks('apiVersion: &v kustomize.toolkit.fluxcd.io/v1'),
+    '{"apiVersion":"source.toolkit.fluxcd.io/v1","kind":"GitRepository","metadata":{"name":"flux-system","labels":{"kustomize.toolkit.fluxcd.io/name":"x"}}}',
+    '{kind: Kustomization, metadata: {name: a}, apiVersion: kustomize.toolkit.fluxcd.io/v1}',
+    'base: &b\n  apiVersion: kustomize.toolkit.fluxcd.io/v1beta2\n  kind: Kustomization\n---\n' + ks('apiVersion: kustomize.toolkit.fluxcd.io/v1'),
+    labels + '---\n' + ks('apiVersion: kustomize.toolkit.fluxcd.io/v1').replace(/\n/g, '\r\n'),
+  ];
+
+  it('parses every file that defines one', () => {
+    for (const text of defining) {
+      expect(definesFluxObject(text), text).toBe(true);
+      expect(mayDefineFluxObject(text), text).toBe(true);
+    }
+  });
+
+  it('skips files that name the group only in label and annotation keys, or hold neither kind', () => {
+    expect(definesFluxObject(labels)).toBe(false);
+    expect(mayDefineFluxObject(labels)).toBe(false);
+    expect(mayDefineFluxObject(labels.replace(/\n/g, '\r\n'))).toBe(false);
+    const helmRelease = 'apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: x}\n';
+    expect(mayDefineFluxObject(helmRelease)).toBe(false);
+    expect(mayDefineFluxObject('apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n')).toBe(false);
+  });
+
+  it('agrees with the parser over every way of cutting the examples into lines', () => {
+    // Any file the filter skips must define nothing: try prefixes of every example, which cut values, keys and quotes.
+    for (const text of [...defining, labels]) {
+      for (let n = 1; n <= text.length; n++) {
+        const part = text.slice(0, n);
+        if (!mayDefineFluxObject(part)) expect(definesFluxObject(part), JSON.stringify(part)).toBe(false);
+      }
+    }
   });
 });
