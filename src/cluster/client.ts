@@ -16,7 +16,7 @@ export interface ClusterClient {
   readonly identity: string;
   resolve(apiVersion: string, kind: string): Promise<ResourceInfo | undefined>;
   get(info: ResourceInfo, name: string, namespace?: string): Promise<KubeObject | undefined>;
-  list(info: ResourceInfo, namespace?: string): Promise<KubeObject[]>;
+  list(info: ResourceInfo, namespace?: string, opts?: ListOptions): Promise<KubeObject[]>;
   /** Server-side apply with dryRun=All, force, field manager kustomize-controller (or `fieldManager`). Never writes. */
   dryRunApply(info: ResourceInfo, obj: KubeObject, opts?: { fieldManager?: string }): Promise<KubeObject>;
   /** The same client, every request sent as `user` in `groups` (Impersonate-User / Impersonate-Group). */
@@ -31,6 +31,13 @@ export interface ClusterClient {
   /** The server's version and every group version it serves (for Helm's `.Capabilities`); read once, cached. */
   serverInfo(): Promise<ServerInfo>;
   close(): void;
+}
+
+export interface ListOptions {
+  /** A label selector, already validated by the caller (it goes into the query as it is). */
+  labelSelector?: string;
+  /** Answer from the API server's watch cache (`resourceVersion=0`) rather than a quorum read of etcd. */
+  fromCache?: boolean;
 }
 
 export interface ServerInfo {
@@ -99,12 +106,15 @@ class HttpClusterClient implements ClusterClient {
     throw toApiError(res, 'get', path);
   }
 
-  async list(info: ResourceInfo, namespace?: string): Promise<KubeObject[]> {
+  async list(info: ResourceInfo, namespace?: string, opts: ListOptions = {}): Promise<KubeObject[]> {
     const path = collectionPath(info, namespace);
     const out: KubeObject[] = [];
     let cont = '';
     do {
       const query: Record<string, string> = { limit: '500' };
+      if (opts.labelSelector) query.labelSelector = opts.labelSelector;
+      // The watch cache ignores limit and answers in one page (Kubernetes API concepts, "resource versions").
+      if (opts.fromCache) query.resourceVersion = '0';
       if (cont) query.continue = cont;
       const res = await this.http.request({ method: 'GET', path, query, retryServerErrors: true, headers: this.headers });
       if (res.status < 200 || res.status >= 300 || !isJsonObject(res.body)) throw toApiError(res, 'list', path);

@@ -1,6 +1,6 @@
-// Reading live objects for a dry-run round: one LIST per kind and namespace when several objects
-// share them, else GETs.
-import { ApiError } from './http.js';
+// Reading live objects for a dry-run round: first from the run's LiveIndex when there is one, then
+// one LIST per kind and namespace when several objects share them, else GETs.
+import { ApiError, DeadlineError } from './http.js';
 import { InvalidNameError } from './names.js';
 import type { ClusterClient, ResourceInfo } from './client.js';
 import { mapConcurrent } from './pool.js';
@@ -11,16 +11,123 @@ export interface LiveQuery {
   info: ResourceInfo;
 }
 
+/** A label value (a Kubernetes name): nothing else may enter the selector. */
+const LABEL_VALUE = /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/;
+/** The label kustomize-controller puts on every object it applies: the Kustomization's namespace. */
+const OWNER_NAMESPACE_LABEL = 'kustomize.toolkit.fluxcd.io/namespace';
+/** An index list older than this is read again: a long --all run does not diff against old state. */
+const MAX_AGE_MS = 15_000;
+
+interface KindList {
+  at: number;
+  /** By identityKey; undefined when the list was refused (403): every object is read the usual way. */
+  objects: Promise<Map<string, KubeObject> | undefined>;
+}
+
+/**
+ * The live objects Flux applied for the Kustomizations of a run, one LIST per kind across the cluster
+ * (label `kustomize.toolkit.fluxcd.io/namespace` in the run's namespaces), read when a Kustomization
+ * first needs that kind. `--all` then reads the live state of fifty Kustomizations with a handful of
+ * requests instead of one per kind, namespace and Kustomization. The lists come from the API server's
+ * watch cache (resourceVersion=0, as informers start): a cluster-wide read from etcd would decode every
+ * object of the kind, Flux's or not. An object found here is taken once (so memory shrinks as the run
+ * goes); one not found (new, unlabeled, claimed twice) is read as before, so nothing is missed.
+ */
+export class LiveIndex {
+  private readonly kinds = new Map<string, KindList>();
+  private readonly selector: string | undefined;
+
+  constructor(
+    private readonly client: ClusterClient,
+    namespaces: readonly string[],
+  ) {
+    const values = [...new Set(namespaces)].sort();
+    this.selector = values.length > 0 && values.every((v) => LABEL_VALUE.test(v)) ? `${OWNER_NAMESPACE_LABEL} in (${values.join(',')})` : undefined;
+  }
+
+  /** Takes the live object of each query out of the index; returns the queries it does not hold. */
+  async take(queries: LiveQuery[], out: Map<string, KubeObject>, deadline?: number): Promise<LiveQuery[]> {
+    if (!this.selector) return queries;
+    const rest: LiveQuery[] = [];
+    const byKind = new Map<string, LiveQuery[]>();
+    for (const q of queries) {
+      // Cluster-scoped kinds are few and seldom many per build: read as before.
+      if (!q.info.namespaced || !q.info.verbs.includes('list')) {
+        rest.push(q);
+        continue;
+      }
+      const key = resourceKey(q.info);
+      const same = byKind.get(key);
+      if (same) same.push(q);
+      else byKind.set(key, [q]);
+    }
+    for (const [key, qs] of byKind) {
+      const objects = await beforeDeadline(this.listOf(key, qs[0].info), deadline);
+      for (const q of qs) {
+        const id = identityKey(q.ref);
+        const o = objects?.get(id);
+        if (o) {
+          out.set(id, o);
+          objects!.delete(id);
+        } else rest.push(q);
+      }
+    }
+    return rest;
+  }
+
+  private listOf(key: string, info: ResourceInfo): Promise<Map<string, KubeObject> | undefined> {
+    const cur = this.kinds.get(key);
+    if (cur && Date.now() - cur.at < MAX_AGE_MS) return cur.objects;
+    const objects = this.client.list(info, undefined, { labelSelector: this.selector, fromCache: true }).then(
+      (items) => new Map(items.map((o) => [identityKey(refOf(o)), o])),
+      (err: unknown) => {
+        // Not allowed to list across namespaces: read per namespace, as without the index.
+        if (err instanceof ApiError && (err.status === 403 || err.status === 404)) return undefined;
+        this.kinds.delete(key);
+        throw err;
+      },
+    );
+    this.kinds.set(key, { at: Date.now(), objects });
+    return objects;
+  }
+}
+
+const resourceKey = (info: ResourceInfo) => `${info.group}/${info.version}/${info.plural}`;
+
+/** The shared list, but a Kustomization whose budget runs out stops waiting for it. */
+function beforeDeadline<T>(p: Promise<T>, deadline: number | undefined): Promise<T> {
+  if (deadline === undefined || deadline >= Number.MAX_SAFE_INTEGER) return p;
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new DeadlineError('timed out reading the live state')), Math.max(0, deadline - Date.now()));
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}
+
 /** Live objects by identityKey; objects the caller may not read are left out (the dry-run names the refusal). */
-export async function fetchLive(client: ClusterClient, queries: LiveQuery[], concurrency: number): Promise<Map<string, KubeObject>> {
+export async function fetchLive(
+  client: ClusterClient,
+  queries: LiveQuery[],
+  concurrency: number,
+  shared?: { index: LiveIndex; deadline?: number },
+): Promise<Map<string, KubeObject>> {
+  const out = new Map<string, KubeObject>();
+  const unread = shared ? await shared.index.take(queries, out, shared.deadline) : queries;
   const groups = new Map<string, LiveQuery[]>();
-  for (const q of queries) {
+  for (const q of unread) {
     const k = `${q.ref.apiVersion}|${q.ref.kind}|${q.ref.namespace ?? ''}`;
     const g = groups.get(k);
     if (g) g.push(q);
     else groups.set(k, [q]);
   }
-  const out = new Map<string, KubeObject>();
   const gets: LiveQuery[] = [];
   const lists = [...groups.values()].filter((g) => g.length >= 3);
   for (const g of groups.values()) if (g.length < 3) gets.push(...g);

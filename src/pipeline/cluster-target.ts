@@ -5,7 +5,7 @@
 // are applied here, as data; cluster/ only carries the requests.
 import type { ClusterClient, ResourceInfo } from '../cluster/client.js';
 import { mapConcurrent } from '../cluster/pool.js';
-import { fetchLive } from '../cluster/live.js';
+import { fetchLive, LiveIndex } from '../cluster/live.js';
 import { DeadlineError, describeDryRunFailure, TimeoutError } from '../cluster/dryrun.js';
 import { loadFromCluster } from '../sources/cluster.js';
 import { forced, pruneProtection, skipReason } from '../flux/annotations.js';
@@ -35,6 +35,7 @@ interface Planned {
 
 export class ClusterTarget implements Target {
   readonly kind = 'cluster' as const;
+  private liveIndex: LiveIndex | undefined;
 
   constructor(
     private readonly client: ClusterClient,
@@ -44,6 +45,14 @@ export class ClusterTarget implements Target {
   ) {
     // Warm discovery for the common group versions while kustomize runs; failures surface later.
     for (const [gv, kind] of [['v1', 'ConfigMap'], ['apps/v1', 'Deployment']]) client.resolve(gv, kind).catch(() => undefined);
+  }
+
+  /**
+   * Many Kustomizations of these namespaces are evaluated (--all): their live objects are read through
+   * one index list per kind (cluster/live.ts LiveIndex) rather than per Kustomization and namespace.
+   */
+  shareLiveReads(namespaces: readonly string[]): void {
+    this.liveIndex = new LiveIndex(this.client, namespaces);
   }
 
   async evaluate(e: Evaluation): Promise<TargetAnswer> {
@@ -76,8 +85,12 @@ export class ClusterTarget implements Target {
     const { client: identityClient, notes: identityNotes } = await this.clientFor(spec);
     const client = e.deadline ? identityClient.withDeadline(e.deadline) : identityClient;
     notes.push(...identityNotes);
+    // The index is read with podo's own identity: a Kustomization impersonating its service account
+    // reads what that account may read, so it does not use it.
+    const shared = this.liveIndex && identityClient === this.client ? { index: this.liveIndex, deadline: e.deadline } : undefined;
     const verdicts = await dryRun(client, desired, {
       concurrency: this.concurrency,
+      shared,
       force: spec.force === true,
       pruneCandidates,
       prior: e.prior,
@@ -143,6 +156,8 @@ export interface DryRunOptions {
   prior: CreatedByDependencies;
   /** What set the deadline, for the timeout message (`spec.timeout 30s`, `--timeout 5m`). */
   budget?: string;
+  /** The run's shared live reads, when this Kustomization may use them. */
+  shared?: { index: LiveIndex; deadline?: number };
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -188,6 +203,7 @@ export async function dryRun(client: ClusterClient, objects: RenderedObject[], o
     client,
     planned.filter((p) => p.info).map((p) => ({ ref: p.ref, info: p.info! })),
     opts.concurrency,
+    opts.shared,
   );
 
   const runOne = async (p: Planned): Promise<Verdict> => {

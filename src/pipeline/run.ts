@@ -48,6 +48,9 @@ export async function run(options: RunOptions, hooks: RunHooks = {}): Promise<Di
   return options.baseRef ? runAgainstRef(options, options.baseRef, hooks) : runAgainstCluster(options, hooks);
 }
 
+/** From this many Kustomizations, --all reads live objects through one list per kind (ClusterTarget.shareLiveReads). */
+const SHARED_LIVE_READS_FROM = 4;
+
 async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<DiffReport> {
   const { cluster, selection } = options;
   // --timeout is each Kustomization's budget (below); the run as a whole has a deadline only when the
@@ -66,6 +69,9 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
         ? clusterAll(client, selection.namespace)
         : clusterNamed(client, selection.name, selection.namespace, options.path, options.kustomizationFile, options.ignoreNotFound);
     const { roots, problems } = await specs.roots();
+    if (selection.mode === 'all' && roots.length >= SHARED_LIVE_READS_FROM) {
+      target.shareLiveReads(roots.flatMap((r) => (r.head ?? r.former ? [(r.head ?? r.former)!.spec.namespace] : [])));
+    }
     // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.
     const checkoutRoot = selection.mode === 'all' ? options.path : repositoryRoot(realpathSync(options.path), roots[0]?.head?.spec.path);
     const resolve = sourceResolver(checkoutRoot, checkoutSources(checkoutRoot, await listGitRepositories(client)), options.localSources);

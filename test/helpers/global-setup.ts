@@ -41,7 +41,7 @@ export default function setup(project: TestProject): () => void {
   });
   project.provide('kubeconfig', kubeconfig);
   const audit = path.join(path.dirname(kubeconfig), 'audit.log');
-  project.provide('auditLog', stateDir && existsSync(audit) ? audit : '');
+  project.provide('auditLog', (stateDir || process.env.PODO_TEST_AUDIT_LOG) && existsSync(audit) ? audit : '');
   return () => {
     if (stateDir) {
       execFileSync(path.join(root, 'scripts/local-cluster'), ['down'], {
