@@ -64,13 +64,46 @@ function loadMap(file: string, where: string): JsonObject | undefined {
 }
 
 function loadDocs(text: string): JsonObject[] | undefined {
-  const out: JsonObject[] = [];
+  const docs = documentsOf(text);
+  return docs === 'invalid' ? undefined : docs.filter(isJsonObject);
+}
+
+const parsedTexts = new Map<string, readonly JsonValue[] | 'invalid'>();
+const PARSE_CACHE_ENTRIES = 512;
+const PARSE_CACHE_TEXT = 64 * 1024;
+
+/**
+ * Every document of TEXT as a plain value (null when empty), or 'invalid'. Parsed once per text: the
+ * kustomization file of a shared base or component is read by every Kustomization's closure walk and
+ * boundary check, and parsing is most of their time. Frozen, as callers share it; only read, never
+ * changed. Texts are guarded against YAML bombs before they get here (guardYaml).
+ */
+function documentsOf(text: string): readonly JsonValue[] | 'invalid' {
+  const known = parsedTexts.get(text);
+  if (known) return known;
+  let docs: readonly JsonValue[] | 'invalid' = [];
+  const values: JsonValue[] = [];
   for (const doc of parseAllDocuments(text)) {
-    if (doc.errors.length > 0) return undefined;
-    const v: unknown = doc.toJS({ maxAliasCount: -1 }); // guarded: guardYaml refused bombs before
-    if (isJsonObject(v as JsonValue)) out.push(v as JsonObject);
+    if (doc.errors.length > 0) {
+      docs = 'invalid';
+      break;
+    }
+    values.push(deepFreeze((doc.toJS({ maxAliasCount: -1 }) ?? null) as JsonValue));
   }
-  return out;
+  if (docs !== 'invalid') docs = Object.freeze(values);
+  if (text.length <= PARSE_CACHE_TEXT) {
+    if (parsedTexts.size >= PARSE_CACHE_ENTRIES) parsedTexts.clear();
+    parsedTexts.set(text, docs);
+  }
+  return docs;
+}
+
+function deepFreeze<T extends JsonValue>(v: T): T {
+  if (v !== null && typeof v === 'object') {
+    for (const x of Object.values(v)) deepFreeze(x as JsonValue);
+    Object.freeze(v);
+  }
+  return v;
 }
 
 const strings = (v: JsonValue | undefined): string[] =>
@@ -286,9 +319,9 @@ function parsedOrUnprovable<T>(parse: () => T, rel: string): T {
 /** The one map a kustomization file holds; undefined when it holds no document at all. */
 function kustomizationMap(text: string, file: string): JsonObject | undefined {
   const maps: JsonObject[] = [];
-  for (const doc of parseAllDocuments(text)) {
-    if (doc.errors.length > 0) throw new Unprovable(`${file}: invalid YAML`);
-    const v = parsedOrUnprovable(() => doc.toJS() as JsonValue, file);
+  const docs = parsedOrUnprovable(() => documentsOf(text), file);
+  if (docs === 'invalid') throw new Unprovable(`${file}: invalid YAML`);
+  for (const v of docs) {
     if (v === null || v === undefined) continue;
     if (!isJsonObject(v)) throw new Unprovable(`${file}: not a map`);
     maps.push(v);

@@ -55,8 +55,23 @@ export type Presence = 'file' | 'dir' | 'absent' | 'link' | 'other';
 
 const isVcs = (rel: string) => rel === '.git' || rel.startsWith('.git/');
 
-/** REL is relative to the tree's root, `/`-separated, already normalized (no `..`). */
-export async function presence(tree: SourceTree, rel: string): Promise<Presence> {
+/** Per tree: what each path was found to be, and each directory's real path. */
+const looked = new WeakMap<SourceTree, { presence: Map<string, Promise<Presence>>; realDirs: Map<string, Promise<string | undefined>> }>();
+
+/**
+ * REL is relative to the tree's root, `/`-separated, already normalized (no `..`). Looked up once per
+ * tree: a run's tree does not change under it, and a shared base or component is on the way of every
+ * Kustomization's closure walk.
+ */
+export function presence(tree: SourceTree, rel: string): Promise<Presence> {
+  let seen = looked.get(tree);
+  if (!seen) looked.set(tree, (seen = { presence: new Map(), realDirs: new Map() }));
+  let p = seen.presence.get(rel);
+  if (!p) seen.presence.set(rel, (p = presenceNow(tree, rel, seen.realDirs)));
+  return p;
+}
+
+async function presenceNow(tree: SourceTree, rel: string, realDirs: Map<string, Promise<string | undefined>>): Promise<Presence> {
   if (rel === '' || rel === '.') return 'dir';
   if (isVcs(rel)) return 'absent';
   const parts = rel.split('/');
@@ -70,7 +85,10 @@ export async function presence(tree: SourceTree, rel: string): Promise<Presence>
     return 'absent';
   }
   // The root is a real path: any difference below it is a symlinked directory on the way.
-  if ((await realpath(path.dirname(abs)).catch(() => undefined)) !== path.dirname(abs)) return 'link';
+  const dir = path.dirname(abs);
+  let realDir = realDirs.get(dir);
+  if (!realDir) realDirs.set(dir, (realDir = realpath(dir).catch(() => undefined)));
+  if ((await realDir) !== dir) return 'link';
   if (st.isSymbolicLink()) return 'link';
   if (st.isDirectory()) return tree.exclude(rel, true) ? 'absent' : 'dir';
   if (st.isFile()) return tree.exclude(rel, false) ? 'absent' : 'file';
