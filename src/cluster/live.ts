@@ -20,7 +20,7 @@ const MAX_AGE_MS = 15_000;
 
 interface KindList {
   at: number;
-  /** By identityKey; undefined when the list was refused (403): every object is read the usual way. */
+  /** By identityKey; undefined when the list failed (a 403 most often): every object is read the usual way. */
   objects: Promise<Map<string, KubeObject> | undefined>;
 }
 
@@ -61,8 +61,9 @@ export class LiveIndex {
       if (same) same.push(q);
       else byKind.set(key, [q]);
     }
-    for (const [key, qs] of byKind) {
-      const objects = await beforeDeadline(this.listOf(key, qs[0].info), deadline);
+    const lists = [...byKind].map(([key, qs]) => ({ qs, objects: this.listOf(key, qs[0].info) }));
+    for (const { qs, objects: listed } of lists) {
+      const objects = await beforeDeadline(listed, deadline);
       for (const q of qs) {
         const id = identityKey(q.ref);
         const o = objects?.get(id);
@@ -80,12 +81,9 @@ export class LiveIndex {
     if (cur && Date.now() - cur.at < MAX_AGE_MS) return cur.objects;
     const objects = this.client.list(info, undefined, { labelSelector: this.selector, fromCache: true }).then(
       (items) => new Map(items.map((o) => [identityKey(refOf(o)), o])),
-      (err: unknown) => {
-        // Not allowed to list across namespaces: read per namespace, as without the index.
-        if (err instanceof ApiError && (err.status === 403 || err.status === 404)) return undefined;
-        this.kinds.delete(key);
-        throw err;
-      },
+      // Not allowed to list across namespaces (403), or any other failure: every object of the kind is
+      // read per namespace, as without the index, where a real problem is reported per Kustomization.
+      () => undefined,
     );
     this.kinds.set(key, { at: Date.now(), objects });
     return objects;
