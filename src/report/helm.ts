@@ -53,7 +53,21 @@ export function notRenderedNote(report: DiffReport): string | undefined {
   const list = notRendered(report);
   if (list.length === 0) return undefined;
   const head = `${list.length} HelmRelease${list.length === 1 ? '' : 's'} not rendered (only the HelmRelease object${list.length === 1 ? ' is' : 's are'} diffed, not ${list.length === 1 ? 'its' : 'their'} chart's objects)`;
-  const reasons = [...new Set(list.map((l) => l.reason))];
-  if (reasons.length === 1 && list.length > 1) return `${head}: ${reasons[0]}`;
-  return `${head}: ${list.map((l) => `${l.id}: ${l.reason}`).join('; ')}`;
+  const byReason = new Map<string, string[]>();
+  for (const l of list) {
+    const ids = byReason.get(l.reason);
+    if (ids) ids.push(l.id);
+    else byReason.set(l.reason, [l.id]);
+  }
+  if (byReason.size === 1 && list.length > 1) return `${head}: ${list[0].reason}`;
+  // One entry per reason: a repository of app-template releases says "oci://…/app-template" once, not
+  // once per release. Each HelmRelease's own reason stays beside it in the report.
+  return `${head}: ${[...byReason].map(([reason, ids]) => `${namesOf(ids)}: ${reason}`).join('; ')}`;
+}
+
+const SHOWN_NAMES = 3;
+
+/** `a/x, a/y, a/z and 4 more` */
+function namesOf(ids: string[]): string {
+  return ids.length <= SHOWN_NAMES ? ids.join(', ') : `${ids.slice(0, SHOWN_NAMES).join(', ')} and ${ids.length - SHOWN_NAMES} more`;
 }
