@@ -35,8 +35,11 @@ function convert(r: Verdict, ignored: IgnoredPaths | undefined): ResourceChange 
         const { after } = maskSecrets(undefined, stripNoise(r.desired), true);
         return { ref: r.ref, action: 'created', changes: [], after };
       }
-      const before = stripNoise(r.live, r.desired);
-      return compared(r.ref, before, withLocalKeys(before, r.desired), 'drifted', true);
+      // No dry-run result to select the drift-ignore rules on: the local object stands for it (the
+      // rules select by kind, name, namespace and labels, which it carries).
+      const [live, desired] = dropIgnored(r.live, r.desired, ignored);
+      const before = stripNoise(live, desired);
+      return compared(r.ref, before, withLocalKeys(before, desired), 'drifted', true);
     }
     case 'replaced': {
       // The server cannot dry-run a replacement, so the local object stands for the result; compare

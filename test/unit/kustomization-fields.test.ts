@@ -149,6 +149,22 @@ describe('drift-ignore rules', () => {
   });
 });
 
+describe('drift-ignore rules on a Secret whose SOPS values cannot be decrypted', () => {
+  it('an ignored key is left out of the key-set comparison, like any drift-ignored field', () => {
+    const secret = (keys: string[], labels?: Record<string, string>) =>
+      obj('v1', 'Secret', 'creds', 'shop', labels ? { labels } : {}, { type: 'Opaque', data: Object.fromEntries(keys.map((k) => [k, 'ENC'])) });
+    const ref = { apiVersion: 'v1', kind: 'Secret', namespace: 'shop', name: 'creds' };
+    const live = { ...secret(['password', 'rotated-at']), metadata: { name: 'creds', namespace: 'shop', labels: { app: 'web' }, resourceVersion: '3' } };
+    // The build no longer has rotated-at (a controller adds it in the cluster): drift without the rule.
+    const verdict = { action: 'unknown-values' as const, ref, existed: true, desired: secret(['password'], { app: 'web' }), live };
+    expect(toResourceChange(verdict).action).toBe('drifted');
+    const rule = ignoreMatcher([{ paths: ['/data/rotated-at'], target: { kind: 'Secret', labelSelector: 'app=web' } }]);
+    expect(toResourceChange(verdict, rule).action).toBe('unchanged');
+    const whole = ignoreMatcher([{ paths: [''], target: { name: 'creds' } }]);
+    expect(toResourceChange(verdict, whole).action).toBe('unchanged');
+  });
+});
+
 describe('drift-ignore rules with --base-ref', () => {
   it('a change to an ignored field between the two builds is not a change (Flux keeps the in-cluster value)', () => {
     const at = (replicas: number, image: string) => ({ object: obj('apps/v1', 'Deployment', 'web', 'shop', {}, { spec: { replicas, image } }) });
