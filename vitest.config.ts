@@ -14,8 +14,16 @@ export default defineConfig({
     reporters: ['default', 'json'],
     outputFile: { json: '.vitest-results.json' },
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
-      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts', 'test/security/**/*.test.ts'], globalSetup: ['test/helpers/global-setup.ts'] } },
+      // tmp-setup first: its teardown (removing the run's temporary directory) then runs last.
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], globalSetup: ['test/helpers/tmp-setup.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts', 'test/security/**/*.test.ts'],
+          globalSetup: ['test/helpers/tmp-setup.ts', 'test/helpers/global-setup.ts'],
+        },
+      },
     ],
   },
 });
