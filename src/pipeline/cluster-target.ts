@@ -72,6 +72,7 @@ export class ClusterTarget implements Target {
     const live = e.former ?? (e.head ? await loadFromCluster(base, e.head.spec.name, e.head.spec.namespace) : undefined);
     const spec = (e.head ?? live)!.spec;
     const notes: string[] = [];
+    if (e.head && !live) notes.push('new Kustomization: not in the cluster yet');
     // Removed from the build: Flux deletes the Kustomization; its deletionPolicy says what happens to its inventory.
     const removal = !e.head && live ? removalEffect(live.spec) : undefined;
     if (!e.head) {

@@ -69,6 +69,7 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
         ? clusterAll(client, selection.namespace)
         : clusterNamed(client, selection.name, selection.namespace, options.path, options.kustomizationFile, options.ignoreNotFound);
     const { roots, problems } = await specs.roots();
+    const live = new Set(roots.map((r) => keyOf((r.head ?? r.former)!.spec)));
     if (selection.mode === 'all' && roots.length >= SHARED_LIVE_READS_FROM) {
       target.shareLiveReads(roots.flatMap((r) => (r.head ?? r.former ? [(r.head ?? r.former)!.spec.namespace] : [])));
     }
@@ -83,8 +84,12 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
       target,
       resolve,
       render: renderWith,
-      follow: selection.mode === 'single' && selection.recursive,
-      childrenRequested: true,
+      // --all lists what the cluster has; a Kustomization the builds add (a new app in the pull request)
+      // is not there yet, so it is followed from its parent's build (in -n's namespace only).
+      follow: selection.mode === 'all' || selection.recursive,
+      followOnly:
+        selection.mode === 'all' ? (ks) => !live.has(keyOf(ks.spec)) && (selection.namespace === undefined || ks.spec.namespace === selection.namespace) : undefined,
+      childrenRequested: selection.mode === 'single',
       parallel: options.parallel,
       rethrow: selection.mode === 'single' && !selection.recursive,
       budget: (spec) => budgetOf(spec, cluster.timeoutMs),
@@ -182,6 +187,8 @@ export interface Pipeline {
   render: (ks: FluxKustomization, dir: string, boundary?: string, deadline?: number) => Promise<{ objects: RenderedObject[]; notes: string[]; helm?: HelmExpansion }>;
   /** Also evaluate the Kustomizations the builds produce (--recursive; --base-ref --all from the cluster root). */
   follow: boolean;
+  /** With `follow`: only the children this accepts (--all against the cluster: those it does not have). */
+  followOnly?: (ks: FluxKustomization) => boolean;
   /** Followed children were asked for (--recursive): not evaluating one fails the run. */
   childrenRequested: boolean;
   /** Kustomizations evaluated at once. */
@@ -254,12 +261,13 @@ export async function orchestrate(roots: Root[], problems: Array<{ namespace: st
           seen.add(keyOf(c));
           continue;
         }
+        if (p.followOnly && !p.followOnly(c)) continue;
         const former = o.formerChildren.find((f) => keyOf(f.spec) === keyOf(c.spec));
         add({ head: c, former, notes: [], requested: p.childrenRequested });
       }
       // Children the former side has and the build no longer produces: removed (pruned when the parent prunes).
       if ((u.head ?? u.former)?.spec.prune) {
-        for (const f of o.formerChildren) add({ former: f, notes: [], requested: p.childrenRequested });
+        for (const f of o.formerChildren) if (!p.followOnly || p.followOnly(f)) add({ former: f, notes: [], requested: p.childrenRequested });
       }
     }
   }

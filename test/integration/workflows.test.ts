@@ -76,6 +76,45 @@ describe('--all', () => {
   });
 });
 
+describe('--all with a Kustomization the pull request adds', () => {
+  it('diffs the new Kustomization from the build of its parent (all its objects created); existing ones keep their live specs', async () => {
+    const fluxNs = uniqueName('all-new');
+    const app = uniqueName('all-new-app');
+    for (const n of [fluxNs, app]) ensureNamespace(n);
+    const url = `https://git.example.com/fleet/${fluxNs}.git`;
+    applyLive(`apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: repo\n  namespace: ${fluxNs}\nspec:\n  interval: 1m\n  url: ${url}\n`);
+    const child = (name: string, p: string) => ks({ name, namespace: fluxNs, path: p, source: 'repo' });
+    const repo = writeTree({
+      'clusters/dev/kustomization.yaml': 'resources: [apps.yaml]\n',
+      // In the cluster: root and old; the pull request adds added (and changes old's path, which --all does not follow: live spec).
+      'clusters/dev/apps.yaml': [child('old', './apps/old-v2'), child('added', './apps/added')].join('---\n'),
+      'apps/old/kustomization.yaml': 'resources: [cm.yaml]\n',
+      'apps/old/cm.yaml': cm(app, 'old', 'same'),
+      'apps/old-v2/kustomization.yaml': 'resources: [cm.yaml]\n',
+      'apps/old-v2/cm.yaml': cm(app, 'old', 'changed'),
+      'apps/added/kustomization.yaml': 'resources: [cm.yaml]\n',
+      'apps/added/cm.yaml': cm(app, 'added', 'x'),
+    });
+    gitInit(repo, url);
+    applyLive([ks({ name: 'root', namespace: fluxNs, path: './clusters/dev', source: 'repo' }), child('old', './apps/old')].join('---\n'));
+    applyLive(cm(app, 'old', 'same', owner('old', fluxNs)));
+    const r = await runPodo(['diff', 'ks', '--all', '-n', fluxNs, '--path', repo, '--kubeconfig', kubeconfig(), '-o', 'json']);
+    expect(r.stderr).not.toContain('error');
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as { kustomizations: Array<{ name: string; notes: string[]; resources: Array<{ kind: string; name: string; action: string }> }> };
+    const by = Object.fromEntries(doc.kustomizations.map((k) => [k.name, k]));
+    expect(Object.keys(by).sort()).toEqual(['added', 'old', 'root']);
+    expect(by.root.resources.map((x) => `${x.kind}/${x.name}=${x.action}`).sort()).toEqual(['Kustomization/added=created', 'Kustomization/old=drifted']);
+    expect(by.added.resources.map((x) => `${x.kind}/${x.name}=${x.action}`)).toEqual(['ConfigMap/added=created']);
+    expect(by.added.notes).toContain('new Kustomization: not in the cluster yet');
+    // An existing child is diffed with its live spec, as flux diff --all does (--recursive uses the local one).
+    expect(by.old.resources.map((x) => `${x.kind}/${x.name}=${x.action}`)).toEqual(['ConfigMap/old=unchanged']);
+    // -n another namespace: the new child of this one is not followed into it.
+    const other = await runPodo(['diff', 'ks', '--all', '-n', app, '--path', repo, '--kubeconfig', kubeconfig(), '-o', 'json']);
+    expect((JSON.parse(other.stdout) as { kustomizations: unknown[] }).kustomizations).toEqual([]);
+  });
+});
+
 describe('--recursive', () => {
   it('follows child Kustomizations with their local specs: changed, new and removed children', async () => {
     const ns = uniqueName('rec');
