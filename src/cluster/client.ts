@@ -38,6 +38,8 @@ export interface ListOptions {
   labelSelector?: string;
   /** Answer from the API server's watch cache (`resourceVersion=0`) rather than a quorum read of etcd. */
   fromCache?: boolean;
+  /** Give up (BodyTooLargeError) on a page longer than this many bytes. */
+  maxPageBytes?: number;
 }
 
 export interface ServerInfo {
@@ -116,7 +118,7 @@ class HttpClusterClient implements ClusterClient {
       // The watch cache ignores limit and answers in one page (Kubernetes API concepts, "resource versions").
       if (opts.fromCache) query.resourceVersion = '0';
       if (cont) query.continue = cont;
-      const res = await this.http.request({ method: 'GET', path, query, retryServerErrors: true, headers: this.headers });
+      const res = await this.http.request({ method: 'GET', path, query, retryServerErrors: true, headers: this.headers, maxBodyBytes: opts.maxPageBytes });
       if (res.status < 200 || res.status >= 300 || !isJsonObject(res.body)) throw toApiError(res, 'list', path);
       if (info.kind === 'Secret') secrets.addSecretsIn({ kind: 'SecretList', items: res.body.items ?? [] });
       else secrets.addSecretsIn(res.body);

@@ -26,6 +26,9 @@ export class ApiError extends ClusterError {
 /** The deadline passed while a request was still waiting to be (re)tried. */
 export class DeadlineError extends ClusterError {}
 
+/** An answer longer than the request's maxBodyBytes: it was cut off, never retried. */
+export class BodyTooLargeError extends ClusterError {}
+
 export interface RequestOptions {
   method: 'GET' | 'PATCH' | 'POST';
   path: string;
@@ -36,6 +39,8 @@ export interface RequestOptions {
   retryServerErrors?: boolean;
   /** Extra request headers (impersonation: a list value is sent as repeated headers). */
   headers?: Record<string, string | string[]>;
+  /** Stop reading an answer longer than this (BodyTooLargeError): a caller with a cheaper way to ask. */
+  maxBodyBytes?: number;
 }
 
 export interface Response {
@@ -78,7 +83,7 @@ export class KubeHttp {
         res = await this.once(opts);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? '';
-        if (err instanceof DeadlineError) throw err;
+        if (err instanceof DeadlineError || err instanceof BodyTooLargeError) throw err;
         if (!TRANSIENT_CODES.has(code) || attempt >= this.maxAttempts) {
           throw new ClusterError(`cannot reach the cluster at ${this.conn.server.origin}${this.conn.proxy ? ` through proxy ${this.conn.proxy}` : ''}: ${describeNetError(err)}`);
         }
@@ -139,7 +144,16 @@ export class KubeHttp {
         { method: opts.method, agent: this.conn.agent, headers, timeout: Math.min(remaining, 60_000) },
         (res) => {
           const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (opts.maxBodyBytes !== undefined && size > opts.maxBodyBytes) {
+              req.destroy();
+              reject(new BodyTooLargeError(`${opts.method} ${opts.path}: the answer is larger than ${opts.maxBodyBytes} bytes`));
+              return;
+            }
+            chunks.push(c);
+          });
           res.on('error', reject);
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');

@@ -17,6 +17,12 @@ const LABEL_VALUE = /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/;
 const OWNER_NAMESPACE_LABEL = 'kustomize.toolkit.fluxcd.io/namespace';
 /** An index list older than this is read again: a long --all run does not diff against old state. */
 const MAX_AGE_MS = 15_000;
+/**
+ * The watch cache answers in one page, whatever its size. A kind with more Flux objects than this (a
+ * cluster of large Secrets) is read per namespace instead, as without the index: podo's memory stays
+ * that of one Kustomization's objects.
+ */
+const MAX_LIST_BYTES = 64 * 1024 * 1024;
 
 interface KindList {
   at: number;
@@ -40,6 +46,7 @@ export class LiveIndex {
   constructor(
     private readonly client: ClusterClient,
     namespaces: readonly string[],
+    private readonly maxListBytes = MAX_LIST_BYTES,
   ) {
     const values = [...new Set(namespaces)].sort();
     this.selector = values.length > 0 && values.every((v) => LABEL_VALUE.test(v)) ? `${OWNER_NAMESPACE_LABEL} in (${values.join(',')})` : undefined;
@@ -79,7 +86,7 @@ export class LiveIndex {
   private listOf(key: string, info: ResourceInfo): Promise<Map<string, KubeObject> | undefined> {
     const cur = this.kinds.get(key);
     if (cur && Date.now() - cur.at < MAX_AGE_MS) return cur.objects;
-    const objects = this.client.list(info, undefined, { labelSelector: this.selector, fromCache: true }).then(
+    const objects = this.client.list(info, undefined, { labelSelector: this.selector, fromCache: true, maxPageBytes: this.maxListBytes }).then(
       (items) => new Map(items.map((o) => [identityKey(refOf(o)), o])),
       // Not allowed to list across namespaces (403), or any other failure: every object of the kind is
       // read per namespace, as without the index, where a real problem is reported per Kustomization.

@@ -6,6 +6,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import { applyLive, ensureNamespace, kubeconfig, limitedKubeconfig, runPodo, uniqueName, writeTree } from '../helpers/cluster.js';
+import { createClusterClient } from '../../src/cluster/client.js';
+import { LiveIndex, type LiveQuery } from '../../src/cluster/live.js';
+import type { KubeObject } from '../../src/model/object.js';
 
 const cm = (ns: string, name: string, value: string, owner?: { ks: string; ns: string }) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\n${owner ? `  labels:\n    kustomize.toolkit.fluxcd.io/name: ${owner.ks}\n    kustomize.toolkit.fluxcd.io/namespace: ${owner.ns}\n` : ''}data:\n  value: "${value}"\n`;
@@ -68,6 +71,24 @@ describe('--all reads live objects through one list per kind', () => {
     const f = fleet();
     const rules = `  - apiGroups: ['', kustomize.toolkit.fluxcd.io, source.toolkit.fluxcd.io]\n    resources: [configmaps, kustomizations, gitrepositories]\n    verbs: [get, list, create, patch]\n`;
     await allAndEach(limitedKubeconfig([{ namespace: f.fluxNs, rules }, { namespace: f.app, rules }]), f);
+  }, 120_000);
+
+  it('a list answer larger than the limit is cut off and its objects are read the usual way', async () => {
+    const f = fleet();
+    const client = await createClusterClient({ kubeconfig: kubeconfig(), concurrency: 4, deadline: Date.now() + 60_000 });
+    try {
+      const info = (await client.resolve('v1', 'ConfigMap'))!;
+      const queries: LiveQuery[] = f.names.map((n) => ({ ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: f.app, name: `${n}-1` }, info }));
+      const small = new Map<string, KubeObject>();
+      // 2 KiB holds fewer than the ten labelled ConfigMaps of this fleet.
+      expect(await new LiveIndex(client, [f.fluxNs], 2048).take(queries, small)).toEqual(queries);
+      expect(small.size).toBe(0);
+      const whole = new Map<string, KubeObject>();
+      expect(await new LiveIndex(client, [f.fluxNs]).take(queries, whole)).toEqual([]);
+      expect([...whole.values()].map((o) => o.metadata.name).sort()).toEqual(f.names.map((n) => `${n}-1`));
+    } finally {
+      client.close();
+    }
   }, 120_000);
 
   const audit = inject('auditLog');
