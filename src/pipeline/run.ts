@@ -69,10 +69,9 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
         ? clusterAll(client, selection.namespace)
         : clusterNamed(client, selection.name, selection.namespace, options.path, options.kustomizationFile, options.ignoreNotFound);
     const { roots, problems } = await specs.roots();
-    const live = new Set(roots.map((r) => keyOf((r.head ?? r.former)!.spec)));
-    if (selection.mode === 'all' && roots.length >= SHARED_LIVE_READS_FROM) {
-      target.shareLiveReads(roots.flatMap((r) => (r.head ?? r.former ? [(r.head ?? r.former)!.spec.namespace] : [])));
-    }
+    const rootSpecs = roots.map((r) => (r.head ?? r.former)!.spec);
+    const inCluster = new Set(rootSpecs.map(keyOf));
+    if (selection.mode === 'all' && roots.length >= SHARED_LIVE_READS_FROM) target.shareLiveReads(rootSpecs.map((s) => s.namespace));
     // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.
     const checkoutRoot = selection.mode === 'all' ? options.path : repositoryRoot(realpathSync(options.path), roots[0]?.head?.spec.path);
     const resolve = sourceResolver(checkoutRoot, checkoutSources(checkoutRoot, await listGitRepositories(client)), options.localSources);
@@ -88,7 +87,7 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
       // is not there yet, so it is followed from its parent's build (in -n's namespace only).
       follow: selection.mode === 'all' || selection.recursive,
       followOnly:
-        selection.mode === 'all' ? (ks) => !live.has(keyOf(ks.spec)) && (selection.namespace === undefined || ks.spec.namespace === selection.namespace) : undefined,
+        selection.mode === 'all' ? (ks) => !inCluster.has(keyOf(ks.spec)) && (selection.namespace === undefined || ks.spec.namespace === selection.namespace) : undefined,
       childrenRequested: selection.mode === 'single',
       parallel: options.parallel,
       rethrow: selection.mode === 'single' && !selection.recursive,
@@ -185,7 +184,7 @@ export interface Pipeline {
   resolve: SourceResolver;
   /** `boundary`: the source root the build must stay inside, when known. */
   render: (ks: FluxKustomization, dir: string, boundary?: string, deadline?: number) => Promise<{ objects: RenderedObject[]; notes: string[]; helm?: HelmExpansion }>;
-  /** Also evaluate the Kustomizations the builds produce (--recursive; --base-ref --all from the cluster root). */
+  /** Also evaluate the Kustomizations the builds produce (--recursive; --base-ref --all from the cluster root; --all: new ones). */
   follow: boolean;
   /** With `follow`: only the children this accepts (--all against the cluster: those it does not have). */
   followOnly?: (ks: FluxKustomization) => boolean;
