@@ -115,7 +115,7 @@ export class BaseRefTarget implements Target {
     let base: RenderedObject[] = [];
     let baseHelm: HelmExpansion | undefined;
     if (e.former && baseDir && baseExists && e.formerBuildsSame) {
-      // Proven to build the same as the working tree (provenUnchanged; never with a HelmRelease): its build is the working tree's.
+      // Proven to build the same as the working tree (provenUnchanged; with HelmReleases only when their charts are remote): its build is the working tree's.
       base = e.rendered ?? [];
     } else if (e.former && baseDir && baseExists) {
       try {

@@ -36,10 +36,15 @@ const CRD_KIND = 'CustomResourceDefinition';
 // Bumped whenever what the digest covers changes, so digests of different podo versions never agree.
 const VERSION = 'podo-inputs-1';
 
-// HelmReleases are rendered from charts that may live anywhere in the repository (a GitRepository
-// chart path) or in a chart repository: inputs beyond the kustomize closure. Until those are part of
-// the digest, a build that may hold one is always built.
+// A HelmRelease is rendered from its chart: from a chart repository or an OCI registry (by URL and
+// version: what both sides of a comparison pull alike), or from a local source's directory
+// (GitRepository, Bucket, ExternalArtifact, mapped to the checkout or --local-sources), which may lie
+// anywhere, beyond the kustomize closure. Without a cluster the chart's source object (HelmRepository,
+// OCIRepository, HelmChart) and valuesFrom are read from the same build (render/helm), so they are in
+// the closure. A build can only hold a chart source kind written in its inputs (as with FLUX_GROUP), so
+// a closure that may hold a HelmRelease is proven only when no local source kind is written in it.
 const HELM_RELEASE = /HelmRelease/;
+const LOCAL_CHART_SOURCE = /GitRepository|Bucket|ExternalArtifact/;
 
 const reads = limiter(32);
 
@@ -54,14 +59,22 @@ export async function inputsFingerprint(tree: SourceTree, dir: string, spec: Kus
         ? reads(async () => {
             const bytes = await readFile(path.join(tree.root, ...p.split('/')));
             const text = bytes.toString('utf8');
-            return { hash: createHash('sha256').update(bytes).digest('hex'), helm: HELM_RELEASE.test(text), flux: FLUX_GROUP.test(text), crd: text.includes(CRD_KIND) };
+            return {
+              hash: createHash('sha256').update(bytes).digest('hex'),
+              helm: HELM_RELEASE.test(text),
+              localSource: LOCAL_CHART_SOURCE.test(text),
+              flux: FLUX_GROUP.test(text),
+              crd: text.includes(CRD_KIND),
+            };
           })
-        : Promise.resolve({ hash: '', helm: false, flux: false, crd: false }),
+        : Promise.resolve({ hash: '', helm: false, localSource: false, flux: false, crd: false }),
     ),
   );
-  const helm = paths.find((_, i) => hashes[i].helm);
-  if (helm) return { unprovable: `${helm} may hold a HelmRelease, whose chart is not part of the fingerprint` };
   const specText = canonical(spec);
+  const helm = paths.find((_, i) => hashes[i].helm);
+  // The spec's own sourceRef is the Kustomization's source, not a chart's; its patches and substitutions may name one.
+  const local = paths.find((_, i) => hashes[i].localSource) ?? (LOCAL_CHART_SOURCE.test(canonical({ ...spec, sourceRef: undefined })) ? 'the spec' : undefined);
+  if (helm && local) return { unprovable: `${helm} may hold a HelmRelease and ${local} names a local chart source, whose chart is not part of the fingerprint` };
   const h = createHash('sha256');
   h.update(`${VERSION}\n${specText}\n${dir}\n`);
   paths.forEach((p, i) => h.update(`${JSON.stringify(p)} ${closure.entries.get(p)} ${hashes[i].hash}\n`));
@@ -70,7 +83,8 @@ export async function inputsFingerprint(tree: SourceTree, dir: string, spec: Kus
     files: paths.filter((p) => closure.entries.get(p) === 'file').length,
     mayProduce: {
       fluxKustomizations: FLUX_GROUP.test(specText) || hashes.some((x) => x.flux),
-      crds: specText.includes(CRD_KIND) || hashes.some((x) => x.crd),
+      // A chart may hold CRDs (its crds/ directory), which scope the run's other objects: built once.
+      crds: specText.includes(CRD_KIND) || hashes.some((x) => x.crd) || helm !== undefined,
     },
   };
 }

@@ -12,6 +12,10 @@ import { run } from '../../src/pipeline/run.js';
 import type { RunOptions } from '../../src/model/settings.js';
 import type { DiffReport, KustomizationDiff } from '../../src/model/change.js';
 import { encryptYaml, newAgeIdentity } from '../helpers/sops-writer.js';
+import { helmPath, startChartRepo, type ChartRepo } from '../helpers/chart-repo.js';
+import { repoRoot } from '../helpers/cluster.js';
+import { lazyHelm } from '../../src/render/helm/binary.js';
+import { chmodSync, readdirSync, statSync } from 'node:fs';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-unchanged-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -163,4 +167,80 @@ describe('--base-ref builds only what changed, with the report of building every
     const gen = fast.kustomizations.find((k) => k.name === 'gen')!;
     expect(gen.notes.some((x) => x.includes('substituteFrom') && x.includes('no cluster'))).toBe(true);
   });
+});
+
+describe('--base-ref with HelmReleases: a chart from a chart repository is proven, one from the repository is not', () => {
+  const CHART = path.join(repoRoot, 'fixtures/helm/app');
+  let server: ChartRepo;
+  let helmBase: string;
+  // A kustomize that notes which directory it builds, then runs the real one: which sides were built.
+  const kbinDir = mkdtempSync(path.join(os.tmpdir(), 'podo-kbin-'));
+  const kbin = path.join(kbinDir, 'kustomize');
+  const builds = () => readFileSync(path.join(kbinDir, 'seen'), 'utf8').trim().split('\n');
+  const release = (name: string, chart: string, values = '') =>
+    `apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: ${name}\n  namespace: demo\nspec:\n  interval: 10m\n  chart:\n    spec:\n${chart}${values}`;
+  const remoteRelease = (values = '') =>
+    release('web', '      chart: app\n      version: 1.0.0\n      sourceRef:\n        kind: HelmRepository\n        name: charts\n', values);
+
+  beforeAll(async () => {
+    writeFileSync(kbin, `#!/bin/sh\necho "$2" >> "${kbinDir}/seen"\nshift\nexec kubectl kustomize "$@"\n`);
+    chmodSync(kbin, 0o755);
+    server = await startChartRepo([CHART]);
+    const files: Record<string, string> = {
+      'clusters/prod/apps.yaml': [fluxKs('remote', './helm/remote'), fluxKs('local', './helm/local')].join('---\n'),
+      'helm/remote/kustomization.yaml': 'resources: [repo.yaml, release.yaml]\n',
+      'helm/remote/repo.yaml': `apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: charts\n  namespace: demo\nspec:\n  interval: 10m\n  url: ${server.url}\n`,
+      'helm/remote/release.yaml': remoteRelease(),
+      'helm/local/kustomization.yaml': 'resources: [release.yaml]\n',
+      'helm/local/release.yaml': release('local', '      chart: ./charts/app\n      sourceRef:\n        kind: GitRepository\n        name: flux-system\n        namespace: flux-system\n'),
+    };
+    const walk = (dir: string) => {
+      for (const e of readdirSync(dir)) {
+        const p = path.join(dir, e);
+        if (statSync(p).isDirectory()) walk(p);
+        else files[path.join('charts/app', path.relative(CHART, p))] = readFileSync(p, 'utf8');
+      }
+    };
+    walk(CHART);
+    helmBase = path.join(tmp, 'helm-base');
+    write(helmBase, files);
+    git(helmBase, ['init', '-q']);
+    git(helmBase, ['add', '-A']);
+    git(helmBase, ['commit', '-qm', 'base']);
+  });
+  afterAll(() => server?.close());
+
+  const helmOptions = (repo: string, buildAll: boolean): RunOptions => {
+    const o = options(repo, buildAll);
+    return { ...o, build: { ...o.build, kustomize: findKustomize(kbin), helm: lazyHelm(helmPath(), {}) } };
+  };
+
+  const corpus: Array<[string, (repo: string) => void, string[]]> = [
+    ['no change', () => undefined, []],
+    // The chart lives outside the local Kustomization's closure: it must be built on both sides.
+    ['the chart in the repository', (r) => write(r, { 'charts/app/values.yaml': readFileSync(path.join(CHART, 'values.yaml'), 'utf8').replace('greeting: hello', 'greeting: bonjour') }), ['local']],
+    ['the values of the release from the chart repository', (r) => write(r, { 'helm/remote/release.yaml': remoteRelease('  values:\n    greeting: hola\n') }), ['remote']],
+  ];
+
+  it.each(corpus)('%s', async (name, change, expectChanged) => {
+    const repo = path.join(tmp, `helm-case-${n++}`);
+    cpSync(helmBase, repo, { recursive: true });
+    change(repo);
+    const all = await run(helmOptions(repo, true));
+    writeFileSync(path.join(kbinDir, 'seen'), '');
+    const fast = await run(helmOptions(repo, false));
+    const fastBuilds = builds();
+    expect(comparable(fast)).toEqual(comparable(all));
+    expect(changed(all)).toEqual(expectChanged);
+    // Every release was rendered (nothing hides behind "not rendered").
+    expect(all.kustomizations.flatMap((k) => (k.helmReleases ?? []).filter((h) => h.notRendered))).toEqual([]);
+    const count = (dir: string) => fastBuilds.filter((b) => b.endsWith(dir)).length;
+    // The release from the chart repository, unchanged, is built once (its chart may hold CRDs), not on both sides.
+    expect(count('/helm/remote')).toBe(expectChanged.includes('remote') ? 2 : 1);
+    expect(count('/helm/local')).toBe(2);
+    if (name === 'the chart in the repository') {
+      const local = all.kustomizations.find((k) => k.name === 'local')!;
+      expect(local.resources.filter((x) => x.action === 'drifted').map((x) => `${x.ref.kind}/${x.ref.name}`)).toEqual(['ConfigMap/local-config']);
+    }
+  }, 120_000);
 });

@@ -69,13 +69,40 @@ describe('inputsFingerprint', () => {
     expect(sameInputs(await fp(repo(BASE)), await fp(repo(renamed)))).toBe(false);
   });
 
-  it('is unprovable, never equal, when the closure is not known or may hold a HelmRelease', async () => {
+  it('is unprovable, never equal, when the closure is not known or may hold a HelmRelease with a local chart source', async () => {
     const plugin = repo({ ...BASE, 'apps/a/kustomization.yaml': 'resources:\n- cm.yaml\nunknown: 1\n' });
     const f = await fp(plugin);
     expect(f).toEqual({ unprovable: 'apps/a/kustomization.yaml: field unknown' });
     expect(sameInputs(f, f)).toBe(false);
-    const helm = repo({ ...BASE, 'apps/a/cm.yaml': 'apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: h\n' });
-    expect(await fp(helm)).toEqual({ unprovable: 'apps/a/cm.yaml may hold a HelmRelease, whose chart is not part of the fingerprint' });
+    const release = (kind: string) =>
+      `apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: h\nspec:\n  chart:\n    spec:\n      chart: ./charts/web\n      sourceRef:\n        kind: ${kind}\n        name: src\n`;
+    for (const kind of ['GitRepository', 'Bucket', 'ExternalArtifact']) {
+      const local = repo({ ...BASE, 'apps/a/cm.yaml': release(kind) });
+      expect(await fp(local)).toEqual({ unprovable: `apps/a/cm.yaml may hold a HelmRelease and apps/a/cm.yaml names a local chart source, whose chart is not part of the fingerprint` });
+    }
+    // The kind may come from a patch in the spec as well.
+    const patched = { ...SPEC, patches: [{ patch: 'spec: {chart: {spec: {sourceRef: {kind: GitRepository}}}}' }] } as KustomizationSpec;
+    expect(await fp(repo({ ...BASE, 'apps/a/cm.yaml': release('HelmRepository') }), patched)).toEqual({
+      unprovable: 'apps/a/cm.yaml may hold a HelmRelease and the spec names a local chart source, whose chart is not part of the fingerprint',
+    });
+  });
+
+  it('a HelmRelease whose chart comes from a chart repository or registry is covered: its source object is in the closure', async () => {
+    const files = {
+      ...BASE,
+      'apps/a/kustomization.yaml': BASE['apps/a/kustomization.yaml'].replace('- cm.yaml\n', '- cm.yaml\n- release.yaml\n'),
+      'apps/a/release.yaml':
+        'apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: charts\nspec:\n  url: https://charts.example.com\n---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web\nspec:\n  chart:\n    spec:\n      chart: web\n      version: 1.0.0\n      sourceRef: {kind: HelmRepository, name: charts}\n',
+    } as Record<string, string>;
+    // The Kustomization's own sourceRef (a GitRepository) is not a chart's.
+    const withSource = { ...SPEC, sourceRef: { kind: 'GitRepository', name: 'flux-system' } } as KustomizationSpec;
+    const a = await fp(repo(files), withSource);
+    expect('digest' in a).toBe(true);
+    // Its chart may hold CRDs: the run builds it once (the working tree) rather than not at all.
+    expect('digest' in a && a.mayProduce.crds).toBe(true);
+    expect(sameInputs(a, await fp(repo(files), withSource))).toBe(true);
+    const bumped = { ...files, 'apps/a/release.yaml': files['apps/a/release.yaml'].replace('1.0.0', '1.1.0') };
+    expect(sameInputs(a, await fp(repo(bumped), withSource))).toBe(false);
   });
 
   it('a byte-identical copy of the tree has the same fingerprint', async () => {
