@@ -88,6 +88,7 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
       follow: selection.mode === 'all' || selection.recursive,
       followOnly:
         selection.mode === 'all' ? (ks) => !inCluster.has(keyOf(ks.spec)) && (selection.namespace === undefined || ks.spec.namespace === selection.namespace) : undefined,
+      removedChildrenInRun: selection.mode === 'all',
       childrenRequested: selection.mode === 'single',
       parallel: options.parallel,
       rethrow: selection.mode === 'single' && !selection.recursive,
@@ -188,6 +189,12 @@ export interface Pipeline {
   follow: boolean;
   /** With `follow`: only the children this accepts (--all against the cluster: those it does not have). */
   followOnly?: (ks: FluxKustomization) => boolean;
+  /**
+   * A child in the run (--all against the cluster: every Kustomization is a root) that its pruning
+   * parent's build no longer produces is removed by Flux with its parent's next apply: it is evaluated
+   * as removed (its deletionPolicy applied to its inventory), replacing its own diff.
+   */
+  removedChildrenInRun?: boolean;
   /** Followed children were asked for (--recursive): not evaluating one fails the run. */
   childrenRequested: boolean;
   /** Kustomizations evaluated at once. */
@@ -267,6 +274,25 @@ export async function orchestrate(roots: Root[], problems: Array<{ namespace: st
       // Children the former side has and the build no longer produces: removed (pruned when the parent prunes).
       if ((u.head ?? u.former)?.spec.prune) {
         for (const f of o.formerChildren) if (!p.followOnly || p.followOnly(f)) add({ former: f, notes: [], requested: p.childrenRequested });
+        if (p.removedChildrenInRun && u.head) {
+          const produced = new Set(o.headChildren.map((c) => keyOf('spec' in c ? c.spec : c)));
+          for (const f of o.formerChildren) {
+            const key = keyOf(f.spec);
+            if (produced.has(key)) continue;
+            const waiting = pending.find((x) => x.key === key);
+            if (waiting) {
+              waiting.head = undefined;
+              waiting.former = f;
+              continue;
+            }
+            const at = out.findIndex((d) => keyOf(d) === key);
+            if (at < 0 || !done.has(key)) continue;
+            // Evaluated already, as if it stayed: evaluated again as removed.
+            out.splice(at, 1);
+            done.delete(key);
+            pending.push({ former: f, notes: [], requested: false, key, deps: dependenciesOf(f) });
+          }
+        }
       }
     }
   }

@@ -1,6 +1,6 @@
 // Whole-cluster and pull-request workflows against the real API server: --all, --recursive,
 // --kustomization-file, output formats and image-tag warnings.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { writeFileSync } from 'node:fs';
@@ -31,6 +31,9 @@ function gitInit(dir: string, remote: string): void {
   execFileSync('git', ['init', '-q', dir]);
   execFileSync('git', ['-C', dir, 'remote', 'add', 'origin', remote]);
 }
+
+// Several tests apply Kustomizations to flux-system: on a fresh cluster it must exist first.
+beforeAll(() => ensureNamespace('flux-system'));
 
 describe('--all', () => {
   it('diffs every Kustomization whose source is this repository, skips unmapped sources, groups output, exit 1', async () => {
@@ -76,8 +79,8 @@ describe('--all', () => {
   });
 });
 
-describe('--all with a Kustomization the pull request adds', () => {
-  it('diffs the new Kustomization from the build of its parent (all its objects created); existing ones keep their live specs', async () => {
+describe('--all with Kustomizations the pull request adds and removes', () => {
+  it('diffs a new Kustomization from the build of its parent (all its objects created) and a dropped one as removed; existing ones keep their live specs', async () => {
     const fluxNs = uniqueName('all-new');
     const app = uniqueName('all-new-app');
     for (const n of [fluxNs, app]) ensureNamespace(n);
@@ -96,15 +99,26 @@ describe('--all with a Kustomization the pull request adds', () => {
       'apps/added/cm.yaml': cm(app, 'added', 'x'),
     });
     gitInit(repo, url);
-    applyLive([ks({ name: 'root', namespace: fluxNs, path: './clusters/dev', source: 'repo' }), child('old', './apps/old')].join('---\n'));
-    applyLive(cm(app, 'old', 'same', owner('old', fluxNs)));
+    // The pull request also drops gone from the root's build: Flux deletes it (the root prunes), and its objects with it.
+    const kid = (name: string) => `${fluxNs}_${name}_kustomize.toolkit.fluxcd.io_Kustomization`;
+    applyLive(
+      [
+        ks({ name: 'root', namespace: fluxNs, path: './clusters/dev', source: 'repo', prune: true, inventory: [kid('old'), kid('gone')] }),
+        child('old', './apps/old'),
+        ks({ name: 'gone', namespace: fluxNs, path: './apps/gone', source: 'repo', prune: true, inventory: [`${app}_gone__ConfigMap`] }),
+      ].join('---\n'),
+    );
+    applyLive(cm(app, 'old', 'same', owner('old', fluxNs)) + '---\n' + cm(app, 'gone', 'bye', owner('gone', fluxNs)));
     const r = await runPodo(['diff', 'ks', '--all', '-n', fluxNs, '--path', repo, '--kubeconfig', kubeconfig(), '-o', 'json']);
     expect(r.stderr).not.toContain('error');
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout) as { kustomizations: Array<{ name: string; notes: string[]; resources: Array<{ kind: string; name: string; action: string }> }> };
     const by = Object.fromEntries(doc.kustomizations.map((k) => [k.name, k]));
-    expect(Object.keys(by).sort()).toEqual(['added', 'old', 'root']);
-    expect(by.root.resources.map((x) => `${x.kind}/${x.name}=${x.action}`).sort()).toEqual(['Kustomization/added=created', 'Kustomization/old=drifted']);
+    expect(Object.keys(by).sort()).toEqual(['added', 'gone', 'old', 'root']);
+    expect(by.root.resources.map((x) => `${x.kind}/${x.name}=${x.action}`).sort()).toEqual(['Kustomization/added=created', 'Kustomization/gone=deleted', 'Kustomization/old=drifted']);
+    // The dropped child is diffed as removed: its inventory goes with it (deletionPolicy MirrorPrune, prune on).
+    expect(by.gone.resources.map((x) => `${x.kind}/${x.name}=${x.action}`)).toEqual(['ConfigMap/gone=deleted']);
+    expect(by.gone.notes.some((n) => n.startsWith('Kustomization removed'))).toBe(true);
     expect(by.added.resources.map((x) => `${x.kind}/${x.name}=${x.action}`)).toEqual(['ConfigMap/added=created']);
     expect(by.added.notes).toContain('new Kustomization: not in the cluster yet');
     // An existing child is diffed with its live spec, as flux diff --all does (--recursive uses the local one).
