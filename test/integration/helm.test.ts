@@ -431,3 +431,37 @@ describe('HelmRelease rendering between git refs (no cluster)', () => {
     expect(r.stderr).toContain('podo: note: HelmRelease apps/web: valuesFrom ConfigMap apps/values-cm not read (no cluster to read it from): rendered without it');
   }, SLOW);
 });
+
+describe('charts from a Bucket and an ExternalArtifact, served by --local-sources (no cluster)', () => {
+  it('renders both from the mapped directories: a values change shows in each chart object', async () => {
+    const bucket = writeTree(chart(1));
+    // An ExternalArtifact holds the chart at its root (chartRef: the artifact is the chart).
+    const artifact = writeTree(Object.fromEntries(Object.entries(chart(2)).map(([f, c]) => [path.relative('charts/app', f), c])));
+    const release = (name: string, chartPart: string, greeting: string) =>
+      `apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: ${name}\n  namespace: apps\nspec:\n  interval: 5m\n${chartPart}  values:\n    greeting: ${greeting}\n`;
+    const fromBucket = '  chart:\n    spec:\n      chart: ./charts/app\n      sourceRef:\n        kind: Bucket\n        name: assets\n        namespace: flux-system\n';
+    const fromArtifact = '  chartRef:\n    kind: ExternalArtifact\n    name: generated\n    namespace: flux-system\n';
+    const releases = (greeting: string) => [release('from-bucket', fromBucket, greeting), release('from-artifact', fromArtifact, greeting)].join('---\n');
+    const repo = writeTree({
+      'clusters/prod/apps.yaml': fluxKs('apps', './apps', []).replace(/status:[\s\S]*$/, ''),
+      'apps/kustomization.yaml': 'resources: [hr.yaml]\n',
+      'apps/hr.yaml': releases('hello'),
+    });
+    const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { stdio: 'pipe', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } });
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-qm', 'v1');
+    writeFileSync(path.join(repo, 'apps/hr.yaml'), releases('bonjour'));
+    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1' };
+    const sources = `Bucket/flux-system/assets=${bucket},ExternalArtifact/flux-system/generated=${artifact}`;
+    const r = await runPodo(['diff', 'ks', 'apps', '-n', 'flux-system', '--path', path.join(repo, 'apps'), '--base-ref', 'HEAD', '--local-sources', sources], env, { exactEnv: true });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).not.toContain('not rendered');
+    const bucketHeader = r.stdout.indexOf('⎈ HelmRelease apps/from-bucket (chart app 1.0.0 from Bucket flux-system/assets ./charts/app)');
+    expect(bucketHeader, r.stdout).toBeGreaterThanOrEqual(0);
+    expect(r.stdout).toMatch(/⎈ HelmRelease apps\/from-artifact \(chart app 1\.1\.0 from ExternalArtifact flux-system\/generated/);
+    for (const name of ['from-bucket', 'from-artifact']) {
+      expect(r.stdout).toMatch(new RegExp(`► ConfigMap/apps/${name}-config drifted[\\s\\S]*?- hello\\n\\s+\\+ bonjour`));
+    }
+  }, SLOW);
+});
