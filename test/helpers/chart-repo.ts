@@ -1,7 +1,7 @@
 // A real Helm chart repository on loopback: charts packaged with `helm package`, indexed with
 // `helm repo index`, served over HTTP by a server this test process owns.
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -13,6 +13,20 @@ export interface ChartRepo {
   /** Requests served, as `GET /path`. */
   requests: string[];
   close(): Promise<void>;
+}
+
+/** Every file of the chart at DIR, keyed by its path under PREFIX (`charts/app/templates/x.yaml`), for writeTree. */
+export function chartFiles(dir: string, prefix: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d)) {
+      const p = path.join(d, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else files[path.join(prefix, path.relative(dir, p))] = readFileSync(p, 'utf8');
+    }
+  };
+  walk(dir);
+  return files;
 }
 
 export function helmPath(): string {

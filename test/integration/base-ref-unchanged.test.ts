@@ -12,10 +12,10 @@ import { run } from '../../src/pipeline/run.js';
 import type { RunOptions } from '../../src/model/settings.js';
 import type { DiffReport, KustomizationDiff } from '../../src/model/change.js';
 import { encryptYaml, newAgeIdentity } from '../helpers/sops-writer.js';
-import { helmPath, startChartRepo, type ChartRepo } from '../helpers/chart-repo.js';
+import { chartFiles, helmPath, startChartRepo, type ChartRepo } from '../helpers/chart-repo.js';
 import { repoRoot } from '../helpers/cluster.js';
 import { lazyHelm } from '../../src/render/helm/binary.js';
-import { chmodSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-unchanged-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -194,14 +194,7 @@ describe('--base-ref with HelmReleases: a chart from a chart repository is prove
       'helm/local/kustomization.yaml': 'resources: [release.yaml]\n',
       'helm/local/release.yaml': release('local', '      chart: ./charts/app\n      sourceRef:\n        kind: GitRepository\n        name: flux-system\n        namespace: flux-system\n'),
     };
-    const walk = (dir: string) => {
-      for (const e of readdirSync(dir)) {
-        const p = path.join(dir, e);
-        if (statSync(p).isDirectory()) walk(p);
-        else files[path.join('charts/app', path.relative(CHART, p))] = readFileSync(p, 'utf8');
-      }
-    };
-    walk(CHART);
+    Object.assign(files, chartFiles(CHART, 'charts/app'));
     helmBase = path.join(tmp, 'helm-base');
     write(helmBase, files);
     git(helmBase, ['init', '-q']);

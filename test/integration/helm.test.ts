@@ -2,11 +2,11 @@
 // the real local API server, or between git refs: helm-controller's semantics end to end.
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { applyLive, ensureNamespace, kubectl, kubeconfig, repoRoot, runPodo, snapshot, uniqueName, writeTree } from '../helpers/cluster.js';
-import { startChartRepo, type ChartRepo } from '../helpers/chart-repo.js';
+import { chartFiles, startChartRepo, type ChartRepo } from '../helpers/chart-repo.js';
 
 const CANARY = 'CANARY-hr-values-8d2f';
 // Each test runs podo several times (helm, kustomize and the API server each time): generous on a loaded machine.
@@ -15,15 +15,7 @@ const chartDir = path.join(repoRoot, 'fixtures/helm/app');
 
 /** The fixture chart's files under `charts/app/`, at version 1 or with the version-2 changes. */
 function chart(version: 1 | 2): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir)) {
-      const p = path.join(dir, e);
-      if (statSync(p).isDirectory()) walk(p);
-      else files[path.join('charts/app', path.relative(chartDir, p))] = readFileSync(p, 'utf8');
-    }
-  };
-  walk(chartDir);
+  const files = chartFiles(chartDir, 'charts/app');
   if (version === 2) {
     // A chart bump: a changed template, an object behind a value that is now on, a template removed.
     files['charts/app/Chart.yaml'] = files['charts/app/Chart.yaml'].replace('version: 1.0.0', 'version: 1.1.0');
