@@ -29,6 +29,6 @@ export async function runBuildKustomization(name: string | undefined, flags: unk
   startDeadline(v.run.cluster.timeoutMs, (flags as BuildFlags).timeout);
   const result = await renderNamed(v.run, v.withCluster);
   for (const n of result.notes) err(`podo: note: ${n}\n`);
-  out(renderManifests(result.objects.map((o) => maskSecrets(undefined, o.object).after!)));
+  out(renderManifests(result.objects.map((o) => maskSecrets(undefined, o.object, false, o.secretPaths).after!)));
   return EXIT_NO_CHANGES;
 }

@@ -95,4 +95,13 @@ export interface RenderedObject {
   fieldManager?: string;
   /** Left alone when it exists, for this reason (a chart's crds/ CRD under helm-controller's CRD policy Create). */
   createOnly?: string;
+  /**
+   * Fields whose value depends on a secret input (render/secret-derived.ts): compared, but shown only
+   * as masked on both sides. An empty path is the whole object (its identity excepted).
+   */
+  secretPaths?: FieldPath[];
 }
+
+/** A path into a JSON value: map keys, and list indexes (with the item's `name`, when it has one, to find it again). */
+export type FieldPath = PathSegment[];
+export type PathSegment = string | { index: number; name?: string };

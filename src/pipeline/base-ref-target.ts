@@ -164,6 +164,7 @@ interface Prepared {
   valuesUnknown: boolean;
   helmRelease?: string;
   createOnly?: string;
+  secretPaths?: RenderedObject['secretPaths'];
 }
 
 /** Which HelmReleases the working tree renders, and which it could not render (their base objects say nothing). */
@@ -192,6 +193,7 @@ export function compareBuilds(base: RenderedObject[], head: RenderedObject[], pr
         valuesUnknown: r.valuesUnknown === true,
         ...(r.helmRelease ? { helmRelease: r.helmRelease } : {}),
         ...(r.createOnly ? { createOnly: r.createOnly } : {}),
+        ...(r.secretPaths ? { secretPaths: r.secretPaths } : {}),
       });
     }
     return out;
@@ -204,7 +206,9 @@ export function compareBuilds(base: RenderedObject[], head: RenderedObject[], pr
   for (const [key, a] of after) {
     const b = before.get(key);
     const ref = refOf(a.object);
-    const origin = a.helmRelease ? { helmRelease: a.helmRelease } : {};
+    // Fields that depend on a secret at either ref are masked on both sides.
+    const secretPaths = [...(a.secretPaths ?? []), ...(b?.secretPaths ?? [])];
+    const origin = { ...(a.helmRelease ? { helmRelease: a.helmRelease } : {}), ...(secretPaths.length > 0 ? { secretPaths } : {}) };
     // Flux's skip rules, with the object built at the ref standing for the live one (IfNotPresent: "it exists");
     // kustomize-controller's annotations do not apply to chart objects.
     // Created only when missing: the object built at the ref stands for the existing one, left as it is when they differ.
@@ -223,7 +227,7 @@ export function compareBuilds(base: RenderedObject[], head: RenderedObject[], pr
       // helm deletes what a release no longer renders on upgrade, whatever the Kustomization's prune.
       const kept = helmKeep(b.object);
       const ref = refOf(b.object);
-      deletions.push(kept ? { action: 'skipped', ref, reason: `not deleted: ${kept}`, helmRelease: b.helmRelease } : { action: 'deleted', ref, live: b.object, helmRelease: b.helmRelease });
+      deletions.push(kept ? { action: 'skipped', ref, reason: `not deleted: ${kept}`, helmRelease: b.helmRelease } : { action: 'deleted', ref, live: b.object, helmRelease: b.helmRelease, ...(b.secretPaths ? { secretPaths: b.secretPaths } : {}) });
       continue;
     }
     if (!prune) {
@@ -234,7 +238,7 @@ export function compareBuilds(base: RenderedObject[], head: RenderedObject[], pr
     // The base manifest is what was applied, so its annotations are the live object's: prune protection is read there.
     // A chart object of a HelmRelease that is gone: uninstalled with it (helm's keep policy still holds).
     const protectedBy = b.helmRelease ? helmKeep(b.object) : pruneProtection(b.object);
-    const origin = b.helmRelease ? { helmRelease: b.helmRelease } : {};
+    const origin = { ...(b.helmRelease ? { helmRelease: b.helmRelease } : {}), ...(b.secretPaths ? { secretPaths: b.secretPaths } : {}) };
     deletions.push(protectedBy ? { action: 'skipped', ref, reason: `not ${b.helmRelease ? 'deleted' : 'pruned'}: ${protectedBy}`, ...origin } : { action: 'deleted', ref, live: b.object, ...origin });
   }
   const byRef = (x: Verdict, y: Verdict) => applyOrder(x.ref, y.ref);

@@ -209,7 +209,8 @@ export async function dryRun(client: ClusterClient, objects: RenderedObject[], o
 
   const runOne = async (p: Planned): Promise<Verdict> => {
     const v = await judge(p);
-    return p.desired.helmRelease ? { ...v, helmRelease: p.desired.helmRelease } : v;
+    const origin = p.desired.helmRelease ? { helmRelease: p.desired.helmRelease } : {};
+    return p.desired.secretPaths ? { ...v, ...origin, secretPaths: p.desired.secretPaths } : { ...v, ...origin };
   };
 
   const judge = async (p: Planned): Promise<Verdict> => {
@@ -239,7 +240,7 @@ export async function dryRun(client: ClusterClient, objects: RenderedObject[], o
           if (p.desired.createOnly && current) return sameSpec(current, merged) ? { ...applied, merged: current } : { action: 'skipped', ref, reason: p.desired.createOnly };
           return applied;
         } catch (err) {
-          return judgeFailure(describeDryRunFailure(err, ref, obj, p.info, client.identity), ref, obj, current, namespacesInBuild, opts);
+          return judgeFailure(describeDryRunFailure(err, ref, obj, p.info, client.identity, p.desired.secretPaths !== undefined), ref, obj, current, namespacesInBuild, opts);
         }
       },
       { action: 'failed', ref, reason: 'timed out' },

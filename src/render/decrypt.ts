@@ -11,6 +11,8 @@ import type { DecryptionError, SopsFormat } from './sops.js';
 import { secrets as registry } from '../model/secrets.js';
 import { parseIni } from './sops-ini.js';
 import { guardYaml } from './documents.js';
+import { standInSopsText } from './sops-standins.js';
+import type { ShadowVariant } from './secret-derived.js';
 
 export const DECRYPT = 'kustomize.toolkit.fluxcd.io/decrypt';
 
@@ -26,6 +28,8 @@ export interface DecryptOutcome {
   decrypted: number;
   /** Plaintext of the decrypted values: never shown, only scrubbed from messages. */
   secrets: string[];
+  /** The decrypted files, relative to the workspace root: a stand-in rendering writes stand-ins there. */
+  files: string[];
 }
 
 const MAX_FILE = 8 << 20;
@@ -86,12 +90,26 @@ function decryptDisabled(text: string): boolean {
   return new RegExp(`${DECRYPT.replace(/[./]/g, '\\$&')}["']?\\s*:\\s*["']?disabled`, 'i').test(text);
 }
 
+/**
+ * Writes, in place of each file the real rendering decrypted, its stand-in plaintext
+ * (render/secret-derived.ts); files it could not decrypt stay as they are, with the same failures.
+ */
+export function standInWorkspace(root: string, real: DecryptOutcome, variant: ShadowVariant): DecryptOutcome {
+  for (const rel of real.files) {
+    const file = path.join(root, rel);
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, standInSopsText(text, formatOf(file, text) ?? 'binary', rel, variant));
+  }
+  return { ...real, secrets: [] };
+}
+
 /** Decrypts every SOPS file under `root` in place. `display` maps a temp path to what the user knows. */
 export async function decryptWorkspace(root: string, getKeys: () => Promise<string[]>, display: (file: string) => string): Promise<DecryptOutcome> {
   const failures = new Map<string, Failure>();
   let decrypted = 0;
   let keys: string[] | undefined;
   const secrets = new Set<string>();
+  const files: string[] = [];
   for (const file of walk(root)) {
     if (statSync(file).size > MAX_FILE) continue;
     const text = readFileSync(file, 'utf8');
@@ -108,6 +126,7 @@ export async function decryptWorkspace(root: string, getKeys: () => Promise<stri
       const plain = await sops.decryptSopsText(text, format, display(file), keys);
       writeFileSync(file, plain);
       decrypted++;
+      files.push(path.relative(root, file));
       for (const v of plaintextValues(text, plain, format)) {
         secrets.add(v);
         registry.add(v);
@@ -121,7 +140,7 @@ export async function decryptWorkspace(root: string, getKeys: () => Promise<stri
       failures.set(mac, { file: display(file), error: err, fatal });
     }
   }
-  return { failures, decrypted, secrets: [...secrets] };
+  return { failures, decrypted, secrets: [...secrets], files };
 }
 
 /**

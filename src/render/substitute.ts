@@ -7,6 +7,7 @@ import { isValidVariableName, substitute } from './envsubst.js';
 import { asObject, toYaml } from './documents.js';
 import { parse } from 'yaml';
 import { secrets } from '../model/secrets.js';
+import { standIn, type ShadowVariant } from './secret-derived.js';
 
 export const SUBSTITUTE = 'kustomize.toolkit.fluxcd.io/substitute';
 
@@ -16,11 +17,15 @@ export type VariableSource = (kind: 'ConfigMap' | 'Secret', name: string, namesp
 export interface Variables {
   vars: Record<string, string>;
   notes: string[];
+  /** How many values came from Secrets. */
+  secretInputs: number;
 }
 
-export async function collectVariables(spec: KustomizationSpec, source: VariableSource | undefined): Promise<Variables> {
+/** `variant`: a stand-in rendering (render/secret-derived.ts): Secret values are replaced by stand-ins. */
+export async function collectVariables(spec: KustomizationSpec, source: VariableSource | undefined, variant?: ShadowVariant): Promise<Variables> {
   const vars: Record<string, string> = {};
   const notes: string[] = [];
+  let secretInputs = 0;
   const refs = spec.postBuild?.substituteFrom ?? [];
   if (refs.length > 0 && !source) {
     notes.push(`postBuild.substituteFrom of Kustomization ${spec.namespace}/${spec.name} skipped: no cluster to read ${refs.map((r) => `${r.kind}/${r.name}`).join(', ')} from`);
@@ -36,15 +41,18 @@ export async function collectVariables(spec: KustomizationSpec, source: Variable
         throw new BuildError(`postBuild.substituteFrom: ${ref.kind} ${spec.namespace}/${ref.name} has key "${k}", which is not a valid variable name`);
       }
       vars[k] = stripNewlines(v);
+      if (ref.kind !== 'Secret') continue;
+      secretInputs++;
+      if (variant) vars[k] = standIn(`Secret/${spec.namespace}/${ref.name}/${k}`, variant);
       // A value from a Secret stays secret in whatever object substitution puts it.
-      if (ref.kind === 'Secret') secrets.add(vars[k]);
+      else secrets.add(vars[k]);
     }
   }
   for (const [k, v] of Object.entries(spec.postBuild?.substitute ?? {})) {
     if (!isValidVariableName(k)) throw new BuildError(`postBuild.substitute: "${k}" is not a valid variable name`);
     vars[k] = stripNewlines(v);
   }
-  return { vars, notes };
+  return { vars, notes, secretInputs };
 }
 
 // kustomize-controller removes newlines from values so they cannot break the YAML structure.

@@ -15,6 +15,7 @@ import { runKustomize, type KustomizeBinary } from '../kustomize.js';
 import { locateChart, type SourceDir } from './chart.js';
 import { HelmFailure, type HelmRunner } from './run.js';
 import { composeValues, type KeyValues } from './values.js';
+import { standIn, standInTree, type ShadowVariant } from '../secret-derived.js';
 
 export { createHelmRunner, type HelmRunner } from './run.js';
 export { findHelm, isHelm, type HelmLookup, type HelmBinary } from './binary.js';
@@ -50,6 +51,13 @@ export interface HelmRenderContext {
   isNamespaced?: (apiVersion: string, kind: string) => Promise<boolean | undefined>;
   /** Called with every value read from a Secret, before it can reach any output. */
   registerSecret?: (value: string) => void;
+  /** A stand-in rendering (render/secret-derived.ts): every value read from a Secret is replaced by a stand-in. */
+  variant?: ShadowVariant;
+  /**
+   * The real renderings of this build's releases, by release: a stand-in rendering whose inputs come out
+   * the same (no Secret reached them) takes the real result instead of running helm again.
+   */
+  memo?: Map<string, HelmRenderResult>;
 }
 
 export interface HelmRenderedObject {
@@ -69,6 +77,10 @@ export interface HelmRenderResult {
   notes: string[];
   /** Set when the chart was not rendered: why (one line, safe to print). */
   notRendered?: string;
+  /** How many values the release read from Secrets (valuesFrom). */
+  secretInputs?: number;
+  /** Everything the rendering depends on besides the chart's files: equal keys, equal renderings. */
+  inputKey?: string;
 }
 
 const CRD_CREATE_ONLY = "helm-controller's CRD policy Create does not update an existing CRD: the chart's changes to it are not applied";
@@ -100,11 +112,40 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
     return out;
   };
   try {
-    const composed = await composeValues(hr, (kind, name, namespace) => keyValues(ctx, kind, name, namespace, secrets), (v, p, val, mode) => runner.setPath(v, p, val, mode));
-    for (const s of composed.secretValues) {
-      secrets.push(s);
-      ctx.registerSecret?.(s);
+    const reads = { secret: 0 };
+    const composed = await composeValues(hr, (kind, name, namespace) => keyValues(ctx, kind, name, namespace, secrets, reads), (v, p, val, mode) => runner.setPath(v, p, val, mode));
+    if (!ctx.variant) {
+      for (const s of composed.secretValues) {
+        secrets.push(s);
+        ctx.registerSecret?.(s);
+      }
     }
+    const inputKey = JSON.stringify([obj, composed.values, ctx.buildObjects.filter((b) => b.object.apiVersion.startsWith('source.toolkit.fluxcd.io/')).map((b) => b.object)]);
+    const known = ctx.variant ? ctx.memo?.get(id) : undefined;
+    if (known && known.inputKey === inputKey) return structuredClone(known);
+    const result = await renderComposed(hr, obj, ctx, runner, composed, scrub, secrets, base);
+    const done = { ...result, secretInputs: reads.secret, inputKey };
+    if (!ctx.variant) ctx.memo?.set(id, done);
+    return done;
+  } catch (err) {
+    // Invalid input (a missing required valuesFrom, a bad values document) is the HelmRelease's error.
+    if (err instanceof Error) err.message = scrub(`HelmRelease ${id}: ${errorMessage(err).replace(/^HelmRelease \S+: /, '')}`);
+    throw err;
+  }
+}
+
+async function renderComposed(
+  hr: HelmReleaseSpec,
+  obj: KubeObject,
+  ctx: HelmRenderContext,
+  runner: HelmRunner,
+  composed: Awaited<ReturnType<typeof composeValues>>,
+  scrub: (s: string) => string,
+  secrets: string[],
+  base: { helmRelease: string; spec: HelmReleaseSpec; objects: HelmRenderedObject[]; notes: string[] },
+): Promise<HelmRenderResult> {
+  const id = base.helmRelease;
+  {
     const notes = [...composed.notes];
 
     const chart = await locateChart(hr, {
@@ -173,12 +214,9 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
       // helm install --create-namespace: a bare Namespace, created only when missing.
       objects.push({ object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: hr.releaseNamespace } }, helmRelease: id, createOnly: 'helm creates the release namespace only when it is missing (install.createNamespace)' });
     }
-    for (const o of objects) if (o.object.kind === 'Secret' && o.object.apiVersion === 'v1') registerSecretObject(o.object, ctx, secrets);
+    if (!ctx.variant) for (const o of objects) if (o.object.kind === 'Secret' && o.object.apiVersion === 'v1') registerSecretObject(o.object, ctx, secrets);
+    void id;
     return { ...found, objects, notes };
-  } catch (err) {
-    // Invalid input (a missing required valuesFrom, a bad values document) is the HelmRelease's error.
-    if (err instanceof Error) err.message = scrub(`HelmRelease ${id}: ${errorMessage(err).replace(/^HelmRelease \S+: /, '')}`);
-    throw err;
   }
 }
 
@@ -258,7 +296,32 @@ async function kustomizePostRender(kustomize: KustomizeBinary, objects: KubeObje
 }
 
 /** A ConfigMap/Secret for valuesFrom: the build's own copy first (as it will be applied), else the cluster's. */
-async function keyValues(ctx: HelmRenderContext, kind: 'ConfigMap' | 'Secret', name: string, namespace: string, secrets: string[]): Promise<KeyValues> {
+/**
+ * A valuesFrom source. A Secret's values are counted as secret inputs, and in a stand-in rendering
+ * replaced by stand-ins named by Secret and key (a values document keeps its keys: see standInTree).
+ */
+async function keyValues(ctx: HelmRenderContext, kind: 'ConfigMap' | 'Secret', name: string, namespace: string, secrets: string[], reads: { secret: number }): Promise<KeyValues> {
+  const kv = await readKeyValuesOnce(ctx, kind, name, namespace, secrets);
+  if (kind !== 'Secret' || !('entries' in kv)) return kv;
+  reads.secret++;
+  const variant = ctx.variant;
+  if (!variant) return kv;
+  const entries: Record<string, string> = {};
+  for (const [k, v] of Object.entries(kv.entries)) entries[k] = standInValuesText(v, `Secret/${namespace}/${name}/${k}`, variant);
+  return { entries };
+}
+
+function standInValuesText(text: string, identity: string, variant: ShadowVariant): string {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { version: '1.1', maxAliasCount: 1000 });
+  } catch {
+    doc = undefined;
+  }
+  return isJsonObject(doc as JsonObject) && Object.keys(doc as JsonObject).length > 0 ? JSON.stringify(standInTree(doc as JsonObject, identity, variant)) : standIn(identity, variant);
+}
+
+async function readKeyValuesOnce(ctx: HelmRenderContext, kind: 'ConfigMap' | 'Secret', name: string, namespace: string, secrets: string[]): Promise<KeyValues> {
   const inBuild = ctx.buildObjects.find(
     (b) => b.object.kind === kind && b.object.apiVersion === 'v1' && b.object.metadata.name === name && (b.object.metadata.namespace ?? namespace) === namespace,
   );
