@@ -100,6 +100,8 @@ export interface RenderedObject {
    * as masked on both sides. An empty path is the whole object (its identity excepted).
    */
   secretPaths?: FieldPath[];
+  /** The name reports show, when the real one depends on a secret (a generator's hash suffix of a secret's content). */
+  shownName?: string;
 }
 
 /** A path into a JSON value: map keys, and list indexes (with the item's `name`, when it has one, to find it again). */

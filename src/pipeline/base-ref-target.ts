@@ -8,7 +8,7 @@ import { removalEffect } from '../flux/deletion-policy.js';
 import { applyOrder } from '../flux/order.js';
 import { isFluxKustomization, specFromObject } from '../flux/spec.js';
 import { normalizeDesired } from '../diff/normalize.js';
-import { identityKey, refOf, type RenderedObject } from '../model/object.js';
+import { identityKey, refOf, type ObjectRef, type RenderedObject } from '../model/object.js';
 import type { BuildSettings } from '../model/settings.js';
 import type { Verdict } from '../model/verdict.js';
 import type { FluxKustomization } from '../model/kustomization.js';
@@ -165,6 +165,13 @@ interface Prepared {
   helmRelease?: string;
   createOnly?: string;
   secretPaths?: RenderedObject['secretPaths'];
+  shownName?: string;
+}
+
+/** The object's identity as reports show it: a name that depends on a secret shown hidden. */
+function shownRef(p: Prepared): ObjectRef {
+  const ref = refOf(p.object);
+  return p.shownName ? { ...ref, name: p.shownName } : ref;
 }
 
 /** Which HelmReleases the working tree renders, and which it could not render (their base objects say nothing). */
@@ -194,6 +201,7 @@ export function compareBuilds(base: RenderedObject[], head: RenderedObject[], pr
         ...(r.helmRelease ? { helmRelease: r.helmRelease } : {}),
         ...(r.createOnly ? { createOnly: r.createOnly } : {}),
         ...(r.secretPaths ? { secretPaths: r.secretPaths } : {}),
+        ...(r.shownName ? { shownName: r.shownName } : {}),
       });
     }
     return out;
@@ -205,7 +213,7 @@ export function compareBuilds(base: RenderedObject[], head: RenderedObject[], pr
   let notPruned = 0;
   for (const [key, a] of after) {
     const b = before.get(key);
-    const ref = refOf(a.object);
+    const ref = shownRef(a);
     // Fields that depend on a secret at either ref are masked on both sides.
     const secretPaths = [...(a.secretPaths ?? []), ...(b?.secretPaths ?? [])];
     const origin = { ...(a.helmRelease ? { helmRelease: a.helmRelease } : {}), ...(secretPaths.length > 0 ? { secretPaths } : {}) };
@@ -226,7 +234,7 @@ export function compareBuilds(base: RenderedObject[], head: RenderedObject[], pr
     if (b.helmRelease && helm?.rendered.has(b.helmRelease)) {
       // helm deletes what a release no longer renders on upgrade, whatever the Kustomization's prune.
       const kept = helmKeep(b.object);
-      const ref = refOf(b.object);
+      const ref = shownRef(b);
       deletions.push(kept ? { action: 'skipped', ref, reason: `not deleted: ${kept}`, helmRelease: b.helmRelease } : { action: 'deleted', ref, live: b.object, helmRelease: b.helmRelease, ...(b.secretPaths ? { secretPaths: b.secretPaths } : {}) });
       continue;
     }
@@ -234,7 +242,7 @@ export function compareBuilds(base: RenderedObject[], head: RenderedObject[], pr
       notPruned++;
       continue;
     }
-    const ref = refOf(b.object);
+    const ref = shownRef(b);
     // The base manifest is what was applied, so its annotations are the live object's: prune protection is read there.
     // A chart object of a HelmRelease that is gone: uninstalled with it (helm's keep policy still holds).
     const protectedBy = b.helmRelease ? helmKeep(b.object) : pruneProtection(b.object);

@@ -210,7 +210,9 @@ export async function dryRun(client: ClusterClient, objects: RenderedObject[], o
   const runOne = async (p: Planned): Promise<Verdict> => {
     const v = await judge(p);
     const origin = p.desired.helmRelease ? { helmRelease: p.desired.helmRelease } : {};
-    return p.desired.secretPaths ? { ...v, ...origin, secretPaths: p.desired.secretPaths } : { ...v, ...origin };
+    // A name that depends on a secret (a generator's hash suffix) is applied as it is, and shown hidden.
+    const shown = p.desired.shownName ? { ref: { ...v.ref, name: p.desired.shownName } } : {};
+    return p.desired.secretPaths ? { ...v, ...origin, ...shown, secretPaths: p.desired.secretPaths } : { ...v, ...origin, ...shown };
   };
 
   const judge = async (p: Planned): Promise<Verdict> => {

@@ -108,7 +108,9 @@ export class HelmStage {
         // counted and explained like any chart that was not rendered; the Kustomization's diff goes on.
         if (!(err instanceof BuildError || err instanceof InputError)) throw err;
         const spec = helmReleaseFromObjectSafe(b.object);
-        return { helmRelease: helmReleaseId(spec), spec, objects: [], notes: [], notRendered: errorMessage(err).replace(/^HelmRelease \S+: /, '') };
+        // Whether it failed may depend on a Secret it reads: its Secrets count as read.
+        const secretInputs = spec.valuesFrom.filter((v) => v.kind === 'Secret').length;
+        return { helmRelease: helmReleaseId(spec), spec, objects: [], notes: [], notRendered: errorMessage(err).replace(/^HelmRelease \S+: /, ''), secretInputs };
       });
     });
     for (const r of results) {

@@ -122,7 +122,11 @@ function withSecretPaths(real: RenderResult, shadows: RenderResult[], subject: s
     ...real,
     objects: objects
       .filter(({ item }) => !item.helmRelease || !dropped.has(item.helmRelease))
-      .map(({ item, secretPaths }) => (secretPaths.length > 0 ? { ...item, secretPaths } : item)),
+      .map(({ item, secretPaths, shownName }) => {
+        // A name shown hidden is hidden in the object's body too.
+        const paths = shownName ? [...secretPaths, ['metadata', 'name']] : secretPaths;
+        return { ...item, ...(paths.length > 0 ? { secretPaths: paths } : {}), ...(shownName ? { shownName } : {}) };
+      }),
     ...(helm ? { helm } : {}),
   };
 }

@@ -86,22 +86,53 @@ function walk(values: JsonValue[], path: FieldPath, out: FieldPath[]): void {
 }
 
 export interface Separated<T> {
-  /** The real objects, each with the paths that depend on a secret (none: nothing does). */
-  objects: { item: T; secretPaths: FieldPath[] }[];
+  /**
+   * The real objects, each with the paths that depend on a secret (none: nothing does), and the name to
+   * show when only kustomize's generator hash suffix depends on one (a hash of a secret's content).
+   */
+  objects: { item: T; secretPaths: FieldPath[]; shownName?: string }[];
   /** Real objects that some stand-in rendering does not produce (their identity or existence depends on a secret). */
   unstable: T[];
+}
+
+/** kustomize's generator name suffix: `-` and ten characters of a hash of the generated object's content. */
+const HASH_SUFFIX = /-[0-9a-z]{10}$/;
+export const HIDDEN_SUFFIX = '-**********';
+
+function unhashedKey(o: KubeObject): string | undefined {
+  const name = o.metadata.name;
+  return HASH_SUFFIX.test(name) ? identityKey({ ...refOf(o), name: name.replace(HASH_SUFFIX, HIDDEN_SUFFIX) }) : undefined;
 }
 
 /** Matches each real object with its stand-in renderings by identity, and finds what depends on a secret. */
 export function separate<T>(real: T[], shadows: KubeObject[][], objectOf: (t: T) => KubeObject): Separated<T> {
   const byId = shadows.map((list) => new Map(list.map((o) => [identityKey(refOf(o)), o])));
+  const byUnhashed = shadows.map((list) => {
+    const m = new Map<string, KubeObject | null>();
+    // Two objects with the same name but for the suffix cannot be told apart: neither matches.
+    for (const o of list) {
+      const k = unhashedKey(o);
+      if (k) m.set(k, m.has(k) ? null : o);
+    }
+    return m;
+  });
   const out: Separated<T> = { objects: [], unstable: [] };
   for (const item of real) {
     const obj = objectOf(item);
     const key = identityKey(refOf(obj));
     const twins = byId.map((m) => m.get(key));
-    if (twins.some((t) => t === undefined)) out.unstable.push(item);
-    else out.objects.push({ item, secretPaths: secretDerivedPaths(obj, twins as KubeObject[]) });
+    if (twins.every((t) => t !== undefined)) {
+      out.objects.push({ item, secretPaths: secretDerivedPaths(obj, twins as KubeObject[]) });
+      continue;
+    }
+    // A generated Secret (or what names it) whose content depends on a secret: the same object, its hash
+    // suffix aside. The suffix is not shown; the fields that name it are secret-derived like any other.
+    const loose = unhashedKey(obj);
+    const hashed = loose ? byUnhashed.map((m) => m.get(loose)) : [];
+    if (loose && hashed.every((t) => t)) {
+      const named = hashed.map((t) => ({ ...t!, metadata: { ...t!.metadata, name: obj.metadata.name } }));
+      out.objects.push({ item, secretPaths: secretDerivedPaths(obj, named), shownName: obj.metadata.name.replace(HASH_SUFFIX, HIDDEN_SUFFIX) });
+    } else out.unstable.push(item);
   }
   return out;
 }
