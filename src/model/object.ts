@@ -102,6 +102,8 @@ export interface RenderedObject {
   secretPaths?: FieldPath[];
   /** The name reports show, when the real one depends on a secret (a generator's hash suffix of a secret's content). */
   shownName?: string;
+  /** Not applied nor compared, for this reason (its name depends on a secret value): reported as failed. */
+  withheld?: string;
 }
 
 /** A path into a JSON value: map keys, and list indexes (with the item's `name`, when it has one, to find it again). */

@@ -166,6 +166,7 @@ interface Prepared {
   createOnly?: string;
   secretPaths?: RenderedObject['secretPaths'];
   shownName?: string;
+  withheld?: string;
 }
 
 /** The object's identity as reports show it: a name that depends on a secret shown hidden. */
@@ -202,6 +203,7 @@ export function compareBuilds(base: RenderedObject[], head: RenderedObject[], pr
         ...(r.createOnly ? { createOnly: r.createOnly } : {}),
         ...(r.secretPaths ? { secretPaths: r.secretPaths } : {}),
         ...(r.shownName ? { shownName: r.shownName } : {}),
+        ...(r.withheld ? { withheld: r.withheld } : {}),
       });
     }
     return out;
@@ -214,6 +216,10 @@ export function compareBuilds(base: RenderedObject[], head: RenderedObject[], pr
   for (const [key, a] of after) {
     const b = before.get(key);
     const ref = shownRef(a);
+    if (a.withheld) {
+      changes.push({ action: 'failed', ref, reason: a.withheld });
+      continue;
+    }
     // Fields that depend on a secret at either ref are masked on both sides.
     const secretPaths = [...(a.secretPaths ?? []), ...(b?.secretPaths ?? [])];
     const origin = { ...(a.helmRelease ? { helmRelease: a.helmRelease } : {}), ...(secretPaths.length > 0 ? { secretPaths } : {}) };

@@ -226,6 +226,7 @@ export async function dryRun(client: ClusterClient, objects: RenderedObject[], o
       if (dep) return { action: 'staged', ref, desired: obj, reason: `its CustomResourceDefinition is created by ${dep.by}` };
       return { action: 'failed', ref, reason: `the cluster has no resource type ${ref.apiVersion} ${ref.kind} (is its CRD installed?)` };
     }
+    if (p.desired.withheld) return { action: 'failed', ref, reason: p.desired.withheld };
     const current = live.get(identityKey(ref));
     // kustomize-controller's per-object annotations do not apply to what helm-controller applies.
     const skip = p.desired.helmRelease ? undefined : skipReason(obj, current);

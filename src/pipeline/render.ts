@@ -13,7 +13,7 @@ import type { SourceResolver } from '../sources/local-sources.js';
 import type { SourceDir } from '../render/helm/index.js';
 import { helmMemo, type HelmExpansion, type HelmMemo, type HelmStage } from './helm.js';
 import { separate, type ShadowVariant } from '../render/secret-derived.js';
-import { BuildError } from '../model/errors.js';
+import type { FieldPath } from '../model/object.js';
 import { secrets } from '../model/secrets.js';
 
 export type { BuildResult };
@@ -43,7 +43,7 @@ type RenderArgs = [client: ClusterClient | undefined, ks: FluxKustomization, dir
  * in all three is marked secret-derived: shown only masked, whatever code computed it.
  */
 export async function renderKustomization(...args: RenderArgs): Promise<RenderResult> {
-  const memo = args[5] ? helmMemo() : undefined;
+  const memo = helmMemo();
   const real = await renderOnce(args, undefined, undefined, memo);
   const inputs = real.secretInputs + (real.helm?.secretInputs ?? 0);
   if (inputs === 0) return real;
@@ -60,17 +60,19 @@ export async function renderKustomization(...args: RenderArgs): Promise<RenderRe
       notes: [...real.notes, `${subject}: its build fails when its secret values change, so which fields depend on them is unknown: every value is shown masked`],
     };
   }
-  return withSecretPaths(real, shadows, subject);
+  return withSecretPaths(real, shadows);
 }
 
-async function renderOnce(args: RenderArgs, variant: ShadowVariant | undefined, realBuild: BuildResult['real'], memo: HelmMemo | undefined): Promise<RenderResult> {
+async function renderOnce(args: RenderArgs, variant: ShadowVariant | undefined, realBuild: BuildResult['real'], memo: HelmMemo): Promise<RenderResult> {
   const [client, ks, dir, build, boundary, helm, run = {}] = args;
+  const reads = memo.reads;
   const keyNotes: string[] = [];
   const built = await buildKustomization({
     path: dir,
     spec: ks.spec,
     kustomize: build.kustomize,
-    variables: client ? (kind, name, namespace) => readKeyValues(client, kind, name, namespace) : undefined,
+    // The stand-in renderings read the substituteFrom sources once with the real one.
+    variables: client ? (kind, name, namespace) => once(reads, `vars/${kind}/${namespace}/${name}`, () => readKeyValues(client, kind, name, namespace)) : undefined,
     strictSubstitute: build.strictSubstitute,
     ignorePaths: build.ignorePaths,
     // The source root the build must stay inside, when the caller knows it (render/containment.ts).
@@ -95,15 +97,21 @@ async function renderOnce(args: RenderArgs, variant: ShadowVariant | undefined, 
   return { ...built, objects: [...built.objects, ...expanded.objects], notes: [...notes, ...expanded.notes], helm: expanded };
 }
 
+function once<T>(reads: Map<string, Promise<unknown>>, key: string, read: () => Promise<T>): Promise<T> {
+  let p = reads.get(key) as Promise<T> | undefined;
+  if (!p) reads.set(key, (p = read()));
+  return p;
+}
+
 const WITHHELD = 'its message depends on a secret value and is withheld';
+const NAME_WITHHELD = 'its name depends on a secret value: not shown, not compared';
+const MASK_NAME = '*** (secret-derived)';
 
 /** The real rendering, with each object's secret-derived fields; objects whose identity depends on a secret go. */
-function withSecretPaths(real: RenderResult, shadows: RenderResult[], subject: string): RenderResult {
+function withSecretPaths(real: RenderResult, shadows: RenderResult[]): RenderResult {
   const { objects, unstable } = separate(real.objects, shadows.map((s) => s.objects.map((o) => o.object)), (o) => o.object);
-  const own = unstable.filter((o) => !o.helmRelease);
-  if (own.length > 0) {
-    throw new BuildError(`${subject}: ${own.length === 1 ? 'an object' : `${own.length} objects`} of its build ${own.length === 1 ? 'has a name' : 'have names'} that depend on a secret value: podo does not show ${own.length === 1 ? 'it' : 'them'}`);
-  }
+  // An object of the build whose name depends on a secret: reported failed under a hidden name, never applied.
+  const own = unstable.filter((o) => !o.helmRelease).map((o) => ({ ...o, withheld: NAME_WITHHELD, shownName: MASK_NAME }));
   // A release whose objects' names depend on a secret (or on chance) is not shown: named as not rendered.
   const dropped = new Set(unstable.map((o) => o.helmRelease!));
   const shadowReason = (id: string) => shadows.map((s) => s.helm?.releases.find((r) => `${r.namespace}/${r.name}` === id)?.notRendered);
@@ -120,7 +128,7 @@ function withSecretPaths(real: RenderResult, shadows: RenderResult[], subject: s
   };
   return {
     ...real,
-    objects: objects
+    objects: [...objects, ...own.map((item) => ({ item, secretPaths: [] as FieldPath[], shownName: undefined }))]
       .filter(({ item }) => !item.helmRelease || !dropped.has(item.helmRelease))
       .map(({ item, secretPaths, shownName }) => {
         // A name shown hidden is hidden in the object's body too.

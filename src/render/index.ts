@@ -2,7 +2,7 @@
 // kustomize-controller would apply.
 import path from 'node:path';
 import type { KustomizationSpec } from '../model/kustomization.js';
-import type { KubeObject, RenderedObject } from '../model/object.js';
+import { refOf, subjectOf, type KubeObject, type RenderedObject } from '../model/object.js';
 import type { ShadowVariant } from './secret-derived.js';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { assertDirectory, createWorkspaceFor } from './workspace.js';
@@ -18,7 +18,8 @@ import { applyFluxMetadata } from './metadata.js';
 import { collectVariables, substituteObjects, type VariableSource } from './substitute.js';
 import { secrets } from '../model/secrets.js';
 import { BuildError } from '../model/errors.js';
-import { classifyObject, decryptWorkspace, scrubSecrets, standInWorkspace, stripSopsFields, type DecryptOutcome } from './decrypt.js';
+import { classifyObject, decryptObject, decryptWorkspace, scrubSecrets, standInWorkspace, stripSopsFields, type DecryptOutcome } from './decrypt.js';
+import { decryptBeforeBuild } from './sops-sources.js';
 
 export interface BuildOptions {
   path: string;
@@ -91,10 +92,10 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
     const sops =
       opts.variant && opts.real
         ? standInWorkspace(ws.root, opts.real.sops, opts.variant)
-        : await decryptWorkspace(ws.root, opts.ageKeys ?? (async () => []), display);
+        : await decryptWorkspace(ws.root, opts.ageKeys ?? (async () => []), display, decryptBeforeBuild(ws.root, ws.dir));
     // The boundary is checked on what kustomize will really read: a kustomization that was encrypted
     // is walked again in plaintext.
-    if (sops.decrypted > 0) await scrubbed(sops.secrets, async () => checkKustomizationRefs(ws, ws.dir));
+    if (sops.files.length > 0) await scrubbed(sops.secrets, async () => checkKustomizationRefs(ws, ws.dir));
     const built = await scrubbed(sops.secrets, async () =>
       parseKustomizeOutput(await runKustomize(opts.kustomize, ws.dir, opts.path, opts.deadline, ws.inputBytes), `kustomize build ${opts.path}`),
     );
@@ -118,7 +119,7 @@ async function finishBuild(opts: BuildOptions, built: KubeObject[], sops: Decryp
   notes.push(...variables.notes);
   const secretInputs = sops.decrypted + variables.secretInputs;
   // The stand-in renderings reuse kustomize's output when no secret reached kustomize.
-  const real: RealBuild | undefined = opts.variant ? undefined : { sops, ...(secretInputs > 0 && sops.decrypted === 0 ? { built: structuredClone(built) } : {}) };
+  const real: RealBuild | undefined = opts.variant ? undefined : { sops, ...(secretInputs > 0 && sops.files.length === 0 ? { built: structuredClone(built) } : {}) };
   const rendered: RenderedObject[] = [];
   const unknown: string[] = [];
   for (const object of built) {
@@ -127,6 +128,7 @@ async function finishBuild(opts: BuildOptions, built: KubeObject[], sops: Decryp
       secrets.addSecretObject(object);
       secrets.addIdentifiers(object);
     }
+    decryptObject(object, sops, subjectOf(refOf(object)), opts.variant);
     const state = classifyObject(object, sops);
     if (state.fatal) throw state.fatal;
     if (state.unknownBecause && !unknown.includes(state.unknownBecause)) unknown.push(state.unknownBecause);
