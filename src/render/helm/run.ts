@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { JsonObject } from '../../model/object.js';
 import { isJsonObject } from '../../model/object.js';
 import type { HelmBinary } from './binary.js';
-import { ChildTimeoutError, runChild } from '../../process/child.js';
+import { ChildTimeoutError, MAX_TOOL_OUTPUT, runChild } from '../../process/child.js';
 import { runDeadline } from '../../process/lifecycle.js';
 import { goChildEnv } from '../../process/go-env.js';
 import { BuildError, errorMessage } from '../../model/errors.js';
@@ -48,7 +48,8 @@ export function createHelmRunner(helm: HelmBinary, defaultTimeoutMs = 120_000): 
     let res;
     try {
       // In its own process group, killed at the run's --timeout (or this call's) and on a signal.
-      res = await runChild(helm.path, args, { what: `helm ${args[0]}`, env, cwd: home, deadline: Date.now() + timeoutMs });
+      // Output is capped like kustomize's: a template can print gigabytes from one line.
+      res = await runChild(helm.path, args, { what: `helm ${args[0]}`, env, cwd: home, deadline: Date.now() + timeoutMs, maxBuffer: MAX_TOOL_OUTPUT });
     } catch (err) {
       // The run's own deadline ends the run; one slow helm call (a chart download) only this HelmRelease.
       if (err instanceof ChildTimeoutError && runDeadline() <= Date.now()) throw err;
