@@ -7,6 +7,7 @@
 // Values shorter than MIN_SCRUB characters are kept for exact matches only (structural masking of
 // whole fields): scrubbing "1" or "ok" as a substring would shred every output.
 import { isJsonObject, type JsonValue } from './object.js';
+import { urlPasswords } from './url-credentials.js';
 
 export const MIN_SCRUB = 4;
 /** A Secret's own values are masked structurally in the Secret; elsewhere only long ones are recognised. */
@@ -91,11 +92,28 @@ export class SecretRegistry {
     if (this.forms.delete(k)) this.dirty = true;
   }
 
-  /** Registers every value of a Secret-shaped object: data (decoded and as sent), stringData, last-applied. */
+  /**
+   * The password of a URL with userinfo in an object's spec.url (a HelmRepository, GitRepository or
+   * OCIRepository written `https://user:password@host/`): printed wherever the object or its URL is.
+   */
+  addUrlCredentials(obj: unknown): void {
+    if (!isJsonObject(obj as JsonValue)) return;
+    const spec = (obj as Record<string, JsonValue>).spec;
+    if (!isJsonObject(spec) || typeof spec.url !== 'string') return;
+    for (const pw of urlPasswords(spec.url)) this.add(pw);
+  }
+
+  /**
+   * Registers every value of a Secret-shaped object: data (decoded and as sent), stringData, last-applied;
+   * for any other object, the credentials in its spec.url (addUrlCredentials).
+   */
   addSecretObject(obj: unknown): void {
     if (!isJsonObject(obj as JsonValue)) return;
     const o = obj as Record<string, JsonValue>;
-    if (o.kind !== 'Secret') return;
+    if (o.kind !== 'Secret') {
+      this.addUrlCredentials(o);
+      return;
+    }
     for (const field of ['data', 'stringData']) {
       const m = o[field];
       if (isJsonObject(m)) {
@@ -133,6 +151,7 @@ export class SecretRegistry {
     if (!isJsonObject(value as JsonValue)) return;
     const o = value as Record<string, JsonValue>;
     if (o.kind === 'Secret') this.addSecretObject(o);
+    else this.addUrlCredentials(o);
     if (Array.isArray(o.items)) for (const it of o.items) this.addSecretsIn(isJsonObject(it) && it.kind === undefined && o.kind === 'SecretList' ? { ...it, kind: 'Secret' } : it);
   }
 

@@ -183,8 +183,11 @@ function checkRef(ctx: Ctx, dir: string, where: string, field: string, entry: st
   if (isVcsPathUnder(abs, ctx.root) || isVcsPathUnder(abs, ctx.ws.root)) throw new BuildError(vcsRefusal(`${where}: ${field} ${entry}`), where);
   if (!exists) return undefined; // missing: kustomize says so
   const real = safeRealpath(abs);
+  // A symlink in the copy into the user's .git (the copy has none): named for what it is.
+  if (real !== undefined && (isVcsPathUnder(real, ctx.root) || isVcsPathUnder(real, safeRealpath(ctx.ws.userRoot) ?? ctx.ws.userRoot))) {
+    throw new BuildError(vcsRefusal(`${where}: ${field} ${entry}`), where);
+  }
   if (real === undefined || !isWithin(real, ctx.root)) throw outsideRootError(where, entry);
-  if (isVcsPathUnder(real, ctx.root)) throw new BuildError(vcsRefusal(`${where}: ${field} ${entry}`), where);
   const st = statSync(real);
   if (opts.dir && st.isDirectory()) visitDir(ctx, real);
   // Every file kustomize will read is bounded: no YAML bomb, no file too large to hold.

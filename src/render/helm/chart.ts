@@ -7,6 +7,7 @@ import type { ChartTemplate, HelmReleaseSpec, ObjectKey } from '../../model/helm
 import { isJsonObject, type JsonObject, type KubeObject } from '../../model/object.js';
 import { isWithin, safeRealpath } from '../containment.js';
 import { isVcsPathUnder } from '../vcs.js';
+import { urlPasswords, withoutUserinfo } from '../../model/url-credentials.js';
 import { ChartRefused, sealChart, type ChartSchema } from './chart-copy.js';
 import { supportsOci } from './binary.js';
 import { HelmFailure, type HelmRunner } from './run.js';
@@ -24,6 +25,8 @@ export interface ChartSourceContext {
   runner: HelmRunner;
   lookup: SourceLookup;
   sourceDir: SourceDir;
+  /** Called with every credential a source carries (a password in its URL), before it can reach any output. */
+  registerSecret?: (value: string) => void;
 }
 
 /**
@@ -52,9 +55,10 @@ export async function locateChart(hr: HelmReleaseSpec, ctx: ChartSourceContext):
     const copy = path.join(ctx.runner.scratch('chart'), 'chart');
     const sealed = await sealChart(found.dir, found.root, copy, () => ctx.runner.scratch('unpack'));
     if (found.values) writeFileSync(path.join(sealed.dir, 'values.yaml'), JSON.stringify(found.values));
-    return { dir: sealed.dir, display: found.display, schemas: sealed.schemas };
+    // A repository URL may carry `user:password@`: never printed (helm's own errors quote it too).
+    return { dir: sealed.dir, display: withoutUserinfo(found.display), schemas: sealed.schemas };
   } catch (err) {
-    if (err instanceof NotRendered || err instanceof ChartRefused) return { reason: err.message };
+    if (err instanceof NotRendered || err instanceof ChartRefused) return { reason: withoutUserinfo(err.message) };
     throw err;
   }
 }
@@ -85,6 +89,7 @@ async function fromTemplate(c: ChartTemplate, ctx: ChartSourceContext): Promise<
       const s = spec(repo);
       const url = typeof s.url === 'string' ? s.url : '';
       if (!url) throw new NotRendered(`HelmRepository ${ref.namespace}/${ref.name} has no spec.url`);
+      for (const pw of urlPasswords(url)) ctx.registerSecret?.(pw);
       if (s.secretRef || s.certSecretRef) throw new NotRendered(`HelmRepository ${ref.namespace}/${ref.name} needs credentials (spec.secretRef/certSecretRef), which podo does not read`);
       if (s.type === 'oci' || url.startsWith('oci://')) {
         return withValuesFiles(await pullOci(ctx, `${url.replace(/\/+$/, '')}/${c.chart}`, c.version), c, undefined);
@@ -102,6 +107,7 @@ async function fromChartRef(ref: ObjectKey, ctx: ChartSourceContext): Promise<Fo
       const obj = await sourceObject(ctx, ref);
       const s = spec(obj);
       const url = typeof s.url === 'string' ? s.url : '';
+      for (const pw of urlPasswords(url)) ctx.registerSecret?.(pw);
       const r = isJsonObject(s.ref) ? s.ref : {};
       if (s.secretRef || s.certSecretRef || (s.provider && s.provider !== 'generic')) {
         throw new NotRendered(`OCIRepository ${ref.namespace}/${ref.name} needs credentials, which podo does not read`);
@@ -150,16 +156,18 @@ function localChart(root: string, chartPath: string, source: string): Found {
   const realRoot = safeRealpath(root) ?? path.resolve(root);
   const dir = path.resolve(realRoot, chartPath.replace(/^\/+/, ''));
   if (!isWithin(dir, realRoot)) throw new NotRendered(`chart path ${chartPath} leaves ${source}`);
+  const inVcs = () => new NotRendered(`chart path ${chartPath} in ${source} is version-control metadata; refused`);
+  if (isVcsPathUnder(dir, realRoot)) throw inVcs();
   if (!existsSync(dir)) throw new NotRendered(`chart path ${chartPath} does not exist in ${source} (${root})`);
   const real = safeRealpath(dir);
   if (!real || !isWithin(real, realRoot)) throw new NotRendered(`chart path ${chartPath} leaves ${source}`);
+  // The chart path itself in `.git` (or through a link into it): not part of the source's artifact.
+  if (isVcsPathUnder(real, realRoot)) throw inVcs();
   if (!statSync(real).isDirectory()) {
     if (/\.tgz$/.test(real)) return { dir: real, display: `${source} ${chartPath}`, root: realRoot };
     throw new NotRendered(`chart path ${chartPath} in ${source} is not a directory`);
   }
   if (!existsSync(path.join(real, 'Chart.yaml'))) throw new NotRendered(`chart path ${chartPath} in ${source} has no Chart.yaml`);
-  // The chart path itself in `.git` (or through a link into it): not part of the source's artifact.
-  if (isVcsPathUnder(real, realRoot)) throw new NotRendered(`chart path ${chartPath} in ${source} is version-control metadata; refused`);
   // Its files and symlinks are checked as the chart is copied (chart-copy.ts).
   return { dir: real, display: `${source} ${chartPath}`, root: realRoot };
 }

@@ -111,6 +111,10 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
       runner,
       sourceDir: ctx.sourceDir,
       lookup: (kind, name, namespace) => sourceLookup(ctx, kind, name, namespace),
+      registerSecret: (v) => {
+        secrets.push(v);
+        ctx.registerSecret?.(v);
+      },
     });
     if ('reason' in chart) return { ...base, notes, notRendered: chart.reason };
     const found = { ...base, chart: chartTitle(chart.dir, chart.display) };
