@@ -161,12 +161,24 @@ function shown(rel: string): string {
   return rel === '' ? '.' : rel;
 }
 
-/** `type: library` in a chart's Chart.yaml: helm renders none of its templates. */
-export function isLibraryChart(dir: string): boolean {
+function chartMeta(dir: string): Record<string, unknown> {
   try {
     const meta: unknown = parseYaml(readFileSync(path.join(dir, 'Chart.yaml'), 'utf8'));
-    return typeof meta === 'object' && meta !== null && (meta as Record<string, unknown>).type === 'library';
+    return typeof meta === 'object' && meta !== null ? (meta as Record<string, unknown>) : {};
   } catch {
-    return false;
+    return {};
   }
+}
+
+/** `type: library` in a chart's Chart.yaml: helm renders none of its templates. */
+export function isLibraryChart(dir: string): boolean {
+  return chartMeta(dir).type === 'library';
+}
+
+/** `app`, or `sub (charts/sub)` for a subchart: the chart's name from its Chart.yaml, for messages. */
+export function chartLabel(s: ChartSchema): string {
+  const name = chartMeta(s.dir).name;
+  const shownName = typeof name === 'string' && /^[\w.-]{1,63}$/.test(name) ? name : undefined;
+  if (s.chart === '.') return shownName ?? 'at the top';
+  return shownName ? `${shownName} (${s.chart})` : s.chart;
 }

@@ -14,6 +14,8 @@ import { parseKustomizeOutput } from '../documents.js';
 import { runKustomize, type KustomizeBinary } from '../kustomize.js';
 import { locateChart, type SourceDir } from './chart.js';
 import { HelmFailure, type HelmRunner } from './run.js';
+import { addValuesProbes, SchemaFailure, takeProbes, validateProbes, type ValuesProbes } from './schema.js';
+import { runDeadline } from '../../process/lifecycle.js';
 import { composeValues, type KeyValues } from './values.js';
 
 export { createHelmRunner, type HelmRunner } from './run.js';
@@ -118,6 +120,14 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
     });
     if ('reason' in chart) return { ...base, notes, notRendered: chart.reason };
     const found = { ...base, chart: chartTitle(chart.dir, chart.display) };
+    // values.schema.json is validated by podo, never by helm (schema.ts).
+    let probes: ValuesProbes | undefined;
+    try {
+      if (chart.schemas.length > 0) probes = addValuesProbes(chart.schemas);
+    } catch (err) {
+      if (!(err instanceof SchemaFailure)) throw err;
+      return { ...found, notes, notRendered: scrub(err.message) };
+    }
 
     const scratch = runner.scratch('release');
     const valuesFile = path.join(scratch, 'values.json');
@@ -140,6 +150,16 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
     } catch (err) {
       if (!(err instanceof HelmFailure)) throw err;
       return { ...found, notes, notRendered: `helm template failed: ${scrub(oneLineMessage(err))}` };
+    }
+    if (probes) {
+      const taken = takeProbes(out, probes);
+      out = taken.out;
+      try {
+        await validateProbes(probes, taken.values, runDeadline());
+      } catch (err) {
+        if (!(err instanceof SchemaFailure)) throw err;
+        return { ...found, notes, notRendered: scrub(err.message) };
+      }
     }
     const { crds, manifests } = splitManifest(out);
 
