@@ -3,8 +3,11 @@
 // form). The repository is a real git checkout whose `.git/config` holds what actions/checkout stores
 // there: `http.<url>.extraheader = AUTHORIZATION: basic base64(x-access-token:<token>)`, the token a canary.
 import { execFileSync } from 'node:child_process';
-import { symlinkSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { helmPath } from '../helpers/chart-repo.js';
 import { expect } from 'vitest';
 import { applyLive, fluxKustomization, writeTree } from '../helpers/cluster.js';
 import { gitInit, type AttackCase, type CaseCtx } from './harness.js';
@@ -46,7 +49,104 @@ const diffAt = (ctx: CaseCtx, dir: string, ...extra: string[]) => ['diff', 'ks',
 
 const VCS = /version-control metadata/;
 
+/** A repository whose chart ./charts/app has SCHEMA as its values.schema.json (plus FILES), rendered by a HelmRelease. */
+function schemaRepo(ctx: CaseCtx, schema: unknown, files: Record<string, string> = {}, values = ''): string {
+  return writeTree({
+    'apps/kustomization.yaml': 'resources: [hr.yaml]\n',
+    'apps/hr.yaml': helmRelease(ctx.ns, './charts/app', values),
+    'charts/app/Chart.yaml': chartYaml,
+    'charts/app/values.yaml': 'replicas: 2\n',
+    'charts/app/values.schema.json': JSON.stringify(schema),
+    'charts/app/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf\ndata:\n  replicas: {{ .Values.replicas | quote }}\n',
+    ...files,
+  });
+}
+
+/** A loopback HTTP server that logs every request (and answers a schema): proof that nothing was fetched. */
+async function loopback(): Promise<{ url: string; requests: string[] }> {
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    res.setHeader('content-type', 'application/json');
+    res.end('{"type":"object"}');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  server.unref();
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
+}
+
+const notRendered = (r: { stdout: string }, f: string, reason: RegExp) => {
+  if (f.startsWith('json')) {
+    const report = JSON.parse(r.stdout) as { kustomizations: Array<{ helmReleases?: Array<{ notRendered?: string }> }> };
+    const reasons = report.kustomizations.flatMap((k) => k.helmReleases ?? []).map((h) => h.notRendered ?? '');
+    expect(reasons.some((x) => reason.test(x)), reasons.join('\n')).toBe(true);
+  } else if (f.startsWith('text')) expect(r.stdout).toMatch(reason);
+  // markdown and unified escape and wrap text their own way: there, only the absence of canaries is checked.
+};
+
+const loopbackRequests: Record<string, string[]> = {};
+
 export const REACH: AttackCase[] = [
+  {
+    name: 'values.schema.json $ref to file:///dev/zero: nothing read, the HelmRelease not rendered with the reason',
+    setup: (ctx) => {
+      fluxAt(ctx, './apps');
+      return { args: diffAt(ctx, path.join(schemaRepo(ctx, { type: 'object', properties: { replicas: { $ref: 'file:///dev/zero' } } }), 'apps')) };
+    },
+    expect: { code: 1, check: (r, f) => notRendered(r, f, /\$ref file:\/\/\/dev\/zero is outside the chart; podo resolves schema references only inside the chart and fetches nothing/) },
+  },
+  {
+    name: 'values.schema.json $ref to a file outside the chart by a relative path: refused',
+    setup: (ctx) => {
+      fluxAt(ctx, './apps');
+      return { args: diffAt(ctx, path.join(schemaRepo(ctx, { $ref: '../../apps/hr.yaml' }), 'apps')) };
+    },
+    expect: { code: 1, check: (r, f) => notRendered(r, f, /\$ref \.\.\/\.\.\/apps\/hr\.yaml is outside the chart/) },
+  },
+  {
+    name: 'values.schema.json $ref to a loopback URL: no request is made, the HelmRelease not rendered',
+    setup: async (ctx) => {
+      fluxAt(ctx, './apps');
+      const server = await loopback();
+      loopbackRequests[ctx.ns] = server.requests;
+      return { args: diffAt(ctx, path.join(schemaRepo(ctx, { type: 'object', properties: { replicas: { $ref: `${server.url}/schema.json` } } }), 'apps')) };
+    },
+    expect: {
+      code: 1,
+      check: (r, f, ctx) => {
+        notRendered(r, f, /\$ref http:\/\/127\.0\.0\.1:\d+\/schema\.json is outside the chart/);
+        expect(loopbackRequests[ctx.ns], 'requests the loopback server received').toEqual([]);
+      },
+    },
+  },
+  {
+    name: 'values.schema.json with a $ref inside the chart: validated by podo, and met: rendered',
+    setup: (ctx) => {
+      fluxAt(ctx, './apps');
+      const repo = schemaRepo(ctx, { type: 'object', properties: { replicas: { $ref: 'defs/count.json' }, name: { $ref: 'defs/count.json#/definitions/label' } } }, {
+        'charts/app/defs/count.json': JSON.stringify({ type: 'integer', minimum: 1, definitions: { label: { type: 'string', pattern: '^[a-z]+$' } } }),
+      });
+      return { args: diffAt(ctx, path.join(repo, 'apps')) };
+    },
+    expect: { code: 1, check: (r, f) => f.startsWith('text') && expect(r.stdout).toMatch(/ConfigMap\/\S+\/conf created/) },
+  },
+  {
+    name: 'a packaged subchart (charts/*.tgz) with a schema its values break: not rendered, the subchart and path named',
+    setup: (ctx) => {
+      fluxAt(ctx, './apps');
+      const repo = schemaRepo(ctx, { type: 'object' }, {
+        'sub/Chart.yaml': 'apiVersion: v2\nname: sub\nversion: 0.1.0\n',
+        'sub/values.yaml': 'port: 80\n',
+        'sub/values.schema.json': JSON.stringify({ type: 'object', properties: { port: { type: 'integer', maximum: 1000 } } }),
+        'sub/templates/svc.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sub\ndata:\n  port: {{ .Values.port | quote }}\n',
+      }, '  values:\n    sub:\n      port: 8080\n');
+      mkdirSync(path.join(repo, 'charts/app/charts'), { recursive: true });
+      execFileSync(helmPath(), ['package', path.join(repo, 'sub'), '-d', path.join(repo, 'charts/app/charts')], { stdio: 'ignore', env: { ...process.env, HOME: repo } });
+      rmSync(path.join(repo, 'sub'), { recursive: true });
+      return { args: diffAt(ctx, path.join(repo, 'apps')) };
+    },
+    expect: { code: 1, check: (r, f) => notRendered(r, f, /values do not meet values\.schema\.json of chart sub \(charts\/sub-0\.1\.0\): \/port must be <= 1000/) },
+  },
   {
     name: '.git/config through a chart symlink read by .Files.Get: the chart is not rendered, the refusal named',
     setup: (ctx) => {
