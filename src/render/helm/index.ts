@@ -14,6 +14,8 @@ import { parseKustomizeOutput } from '../documents.js';
 import { runKustomize, type KustomizeBinary } from '../kustomize.js';
 import { locateChart, type SourceDir } from './chart.js';
 import { HelmFailure, type HelmRunner } from './run.js';
+import { addValuesProbes, SchemaFailure, takeProbes, validateProbes, type ValuesProbes } from './schema.js';
+import { runDeadline } from '../../process/lifecycle.js';
 import { composeValues, type KeyValues } from './values.js';
 import { standIn, standInTree, type ShadowVariant } from '../secret-derived.js';
 
@@ -152,9 +154,21 @@ async function renderComposed(
       runner,
       sourceDir: ctx.sourceDir,
       lookup: (kind, name, namespace) => sourceLookup(ctx, kind, name, namespace),
+      registerSecret: (v) => {
+        secrets.push(v);
+        ctx.registerSecret?.(v);
+      },
     });
     if ('reason' in chart) return { ...base, notes, notRendered: chart.reason };
     const found = { ...base, chart: chartTitle(chart.dir, chart.display) };
+    // values.schema.json is validated by podo, never by helm (schema.ts).
+    let probes: ValuesProbes | undefined;
+    try {
+      if (chart.schemas.length > 0) probes = addValuesProbes(chart.schemas);
+    } catch (err) {
+      if (!(err instanceof SchemaFailure)) throw err;
+      return { ...found, notes, notRendered: scrub(err.message) };
+    }
 
     const scratch = runner.scratch('release');
     const valuesFile = path.join(scratch, 'values.json');
@@ -177,6 +191,16 @@ async function renderComposed(
     } catch (err) {
       if (!(err instanceof HelmFailure)) throw err;
       return { ...found, notes, notRendered: `helm template failed: ${scrub(oneLineMessage(err))}` };
+    }
+    if (probes) {
+      const taken = takeProbes(out, probes);
+      out = taken.out;
+      try {
+        await validateProbes(probes, taken.values, runDeadline());
+      } catch (err) {
+        if (!(err instanceof SchemaFailure)) throw err;
+        return { ...found, notes, notRendered: scrub(err.message) };
+      }
     }
     const { crds, manifests } = splitManifest(out);
 
