@@ -13,7 +13,6 @@ import { supportsOci } from './binary.js';
 import { HelmFailure, type HelmRunner } from './run.js';
 import { mergeMaps, readValuesYaml } from './values.js';
 
-export const SOURCE_GROUP = 'source.toolkit.fluxcd.io';
 
 /** A Flux source object, from the build or the cluster; undefined when it exists in neither. */
 export type SourceLookup = (kind: string, name: string, namespace: string) => Promise<KubeObject | undefined | { unavailable: string }>;
