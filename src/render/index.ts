@@ -138,7 +138,7 @@ async function finishBuild(opts: BuildOptions, built: KubeObject[], sops: Decryp
   if (unknown.length > 0) {
     notes.push(`SOPS values unknown, comparing key sets only (${unknown.join('; ')})`);
   }
-  const substituted = await scrubbed(sops.secrets, async () => substituteObjects(opts.spec, rendered.map((r) => r.object), variables.vars, opts.strictSubstitute === true));
+  const substituted = await scrubbed(sops.secrets, async () => substituteObjects(opts.spec, rendered.map((r) => r.object), variables.vars, opts.strictSubstitute === true, variables.unread));
   return {
     objects: substituted.map((object, i) => {
       applyFluxMetadata(object, opts.spec);

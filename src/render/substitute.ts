@@ -19,6 +19,8 @@ export interface Variables {
   notes: string[];
   /** How many values came from Secrets. */
   secretInputs: number;
+  /** Some substituteFrom source could not be read: unset variables are left as written. */
+  unread: boolean;
 }
 
 /** `variant`: a stand-in rendering (render/secret-derived.ts): Secret values are replaced by stand-ins. */
@@ -27,8 +29,10 @@ export async function collectVariables(spec: KustomizationSpec, source: Variable
   const notes: string[] = [];
   let secretInputs = 0;
   const refs = spec.postBuild?.substituteFrom ?? [];
-  if (refs.length > 0 && !source) {
-    notes.push(`postBuild.substituteFrom of Kustomization ${spec.namespace}/${spec.name} skipped: no cluster to read ${refs.map((r) => `${r.kind}/${r.name}`).join(', ')} from`);
+  // Without them, a variable they might define is not guessed: its expression stays as written.
+  const unread = refs.length > 0 && !source;
+  if (unread) {
+    notes.push(`postBuild.substituteFrom not read (no cluster): ${refs.map((r) => `${r.kind}/${r.name}`).join(', ')}; variables they may define are left as written`);
   }
   for (const ref of source ? refs : []) {
     const values = await source!(ref.kind, ref.name, spec.namespace);
@@ -52,7 +56,7 @@ export async function collectVariables(spec: KustomizationSpec, source: Variable
     if (!isValidVariableName(k)) throw new BuildError(`postBuild.substitute: "${k}" is not a valid variable name`);
     vars[k] = stripNewlines(v);
   }
-  return { vars, notes, secretInputs };
+  return { vars, notes, secretInputs, unread };
 }
 
 // kustomize-controller removes newlines from values so they cannot break the YAML structure.
@@ -71,14 +75,14 @@ export function substitutionDisabled(obj: KubeObject): boolean {
  * at least one variable is defined, or with `postBuild.substituteStrategy: Always` (so that
  * `${v:=default}` expands without variables), as fluxcd/pkg kustomize SubstituteVariables does.
  */
-export function substituteObjects(spec: KustomizationSpec, objects: KubeObject[], vars: Record<string, string>, strict: boolean): KubeObject[] {
+export function substituteObjects(spec: KustomizationSpec, objects: KubeObject[], vars: Record<string, string>, strict: boolean, keepUnset = false): KubeObject[] {
   if (!spec.postBuild) return objects;
   if (Object.keys(vars).length === 0 && spec.postBuild.substituteStrategy !== 'Always') return objects;
   return objects.map((obj) => {
     if (substitutionDisabled(obj)) return obj;
     const subject = subjectOf(refOf(obj));
     const text = toYaml(obj);
-    const out = substitute(text, vars, { strict, subject });
+    const out = substitute(text, vars, { strict, subject, keepUnset });
     if (out === text) return obj;
     let parsed: unknown;
     try {
