@@ -10,6 +10,7 @@ import { checkHelmBin, lazyHelm } from '../render/helm/binary.js';
 import { assertDirectory } from '../render/workspace.js';
 import { run } from '../pipeline/run.js';
 import { FORMATS, render } from '../report/index.js';
+import { formatGroupedNote, groupNotes } from '../report/notes.js';
 import { notRenderedNote } from '../report/helm.js';
 import { parseOutput, useColor, type OutputFormat } from './options.js';
 import { toRunOptions, type RunFlags } from './run-options.js';
@@ -97,7 +98,8 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
   const grouped = report.kustomizations.length > 1 || opts.run.selection.mode === 'all';
   // Notes are for the person at the terminal; machine formats carry them inside the document.
   if (!format.notesInDocument) {
-    for (const k of report.kustomizations) for (const n of k.notes) err(`podo: note: ${grouped ? `${k.namespace}/${k.name}: ` : ''}${n}\n`);
+    // A note many Kustomizations share is said once, with a count.
+    for (const g of groupNotes(report)) err(`podo: note: ${formatGroupedNote(g, grouped)}\n`);
   }
   if (!format.summaryInDocument) {
     for (const k of report.kustomizations) {

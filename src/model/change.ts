@@ -44,6 +44,8 @@ export interface HelmReleaseReport {
   chart?: string;
   /** Set when the chart was not rendered: why (one line, safe to print). Its objects are then not diffed. */
   notRendered?: string;
+  /** Not rendered by policy (suspended: helm-controller leaves it alone), not for want of anything. */
+  suspended?: boolean;
   /** Removed from the build: its release is uninstalled (only its objects' deletions are shown). */
   removed?: boolean;
 }

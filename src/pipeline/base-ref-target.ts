@@ -1,6 +1,7 @@
 // The base-ref target: no cluster. The same Kustomization is built at a git ref (in a temporary
 // worktree) and stands in for the live state; the working tree's build stands in for the dry-run's
 // merged result. Only git, the file system and kustomize are used: no kubeconfig is ever read.
+import { isDeepStrictEqual } from 'node:util';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { pruneProtection, skipReason } from '../flux/annotations.js';
@@ -230,7 +231,9 @@ export function compareBuilds(base: RenderedObject[], head: RenderedObject[], pr
     // The same spec: nothing is applied to it, whatever else the two renderings say.
     const merged = a.createOnly && b ? b.object : a.object;
     const skip = keptAsIs ?? (a.helmRelease ? undefined : skipReason(a.object, b?.object));
-    if (skip) changes.push({ action: 'skipped', ref, reason: b && !a.createOnly ? skip.replace(/and it exists$/, 'and it exists (built at the base ref)') : skip, ...origin });
+    // Left alone by Flux and the same at both refs: as silent as any unchanged object.
+    if (skip && b && !a.createOnly && isDeepStrictEqual(a.object, b.object)) changes.push({ action: 'applied', ref, existed: true, desired: a.object, live: b.object, merged: a.object, ...origin });
+    else if (skip) changes.push({ action: 'skipped', ref, reason: b && !a.createOnly ? skip.replace(/and it exists$/, 'and it exists (built at the base ref)') : skip, ...origin });
     else if (a.valuesUnknown || b?.valuesUnknown) changes.push({ action: 'unknown-values', ref, existed: b !== undefined, desired: a.object, live: b?.object, ...origin });
     else changes.push({ action: 'applied', ref, existed: b !== undefined, desired: a.object, live: b?.object, merged, ...origin });
   }

@@ -17,6 +17,7 @@ import { sameSpec } from './helm.js';
 import type { FluxKustomization, InventoryEntry } from '../model/kustomization.js';
 import { groupOf, identityKey, refOf, subjectOf, type KubeObject, type ObjectRef, type RenderedObject } from '../model/object.js';
 import type { Verdict } from '../model/verdict.js';
+import { toResourceChange } from '../diff/changes.js';
 import { crdKinds } from './scope.js';
 import { helmDeletions, helmKeep, removedHelmReleases, type HelmDeletion } from './helm.js';
 import type { CreatedByDependencies, Evaluation, Target, TargetAnswer } from './target.js';
@@ -230,7 +231,18 @@ export async function dryRun(client: ClusterClient, objects: RenderedObject[], o
     const current = live.get(identityKey(ref));
     // kustomize-controller's per-object annotations do not apply to what helm-controller applies.
     const skip = p.desired.helmRelease ? undefined : skipReason(obj, current);
-    if (skip) return { action: 'skipped', ref, reason: skip };
+    if (skip) {
+      // An object Flux leaves alone that would not change anyway is as silent as any unchanged one; only
+      // a change that will not be applied is worth a line.
+      if (current && !p.desired.valuesUnknown && !p.desired.withheld) {
+        const unchanged = await client
+          .dryRunApply(p.info, obj, p.desired.fieldManager ? { fieldManager: p.desired.fieldManager } : {})
+          .then((merged): Verdict => ({ action: 'applied', ref, existed: true, desired: obj, live: current, merged }))
+          .catch(() => undefined);
+        if (unchanged && toResourceChange(unchanged).action === 'unchanged') return unchanged;
+      }
+      return { action: 'skipped', ref, reason: skip };
+    }
     if (p.desired.valuesUnknown) return { action: 'unknown-values', ref, existed: current !== undefined, desired: obj, live: current };
     return track(
       subject,

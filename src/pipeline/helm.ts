@@ -121,6 +121,7 @@ export class HelmStage {
         namespace: r.spec.namespace,
         ...(r.chart ? { chart: r.chart } : {}),
         ...(r.notRendered ? { notRendered: r.notRendered } : {}),
+        ...(r.notRendered && r.spec.suspend ? { suspended: true } : {}),
       });
       out.rendered.push({ spec: r.spec, objects: r.notRendered ? undefined : r.objects.map((o) => o.object) });
       for (const o of r.objects) {

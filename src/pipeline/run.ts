@@ -91,6 +91,7 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
       removedChildrenInRun: selection.mode === 'all',
       childrenRequested: selection.mode === 'single',
       parallel: options.parallel,
+      remoteNeedsCluster: true,
       rethrow: selection.mode === 'single' && !selection.recursive,
       budget: (spec) => budgetOf(spec, cluster.timeoutMs),
       hooks,
@@ -147,6 +148,7 @@ async function againstRef(options: RunOptions, ref: string, hooks: RunHooks, top
       follow: selection.mode === 'all',
       childrenRequested: false,
       parallel: options.parallel,
+      remoteNeedsCluster: false,
       rethrow: selection.mode === 'single',
       hooks,
     });
@@ -199,6 +201,8 @@ export interface Pipeline {
   childrenRequested: boolean;
   /** Kustomizations evaluated at once. */
   parallel: number;
+  /** Evaluating a Kustomization that deploys to another cluster (spec.kubeConfig) needs that cluster (against a cluster, not between refs). */
+  remoteNeedsCluster: boolean;
   /** One named Kustomization: its failure is the run's failure (printed as an error), not a report entry. */
   rethrow: boolean;
   /** A Kustomization's time budget, from when its evaluation starts. */
@@ -338,13 +342,17 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
   const deadline = budget ? Date.now() + budget.ms : undefined;
   const skip = (cause: NotEvaluatedCause, reason: string): Outcome => ({ ...failedOutcome(notEvaluated(u, cause, reason)), ok: true });
 
-  // A dependency that failed (or was not evaluated because of one) stops its dependents, as Flux's readiness does.
-  for (const d of u.deps) {
-    const o = done.get(d);
-    if (o && !o.ok) return { ...failedOutcome(notEvaluated(u, 'dependency failed', `dependency ${d} ${o.diff.skipped ? 'was not evaluated' : 'failed'}`)) };
-  }
-  if (spec.kubeConfig) return skip('remote cluster', 'targets a remote cluster (spec.kubeConfig)');
   const notes = [...u.notes];
+  // Flux would wait for a dependency that failed; podo still evaluates what this one would do once it is
+  // ready, so a real change behind a broken dependency is not hidden, and says so. Objects it needs from
+  // that dependency (a CRD, a Namespace) are unknown: such objects fail here, naming what is missing.
+  const broken = u.deps.filter((d) => done.get(d)?.ok === false);
+  if (broken.length > 0) {
+    notes.push(`dependency ${broken.map((d) => `${d} ${done.get(d)!.diff.skipped ? 'was not evaluated' : 'failed'}`).join(', ')}: evaluated without its objects; Flux applies this one only once ${broken.length === 1 ? 'it is' : 'they are'} ready`);
+  }
+  // A remote cluster is not read; building and comparing between two refs needs none.
+  if (spec.kubeConfig && p.remoteNeedsCluster) return skip('remote cluster', 'targets a remote cluster (spec.kubeConfig)');
+  if (spec.kubeConfig) notes.push('targets a remote cluster (spec.kubeConfig): compared between the two refs');
   if (spec.suspend) {
     if (!u.requested) return skip('suspended', 'suspended (spec.suspend: true)');
     notes.push('suspended (spec.suspend: true): Flux applies this once it is resumed');

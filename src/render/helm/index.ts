@@ -104,7 +104,8 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
   const id = helmReleaseId(hr);
   const base = { helmRelease: id, spec: hr, objects: [] as HelmRenderedObject[], notes: [] as string[] };
   if (hr.suspend) return { ...base, notRendered: 'it is suspended (helm-controller does not reconcile it)' };
-  if (hr.remote) return { ...base, notRendered: 'it targets a remote cluster (spec.kubeConfig)' };
+  // Against a cluster, its own is not read; between two refs (no cluster), it is rendered like any other.
+  if (hr.remote && ctx.readKeyValues) return { ...base, notRendered: 'it targets a remote cluster (spec.kubeConfig)' };
   if (!ctx.runner) return { ...base, notRendered: ctx.noHelm ?? 'no helm binary' };
   const runner = ctx.runner;
   const secrets: string[] = [];
