@@ -22,7 +22,7 @@ import { SourceTrees } from '../render/source-tree.js';
 import { listGitRepositories } from '../sources/cluster.js';
 import { gitToplevel, withWorktree } from '../sources/git.js';
 import { checkoutSources, sourceResolver, type SourceResolver } from '../sources/local-sources.js';
-import { discoveryOnce } from '../sources/repository.js';
+import { clusterRoots, discoveryOnce } from '../sources/repository.js';
 import { clusterAll, clusterNamed, repositoryClusterRoot, repositoryNamed, type Root, type SpecSource, type Trees } from '../sources/spec-source.js';
 import { BaseRefTarget } from './base-ref-target.js';
 import { ClusterTarget } from './cluster-target.js';
@@ -103,17 +103,38 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
 }
 
 async function runAgainstRef(options: RunOptions, ref: string, hooks: RunHooks): Promise<DiffReport> {
-  const { selection } = options;
   const toplevel = await gitToplevel(options.path);
   const helmStage = newHelmStage(options);
+  const discover = discoveryOnce();
   try {
-    return await withWorktree(toplevel, ref, (worktree) => againstRef(options, ref, hooks, toplevel, worktree, helmStage));
+    return await withWorktree(toplevel, ref, async (worktree) => {
+      if (options.selection.mode !== 'all') return againstRef(options, ref, hooks, toplevel, worktree, helmStage, discover, undefined);
+      // --all: every cluster directory of the repository (or those --cluster-path names), one after the
+      // other, each Kustomization reported under its cluster. A repository never has one picked silently.
+      const dirs = options.clusterPaths ?? clusterRoots(discover(realish(options.path)));
+      if (dirs.length <= 1) return againstRef(options, ref, hooks, toplevel, worktree, helmStage, discover, dirs[0]);
+      const reports: DiffReport[] = [];
+      for (const dir of dirs) {
+        const r = await againstRef(options, ref, hooks, toplevel, worktree, helmStage, discover, dir);
+        reports.push({ ...r, kustomizations: r.kustomizations.map((k) => ({ ...k, cluster: dir })) });
+      }
+      return { ...reports[0], kustomizations: reports.flatMap((r) => r.kustomizations) };
+    });
   } finally {
     helmStage.cleanup();
   }
 }
 
-async function againstRef(options: RunOptions, ref: string, hooks: RunHooks, toplevel: string, worktree: string, helmStage: HelmStage): Promise<DiffReport> {
+async function againstRef(
+  options: RunOptions,
+  ref: string,
+  hooks: RunHooks,
+  toplevel: string,
+  worktree: string,
+  helmStage: HelmStage,
+  discover: Trees['discover'],
+  clusterPath: string | undefined,
+): Promise<DiffReport> {
   const { selection } = options;
   {
     // Chart sources at the ref: the same mapping, with paths inside the repository taken from the ref's checkout.
@@ -128,11 +149,11 @@ async function againstRef(options: RunOptions, ref: string, hooks: RunHooks, top
       sourceTrees,
       options.buildAll === true,
     );
-    const trees: Trees = { ref, toplevel, worktree, atRef: (p) => target.atRef(realish(p)), discover: discoveryOnce() };
+    const trees: Trees = { ref, toplevel, worktree, atRef: (p) => target.atRef(realish(p)), discover };
     const head = realish(options.path);
     const specs: SpecSource =
       selection.mode === 'all'
-        ? repositoryClusterRoot(trees, head, options.clusterPath)
+        ? repositoryClusterRoot(trees, head, clusterPath)
         : repositoryNamed(trees, selection.name, selection.namespace, head, options.kustomizationFile);
     const { roots, problems } = await specs.roots();
     // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.

@@ -28,6 +28,8 @@ export interface JsonReport {
 export interface JsonKustomization {
   name: string;
   namespace: string;
+  /** The cluster it is applied to, in runs over several clusters. */
+  cluster?: string;
   skipped?: string;
   /** Why it was not evaluated, as a fixed word: suspended, remote cluster, source not mapped, ... */
   skipCause?: string;
@@ -94,6 +96,7 @@ function toJsonKustomization(k: KustomizationDiff): JsonKustomization {
   return {
     name: k.name,
     namespace: k.namespace,
+    ...(k.cluster !== undefined ? { cluster: k.cluster } : {}),
     ...(k.skipped !== undefined ? { skipped: k.skipped } : {}),
     ...(k.skipped !== undefined && k.skipCause ? { skipCause: k.skipCause } : {}),
     ...(k.error !== undefined ? { error: k.error } : {}),

@@ -239,10 +239,18 @@ describe('nothing silent', () => {
     expect(answers(r)['fleet-system/podinfo']).toBe('not evaluated: source not mapped');
   });
 
-  it('several cluster directories and no --cluster-path: exit 2 naming them', async () => {
-    const r = await podoNoCluster(['diff', 'ks', '--all', '--path', repo, '--base-ref', 'HEAD']);
-    expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe('podo: error: the repository holds several cluster directories (clusters/production, clusters/staging): choose one with --cluster-path DIR');
+  it('several cluster directories and no --cluster-path: every one is diffed, each Kustomization under its cluster (issue 19)', async () => {
+    const r = await podoNoCluster(['diff', 'ks', '--all', '--path', repo, '--base-ref', 'HEAD', '-o', 'json']);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as { kustomizations: Array<{ name: string; namespace: string; cluster?: string }> };
+    const clusters = new Set(doc.kustomizations.map((k) => k.cluster));
+    expect([...clusters].sort()).toEqual(['clusters/production', 'clusters/staging']);
+    expect(doc.kustomizations.filter((k) => k.cluster === 'clusters/staging').map((k) => `${k.namespace}/${k.name}`)).toEqual([
+      'fleet-system/flux-system', 'fleet-system/infra-controllers', 'fleet-system/infra-configs', 'fleet-system/apps',
+    ]);
+    // --cluster-path is repeatable and narrows the run.
+    const both = await podoNoCluster(['diff', 'ks', '--all', '--path', repo, '--base-ref', 'HEAD', '--cluster-path', 'clusters/staging', '--cluster-path', 'clusters/production', '-o', 'json']);
+    expect((JSON.parse(both.stdout) as { kustomizations: unknown[] }).kustomizations.length).toBe(doc.kustomizations.length);
     const staging = await podoNoCluster(['diff', 'ks', '--all', '--path', repo, '--base-ref', 'HEAD', '--cluster-path', 'clusters/staging', '-o', 'json']);
     expect(staging.code).toBe(1);
     expect(Object.keys(answers(staging))).toEqual(['fleet-system/flux-system', 'fleet-system/infra-controllers', 'fleet-system/infra-configs', 'fleet-system/apps']);

@@ -34,7 +34,7 @@ describe('dependsOn order', () => {
 });
 
 const ks = (name: string, origin: string, p: string): FluxKustomization => ({ spec: { name, namespace: 'flux-system', path: p }, origin });
-const discovery = (defs: FluxKustomization[]): Discovery => ({ kustomizations: defs, definitions: defs, gitRepositories: [], problems: [] });
+const discovery = (defs: FluxKustomization[], fluxInstances: Discovery['fluxInstances'] = []): Discovery => ({ kustomizations: defs, definitions: defs, gitRepositories: [], problems: [], fluxInstances });
 
 describe('cluster roots', () => {
   it('the directories the bootstrap Kustomizations apply, even when both are named flux-system', () => {
@@ -44,6 +44,16 @@ describe('cluster roots', () => {
       ks('flux-system', 'clusters/staging/flux-system/gotk-sync.yaml', './clusters/staging'),
     ]);
     expect(clusterRoots(d)).toEqual(['clusters/production', 'clusters/staging']);
+  });
+
+  it('FluxInstance sync paths are cluster directories (flux-operator, no gotk-sync); archived manifests are not', () => {
+    const d = discovery(
+      [ks('apps', 'kubernetes/main/apps.yaml', './kubernetes/apps'), ks('metallb', '.archive/kubernetes/metallb.yaml', './.archive/metallb')],
+      [{ file: 'kubernetes/main/flux/instance.yaml', syncPath: 'kubernetes/main' }, { file: 'kubernetes/lab/flux/instance.yaml', syncPath: './kubernetes/lab' }].map((f) => ({ ...f, syncPath: f.syncPath.replace(/^\.\//, '') })),
+    );
+    expect(clusterRoots(d)).toEqual(['kubernetes/lab', 'kubernetes/main']);
+    // Without any bootstrap: the unreached trees, hidden (archive) directories left out.
+    expect(clusterRoots(discovery([ks('apps', 'clusters/dev/apps.yaml', './apps'), ks('old', '.archive/x/old.yaml', './.archive/y')]))).toEqual(['clusters/dev']);
   });
 
   it('without a bootstrap manifest: where the Kustomizations no other one reaches are', () => {
