@@ -11,7 +11,9 @@ import { assertDirectory } from '../render/workspace.js';
 import { run } from '../pipeline/run.js';
 import { FORMATS, render } from '../report/index.js';
 import { notRenderedNote } from '../report/helm.js';
-import { parseOutput, useColor, type OutputFormat } from './options.js';
+import { terminalSafeReport } from '../report/escape-terminal.js';
+import { DEFAULT_MAX_COMMENT_BYTES, MIN_COMMENT_BYTES } from '../report/markdown.js';
+import { parseOutput, parsePositiveInt, useColor, type OutputFormat } from './options.js';
 import { toRunOptions, type RunFlags } from './run-options.js';
 import { EXIT_CHANGES, exitCodeFor, failureLines } from './exit.js';
 import { err, errLine, out } from './output.js';
@@ -27,6 +29,7 @@ export interface DiffFlags extends RunFlags {
   progressBar?: boolean;
   failOnWarnings?: boolean;
   failOnSkipped?: boolean;
+  maxCommentBytes?: string;
 }
 
 export interface DiffOptions {
@@ -37,6 +40,8 @@ export interface DiffOptions {
   progress: boolean;
   failOnWarnings: boolean;
   failOnSkipped: boolean;
+  /** -o markdown: parts of at most this many bytes. */
+  maxCommentBytes: number;
 }
 
 export function validate(name: string | undefined, f: DiffFlags, namespaceGiven: boolean, env: NodeJS.ProcessEnv, isTTY: boolean, timeoutGiven = false): DiffOptions {
@@ -48,6 +53,8 @@ export function validate(name: string | undefined, f: DiffFlags, namespaceGiven:
   if (f.all && f.recursive) throw new UsageError('--all already diffs every Kustomization; drop --recursive');
   if (f.baseRef && f.recursive) throw new UsageError('--recursive needs a cluster; with --base-ref use --all');
   const output = parseOutput(f.output);
+  const maxCommentBytes = f.maxCommentBytes === undefined ? DEFAULT_MAX_COMMENT_BYTES : parsePositiveInt('--max-comment-bytes', f.maxCommentBytes);
+  if (maxCommentBytes < MIN_COMMENT_BYTES) throw new UsageError(`--max-comment-bytes must be at least ${MIN_COMMENT_BYTES}, got "${f.maxCommentBytes}"`);
   assertDirectory(f.path);
   checkHelmBin(f.helmBin, env);
   const run = toRunOptions(name, f, namespaceGiven, () => findKustomize(f.kustomizeBin), lazyHelm(f.helmBin, env));
@@ -62,6 +69,7 @@ export function validate(name: string | undefined, f: DiffFlags, namespaceGiven:
     progress: f.progress !== false && f.progressBar !== false,
     failOnWarnings: f.failOnWarnings === true,
     failOnSkipped: f.failOnSkipped === true,
+    maxCommentBytes,
   };
 }
 
@@ -86,7 +94,7 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
     if (opts.output !== 'json' || sel.mode !== 'single' || !(err instanceof PodoError)) throw err;
     progress.stop();
     const error = oneLineMessage(err);
-    process.stderr.write(`podo: error: ${error}\n`);
+    errLine('error', error);
     const failed: DiffReport = { kustomizations: [{ name: sel.name, namespace: sel.namespace, error, resources: [], warnings: [], notes: [] }], target: targetOf(opts.run) };
     process.stdout.write(render(failed, 'json', { color: false, verbose: false, grouped: false }));
     return err.exitCode;
@@ -95,12 +103,14 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
   }
   const format = FORMATS[opts.output];
   const grouped = report.kustomizations.length > 1 || opts.run.selection.mode === 'all';
+  // stderr lines name objects and carry messages from the repository and the cluster: one line each.
+  const safe = terminalSafeReport(report);
   // Notes are for the person at the terminal; machine formats carry them inside the document.
   if (!format.notesInDocument) {
-    for (const k of report.kustomizations) for (const n of k.notes) err(`podo: note: ${grouped ? `${k.namespace}/${k.name}: ` : ''}${n}\n`);
+    for (const k of safe.kustomizations) for (const n of k.notes) err(`podo: note: ${grouped ? `${k.namespace}/${k.name}: ` : ''}${n}\n`);
   }
   if (!format.summaryInDocument) {
-    for (const k of report.kustomizations) {
+    for (const k of safe.kustomizations) {
       // A failed Kustomization is said below, as an error line, in every format.
       if (!k.error && k.skipped) err(`podo: Kustomization ${k.namespace}/${k.name} not evaluated: ${k.skipped}\n`);
     }
@@ -108,13 +118,13 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
     if (line) err(`podo: ${line}\n`);
   }
   // Charts not rendered are said once on stderr whatever the format (and in every format's own notes).
-  const helmNote = notRenderedNote(report);
+  const helmNote = notRenderedNote(safe);
   if (helmNote) err(`podo: note: ${helmNote}\n`);
-  out(render(report, opts.output, { color: opts.color, verbose: opts.verbose, grouped }));
+  out(render(report, opts.output, { color: opts.color, verbose: opts.verbose, grouped, maxCommentBytes: opts.maxCommentBytes }));
   const policy = { failOnWarnings: opts.failOnWarnings, failOnSkipped: opts.failOnSkipped };
   const code = exitCodeFor(report, policy);
   // Exit 2 always says why on stderr, one line per failure, whatever the format already carries.
-  for (const line of failureLines(report, policy)) errLine('error', line);
+  for (const line of failureLines(safe, policy)) errLine('error', line);
   if (code === EXIT_CHANGES && opts.output === 'text') err('⚠ identified at least one change, exiting with non-zero exit code\n');
   return code;
 }

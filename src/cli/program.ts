@@ -46,6 +46,7 @@ export function buildProgram(setExit: (code: number) => void, env: NodeJS.Proces
     .option('--no-impersonate', 'dry-run as yourself, not as the Kustomization\'s service account')
     .addOption(new Option('-o, --output <format>', 'output format').choices(FORMAT_NAMES).default('text'))
     .option('-v, --verbose', 'show the content of created objects (Secret values masked)')
+    .option('--max-comment-bytes <n>', '-o markdown: split the comment into parts (part k/N) of at most this many bytes', '65536')
     .option('--no-color', 'never color the output (also: NO_COLOR; FORCE_COLOR=1 forces it)')
     .option('--no-progress', 'no progress spinner on stderr (it only shows on a terminal, never in CI)')
     .option('--progress-bar', 'flux spelling of the spinner switch: --progress-bar=false is --no-progress')

@@ -83,6 +83,12 @@ export const POLICY_CAUSES: readonly NotEvaluatedCause[] = ['suspended', 'remote
 export interface KustomizationDiff {
   name: string;
   namespace: string;
+  /**
+   * The cluster (a cluster directory of the repository, or a kubeconfig context) this Kustomization is
+   * applied to, when a run covers several; reports then show it beside the Kustomization. Optional:
+   * runs over one cluster leave it out.
+   */
+  cluster?: string;
   /** Set when the Kustomization was not evaluated: why, one line. */
   skipped?: string;
   skipCause?: NotEvaluatedCause;

@@ -3,6 +3,7 @@
 import type { DiffReport } from '../model/change.js';
 import { colorizer } from './colorizer.js';
 import { renderJson } from './json.js';
+import { terminalSafeReport } from './escape-terminal.js';
 import { renderMarkdown } from './markdown.js';
 import { renderText } from './text.js';
 import { renderUnified } from './unified.js';
@@ -12,6 +13,8 @@ export interface RenderOptions {
   verbose: boolean;
   /** One section per Kustomization (several of them, or --all). */
   grouped: boolean;
+  /** Markdown: split the comment into parts of at most this many bytes (default GitHub's limit). */
+  maxCommentBytes?: number;
 }
 
 export interface ReportFormat {
@@ -28,13 +31,19 @@ export interface ReportFormat {
 export const FORMATS = {
   text: {
     description: 'per-object changes, dyff-style (default)',
-    render: (report, opts) => renderText(withoutNotes(report), { color: colorizer(opts.color), verbose: opts.verbose, grouped: opts.grouped }),
+    // Text goes to a terminal: the report's strings get their control characters made visible first.
+    render: (report, opts) => renderText(withoutNotes(terminalSafeReport(report)), { color: colorizer(opts.color), verbose: opts.verbose, grouped: opts.grouped }),
     notesInDocument: false,
     summaryInDocument: true,
   },
   json: { description: 'the structured report (docs/json-schema.md)', render: (report) => renderJson(report), notesInDocument: true, summaryInDocument: true },
-  markdown: { description: 'a pull-request comment', render: (report) => renderMarkdown(report), notesInDocument: true, summaryInDocument: true },
-  unified: { description: 'diff -u per object, as kubectl diff', render: (report) => renderUnified(report), notesInDocument: false, summaryInDocument: false },
+  markdown: {
+    description: 'a pull-request comment (split into parts past --max-comment-bytes)',
+    render: (report, opts) => renderMarkdown(report, { maxBytes: opts.maxCommentBytes }),
+    notesInDocument: true,
+    summaryInDocument: true,
+  },
+  unified: { description: 'diff -u per object, as kubectl diff', render: (report) => renderUnified(terminalSafeReport(report)), notesInDocument: false, summaryInDocument: false },
 } satisfies Record<string, ReportFormat>;
 
 export type Format = keyof typeof FORMATS;

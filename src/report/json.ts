@@ -85,10 +85,16 @@ export function toJsonReport(report: DiffReport): JsonReport {
   };
 }
 
-/** Pretty-printed JSON with a trailing newline. */
+/**
+ * Pretty-printed JSON with a trailing newline. JSON.stringify escapes the C0 controls; DEL, the C1
+ * controls, the line separators and the bidi controls are escaped too (`\u009b`), so the document is
+ * safe to print on a terminal and means exactly the same to a JSON reader.
+ */
 export function renderJson(report: DiffReport): string {
-  return JSON.stringify(toJsonReport(report), null, 2) + '\n';
+  return JSON.stringify(toJsonReport(report), null, 2).replace(TERMINAL_CONTROLS, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n';
 }
+
+const TERMINAL_CONTROLS = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 function toJsonKustomization(k: KustomizationDiff): JsonKustomization {
   return {
