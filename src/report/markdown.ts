@@ -71,9 +71,13 @@ export interface MarkdownOptions {
   maxBytes?: number;
 }
 
-/** The comment; a split comment is its parts one after the other, each starting with COMMENT_MARKER. */
+/**
+ * The comment; a split comment is its parts one after the other, separated by a blank line, each
+ * starting with COMMENT_MARKER and its part marker on a line of their own (no escaped string can start a
+ * line with `<`): the Action splits there.
+ */
 export function renderMarkdown(report: DiffReport, opts: MarkdownOptions = {}): string {
-  return markdownParts(report, opts).join('');
+  return markdownParts(report, opts).join('\n');
 }
 
 /** The comment as parts of at most `maxBytes` bytes each; one part when it fits. */

@@ -116,7 +116,7 @@ describe('renderMarkdown', () => {
       // Every part closes what it opens.
       expect(p.match(/<details>/g)?.length).toBe(p.match(/<\/details>/g)?.length);
     });
-    const all = parts.join('');
+    const all = parts.join('\n');
     for (let i = 0; i < 100; i++) expect(all).toContain(`<summary>ConfigMap/default/cm-${String(i).padStart(3, '0')} created</summary>`);
     expect(all).not.toContain('left out');
     // The whole comment renders as the parts one after the other.
