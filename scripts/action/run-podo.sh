@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Step of action.yml: runs podo with -o markdown. The report goes to $PODO_REPORT and podo's exit code to
-# the step output `exit-code` (0 no changes, 1 changes, 2 error); the step itself always succeeds, so the
-# comment is posted even for an error report; the last step of the action fails the job afterwards.
+# Step of action.yml: runs podo with -o markdown. The report goes to $PODO_REPORT (split into parts of at
+# most $INPUT_MAX_COMMENT_BYTES, one comment each) and, when Actions sets $GITHUB_STEP_SUMMARY, to the job
+# summary; podo's exit code goes to the step output `exit-code` (0 no changes, 1 changes, 2 error). The
+# step itself always succeeds, so the comment is posted even for an error report; the last step of the
+# action fails the job afterwards.
 set -uo pipefail
 podo=${PODO_BIN:-"$GITHUB_ACTION_PATH/bin/podo"}
 report=${PODO_REPORT:?PODO_REPORT: where to write the report}
@@ -16,7 +18,7 @@ else
 fi
 args+=(--path "${INPUT_PATH:-.}")
 if [ -n "${INPUT_BASE_REF:-}" ]; then args+=(--base-ref "$INPUT_BASE_REF"); fi
-args+=(-o markdown)
+args+=(-o markdown --max-comment-bytes "${INPUT_MAX_COMMENT_BYTES:-65000}")
 # extra-args: split on whitespace like a command line, without glob expansion.
 extra=()
 if [ -n "${INPUT_EXTRA_ARGS:-}" ]; then
@@ -27,5 +29,15 @@ fi
 node "$podo" "${args[@]}" "${extra[@]}" > "$report"
 code=$?
 echo "exit-code=$code" >> "${GITHUB_OUTPUT:-/dev/null}"
+# The job summary takes up to 1 MiB per step: the whole report when it fits, else its first part and a note.
+if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+  size=$(wc -c < "$report")
+  if [ "$size" -le 1000000 ]; then
+    cat "$report" >> "$GITHUB_STEP_SUMMARY"
+  else
+    awk '/^<!-- podo-diff -->$/ { n++ } n <= 1' "$report" >> "$GITHUB_STEP_SUMMARY"
+    printf '\n> [!NOTE]\n> The report (%s bytes) is larger than a job summary: the rest is in the pull-request comments.\n' "$size" >> "$GITHUB_STEP_SUMMARY"
+  fi
+fi
 echo "podo exited with $code ($( [ "$code" = 0 ] && echo 'no changes' || { [ "$code" = 1 ] && echo changes || echo error; } ))"
 exit 0
