@@ -13,6 +13,9 @@ import { FORMATS, render } from '../report/index.js';
 import { notRenderedNote } from '../report/helm.js';
 import { terminalSafeReport } from '../report/escape-terminal.js';
 import { DEFAULT_MAX_COMMENT_BYTES, MIN_COMMENT_BYTES } from '../report/markdown.js';
+import { applyFilters, FilterError, parseIgnoreField, parseIgnoreFieldFile, validateFilters, type ReportFilters } from '../diff/filters.js';
+import { formatFiltered } from '../model/summary.js';
+import { readFileSync } from 'node:fs';
 import { parseOutput, parsePositiveInt, useColor, type OutputFormat } from './options.js';
 import { toRunOptions, type RunFlags } from './run-options.js';
 import { EXIT_CHANGES, exitCodeFor, failureLines } from './exit.js';
@@ -30,6 +33,12 @@ export interface DiffFlags extends RunFlags {
   failOnWarnings?: boolean;
   failOnSkipped?: boolean;
   maxCommentBytes?: string;
+  ignoreField?: string[];
+  ignoreFieldFile?: string[];
+  selector?: string;
+  kind?: string[];
+  skipKind?: string[];
+  diffContext?: string;
 }
 
 export interface DiffOptions {
@@ -42,11 +51,16 @@ export interface DiffOptions {
   failOnSkipped: boolean;
   /** -o markdown: parts of at most this many bytes. */
   maxCommentBytes: number;
+  /** --ignore-field, -l, --kind, --skip-kind and the name globs of --all (diff/filters.ts). */
+  filters: ReportFilters;
+  /** -U/--diff-context: unchanged lines around each change in unified and markdown diffs. */
+  diffContext?: number;
 }
 
 export function validate(name: string | undefined, f: DiffFlags, namespaceGiven: boolean, env: NodeJS.ProcessEnv, isTTY: boolean, timeoutGiven = false): DiffOptions {
   if (!name && !f.all) throw new UsageError('missing Kustomization name: podo diff kustomization NAME --path DIR (or --all)');
-  if (name && f.all) throw new UsageError('give a Kustomization name or --all, not both');
+  // With --all, the name is a filter: globs over the Kustomizations' names (comma-separated).
+  const globs = f.all && name ? name.split(',').map((g) => g.trim()).filter(Boolean) : [];
   if (!f.path) throw new UsageError('--path DIR is required');
   if (f.ignoreNotFound && !f.kustomizationFile) throw new UsageError('--ignore-not-found needs --kustomization-file');
   if (f.all && f.kustomizationFile) throw new UsageError('--kustomization-file applies to one Kustomization, not --all');
@@ -57,7 +71,9 @@ export function validate(name: string | undefined, f: DiffFlags, namespaceGiven:
   if (maxCommentBytes < MIN_COMMENT_BYTES) throw new UsageError(`--max-comment-bytes must be at least ${MIN_COMMENT_BYTES}, got "${f.maxCommentBytes}"`);
   assertDirectory(f.path);
   checkHelmBin(f.helmBin, env);
-  const run = toRunOptions(name, f, namespaceGiven, () => findKustomize(f.kustomizeBin), lazyHelm(f.helmBin, env));
+  const filters = reportFilters(f, globs);
+  const diffContext = f.diffContext === undefined ? undefined : parseContext(f.diffContext);
+  const run = toRunOptions(f.all ? undefined : name, f, namespaceGiven, () => findKustomize(f.kustomizeBin), lazyHelm(f.helmBin, env));
   if (timeoutGiven) run.cluster.overallTimeout = true;
   // PODO_BUILD_ALL=1 (hidden, for differential tests): --base-ref builds even what it proves unchanged.
   if (env.PODO_BUILD_ALL === '1') run.buildAll = true;
@@ -70,7 +86,43 @@ export function validate(name: string | undefined, f: DiffFlags, namespaceGiven:
     failOnWarnings: f.failOnWarnings === true,
     failOnSkipped: f.failOnSkipped === true,
     maxCommentBytes,
+    filters,
+    ...(diffContext !== undefined ? { diffContext } : {}),
   };
+}
+
+/** The report filters from their flags; an --ignore-field file is read here (cli/ does the I/O). */
+function reportFilters(f: DiffFlags, globs: string[]): ReportFilters {
+  try {
+    const ignoreFields = (f.ignoreField ?? []).map(parseIgnoreField);
+    for (const file of f.ignoreFieldFile ?? []) {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        throw new UsageError(`--ignore-field-file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : oneLineMessage(err)}`);
+      }
+      ignoreFields.push(...parseIgnoreFieldFile(text, file));
+    }
+    const filters: ReportFilters = {
+      ignoreFields,
+      ...(f.selector ? { selector: f.selector } : {}),
+      kinds: f.kind ?? [],
+      skipKinds: f.skipKind ?? [],
+      kustomizations: globs,
+    };
+    validateFilters(filters);
+    return filters;
+  } catch (err) {
+    if (err instanceof FilterError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+function parseContext(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n)) throw new UsageError(`-U/--diff-context must be a number of lines (0 or more), got "${v}"`);
+  return n;
 }
 
 export async function runDiffKustomization(name: string | undefined, flags: unknown, cmd: Command): Promise<number> {
@@ -86,7 +138,7 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
       onProgress: (text) => progress.update(text),
       onWarning: (text) => errLine('warning', text),
     });
-    report = { ...report, target: targetOf(opts.run) };
+    report = applyFilters({ ...report, target: targetOf(opts.run) }, opts.filters);
   } catch (err) {
     // -o json: a failed single run is still a report, with `error` (schema/diff-report.v1alpha1.json), so
     // a consumer always gets a document; the same line goes to stderr as for any error.
@@ -116,11 +168,13 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
     }
     const line = formatNotEvaluated(countKustomizations(report));
     if (line) err(`podo: ${line}\n`);
+    const filtered = formatFiltered(safe.filtered);
+    if (filtered) err(`podo: ${filtered}\n`);
   }
   // Charts not rendered are said once on stderr whatever the format (and in every format's own notes).
   const helmNote = notRenderedNote(safe);
   if (helmNote) err(`podo: note: ${helmNote}\n`);
-  out(render(report, opts.output, { color: opts.color, verbose: opts.verbose, grouped, maxCommentBytes: opts.maxCommentBytes }));
+  out(render(report, opts.output, { color: opts.color, verbose: opts.verbose, grouped, maxCommentBytes: opts.maxCommentBytes, diffContext: opts.diffContext }));
   const policy = { failOnWarnings: opts.failOnWarnings, failOnSkipped: opts.failOnSkipped };
   const code = exitCodeFor(report, policy);
   // Exit 2 always says why on stderr, one line per failure, whatever the format already carries.

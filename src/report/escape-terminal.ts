@@ -42,8 +42,10 @@ export function terminalLines(text: string): string {
  */
 export function terminalSafeReport(report: DiffReport): DiffReport {
   return {
+    ...report,
     kustomizations: report.kustomizations.map(safeKustomization),
     ...(report.target ? { target: 'baseRef' in report.target ? { baseRef: terminalLine(report.target.baseRef) } : { context: terminalLine(report.target.context) } } : {}),
+    ...(report.filtered ? { filtered: { ...report.filtered, filters: report.filtered.filters.map(terminalLine) } } : {}),
   };
 }
 

@@ -15,6 +15,8 @@ export interface RenderOptions {
   grouped: boolean;
   /** Markdown: split the comment into parts of at most this many bytes (default GitHub's limit). */
   maxCommentBytes?: number;
+  /** Unified and markdown: unchanged lines around each change (-U/--diff-context; default 3). */
+  diffContext?: number;
 }
 
 export interface ReportFormat {
@@ -39,11 +41,11 @@ export const FORMATS = {
   json: { description: 'the structured report (docs/json-schema.md)', render: (report) => renderJson(report), notesInDocument: true, summaryInDocument: true },
   markdown: {
     description: 'a pull-request comment (split into parts past --max-comment-bytes)',
-    render: (report, opts) => renderMarkdown(report, { maxBytes: opts.maxCommentBytes }),
+    render: (report, opts) => renderMarkdown(report, { maxBytes: opts.maxCommentBytes, context: opts.diffContext }),
     notesInDocument: true,
     summaryInDocument: true,
   },
-  unified: { description: 'diff -u per object, as kubectl diff', render: (report) => renderUnified(terminalSafeReport(report)), notesInDocument: false, summaryInDocument: false },
+  unified: { description: 'diff -u per object, as kubectl diff', render: (report, opts) => renderUnified(terminalSafeReport(report), opts.diffContext), notesInDocument: false, summaryInDocument: false },
 } satisfies Record<string, ReportFormat>;
 
 export type Format = keyof typeof FORMATS;
@@ -55,5 +57,5 @@ export function render(report: DiffReport, format: Format, opts: RenderOptions):
 
 /** A report filter (pure): the same report without the Kustomizations' notes. */
 export function withoutNotes(report: DiffReport): DiffReport {
-  return { kustomizations: report.kustomizations.map((k) => ({ ...k, notes: [] })) };
+  return { ...report, kustomizations: report.kustomizations.map((k) => ({ ...k, notes: [] })) };
 }

@@ -2,7 +2,7 @@
 // and documented in docs/json-schema.md: change the shape only together with both, and bump the version when a
 // change is not additive.
 import { countKustomizations, summarize, type KustomizationCounts } from '../model/summary.js';
-import type { DiffReport, ReportTarget, FieldChange, HelmReleaseReport, ImageWarning, KustomizationDiff, ResourceChange, Summary } from '../model/change.js';
+import type { DiffReport, FilteredOut, ReportTarget, FieldChange, HelmReleaseReport, ImageWarning, KustomizationDiff, ResourceChange, Summary } from '../model/change.js';
 import type { JsonValue, ObjectRef } from '../model/object.js';
 import { formatPath } from './format.js';
 import { notRenderedNote } from './helm.js';
@@ -23,6 +23,8 @@ export interface JsonReport {
   kustomizations: JsonKustomization[];
   /** Run-wide notes (e.g. how many HelmReleases were not rendered, and why). */
   notes?: string[];
+  /** What the report filters left out (present when any filter was given). */
+  filtered?: FilteredOut;
 }
 
 export interface JsonKustomization {
@@ -82,6 +84,7 @@ export function toJsonReport(report: DiffReport): JsonReport {
     kustomizationSummary: countKustomizations(report),
     kustomizations: report.kustomizations.map(toJsonKustomization),
     ...(helmNote ? { notes: [helmNote] } : {}),
+    ...(report.filtered ? { filtered: { ...report.filtered, filters: [...report.filtered.filters] } } : {}),
   };
 }
 

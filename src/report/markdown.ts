@@ -4,7 +4,7 @@
 // 65,536 characters: past --max-comment-bytes the comment is split into parts (`part k/N`), each a
 // comment of its own, instead of leaving objects out. Every string from the repository or the cluster
 // is escaped where it is placed (escape-markdown.ts).
-import { countKustomizations, formatNotEvaluated, summarize } from '../model/summary.js';
+import { countKustomizations, formatFiltered, formatNotEvaluated, summarize } from '../model/summary.js';
 import type { Action, DiffReport, KustomizationDiff, ResourceChange } from '../model/change.js';
 import { subjectOf } from '../model/object.js';
 import { describeResource, formatSummary, isChange, resourceYaml, unifiedHunks } from './format.js';
@@ -69,6 +69,8 @@ interface Block {
 export interface MarkdownOptions {
   /** Split into parts of at most this many bytes each (default GitHub's limit). */
   maxBytes?: number;
+  /** Unchanged lines around each change in the diffs (-U/--diff-context; default 3). */
+  context?: number;
 }
 
 /**
@@ -82,7 +84,7 @@ export function renderMarkdown(report: DiffReport, opts: MarkdownOptions = {}): 
 
 /** The comment as parts of at most `maxBytes` bytes each; one part when it fits. */
 export function markdownParts(report: DiffReport, opts: MarkdownOptions = {}): string[] {
-  const blocks = [...overviewBlocks(report), ...report.kustomizations.flatMap(kustomizationBlocks)];
+  const blocks = [...overviewBlocks(report), ...report.kustomizations.flatMap((k) => kustomizationBlocks(k, opts.context))];
   return paginate(blocks, heading(report), Math.max(MIN_COMMENT_BYTES, opts.maxBytes ?? DEFAULT_MAX_COMMENT_BYTES));
 }
 
@@ -92,6 +94,8 @@ function overviewBlocks(report: DiffReport): Block[] {
   const blocks: Block[] = [{ text: `${formatSummary(summarize(all))}${notEvaluated ? `\n\n**${mdText(notEvaluated)}**` : ''}` }];
   const helm = notRenderedNote(report);
   if (helm) blocks.push({ text: `ℹ ${mdText(helm)}` });
+  const filtered = formatFiltered(report.filtered);
+  if (filtered) blocks.push({ text: `ℹ ${mdText(filtered)}` });
   blocks.push(...summaryTable(report), ...imageTable(report), ...attentionList(report));
   return blocks;
 }
@@ -140,7 +144,7 @@ function attentionList(report: DiffReport): Block[] {
   ];
 }
 
-function kustomizationBlocks(k: KustomizationDiff): Block[] {
+function kustomizationBlocks(k: KustomizationDiff, context: number | undefined): Block[] {
   const blocks: Block[] = [{ text: `### Kustomization ${mdText(`${k.cluster !== undefined ? `${k.cluster}: ` : ''}${k.namespace}/${k.name}`)}` }];
   if (k.error) blocks.push({ text: `**Failed:** ${mdText(k.error)}` });
   if (k.skipped) blocks.push({ text: `**Not evaluated${k.skipCause ? ` (${mdText(k.skipCause)})` : ''}:** ${mdText(k.skipped)}` });
@@ -148,13 +152,13 @@ function kustomizationBlocks(k: KustomizationDiff): Block[] {
   if (table) blocks.push({ text: table });
   else if (!k.error && !k.skipped) blocks.push({ text: 'No resources.' });
   const { own, sections } = helmSections(k);
-  blocks.push(...resourceBlocks(own));
+  blocks.push(...resourceBlocks(own, context));
   for (const s of sections) {
     if (s.release.notRendered) {
       blocks.push({ text: `#### ⎈ ${mdText(helmTitle(s))}\n\n**Not rendered:** ${mdText(s.release.notRendered)}` });
       continue;
     }
-    const shown = resourceBlocks(s.resources);
+    const shown = resourceBlocks(s.resources, context);
     if (shown.length === 0) continue;
     blocks.push({ text: `#### ⎈ ${mdText(helmTitle(s))}` }, ...shown);
   }
@@ -176,8 +180,8 @@ function heading(report: DiffReport): string {
 }
 
 /** Changed resources as collapsible diffs, then skipped and failed ones as a list. */
-function resourceBlocks(resources: ResourceChange[]): Block[] {
-  const blocks: Block[] = resources.filter(isChange).map(detailsBlock);
+function resourceBlocks(resources: ResourceChange[], context: number | undefined): Block[] {
+  const blocks: Block[] = resources.filter(isChange).map((r) => detailsBlock(r, context));
   const others = resources.filter((r) => r.action === 'skipped' || r.action === 'failed');
   others.forEach((r, i) => {
     const mark = r.action === 'failed' ? '✗' : '►';
@@ -194,9 +198,9 @@ function countTable(resources: ResourceChange[]): string | undefined {
   return ['| Action | Count |', '| --- | ---: |', ...rows].join('\n');
 }
 
-function detailsBlock(r: ResourceChange): Block {
+function detailsBlock(r: ResourceChange, context: number | undefined): Block {
   const { before, after } = resourceYaml(r);
-  const lines = unifiedHunks(before, after).map(mdBlock);
+  const lines = unifiedHunks(before, after, context).map(mdBlock);
   const render = (shown: number): string => {
     const kept = lines.slice(0, shown);
     if (shown < lines.length) kept.push(`# … ${lines.length - shown} more lines: run podo locally for this object's full diff`);
