@@ -39,6 +39,7 @@ export interface DiffFlags extends RunFlags {
   kind?: string[];
   skipKind?: string[];
   diffContext?: string;
+  withObjects?: boolean;
 }
 
 export interface DiffOptions {
@@ -55,6 +56,8 @@ export interface DiffOptions {
   filters: ReportFilters;
   /** -U/--diff-context: unchanged lines around each change in unified and markdown diffs. */
   diffContext?: number;
+  /** --with-objects: -o json carries each changed object's two sides. */
+  withObjects: boolean;
 }
 
 export function validate(name: string | undefined, f: DiffFlags, namespaceGiven: boolean, env: NodeJS.ProcessEnv, isTTY: boolean, timeoutGiven = false): DiffOptions {
@@ -88,6 +91,7 @@ export function validate(name: string | undefined, f: DiffFlags, namespaceGiven:
     maxCommentBytes,
     filters,
     ...(diffContext !== undefined ? { diffContext } : {}),
+    withObjects: f.withObjects === true,
   };
 }
 
@@ -174,7 +178,7 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
   // Charts not rendered are said once on stderr whatever the format (and in every format's own notes).
   const helmNote = notRenderedNote(safe);
   if (helmNote) err(`podo: note: ${helmNote}\n`);
-  out(render(report, opts.output, { color: opts.color, verbose: opts.verbose, grouped, maxCommentBytes: opts.maxCommentBytes, diffContext: opts.diffContext }));
+  out(render(report, opts.output, { color: opts.color, verbose: opts.verbose, grouped, maxCommentBytes: opts.maxCommentBytes, diffContext: opts.diffContext, withObjects: opts.withObjects }));
   const policy = { failOnWarnings: opts.failOnWarnings, failOnSkipped: opts.failOnSkipped };
   const code = exitCodeFor(report, policy);
   // Exit 2 always says why on stderr, one line per failure, whatever the format already carries.

@@ -17,6 +17,8 @@ export interface RenderOptions {
   maxCommentBytes?: number;
   /** Unified and markdown: unchanged lines around each change (-U/--diff-context; default 3). */
   diffContext?: number;
+  /** JSON: each changed object's before/after too (--with-objects), for `podo report merge`. */
+  withObjects?: boolean;
 }
 
 export interface ReportFormat {
@@ -38,7 +40,7 @@ export const FORMATS = {
     notesInDocument: false,
     summaryInDocument: true,
   },
-  json: { description: 'the structured report (docs/json-schema.md)', render: (report) => renderJson(report), notesInDocument: true, summaryInDocument: true },
+  json: { description: 'the structured report (docs/json-schema.md)', render: (report, opts) => renderJson(report, { objects: opts.withObjects }), notesInDocument: true, summaryInDocument: true },
   markdown: {
     description: 'a pull-request comment (split into parts past --max-comment-bytes)',
     render: (report, opts) => renderMarkdown(report, { maxBytes: opts.maxCommentBytes, context: opts.diffContext }),
