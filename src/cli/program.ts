@@ -94,7 +94,7 @@ export function buildProgram(setExit: (code: number) => void, env: NodeJS.Proces
   report
     .command('merge')
     .description('join JSON reports (-o json --with-objects, e.g. of several CI jobs) into one report; the exit code is that of one run over all of them')
-    .argument('<files...>', 'JSON reports')
+    .argument('<files...>', 'JSON reports; CLUSTER=FILE names the cluster of its Kustomizations (one job per cluster)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(FORMAT_NAMES).default('text'))
     .option('-v, --verbose', 'show the content of created objects (Secret values masked)')
     .option('--no-color', 'never color the output (also: NO_COLOR; FORCE_COLOR=1 forces it)')

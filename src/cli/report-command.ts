@@ -32,14 +32,17 @@ export function runReportMerge(files: string[], flags: unknown, _cmd: Command): 
   const diffContext = f.diffContext === undefined ? undefined : /^\d+$/.test(f.diffContext) ? Number(f.diffContext) : undefined;
   if (f.diffContext !== undefined && diffContext === undefined) throw new UsageError(`-U/--diff-context must be a number of lines (0 or more), got "${f.diffContext}"`);
   if (files.length === 0) throw new UsageError('give the JSON reports to merge: podo report merge a.json b.json …');
-  const reports = files.map((file) => {
+  const reports = files.map((arg) => {
+    // `NAME=FILE` names the cluster of the file's Kustomizations (a job per cluster directory).
+    const named = /^([A-Za-z0-9][A-Za-z0-9._-]*)=(.+)$/.exec(arg);
+    const file = named ? named[2] : arg;
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
       throw new InputError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, file);
     }
-    return { file, report: readJsonReport(text, file) };
+    return { file, report: readJsonReport(text, file), ...(named ? { cluster: named[1] } : {}) };
   });
   const report = mergeReports(reports);
   const format = FORMATS[output];

@@ -149,15 +149,17 @@ function filteredOf(v: JsonValue | undefined): FilteredOut | undefined {
 
 /**
  * Several reports as one: their Kustomizations in the order given. They must compare against the same
- * target (a ref or a cluster context); a Kustomization in two reports is an error (the jobs overlapped).
+ * target (a ref or a cluster context); a Kustomization in two reports (of one cluster) is an error: the
+ * jobs overlapped. `cluster` names the cluster of a report's Kustomizations (one CI job per cluster
+ * directory), so same-named Kustomizations of different clusters are told apart.
  */
-export function mergeReports(reports: Array<{ file: string; report: DiffReport }>): DiffReport {
+export function mergeReports(reports: Array<{ file: string; report: DiffReport; cluster?: string }>): DiffReport {
   const kustomizations: KustomizationDiff[] = [];
   const where = new Map<string, string>();
   let target: ReportTarget | undefined;
   let targetFile = '';
   let filtered: FilteredOut | undefined;
-  for (const { file, report } of reports) {
+  for (const { file, report, cluster } of reports) {
     if (report.target) {
       if (target && JSON.stringify(target) !== JSON.stringify(report.target)) {
         throw new InputError(`${file}: compared against ${describeTarget(report.target)}, ${targetFile} against ${describeTarget(target)}: merge reports of one comparison`, file);
@@ -165,7 +167,9 @@ export function mergeReports(reports: Array<{ file: string; report: DiffReport }
       target = report.target;
       targetFile = file;
     }
-    for (const k of report.kustomizations) {
+    for (const k0 of report.kustomizations) {
+      // `NAME=FILE`: the file's Kustomizations are applied to cluster NAME (unless they name theirs).
+      const k = cluster !== undefined && k0.cluster === undefined ? { ...k0, cluster } : k0;
       const key = `${k.cluster ?? ''}/${k.namespace}/${k.name}`;
       const first = where.get(key);
       if (first) throw new InputError(`${file}: Kustomization ${k.namespace}/${k.name} is also in ${first}: the reports overlap`, file);

@@ -32,6 +32,19 @@ describe('report merge', () => {
     for (const format of FORMAT_NAMES) expect(render(merged, format, opts), format).toBe(render(whole, format, opts));
   });
 
+  it('CLUSTER=FILE: the same Kustomizations of two clusters are told apart, with a Cluster column', () => {
+    const r = readJsonReport(renderJson(withTarget(), { objects: true }), 'a.json');
+    const merged = mergeReports([
+      { file: 'a.json', report: r, cluster: 'production' },
+      { file: 'b.json', report: r, cluster: 'staging' },
+    ]);
+    expect(merged.kustomizations.map((k) => `${k.cluster}: ${k.name}`)).toEqual(['production: apps', 'production: infra', 'production: broken', 'staging: apps', 'staging: infra', 'staging: broken']);
+    const md = render(merged, 'markdown', opts);
+    expect(md).toContain('| Cluster | Kustomization |');
+    expect(md).toContain('| staging | flux-system/apps | 1 | 4 | 1 | 1 | 1 |');
+    expect(md).toContain('### Kustomization staging: flux-system/apps');
+  });
+
   it('refuses what is not a podo report, overlapping reports and different comparisons', () => {
     expect(() => readJsonReport('{', 'x.json')).toThrow(/^x\.json: not JSON/);
     expect(() => readJsonReport('{"apiVersion":"v1","kind":"List"}', 'x.json')).toThrow(InputError);
