@@ -65,14 +65,21 @@ function convert(r: Verdict, ignored: IgnoredPaths | undefined): ResourceChange 
 function compare(ref: ResourceChange['ref'], rawBefore: KubeObject, rawAfter: KubeObject, action: 'drifted' | 'replaced', valuesUnknown: boolean, secretPaths: FieldPath[] | undefined): ResourceChange {
   // Most objects of a run are unchanged: equal sides stay equal once masked (masking is a function of
   // the pair), so they skip the masking copies and the field walk.
-  if (action !== 'replaced' && !valuesUnknown && isDeepStrictEqual(rawBefore, rawAfter)) return { ref, action: 'unchanged', changes: [] };
+  if (action !== 'replaced' && !valuesUnknown && isDeepStrictEqual(rawBefore, rawAfter)) return { ref, action: 'unchanged', changes: [], ...labelsOf(rawAfter) };
   const { before, after } = maskAll(rawBefore, rawAfter, valuesUnknown, secretPaths);
   const changes = compareObjects(before!, after!);
   if (changes.length === 0 && action !== 'replaced') {
     // No renderer shows the content of an unchanged object; not keeping it bounds memory on big builds.
-    return { ref, action: 'unchanged', changes };
+    // Its labels stay, for the report's label selector (diff/filters.ts).
+    return { ref, action: 'unchanged', changes, ...labelsOf(rawAfter) };
   }
   return { ref, action, changes, before, after };
+}
+
+/** `{ labels }` of an object that has any (labels are never secret), else nothing. */
+function labelsOf(obj: KubeObject): { labels?: Record<string, string> } {
+  const l = obj.metadata.labels;
+  return isJsonObject(l) && Object.keys(l).length > 0 ? { labels: { ...(l as Record<string, string>) } } : {};
 }
 
 /**
