@@ -12,7 +12,7 @@ import { run } from '../pipeline/run.js';
 import { FORMATS, render } from '../report/index.js';
 import { notRenderedNote } from '../report/helm.js';
 import { parseOutput, useColor, type OutputFormat } from './options.js';
-import { toRunOptions, type RunFlags } from './run-options.js';
+import { helmChoice, toRunOptions, type RunFlags } from './run-options.js';
 import { EXIT_CHANGES, exitCodeFor, failureLines } from './exit.js';
 import { err, errLine, out } from './output.js';
 import { startDeadline } from './guard.js';
@@ -50,7 +50,7 @@ export function validate(name: string | undefined, f: DiffFlags, namespaceGiven:
   const output = parseOutput(f.output);
   assertDirectory(f.path);
   checkHelmBin(f.helmBin, env);
-  const run = toRunOptions(name, f, namespaceGiven, () => findKustomize(f.kustomizeBin), lazyHelm(f.helmBin, env));
+  const run = toRunOptions(name, f, namespaceGiven, () => findKustomize(f.kustomizeBin), lazyHelm(f.helmBin, env, helmChoice(f, env)));
   if (timeoutGiven) run.cluster.overallTimeout = true;
   // PODO_BUILD_ALL=1 (hidden, for differential tests): --base-ref builds even what it proves unchanged.
   if (env.PODO_BUILD_ALL === '1') run.buildAll = true;
@@ -110,6 +110,11 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
   // Charts not rendered are said once on stderr whatever the format (and in every format's own notes).
   const helmNote = notRenderedNote(report);
   if (helmNote) err(`podo: note: ${helmNote}\n`);
+  if (opts.verbose) {
+    // -v: which helm rendered the charts (also in -o json, per HelmRelease).
+    const used = new Set(report.kustomizations.flatMap((k) => (k.helmReleases ?? []).map((h) => h.helm).filter((h): h is string => h !== undefined)));
+    for (const h of used) err(`podo: charts rendered with helm ${h}\n`);
+  }
   out(render(report, opts.output, { color: opts.color, verbose: opts.verbose, grouped }));
   const policy = { failOnWarnings: opts.failOnWarnings, failOnSkipped: opts.failOnSkipped };
   const code = exitCodeFor(report, policy);

@@ -22,6 +22,11 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(formatCompletion(await complete(program, argv.slice(3), clusterSources(process.env))));
       return 0;
     }
+    if (argv.length === 3 && argv[2] === '--version') {
+      const { versionText } = await import('./version.js');
+      process.stdout.write(await versionText(process.env));
+      return 0;
+    }
     await program.parseAsync(normalizeBooleanFlags(argv, program));
     return code;
   } catch (err) {

@@ -82,6 +82,8 @@ export interface BuildOptionFlags extends ConnectionFlags {
   kustomizeBin?: string;
   /** --helm-bin: the helm to render HelmReleases with (`none`: do not render charts). */
   helmBin?: string;
+  /** --helm-version 3|4: the Helm major version to render with. */
+  helmVersion?: string;
   kustomizationFile?: string;
   ignoreNotFound?: boolean;
   strictSubstitute?: boolean;

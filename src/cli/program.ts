@@ -109,6 +109,7 @@ function withBuildOptions(cmd: Command): Command {
   cmd
     .option('--kustomize-bin <path>', 'kustomize (or kubectl) binary to build with (env PODO_KUSTOMIZE)')
     .option('--helm-bin <path>', 'helm binary to render HelmReleases with, `none` to not render charts (env PODO_HELM)')
+    .addOption(new Option('--helm-version <major>', "Helm major version to render charts with (default: the cluster's helm-controller's, else 4)").choices(['3', '4']))
     .option('--kustomization-file <file>', 'local Flux Kustomization manifest whose spec replaces the live one')
     .option('--ignore-not-found', 'with --kustomization-file: use the file when the cluster has no such Kustomization')
     .option('--ignore-paths <patterns>', 'gitignore patterns to exclude, on top of .sourceignore (comma-separated, repeatable)', collectCsv)

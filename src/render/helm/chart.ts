@@ -6,7 +6,6 @@ import path from 'node:path';
 import type { ChartTemplate, HelmReleaseSpec, ObjectKey } from '../../model/helm.js';
 import { isJsonObject, type JsonObject, type KubeObject } from '../../model/object.js';
 import { isWithin, safeRealpath } from '../containment.js';
-import { supportsOci } from './binary.js';
 import { HelmFailure, type HelmRunner } from './run.js';
 import { mergeMaps, readValuesYaml } from './values.js';
 
@@ -173,9 +172,6 @@ async function pullRepo(ctx: ChartSourceContext, url: string, chart: string, ver
 }
 
 async function pullOci(ctx: ChartSourceContext, url: string, version: string | undefined): Promise<ChartLocation> {
-  if (!supportsOci(ctx.runner.helm)) {
-    throw new NotRendered(`its chart is an OCI artifact (${url}) and helm ${ctx.runner.helm.version} cannot pull oci:// charts (helm ≥ 3.8 can)`);
-  }
   const dest = ctx.runner.scratch('chart');
   const args = ['pull', url, '--untar', '--untardir', dest];
   if (version && version !== '*') args.push('--version', version);
