@@ -8,6 +8,7 @@ import { isJsonObject, type JsonObject, type KubeObject } from '../../model/obje
 import { isWithin, safeRealpath } from '../containment.js';
 import { HelmFailure, type HelmRunner } from './run.js';
 import { mergeMaps, readValuesYaml } from './values.js';
+import { ociHelmRepositoryChart, ociRepositoryChart, type OciChartContext } from './oci-chart.js';
 
 export const SOURCE_GROUP = 'source.toolkit.fluxcd.io';
 
@@ -17,7 +18,7 @@ export type SourceLookup = (kind: string, name: string, namespace: string) => Pr
 /** The local directory of a source's artifact, or why there is none. */
 export type SourceDir = (kind: string, namespace: string, name: string) => { root: string } | { reason: string };
 
-export interface ChartSourceContext {
+export interface ChartSourceContext extends OciChartContext {
   runner: HelmRunner;
   lookup: SourceLookup;
   sourceDir: SourceDir;
@@ -65,10 +66,8 @@ async function fromTemplate(c: ChartTemplate, ctx: ChartSourceContext): Promise<
       const s = spec(repo);
       const url = typeof s.url === 'string' ? s.url : '';
       if (!url) throw new NotRendered(`HelmRepository ${ref.namespace}/${ref.name} has no spec.url`);
+      if (s.type === 'oci' || url.startsWith('oci://')) return withValuesFiles(await ociHelmRepositoryChart(repo, c.chart, c.version, ctx), c, undefined, ctx);
       if (s.secretRef || s.certSecretRef) throw new NotRendered(`HelmRepository ${ref.namespace}/${ref.name} needs credentials (spec.secretRef/certSecretRef), which podo does not read`);
-      if (s.type === 'oci' || url.startsWith('oci://')) {
-        return withValuesFiles(await pullOci(ctx, `${url.replace(/\/+$/, '')}/${c.chart}`, c.version), c, undefined, ctx);
-      }
       return withValuesFiles(await pullRepo(ctx, url, c.chart, c.version), c, undefined, ctx);
     }
     default:
@@ -78,20 +77,8 @@ async function fromTemplate(c: ChartTemplate, ctx: ChartSourceContext): Promise<
 
 async function fromChartRef(ref: ObjectKey, ctx: ChartSourceContext): Promise<ChartLocation> {
   switch (ref.kind) {
-    case 'OCIRepository': {
-      const obj = await sourceObject(ctx, ref);
-      const s = spec(obj);
-      const url = typeof s.url === 'string' ? s.url : '';
-      const r = isJsonObject(s.ref) ? s.ref : {};
-      if (s.secretRef || s.certSecretRef || (s.provider && s.provider !== 'generic')) {
-        throw new NotRendered(`OCIRepository ${ref.namespace}/${ref.name} needs credentials, which podo does not read`);
-      }
-      if (typeof r.digest === 'string' || typeof r.semver === 'string') {
-        throw new NotRendered(`OCIRepository ${ref.namespace}/${ref.name} selects its chart by ${typeof r.digest === 'string' ? 'digest' : 'semver range'}; podo renders OCI charts by tag only`);
-      }
-      const tag = typeof r.tag === 'string' ? r.tag : 'latest';
-      return await pullOci(ctx, url, tag);
-    }
+    case 'OCIRepository':
+      return ociRepositoryChart(await sourceObject(ctx, ref), ctx);
     case 'HelmChart': {
       const obj = await sourceObject(ctx, ref);
       const s = spec(obj);
@@ -169,19 +156,6 @@ async function pullRepo(ctx: ChartSourceContext, url: string, chart: string, ver
     throw new NotRendered(`chart ${chart}${version ? ` ${version}` : ''} could not be downloaded from ${url}: ${err.message}`);
   }
   return { dir: untarred(dest, chart), display: `${url} ${chart}${version ? ` ${version}` : ''}` };
-}
-
-async function pullOci(ctx: ChartSourceContext, url: string, version: string | undefined): Promise<ChartLocation> {
-  const dest = ctx.runner.scratch('chart');
-  const args = ['pull', url, '--untar', '--untardir', dest];
-  if (version && version !== '*') args.push('--version', version);
-  try {
-    await ctx.runner.run(args);
-  } catch (err) {
-    if (!(err instanceof HelmFailure)) throw err;
-    throw new NotRendered(`chart ${url}${version ? `:${version}` : ''} could not be pulled: ${err.message}`);
-  }
-  return { dir: untarred(dest, url.split('/').pop() ?? ''), display: `${url}${version ? `:${version}` : ''}` };
 }
 
 function untarred(dest: string, chart: string): string {

@@ -111,6 +111,12 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
       runner,
       sourceDir: ctx.sourceDir,
       lookup: (kind, name, namespace) => sourceLookup(ctx, kind, name, namespace),
+      // Registry credentials (secretRef of an OCI source): the build's Secret first, else the cluster's.
+      readSecret: (name, namespace) => keyValues(ctx, 'Secret', name, namespace, secrets),
+      registerSecret: (v) => {
+        secrets.push(v);
+        ctx.registerSecret?.(v);
+      },
     });
     if ('reason' in chart) return { ...base, notes, notRendered: chart.reason };
     const found = { ...base, chart: chartTitle(chart.dir, chart.display) };
