@@ -84,11 +84,13 @@ export function pickSemverTag(tags: string[], range: string, filter?: string): s
       throw new OciError(`ref.semverFilter ${JSON.stringify(filter)} is not a regular expression`);
     }
   }
+  // Masterminds/semver considers prereleases (of any version) only when the range names one.
+  const includePrerelease = /\d-[0-9A-Za-z]/.test(range);
   let best: { tag: string; v: semver.SemVer } | undefined;
   for (const tag of tags) {
     if (re && !re.test(tag)) continue;
     const v = lenientVersion(tag);
-    if (!v || !semver.satisfies(v, r)) continue;
+    if (!v || !semver.satisfies(v, r, { includePrerelease })) continue;
     if (!best || semver.gt(v, best.v)) best = { tag, v };
   }
   return best?.tag;
