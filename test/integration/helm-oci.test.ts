@@ -265,4 +265,23 @@ describe('podo build with HelmReleases', () => {
     expect(without.stdout).not.toContain('kind: Deployment');
     expect(without.stdout).not.toContain('# HelmRelease');
   }, SLOW);
+
+  it('a chart that depends on the Helm version renders as helm-controller v1.5+ does (Helm 4), and as v1.4 does with --helm-version 3', async () => {
+    const repo = writeTree({
+      'clusters/prod/apps.yaml': fluxKs('apps'),
+      'apps/kustomization.yaml': 'resources: [hr.yaml]\n',
+      'apps/hr.yaml': release('probe', 'apps', '  chart:\n    spec:\n      chart: ./charts/probe\n      sourceRef:\n        kind: GitRepository\n        name: flux-system\n        namespace: flux-system\n', 'hello'),
+      'charts/probe/Chart.yaml': 'apiVersion: v2\nname: probe\nversion: 0.1.0\n',
+      // Charts branch on .Capabilities.HelmVersion (Helm 4 changed defaults they adapt to).
+      'charts/probe/templates/cm.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: probe\ndata:\n  helm: {{ .Capabilities.HelmVersion.Version | quote }}\n  mode: {{ if semverCompare ">=4.0.0-0" .Capabilities.HelmVersion.Version }}helm4{{ else }}helm3{{ end }}\n',
+    });
+    const base = ['build', 'ks', 'apps', '-n', 'flux-system', '--path', path.join(repo, 'apps'), '--kustomization-file', path.join(repo, 'clusters/prod/apps.yaml'), '--dry-run'];
+    const h4 = await runPodo(base, noCluster(), { exactEnv: true });
+    expect(h4.code, h4.stderr).toBe(0);
+    expect(h4.stdout).toContain('  helm: v4.1.4\n  mode: helm4\n');
+    const h3 = await runPodo([...base, '--helm-version', '3'], noCluster(), { exactEnv: true });
+    expect(h3.code, h3.stderr).toBe(0);
+    expect(h3.stdout).toContain('  helm: v3.17.3\n  mode: helm3\n');
+  }, SLOW);
 });
