@@ -45,6 +45,12 @@ export interface HelmReleaseSpec {
   values: JsonObject;
   valuesFrom: ValuesReference[];
   postRenderers: { patches: Patch[]; images: Image[] }[];
+  /**
+   * spec.postRenderStrategy (helm-controller v1.6+): whether hooks go through the post-renderers with the
+   * manifests (`combined`), apart (`separate`) or not at all (`nohooks`). Unset: `combined` under Helm 4,
+   * `nohooks` under Helm 3 (the UseHelm3Defaults feature gate).
+   */
+  postRenderStrategy?: 'nohooks' | 'combined' | 'separate';
   commonMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
   installCrds: CrdPolicy;
   upgradeCrds: CrdPolicy;

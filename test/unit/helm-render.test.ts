@@ -127,6 +127,19 @@ describe('renderHelmRelease', () => {
     expect(r.objects.some((o) => o.object.kind === 'CustomResourceDefinition')).toBe(false);
   });
 
+  it('postRenderStrategy: under Helm 4 hooks go through the post-renderers (combined) and are then dropped; nohooks leaves them out of it', async () => {
+    // A strategic-merge patch naming the hook object: it only finds its target when hooks are post-rendered.
+    const patchHook = { postRenderers: [{ kustomize: { patches: [{ patch: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-hook\ndata:\n  hook: patched\n' }] } }] };
+    expect(runner.helm.version).toMatch(/^4\./);
+    const combined = await renderHelmRelease(hr(patchHook), ctx());
+    expect(combined.notRendered).toBeUndefined();
+    expect(find(combined.objects, 'ConfigMap', 'web-hook')).toBeUndefined();
+    expect(find(combined.objects, 'Deployment', 'web')).toBeDefined();
+    const nohooks = await renderHelmRelease(hr({ ...patchHook, postRenderStrategy: 'nohooks' }), ctx());
+    expect(nohooks.notRendered).toMatch(/^postRenderers\[0\] failed: /);
+    await expect(renderHelmRelease(hr({ postRenderStrategy: 'all' }), ctx())).rejects.toThrow('HelmRelease apps/web: spec.postRenderStrategy "all" is not one of nohooks, combined, separate');
+  });
+
   it('install.createNamespace adds the release namespace, created only when missing (and only on install)', async () => {
     const spec = hr({ targetNamespace: 'fresh', install: { createNamespace: true } });
     const r = await renderHelmRelease(spec, ctx());

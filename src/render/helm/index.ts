@@ -128,10 +128,14 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
       'template', hr.releaseName, chart.dir,
       '--namespace', hr.releaseNamespace,
       '-f', valuesFile,
-      // Hooks are run by helm, not applied as part of the release (nor listed in its inventory).
-      '--no-hooks',
       '--include-crds',
     ];
+    // Hooks are run by helm, not applied as part of the release (nor listed in its inventory). Under the
+    // `combined` post-render strategy (Helm 4's default in helm-controller v1.6+) they still go through
+    // the post-renderers with the manifests, so a patch aimed at a hook works there: they are rendered,
+    // post-rendered, then dropped.
+    const hooksThroughPostRender = hr.postRenderers.length > 0 && postRenderStrategy(hr, runner) === 'combined';
+    if (!hooksThroughPostRender) args.push('--no-hooks');
     if (ctx.upgrade) args.push('--is-upgrade');
     const caps = ctx.capabilities ? await ctx.capabilities() : undefined;
     if (caps?.kubeVersion) args.push('--kube-version', caps.kubeVersion);
@@ -155,6 +159,7 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
         }
       }
     }
+    if (hooksThroughPostRender) rendered = rendered.filter((o) => !isHook(o));
     const objects: HelmRenderedObject[] = [];
     for (const o of rendered) {
       if (hr.commonMetadata?.labels) setMeta(o, 'labels', hr.commonMetadata.labels);
@@ -186,6 +191,15 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
     if (err instanceof Error) err.message = scrub(`HelmRelease ${id}: ${errorMessage(err).replace(/^HelmRelease \S+: /, '')}`);
     throw err;
   }
+}
+
+/** spec.postRenderStrategy, else helm-controller's default for the helm that renders (internal/action/post_render.go). */
+function postRenderStrategy(hr: HelmReleaseSpec, runner: HelmRunner): 'nohooks' | 'combined' | 'separate' {
+  return hr.postRenderStrategy ?? (runner.helm.version.startsWith('3.') ? 'nohooks' : 'combined');
+}
+
+function isHook(o: KubeObject): boolean {
+  return isJsonObject(o.metadata.annotations) && typeof o.metadata.annotations['helm.sh/hook'] === 'string';
 }
 
 /** `app 1.1.0 from <where>`: the chart's own name and version, so a chart bump shows in headers. */
