@@ -84,6 +84,8 @@ export interface BuildOptionFlags extends ConnectionFlags {
   helmBin?: string;
   /** --helm-version 3|4: the Helm major version to render with. */
   helmVersion?: string;
+  /** --cache-dir: charts and the npm helms are kept there. */
+  cacheDir?: string;
   kustomizationFile?: string;
   ignoreNotFound?: boolean;
   strictSubstitute?: boolean;

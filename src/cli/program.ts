@@ -142,7 +142,8 @@ function withConnectionOptions(cmd: Command): Command {
     new Option('--ns-follows-kube-context', 'without -n: use the namespace of the kubeconfig context (env FLUX_NS_FOLLOWS_KUBE_CONTEXT)'),
     new Option('--kube-api-qps <n>', 'client-side limit of requests per second to the API server (default: none; --concurrency bounds podo)'),
     new Option('--kube-api-burst <n>', 'requests allowed at once before --kube-api-qps applies (default: the qps)'),
-    new Option('--cache-dir <dir>', 'accepted for flux compatibility: podo keeps no discovery cache'),
+    // flux's discovery cache directory: podo keeps no discovery cache, but keeps charts and its npm helm there.
+    new Option('--cache-dir <dir>', 'where charts and the npm helm are kept across runs (default $XDG_CACHE_HOME/podo or ~/.cache/podo)'),
     new Option('--disable-compression', 'accepted for flux compatibility: podo does not ask for compressed responses'),
   ];
   for (const o of opts) cmd.addOption(o.helpGroup(group));

@@ -47,6 +47,7 @@ export function toRunOptions(name: string | undefined, f: RunFlags, namespaceGiv
       sopsAgeKeyFile: f.sopsAgeKeyFile,
       ignorePaths: ignorePathsOf(f.ignorePaths),
       helm,
+      cacheDir: f.cacheDir ? path.resolve(f.cacheDir) : defaultCacheDir(process.env),
     },
     cluster: {
       ...connectionSettings(f),
@@ -60,5 +61,5 @@ export function toRunOptions(name: string | undefined, f: RunFlags, namespaceGiv
 
 /** --helm-version and podo's cache directory (XDG_CACHE_HOME), for the helm lookup. */
 export function helmChoice(f: BuildOptionFlags, env: NodeJS.ProcessEnv): HelmChoice {
-  return { ...(f.helmVersion ? { major: f.helmVersion === '3' ? 3 : 4 } : {}), cacheDir: defaultCacheDir(env) };
+  return { ...(f.helmVersion ? { major: f.helmVersion === '3' ? 3 : 4 } : {}), cacheDir: f.cacheDir ? path.resolve(f.cacheDir) : defaultCacheDir(env) };
 }

@@ -24,6 +24,8 @@ export interface BuildSettings {
   helm: (hint?: HelmHint) => Promise<HelmLookup>;
   /** `podo build --no-charts`: print HelmRelease objects without rendering their charts (default: rendered). */
   charts?: boolean;
+  /** --cache-dir: where charts (and the npm helms) are kept across runs; unset: nothing is kept. */
+  cacheDir?: string;
 }
 
 /** How the cluster is reached (kubeconfig and the kubectl connection flags, model/connection.ts) and asked. */

@@ -22,7 +22,7 @@ export async function renderNamed(options: RunOptions, withCluster: boolean): Pr
   const { selection } = options;
   if (selection.mode !== 'single') throw new UsageError('podo build takes one Kustomization name');
   // The HelmReleases of the build are rendered too (--no-charts: not), their objects after the build's own.
-  const stage = options.build.charts === false ? undefined : new HelmStage(options.build.helm, options.build.kustomize, (v) => secrets.add(v));
+  const stage = options.build.charts === false ? undefined : new HelmStage(options.build.helm, options.build.kustomize, (v) => secrets.add(v), options.build.cacheDir);
   try {
     if (!withCluster) {
       const ks = pickFromFile(options.kustomizationFile!, selection.name, selection.namespace);

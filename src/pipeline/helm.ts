@@ -6,7 +6,7 @@ import type { ClusterClient } from '../cluster/client.js';
 import { readKeyValues } from '../cluster/key-values.js';
 import { mapConcurrent } from '../cluster/pool.js';
 import { helmInventory, helmReleaseFromObject, HELM_GROUP, isHelmRelease } from '../flux/helmrelease.js';
-import { createHelmRunner, renderHelmRelease, type HelmRenderResult, type HelmLookup, type HelmRunner, type KeyValues, type SourceDir } from '../render/helm/index.js';
+import { chartCache, createHelmRunner, renderHelmRelease, type ChartCache, type HelmRenderResult, type HelmLookup, type HelmRunner, type KeyValues, type SourceDir } from '../render/helm/index.js';
 import { describeHelm, isHelm, type HelmHint } from '../render/helm/binary.js';
 import { currentReleaseSecret, releaseObjects } from '../render/helm/storage.js';
 import type { KustomizeBinary } from '../model/settings.js';
@@ -39,7 +39,13 @@ export class HelmStage {
     private readonly kustomize: KustomizeBinary,
     /** The run's secret registry: every value read from a Secret goes in before it can reach output. */
     private readonly registerSecret: (value: string) => void,
-  ) {}
+    /** --cache-dir: charts are kept under it across runs and by both sides of --base-ref. */
+    cacheDir?: string,
+  ) {
+    this.chartCache = cacheDir ? chartCache(cacheDir) : undefined;
+  }
+
+  private readonly chartCache: ChartCache | undefined;
 
   private async ensureRunner(client: ClusterClient | undefined): Promise<{ runner?: HelmRunner; missing?: string }> {
     // The first HelmRelease of the run picks the helm: with a cluster, its helm-controller's major version.
@@ -79,6 +85,7 @@ export class HelmStage {
         capabilities: client ? () => capabilities(client) : undefined,
         isNamespaced: client ? async (apiVersion, kind) => (await client.resolve(apiVersion, kind).catch(() => undefined))?.namespaced : undefined,
         registerSecret: this.registerSecret,
+        chartCache: this.chartCache,
       }).catch((err: unknown): HelmRenderResult => {
         // A HelmRelease helm-controller could not reconcile (a missing valuesFrom, a malformed spec) is
         // counted and explained like any chart that was not rendered; the Kustomization's diff goes on.

@@ -5,7 +5,7 @@
 // a chart bump found because a semver range moves, against the cluster and at --base-ref.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { applyLive, ensureNamespace, kubeconfig, kubectl, repoRoot, runPodo, uniqueName, writeTree } from '../helpers/cluster.js';
 import { chartFiles } from '../helpers/chart-repo.js';
@@ -283,5 +283,35 @@ describe('podo build with HelmReleases', () => {
     const h3 = await runPodo([...base, '--helm-version', '3'], noCluster(), { exactEnv: true });
     expect(h3.code, h3.stderr).toBe(0);
     expect(h3.stdout).toContain('  helm: v3.17.3\n  mode: helm3\n');
+  }, SLOW);
+});
+
+describe('the chart cache (--cache-dir)', () => {
+  it('keeps OCI charts by digest across runs and for both sides of --base-ref: the second run needs no registry', async () => {
+    const reg = await startOciRegistry();
+    try {
+      const digest = await reg.push(chartDir('1.0.0'), 'cached');
+      const url = `oci://${reg.host}/cached/app`;
+      const hr = (greeting: string) =>
+        [ociRepo('by-digest', 'apps', url, `    digest: ${digest}\n`), ociRepo('by-tag', 'apps', url, '    tag: 1.0.0\n'), release('web', 'apps', chartRef('OCIRepository', 'by-digest'), greeting), release('tagged', 'apps', chartRef('OCIRepository', 'by-tag'), greeting)].join('---\n');
+      const { repo } = gitRepo({ 'clusters/prod/apps.yaml': fluxKs('apps'), 'apps/kustomization.yaml': 'resources: [hr.yaml]\n', 'apps/hr.yaml': hr('hello') });
+      writeFileSync(path.join(repo, 'apps/hr.yaml'), hr('bonjour'));
+      const cacheDir = writeTree({});
+      const args = ['diff', 'ks', 'apps', '-n', 'flux-system', '--path', path.join(repo, 'apps'), '--base-ref', 'HEAD', '--cache-dir', cacheDir];
+      const first = await runPodo(args, noCluster(), { exactEnv: true });
+      expect(first.code, first.stderr).toBe(1);
+      expect(first.stdout).not.toContain('not rendered');
+      // One entry: the tag resolves to the same digest, both refs share it.
+      expect(readdirSync(path.join(cacheDir, 'charts'))).toHaveLength(1);
+      reg.close();
+      const second = await runPodo(args, noCluster(), { exactEnv: true });
+      expect(second.code, second.stderr).toBe(1);
+      expect(second.stdout).toContain(`⎈ HelmRelease apps/web (chart app 1.0.0 from ${url}@${digest})`);
+      expect(second.stdout).toMatch(/► ConfigMap\/apps\/web-config drifted[\s\S]*?- hello\n\s+\+ bonjour/);
+      // The tag cannot be resolved without the registry: that release says so, the digest one does not.
+      expect(second.stderr).toMatch(/apps\/tagged: chart oci:\/\/.*:1\.0\.0 could not be pulled/);
+    } finally {
+      reg.close();
+    }
   }, SLOW);
 });

@@ -9,6 +9,7 @@ import { isWithin, safeRealpath } from '../containment.js';
 import { HelmFailure, type HelmRunner } from './run.js';
 import { mergeMaps, readValuesYaml } from './values.js';
 import { ociHelmRepositoryChart, ociRepositoryChart, type OciChartContext } from './oci-chart.js';
+import { repoKey } from './chart-cache.js';
 
 export const SOURCE_GROUP = 'source.toolkit.fluxcd.io';
 
@@ -146,6 +147,11 @@ function escapingLinks(dir: string, root: string, out: string[] = []): string[] 
 /** `helm pull` from a chart repository, as source-controller would download it (latest stable when no version). */
 async function pullRepo(ctx: ChartSourceContext, url: string, chart: string, version: string | undefined): Promise<ChartLocation> {
   if (!/^https?:\/\//.test(url)) throw new NotRendered(`chart repository URL ${url} is not http(s)`);
+  const display = `${url} ${chart}${version ? ` ${version}` : ''}`;
+  // An exact version of a chart repository's chart is kept across runs (chart-cache.ts).
+  const key = ctx.cache ? repoKey(url, chart, version) : undefined;
+  const hit = key ? ctx.cache!.get(key) : undefined;
+  if (hit) return { dir: hit, display };
   const dest = ctx.runner.scratch('chart');
   const args = ['pull', chart, '--repo', url, '--untar', '--untardir', dest];
   if (version && version !== '*') args.push('--version', version);
@@ -155,7 +161,8 @@ async function pullRepo(ctx: ChartSourceContext, url: string, chart: string, ver
     if (!(err instanceof HelmFailure)) throw err;
     throw new NotRendered(`chart ${chart}${version ? ` ${version}` : ''} could not be downloaded from ${url}: ${err.message}`);
   }
-  return { dir: untarred(dest, chart), display: `${url} ${chart}${version ? ` ${version}` : ''}` };
+  const dir = untarred(dest, chart);
+  return { dir: key ? ctx.cache!.put(key, dir) : dir, display };
 }
 
 function untarred(dest: string, chart: string): string {

@@ -13,12 +13,14 @@ import { helmReleaseFromObject } from '../../flux/helmrelease.js';
 import { parseKustomizeOutput } from '../documents.js';
 import { runKustomize, type KustomizeBinary } from '../kustomize.js';
 import { locateChart, type SourceDir } from './chart.js';
+import type { ChartCache } from './chart-cache.js';
 import { HelmFailure, type HelmRunner } from './run.js';
 import { composeValues, type KeyValues } from './values.js';
 
 export { createHelmRunner, type HelmRunner } from './run.js';
 export { findHelm, isHelm, type HelmLookup, type HelmBinary } from './binary.js';
 export type { SourceDir } from './chart.js';
+export { chartCache, type ChartCache } from './chart-cache.js';
 export type { KeyValues } from './values.js';
 
 /** What the cluster says about itself, for `.Capabilities`. */
@@ -50,6 +52,8 @@ export interface HelmRenderContext {
   isNamespaced?: (apiVersion: string, kind: string) => Promise<boolean | undefined>;
   /** Called with every value read from a Secret, before it can reach any output. */
   registerSecret?: (value: string) => void;
+  /** Charts kept across runs (--cache-dir). */
+  chartCache?: ChartCache;
 }
 
 export interface HelmRenderedObject {
@@ -113,6 +117,7 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
       lookup: (kind, name, namespace) => sourceLookup(ctx, kind, name, namespace),
       // Registry credentials (secretRef of an OCI source): the build's Secret first, else the cluster's.
       readSecret: (name, namespace) => keyValues(ctx, 'Secret', name, namespace, secrets),
+      cache: ctx.chartCache,
       registerSecret: (v) => {
         secrets.push(v);
         ctx.registerSecret?.(v);

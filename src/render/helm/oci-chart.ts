@@ -8,7 +8,8 @@ import path from 'node:path';
 import { isJsonObject, type JsonObject, type KubeObject } from '../../model/object.js';
 import type { KeyValues } from './values.js';
 import { HelmFailure, type HelmRunner } from './run.js';
-import { credentialsFor, listTags, OciError, parseOciUrl, pickSemverTag, registryConfig, type OciRepositoryRef, type RegistryAuth } from './oci.js';
+import { ociKey, type ChartCache } from './chart-cache.js';
+import { credentialsFor, resolveDigest, listTags, OciError, parseOciUrl, pickSemverTag, registryConfig, type OciRepositoryRef, type RegistryAuth } from './oci.js';
 
 export interface OciChartContext {
   runner: HelmRunner;
@@ -16,6 +17,8 @@ export interface OciChartContext {
   readSecret?: (name: string, namespace: string) => Promise<KeyValues>;
   /** Every credential read goes here before it can reach any output. */
   registerSecret?: (value: string) => void;
+  /** Charts kept across runs, by manifest digest (charts pulled with credentials are not kept). */
+  cache?: ChartCache;
 }
 
 export type OciChartLocation = { dir: string; display: string } | { reason: string };
@@ -93,6 +96,18 @@ async function auth(obj: KubeObject, s: JsonObject, host: string, ctx: OciChartC
 }
 
 async function pull(ctx: OciChartContext, repo: OciRepositoryRef, url: string, sel: { version?: string; digest?: string }, display: string): Promise<OciChartLocation> {
+  // The cache is content-addressed: a tag is resolved to its digest first (one HEAD request), and the
+  // chart pulled by that digest, so what is kept is exactly what the digest names.
+  let key: string | undefined;
+  if (ctx.cache && !repo.auth) {
+    const digest = sel.digest ?? (sel.version && exactTag(sel.version) ? await resolveDigest(repo, sel.version.replace(/\+/g, '_')).catch(() => undefined) : undefined);
+    if (digest) {
+      key = ociKey(digest);
+      const hit = ctx.cache.get(key);
+      if (hit) return { dir: hit, display };
+      sel = { digest };
+    }
+  }
   const dest = ctx.runner.scratch('chart');
   const args = ['pull', sel.digest ? `${url}@${sel.digest}` : url, '--untar', '--untardir', dest];
   if (sel.version) args.push('--version', sel.version);
@@ -112,5 +127,10 @@ async function pull(ctx: OciChartContext, repo: OciRepositoryRef, url: string, s
   const name = url.split('/').pop() ?? '';
   const dir = existsSync(path.join(dest, name, 'Chart.yaml')) ? path.join(dest, name) : dirs.length === 1 ? path.join(dest, dirs[0].name) : undefined;
   if (!dir) return { reason: `the chart pulled from ${display} has no Chart.yaml` };
-  return { dir, display };
+  return { dir: key && ctx.cache ? ctx.cache.put(key, dir) : dir, display };
+}
+
+/** A tag, not a version range helm would resolve against the tag list. */
+function exactTag(version: string): boolean {
+  return !/[\s<>=~^*|,]/.test(version) && !/(^|\.)[xX](\.|$)/.test(version);
 }

@@ -115,6 +115,7 @@ export async function listTags(ref: OciRepositoryRef, timeoutMs = 60_000): Promi
       token = await challenge(ref, res.headers['www-authenticate'], deadline);
       res = await get(`${base}${next}`, authHeader(ref, token), deadline);
     }
+    next = undefined;
     if (res.status !== 200) throw new OciError(`listing the tags of ${ref.host}/${ref.repository} failed: HTTP ${res.status}`);
     let body: { tags?: unknown };
     try {
@@ -124,9 +125,26 @@ export async function listTags(ref: OciRepositoryRef, timeoutMs = 60_000): Promi
     }
     if (Array.isArray(body.tags)) tags.push(...body.tags.filter((t): t is string => typeof t === 'string'));
     const link = /<([^>]+)>;\s*rel="?next"?/.exec(String(res.headers.link ?? ''));
-    next = link && link[1].startsWith('/') ? link[1] : undefined;
+    if (link && link[1].startsWith('/')) next = link[1];
   }
   return tags;
+}
+
+/** The manifest digest a tag points at (`HEAD /v2/<name>/manifests/<tag>`), for the chart cache. */
+export async function resolveDigest(ref: OciRepositoryRef, tag: string, timeoutMs = 30_000): Promise<string> {
+  const deadline = Math.min(runDeadline(), Date.now() + timeoutMs);
+  const url = `${ref.insecure ? 'http' : 'https'}://${ref.host}/v2/${ref.repository}/manifests/${encodeURIComponent(tag)}`;
+  const accept = { accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' };
+  let res = await get(url, { ...accept, ...authHeader(ref, undefined) }, deadline, 'HEAD');
+  if (res.status === 401) {
+    const token = await challenge(ref, res.headers['www-authenticate'], deadline);
+    res = await get(url, { ...accept, ...authHeader(ref, token) }, deadline, 'HEAD');
+  }
+  const digest = res.headers['docker-content-digest'];
+  if (res.status !== 200 || typeof digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(digest)) {
+    throw new OciError(`${ref.host}/${ref.repository}:${tag}: no manifest digest (HTTP ${res.status})`);
+  }
+  return digest;
 }
 
 function authHeader(ref: OciRepositoryRef, token: string | undefined): Record<string, string> {
@@ -172,11 +190,11 @@ interface Answer {
 }
 
 /** One GET, no redirects followed, at most 4 MiB of answer, bounded by the deadline. */
-function get(url: string, headers: Record<string, string>, deadline: number): Promise<Answer> {
+function get(url: string, headers: Record<string, string>, deadline: number, method: 'GET' | 'HEAD' = 'GET'): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const ms = deadline - Date.now();
     if (ms <= 0) return reject(new OciError(`${new URL(url).host}: timed out`));
-    const req = (url.startsWith('https:') ? httpsRequest : httpRequest)(url, { method: 'GET', headers: { accept: 'application/json', ...headers }, timeout: ms }, (res) => {
+    const req = (url.startsWith('https:') ? httpsRequest : httpRequest)(url, { method, headers: { accept: 'application/json', ...headers }, timeout: ms }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
