@@ -41,3 +41,46 @@ describe('registry credentials', () => {
     expect(parseOciUrl('oci://user:pw@ghcr.io/x')).toBeUndefined();
   });
 });
+
+describe('listTags against a registry with Bearer token auth (a loopback server speaking the distribution token flow)', () => {
+  it('gets a token from the realm with the credentials, follows Link pages; credentials never go to a realm elsewhere over http', async () => {
+    const { createServer } = await import('node:http');
+    const { listTags } = await import('../../src/render/helm/oci.js');
+    const seen: { host: string; url: string; auth?: string }[] = [];
+    const basic = `Basic ${Buffer.from('me:CANARY-token-pw').toString('base64')}`;
+    let realmHost = '';
+    const server = createServer((req, res) => {
+      seen.push({ host: String(req.headers.host), url: String(req.url), auth: req.headers.authorization });
+      if (req.url?.startsWith('/token')) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: req.headers.authorization === basic ? 'good-token' : 'anonymous-token' }));
+        return;
+      }
+      if (req.headers.authorization !== 'Bearer good-token') {
+        res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${realmHost}/token",service="podo-test",scope="repository:charts/app:pull"` }).end();
+        return;
+      }
+      if (req.url === '/v2/charts/app/tags/list?n=1000') {
+        res.writeHead(200, { link: '</v2/charts/app/tags/list?n=1000&last=1.0.0>; rel="next"' }).end(JSON.stringify({ name: 'charts/app', tags: ['1.0.0'] }));
+        return;
+      }
+      res.writeHead(200).end(JSON.stringify({ name: 'charts/app', tags: ['1.1.0'] }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      realmHost = `127.0.0.1:${port}`;
+      const ref = { host: `127.0.0.1:${port}`, repository: 'charts/app', insecure: true, auth: { username: 'me', password: 'CANARY-token-pw' } };
+      expect(await listTags(ref)).toEqual(['1.0.0', '1.1.0']);
+      expect(seen.find((s) => s.url.startsWith('/token'))).toMatchObject({ url: '/token?service=podo-test&scope=repository%3Acharts%2Fapp%3Apull', auth: basic });
+      // The same server under another name: a realm on another host over plain http gets no credentials.
+      seen.length = 0;
+      realmHost = `localhost:${port}`;
+      await expect(listTags(ref)).rejects.toThrow(`listing the tags of 127.0.0.1:${port}/charts/app failed: HTTP 401`);
+      const token = seen.find((s) => s.url.startsWith('/token'));
+      expect(token?.host).toBe(`localhost:${port}`);
+      expect(token?.auth).toBeUndefined();
+    } finally {
+      server.close();
+    }
+  });
+});
