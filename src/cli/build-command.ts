@@ -7,6 +7,8 @@ import { renderNamed } from '../pipeline/build.js';
 import { maskSecrets } from '../diff/mask.js';
 import { renderManifests } from '../report/manifests.js';
 import type { RunOptions } from '../model/settings.js';
+import type { RenderedObject } from '../model/object.js';
+import { isHelmRelease } from '../flux/helmrelease.js';
 import { toRunOptions, type RunFlags } from './run-options.js';
 import { EXIT_NO_CHANGES } from './exit.js';
 import { err, out } from './output.js';
@@ -14,6 +16,8 @@ import { startDeadline } from './guard.js';
 
 export interface BuildFlags extends RunFlags {
   dryRun?: boolean;
+  /** commander's --no-charts: false when given. */
+  charts?: boolean;
 }
 
 export function validateBuild(name: string | undefined, f: BuildFlags): { run: RunOptions; withCluster: boolean } {
@@ -21,7 +25,9 @@ export function validateBuild(name: string | undefined, f: BuildFlags): { run: R
   if (!f.path) throw new UsageError('--path DIR is required');
   if (f.dryRun && !f.kustomizationFile) throw new UsageError('--dry-run needs --kustomization-file FILE (there is no cluster to read the spec from)');
   assertDirectory(f.path);
-  return { run: toRunOptions(name, f, true, () => findKustomize(f.kustomizeBin)), withCluster: !f.dryRun };
+  const run = toRunOptions(name, f, true, () => findKustomize(f.kustomizeBin));
+  run.build.charts = f.charts !== false;
+  return { run, withCluster: !f.dryRun };
 }
 
 export async function runBuildKustomization(name: string | undefined, flags: unknown, _cmd: Command): Promise<number> {
@@ -29,6 +35,30 @@ export async function runBuildKustomization(name: string | undefined, flags: unk
   startDeadline(v.run.cluster.timeoutMs, (flags as BuildFlags).timeout);
   const result = await renderNamed(v.run, v.withCluster);
   for (const n of result.notes) err(`podo: note: ${n}\n`);
-  out(renderManifests(result.objects.map((o) => maskSecrets(undefined, o.object, false, o.secretPaths).after!)));
+  const releases = result.helm?.releases ?? [];
+  // A chart that was not rendered is said, never silently left out.
+  for (const r of releases) if (r.notRendered) err(`podo: note: HelmRelease ${r.namespace}/${r.name} not rendered: ${r.notRendered}\n`);
+  const ordered = underTheirHelmReleases(result.objects);
+  const titles = new Map(releases.map((r) => [`${r.namespace}/${r.name}`, r.chart]));
+  const comments = ordered.map((o, i) => (o.helmRelease && ordered[i - 1]?.helmRelease !== o.helmRelease ? `HelmRelease ${o.helmRelease}${titles.get(o.helmRelease) ? `: chart ${titles.get(o.helmRelease)}` : ''}` : undefined));
+  out(renderManifests(ordered.map((o) => maskSecrets(undefined, o.object, false, o.secretPaths).after!), comments));
   return EXIT_NO_CHANGES;
+}
+
+/** The build's own objects in order, each HelmRelease followed by the objects its chart renders. */
+export function underTheirHelmReleases(objects: RenderedObject[]): RenderedObject[] {
+  const charts = new Map<string, RenderedObject[]>();
+  for (const o of objects) if (o.helmRelease) charts.set(o.helmRelease, [...(charts.get(o.helmRelease) ?? []), o]);
+  const out: RenderedObject[] = [];
+  for (const o of objects) {
+    if (o.helmRelease) continue;
+    out.push(o);
+    const id = `${String(o.object.metadata.namespace ?? '')}/${o.object.metadata.name}`;
+    if (isHelmRelease(o.object) && charts.has(id)) {
+      out.push(...charts.get(id)!);
+      charts.delete(id);
+    }
+  }
+  for (const rest of charts.values()) out.push(...rest);
+  return out;
 }

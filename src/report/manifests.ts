@@ -3,6 +3,12 @@
 import { stringify } from 'yaml';
 import type { KubeObject } from '../model/object.js';
 
-export function renderManifests(objects: KubeObject[]): string {
-  return objects.map((o) => `---\n${stringify(o, { lineWidth: 0, version: '1.1' })}`).join('');
+/** `comments[i]`, when set, is written as `# ...` lines above object i (e.g. the HelmRelease a chart object comes from). */
+export function renderManifests(objects: KubeObject[], comments: (string | undefined)[] = []): string {
+  return objects
+    .map((o, i) => {
+      const c = comments[i] ? `${comments[i]!.split('\n').map((l) => `# ${l}`).join('\n')}\n` : '';
+      return `---\n${c}${stringify(o, { lineWidth: 0, version: '1.1' })}`;
+    })
+    .join('');
 }

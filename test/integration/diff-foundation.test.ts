@@ -171,7 +171,8 @@ describe('bad input gives one clear line and exit 2', () => {
     expect((await runPodo(['--help'])).code).toBe(0);
     const v = await runPodo(['--version']);
     expect(v.code).toBe(0);
-    expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    // podo's version, then the helm it renders charts with (or why there is none).
+    expect(v.stdout).toMatch(/^\d+\.\d+\.\d+\nhelm: (v\d+\.\d+\.\d+ \(.+\)|none \(.+\))\n$/);
     const h = await runPodo(['diff', 'kustomization', '--help']);
     expect(h.code).toBe(0);
     expect(h.stdout).toContain('Exit codes');

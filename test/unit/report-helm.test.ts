@@ -52,13 +52,13 @@ describe('HelmRelease grouping', () => {
     expect(notRenderedNote(report())).toBe("1 HelmRelease not rendered (only the HelmRelease object is diffed, not its chart's objects): apps/oci: no helm binary found");
     // Many releases of a few charts: one entry per reason, not one per release.
     const many = report();
-    const oci = (name: string, url: string) => ({ name, namespace: 'apps', notRendered: `its chart is an OCI artifact (${url}) and helm 3.6.2 cannot pull oci:// charts` });
+    const oci = (name: string, url: string) => ({ name, namespace: 'apps', notRendered: `its chart is an OCI artifact (${url}) and helm 3.7.1 cannot pull oci:// charts` });
     many.kustomizations[0].helmReleases = [
       ...['a', 'b', 'c', 'd', 'e'].map((n) => oci(n, 'oci://ghcr.io/x/app-template')),
       oci('cilium', 'oci://quay.io/cilium/charts/cilium'),
     ];
     expect(notRenderedNote(many)).toBe(
-      "6 HelmReleases not rendered (only the HelmRelease objects are diffed, not their chart's objects): apps/a, apps/b, apps/c and 2 more: its chart is an OCI artifact (oci://ghcr.io/x/app-template) and helm 3.6.2 cannot pull oci:// charts; apps/cilium: its chart is an OCI artifact (oci://quay.io/cilium/charts/cilium) and helm 3.6.2 cannot pull oci:// charts",
+      "6 HelmReleases not rendered (only the HelmRelease objects are diffed, not their chart's objects): apps/a, apps/b, apps/c and 2 more: its chart is an OCI artifact (oci://ghcr.io/x/app-template) and helm 3.7.1 cannot pull oci:// charts; apps/cilium: its chart is an OCI artifact (oci://quay.io/cilium/charts/cilium) and helm 3.7.1 cannot pull oci:// charts",
     );
   });
 

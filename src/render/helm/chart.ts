@@ -9,9 +9,10 @@ import { isWithin, safeRealpath } from '../containment.js';
 import { isVcsPathUnder } from '../vcs.js';
 import { urlPasswords, withoutUserinfo } from '../../model/url-credentials.js';
 import { ChartRefused, sealChart, type ChartSchema } from './chart-copy.js';
-import { supportsOci } from './binary.js';
 import { HelmFailure, type HelmRunner } from './run.js';
 import { mergeMaps, readValuesYaml } from './values.js';
+import { ociHelmRepositoryChart, ociRepositoryChart, type OciChartContext, type OciChartLocation } from './oci-chart.js';
+import { repoKey } from './chart-cache.js';
 
 
 /** A Flux source object, from the build or the cluster; undefined when it exists in neither. */
@@ -20,7 +21,7 @@ export type SourceLookup = (kind: string, name: string, namespace: string) => Pr
 /** The local directory of a source's artifact, or why there is none. */
 export type SourceDir = (kind: string, namespace: string, name: string) => { root: string } | { reason: string };
 
-export interface ChartSourceContext {
+export interface ChartSourceContext extends OciChartContext {
   runner: HelmRunner;
   lookup: SourceLookup;
   sourceDir: SourceDir;
@@ -89,10 +90,8 @@ async function fromTemplate(c: ChartTemplate, ctx: ChartSourceContext): Promise<
       const url = typeof s.url === 'string' ? s.url : '';
       if (!url) throw new NotRendered(`HelmRepository ${ref.namespace}/${ref.name} has no spec.url`);
       for (const pw of urlPasswords(url)) ctx.registerSecret?.(pw);
+      if (s.type === 'oci' || url.startsWith('oci://')) return withValuesFiles(ociFound(await ociHelmRepositoryChart(repo, c.chart, c.version, ctx)), c, undefined);
       if (s.secretRef || s.certSecretRef) throw new NotRendered(`HelmRepository ${ref.namespace}/${ref.name} needs credentials (spec.secretRef/certSecretRef), which podo does not read`);
-      if (s.type === 'oci' || url.startsWith('oci://')) {
-        return withValuesFiles(await pullOci(ctx, `${url.replace(/\/+$/, '')}/${c.chart}`, c.version), c, undefined);
-      }
       return withValuesFiles(await pullRepo(ctx, url, c.chart, c.version), c, undefined);
     }
     default:
@@ -104,18 +103,9 @@ async function fromChartRef(ref: ObjectKey, ctx: ChartSourceContext): Promise<Fo
   switch (ref.kind) {
     case 'OCIRepository': {
       const obj = await sourceObject(ctx, ref);
-      const s = spec(obj);
-      const url = typeof s.url === 'string' ? s.url : '';
-      for (const pw of urlPasswords(url)) ctx.registerSecret?.(pw);
-      const r = isJsonObject(s.ref) ? s.ref : {};
-      if (s.secretRef || s.certSecretRef || (s.provider && s.provider !== 'generic')) {
-        throw new NotRendered(`OCIRepository ${ref.namespace}/${ref.name} needs credentials, which podo does not read`);
-      }
-      if (typeof r.digest === 'string' || typeof r.semver === 'string') {
-        throw new NotRendered(`OCIRepository ${ref.namespace}/${ref.name} selects its chart by ${typeof r.digest === 'string' ? 'digest' : 'semver range'}; podo renders OCI charts by tag only`);
-      }
-      const tag = typeof r.tag === 'string' ? r.tag : 'latest';
-      return await pullOci(ctx, url, tag);
+      const url = spec(obj).url;
+      if (typeof url === 'string') for (const pw of urlPasswords(url)) ctx.registerSecret?.(pw);
+      return ociFound(await ociRepositoryChart(obj, ctx));
     }
     case 'HelmChart': {
       const obj = await sourceObject(ctx, ref);
@@ -174,6 +164,11 @@ function localChart(root: string, chartPath: string, source: string): Found {
 /** `helm pull` from a chart repository, as source-controller would download it (latest stable when no version). */
 async function pullRepo(ctx: ChartSourceContext, url: string, chart: string, version: string | undefined): Promise<Found> {
   if (!/^https?:\/\//.test(url)) throw new NotRendered(`chart repository URL ${url} is not http(s)`);
+  const display = `${url} ${chart}${version ? ` ${version}` : ''}`;
+  // An exact version of a chart repository's chart is kept across runs (chart-cache.ts).
+  const key = ctx.cache ? repoKey(url, chart, version) : undefined;
+  const hit = key ? ctx.cache!.get(key) : undefined;
+  if (hit) return { dir: hit, display, root: hit };
   const dest = ctx.runner.scratch('chart');
   const args = ['pull', chart, '--repo', url, '--untar', '--untardir', dest];
   if (version && version !== '*') args.push('--version', version);
@@ -183,23 +178,15 @@ async function pullRepo(ctx: ChartSourceContext, url: string, chart: string, ver
     if (!(err instanceof HelmFailure)) throw err;
     throw new NotRendered(`chart ${chart}${version ? ` ${version}` : ''} could not be downloaded from ${url}: ${err.message}`);
   }
-  return { dir: untarred(dest, chart), display: `${url} ${chart}${version ? ` ${version}` : ''}`, root: dest };
+  const dir = untarred(dest, chart);
+  const kept = key ? ctx.cache!.put(key, dir) : dir;
+  return { dir: kept, display, root: kept };
 }
 
-async function pullOci(ctx: ChartSourceContext, url: string, version: string | undefined): Promise<Found> {
-  if (!supportsOci(ctx.runner.helm)) {
-    throw new NotRendered(`its chart is an OCI artifact (${url}) and helm ${ctx.runner.helm.version} cannot pull oci:// charts (helm ≥ 3.8 can)`);
-  }
-  const dest = ctx.runner.scratch('chart');
-  const args = ['pull', url, '--untar', '--untardir', dest];
-  if (version && version !== '*') args.push('--version', version);
-  try {
-    await ctx.runner.run(args);
-  } catch (err) {
-    if (!(err instanceof HelmFailure)) throw err;
-    throw new NotRendered(`chart ${url}${version ? `:${version}` : ''} could not be pulled: ${err.message}`);
-  }
-  return { dir: untarred(dest, url.split('/').pop() ?? ''), display: `${url}${version ? `:${version}` : ''}`, root: dest };
+/** An OCI chart pulled by oci-chart.ts: its own directory is the root none of its symlinks may leave. */
+function ociFound(loc: OciChartLocation): Found {
+  if ('reason' in loc) throw new NotRendered(loc.reason);
+  return { dir: loc.dir, display: loc.display, root: loc.dir };
 }
 
 function untarred(dest: string, chart: string): string {

@@ -13,6 +13,7 @@ import { helmReleaseFromObject } from '../../flux/helmrelease.js';
 import { parseKustomizeOutput } from '../documents.js';
 import { runKustomize, type KustomizeBinary } from '../kustomize.js';
 import { locateChart, type SourceDir } from './chart.js';
+import type { ChartCache } from './chart-cache.js';
 import { HelmFailure, type HelmRunner } from './run.js';
 import { addValuesProbes, SchemaFailure, takeProbes, validateProbes, type ValuesProbes } from './schema.js';
 import { runDeadline } from '../../process/lifecycle.js';
@@ -22,6 +23,7 @@ import { standIn, standInTree, type ShadowVariant } from '../secret-derived.js';
 export { createHelmRunner, type HelmRunner } from './run.js';
 export { findHelm, isHelm, type HelmLookup, type HelmBinary } from './binary.js';
 export type { SourceDir } from './chart.js';
+export { chartCache, type ChartCache } from './chart-cache.js';
 export type { KeyValues } from './values.js';
 
 /** What the cluster says about itself, for `.Capabilities`. */
@@ -60,6 +62,8 @@ export interface HelmRenderContext {
    * the same (no Secret reached them) takes the real result instead of running helm again.
    */
   memo?: Map<string, HelmRenderResult>;
+  /** Charts kept across runs (--cache-dir). */
+  chartCache?: ChartCache;
 }
 
 export interface HelmRenderedObject {
@@ -155,6 +159,10 @@ async function renderComposed(
       runner,
       sourceDir: ctx.sourceDir,
       lookup: (kind, name, namespace) => sourceLookup(ctx, kind, name, namespace),
+      // Registry credentials (secretRef of an OCI source): the build's Secret first, else the cluster's.
+      // Credentials reach no value helm renders: the real ones in every rendering (never stand-ins).
+      readSecret: (name, namespace) => readKeyValuesOnce(ctx, 'Secret', name, namespace, secrets),
+      cache: ctx.chartCache,
       registerSecret: (v) => {
         secrets.push(v);
         ctx.registerSecret?.(v);
@@ -178,10 +186,14 @@ async function renderComposed(
       'template', hr.releaseName, chart.dir,
       '--namespace', hr.releaseNamespace,
       '-f', valuesFile,
-      // Hooks are run by helm, not applied as part of the release (nor listed in its inventory).
-      '--no-hooks',
       '--include-crds',
     ];
+    // Hooks are run by helm, not applied as part of the release (nor listed in its inventory). Under the
+    // `combined` post-render strategy (Helm 4's default in helm-controller v1.6+) they still go through
+    // the post-renderers with the manifests, so a patch aimed at a hook works there: they are rendered,
+    // post-rendered, then dropped.
+    const hooksThroughPostRender = hr.postRenderers.length > 0 && postRenderStrategy(hr, runner) === 'combined';
+    if (!hooksThroughPostRender) args.push('--no-hooks');
     if (ctx.upgrade) args.push('--is-upgrade');
     const caps = ctx.capabilities ? await ctx.capabilities() : undefined;
     if (caps?.kubeVersion) args.push('--kube-version', caps.kubeVersion);
@@ -215,6 +227,7 @@ async function renderComposed(
         }
       }
     }
+    if (hooksThroughPostRender) rendered = rendered.filter((o) => !isHook(o));
     const objects: HelmRenderedObject[] = [];
     for (const o of rendered) {
       if (hr.commonMetadata?.labels) setMeta(o, 'labels', hr.commonMetadata.labels);
@@ -243,6 +256,15 @@ async function renderComposed(
     void id;
     return { ...found, objects, notes };
   }
+}
+
+/** spec.postRenderStrategy, else helm-controller's default for the helm that renders (internal/action/post_render.go). */
+function postRenderStrategy(hr: HelmReleaseSpec, runner: HelmRunner): 'nohooks' | 'combined' | 'separate' {
+  return hr.postRenderStrategy ?? (runner.helm.version.startsWith('3.') ? 'nohooks' : 'combined');
+}
+
+function isHook(o: KubeObject): boolean {
+  return isJsonObject(o.metadata.annotations) && typeof o.metadata.annotations['helm.sh/hook'] === 'string';
 }
 
 /** `app 1.1.0 from <where>`: the chart's own name and version, so a chart bump shows in headers. */
