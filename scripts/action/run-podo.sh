@@ -42,7 +42,9 @@ else
     # A job of a matrix: the JSON report (with objects, for the merge job) and, from it, the Markdown one.
     node "$podo" "${args[@]}" -o json --with-objects "${extra[@]}" > "$INPUT_JSON_REPORT"
     code=$?
-    if ! node "$podo" report merge "$INPUT_JSON_REPORT" "${markdown[@]}" > "$report" 2>/dev/null; then
+    # Its exit code is podo's again (0/1/2); only a report that could not be read leaves no comment text.
+    node "$podo" report merge "$INPUT_JSON_REPORT" "${markdown[@]}" > "$report" 2>/dev/null
+    if [ "$(head -n 1 "$report")" != '<!-- podo-diff -->' ]; then
       printf '<!-- podo-diff -->\n## podo diff\n\n**Failed:** podo exited with %s before writing a report: see the job log.\n' "$code" > "$report"
     fi
   else
