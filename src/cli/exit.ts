@@ -11,9 +11,9 @@ Exit codes:
   0  no changes
   1  changes found (or warnings, with --fail-on-warnings)
   2  error: bad usage, bad input, build, cluster or dry-run failure; a Kustomization named on the command
-     line (or a --recursive child) that could not be evaluated; a HelmRelease whose chart was not rendered
-     when nothing else changes (always with --fail-on-skipped; a suspended one only then); with
-     --fail-on-skipped, any Kustomization not evaluated`;
+     line (or a --recursive child) that could not be evaluated; when nothing else changes, any
+     Kustomization not evaluated or HelmRelease not rendered but suspended ones (podo never says "no
+     changes" about what it could not see); with --fail-on-skipped, any of them, suspended ones too`;
 
 export interface ExitPolicy {
   failOnWarnings: boolean;
@@ -24,23 +24,26 @@ export interface ExitPolicy {
 export function exitCodeFor(report: DiffReport, policy: ExitPolicy): number {
   let changes = 0;
   let warnings = 0;
-  let unrendered = 0;
+  let unseen = 0;
   for (const k of report.kustomizations) {
     if (k.error) return EXIT_ERROR;
     if (k.skipped !== undefined) {
       const policySkip = k.skipCause !== undefined && POLICY_CAUSES.includes(k.skipCause);
       if (k.requested || policy.failOnSkipped || !policySkip) return EXIT_ERROR;
+      // Only a suspended one is left alone by Flux too; any other is a part podo could not see.
+      if (k.skipCause !== 'suspended') unseen++;
     }
     const s = summarize(k.resources);
     if (s.failed > 0) return EXIT_ERROR;
     if (policy.failOnSkipped && unrenderedReleases(k, policy).length > 0) return EXIT_ERROR;
-    unrendered += unrenderedReleases(k, policy).length;
+    unseen += unrenderedReleases(k, policy).length;
     changes += changeCount(s);
     warnings += k.warnings.length;
   }
   if (changes > 0 || (policy.failOnWarnings && warnings > 0)) return EXIT_CHANGES;
-  // A chart not rendered is a part of the change podo could not evaluate: never a green run.
-  return unrendered > 0 ? EXIT_ERROR : EXIT_NO_CHANGES;
+  // A Kustomization not evaluated (an unmapped source, say) or a chart not rendered is a part of the change
+  // podo could not see: never a green run.
+  return unseen > 0 ? EXIT_ERROR : EXIT_NO_CHANGES;
 }
 
 /** One line per failure that makes the run exit 2: each failed Kustomization, object and required one skipped. */
@@ -51,7 +54,7 @@ export function failureLines(report: DiffReport, policy: ExitPolicy): string[] {
     if (k.error) out.push(`${id}: ${k.error}`);
     else if (k.skipped !== undefined) {
       const policySkip = k.skipCause !== undefined && POLICY_CAUSES.includes(k.skipCause);
-      if (k.requested || policy.failOnSkipped || !policySkip) out.push(`${id} not evaluated: ${k.skipped}`);
+      if (k.requested || policy.failOnSkipped || !policySkip || (k.skipCause !== 'suspended' && exitCodeFor(report, policy) === EXIT_ERROR)) out.push(`${id} not evaluated: ${k.skipped}`);
     }
     if (exitCodeFor(report, policy) === EXIT_ERROR) for (const h of unrenderedReleases(k, policy)) out.push(`HelmRelease ${h.namespace}/${h.name} (${id}) not rendered: ${h.notRendered}`);
     for (const r of k.resources) {

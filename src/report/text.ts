@@ -69,7 +69,8 @@ function helmCount(report: DiffReport): string | undefined {
 }
 
 function kustomizationHeader(k: KustomizationDiff, c: Colorizer): string {
-  const title = `━━ Kustomization ${k.namespace}/${k.name}`;
+  // A run over several clusters names each Kustomization's cluster: the same name can be in each.
+  const title = `━━ Kustomization ${k.namespace}/${k.name}${k.cluster ? ` (cluster ${k.cluster})` : ''}`;
   if (k.error) return c.header(title) + c.error(` failed: ${k.error}`);
   if (k.skipped) return c.header(title) + c.dim(` skipped: ${k.skipped}`);
   return c.header(title);
@@ -77,7 +78,7 @@ function kustomizationHeader(k: KustomizationDiff, c: Colorizer): string {
 
 /** Without grouping, a skipped or failed Kustomization still has to be visible. */
 function kustomizationProblem(k: KustomizationDiff, c: Colorizer): string {
-  const subject = `Kustomization ${k.namespace}/${k.name}`;
+  const subject = `Kustomization ${k.namespace}/${k.name}${k.cluster ? ` (cluster ${k.cluster})` : ''}`;
   if (k.error) return c.bold(c.error(`✗ ${subject} failed: ${k.error}`));
   return c.bold(c.dim(`► ${subject} skipped: ${k.skipped}`));
 }

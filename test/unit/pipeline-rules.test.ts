@@ -94,6 +94,14 @@ describe('exit code with Kustomizations not evaluated', () => {
     expect(exitCodeFor(r, { ...policy, failOnSkipped: true })).toBe(2);
   });
 
+  it('a Kustomization not evaluated for want of a source is never a green run (issue 19): 2 when nothing else changed', () => {
+    const unmapped = k({ name: 'apps', skipped: 'source ExternalArtifact/flux-system/apps is not mapped', skipCause: 'source not mapped' });
+    expect(exitCodeFor(report(unmapped, k({})), policy)).toBe(2);
+    expect(failureLines(report(unmapped), policy)).toEqual(['Kustomization ns/apps not evaluated: source ExternalArtifact/flux-system/apps is not mapped']);
+    const changed = k({ resources: [{ ref: { apiVersion: 'v1', kind: 'ConfigMap', name: 'c' }, action: 'created', changes: [] }] });
+    expect(exitCodeFor(report(unmapped, changed), policy)).toBe(1);
+  });
+
   it('a named (or --recursive) Kustomization that was not evaluated is 2; so is a dependency failure', () => {
     expect(exitCodeFor(report(k({ skipped: 'x', skipCause: 'source not mapped', requested: true })), policy)).toBe(2);
     expect(exitCodeFor(report(k({ skipped: 'x', skipCause: 'dependency failed' })), policy)).toBe(2);
