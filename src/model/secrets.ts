@@ -87,7 +87,9 @@ export class SecretRegistry {
   }
 
   private addKey(k: string): void {
-    if (k.length < MIN_SCRUB || this.keys.has(k)) return;
+    // A key that is already a secret value was computed from it (a chart writing `{{ .Values.pw }}: x`,
+    // a substituted key): it stays scrubbed. A Secret's own keys are learned before its values.
+    if (k.length < MIN_SCRUB || this.keys.has(k) || this.isSecret(k)) return;
     this.keys.add(k);
     if (this.forms.delete(k)) this.dirty = true;
   }
