@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// Step of action.yml: keeps ONE podo comment on the pull request, found by its hidden marker.
-//   changes (exit 1) or an error (exit 2): create the comment, or update it in place;
-//   no changes (exit 0): delete the comment, or (on-no-changes: update) replace it by a short note;
-//                        no comment yet and no changes: nothing is posted.
+// Step of action.yml: keeps podo's comments on the pull request, found by their hidden marker. A report
+// larger than --max-comment-bytes comes as parts (each starting with the marker and
+// `<!-- podo-diff-part k/N -->`): one comment per part.
+//   changes (exit 1) or an error (exit 2): create each part's comment, or update it in place; delete
+//                        the comments of parts no longer needed (the diff shrank);
+//   no changes (exit 0): delete the comments, or (on-no-changes: update) replace the first by a short
+//                        note and delete the others; no comment yet and no changes: nothing is posted.
 // The GitHub REST API is reached with fetch at $GITHUB_API_URL (set by Actions; tests point it at a
 // loopback server), so this file needs nothing but Node.
 import { readFileSync } from 'node:fs';
@@ -62,28 +65,64 @@ export function githubComments({ apiUrl, token, repository, issue }) {
   };
 }
 
-/** Decides and performs the comment change; returns what it did (for the log and tests). */
+const PART = /^<!-- podo-diff-part (\d+)\/(\d+) -->$/m;
+
+/** The report's parts: podo starts each with its marker on a line of its own (no escaped string can). */
+export function splitParts(report) {
+  const parts = report.split(/^(?=<!-- podo-diff -->$)/m).map((p) => p.replace(/\s+$/, '') + '\n').filter((p) => p.trim() !== '');
+  return parts.length > 0 ? parts : [report];
+}
+
+/** Which part a comment of podo's holds: its part marker, else 1 (a report that was not split). */
+export function partOf(body) {
+  const m = PART.exec(body);
+  return m ? Number(m[1]) : 1;
+}
+
+/** Decides and performs the comment changes; returns what it did, one line each (for the log and tests). */
 export async function syncComment({ api, report, exitCode, marker, onNoChanges = 'delete', sha }) {
   const mine = (await api.list()).filter((c) => typeof c.body === 'string' && c.body.includes(marker));
-  const [existing, ...duplicates] = mine;
-  // Earlier runs that raced may have left more than one: keep the first, remove the rest.
-  for (const d of duplicates) await api.remove(d.id);
+  // The first comment of each part is kept; earlier runs that raced may have left more: those go.
+  const byPart = new Map();
+  const surplus = [];
+  for (const c of mine) {
+    const k = partOf(c.body);
+    if (byPart.has(k)) surplus.push(c);
+    else byPart.set(k, c);
+  }
+  const done = [];
+  const remove = async (c, why) => {
+    await api.remove(c.id);
+    done.push(`deleted comment ${c.id}: ${why}`);
+  };
+  for (const d of surplus) await remove(d, 'duplicate');
   if (exitCode === 0) {
-    if (!existing) return 'nothing to do: no changes and no comment';
+    if (byPart.size === 0) return ['nothing to do: no changes and no comment'];
+    const [first, ...rest] = [...byPart.entries()].sort(([a], [b]) => a - b).map(([, c]) => c);
     if (onNoChanges === 'update') {
-      await api.update(existing.id, noChangesBody(marker, sha));
-      return `updated comment ${existing.id}: no changes`;
+      await api.update(first.id, noChangesBody(marker, sha));
+      done.push(`updated comment ${first.id}: no changes`);
+    } else await remove(first, 'no changes');
+    for (const c of rest) await remove(c, 'no changes');
+    return done;
+  }
+  const parts = splitParts(report);
+  const n = parts.length;
+  for (let k = 1; k <= n; k++) {
+    const body = bodyFor(parts[k - 1], marker);
+    const label = n > 1 ? ` (part ${k}/${n})` : '';
+    const existing = byPart.get(k);
+    if (existing) {
+      await api.update(existing.id, body);
+      done.push(`updated comment ${existing.id}${label}`);
+    } else {
+      const created = await api.create(body);
+      done.push(`created comment ${created.id}${label}`);
     }
-    await api.remove(existing.id);
-    return `deleted comment ${existing.id}: no changes`;
   }
-  const body = bodyFor(report, marker);
-  if (existing) {
-    await api.update(existing.id, body);
-    return `updated comment ${existing.id}`;
-  }
-  const created = await api.create(body);
-  return `created comment ${created.id}`;
+  // The diff shrank: the parts past the last one are no longer needed.
+  for (const [k, c] of byPart) if (k > n) await remove(c, `part ${k} no longer needed`);
+  return done;
 }
 
 function pullRequestNumber(env) {
@@ -111,7 +150,7 @@ async function main(env) {
   });
   const report = exitCode === 0 ? '' : readFileSync(env.PODO_REPORT, 'utf8');
   const done = await syncComment({ api, report, exitCode, marker: markerFor(env.INPUT_COMMENT_KEY), onNoChanges, sha: env.GITHUB_SHA });
-  console.log(`podo action: ${done}`);
+  for (const line of done) console.log(`podo action: ${line}`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -41,7 +41,7 @@ export async function runBuildKustomization(name: string | undefined, flags: unk
   const ordered = underTheirHelmReleases(result.objects);
   const titles = new Map(releases.map((r) => [`${r.namespace}/${r.name}`, r.chart]));
   const comments = ordered.map((o, i) => (o.helmRelease && ordered[i - 1]?.helmRelease !== o.helmRelease ? `HelmRelease ${o.helmRelease}${titles.get(o.helmRelease) ? `: chart ${titles.get(o.helmRelease)}` : ''}` : undefined));
-  out(renderManifests(ordered.map((o) => maskSecrets(undefined, o.object).after!), comments));
+  out(renderManifests(ordered.map((o) => maskSecrets(undefined, o.object, false, o.secretPaths).after!), comments));
   return EXIT_NO_CHANGES;
 }
 

@@ -10,8 +10,14 @@ import { checkHelmBin, lazyHelm } from '../render/helm/binary.js';
 import { assertDirectory } from '../render/workspace.js';
 import { run } from '../pipeline/run.js';
 import { FORMATS, render } from '../report/index.js';
+import { formatGroupedNote, groupNotes } from '../report/notes.js';
 import { notRenderedNote } from '../report/helm.js';
-import { parseOutput, useColor, type OutputFormat } from './options.js';
+import { terminalSafeReport } from '../report/escape-terminal.js';
+import { DEFAULT_MAX_COMMENT_BYTES, MIN_COMMENT_BYTES } from '../report/markdown.js';
+import { applyFilters, FilterError, parseIgnoreField, parseIgnoreFieldFile, validateFilters, type ReportFilters } from '../diff/filters.js';
+import { formatFiltered } from '../model/summary.js';
+import { readFileSync } from 'node:fs';
+import { parseOutput, parsePositiveInt, useColor, type OutputFormat } from './options.js';
 import { helmChoice, toRunOptions, type RunFlags } from './run-options.js';
 import { EXIT_CHANGES, exitCodeFor, failureLines } from './exit.js';
 import { err, errLine, out } from './output.js';
@@ -27,6 +33,14 @@ export interface DiffFlags extends RunFlags {
   progressBar?: boolean;
   failOnWarnings?: boolean;
   failOnSkipped?: boolean;
+  maxCommentBytes?: string;
+  ignoreField?: string[];
+  ignoreFieldFile?: string[];
+  selector?: string;
+  kind?: string[];
+  skipKind?: string[];
+  diffContext?: string;
+  withObjects?: boolean;
 }
 
 export interface DiffOptions {
@@ -37,20 +51,33 @@ export interface DiffOptions {
   progress: boolean;
   failOnWarnings: boolean;
   failOnSkipped: boolean;
+  /** -o markdown: parts of at most this many bytes. */
+  maxCommentBytes: number;
+  /** --ignore-field, -l, --kind, --skip-kind and the name globs of --all (diff/filters.ts). */
+  filters: ReportFilters;
+  /** -U/--diff-context: unchanged lines around each change in unified and markdown diffs. */
+  diffContext?: number;
+  /** --with-objects: -o json carries each changed object's two sides. */
+  withObjects: boolean;
 }
 
 export function validate(name: string | undefined, f: DiffFlags, namespaceGiven: boolean, env: NodeJS.ProcessEnv, isTTY: boolean, timeoutGiven = false): DiffOptions {
   if (!name && !f.all) throw new UsageError('missing Kustomization name: podo diff kustomization NAME --path DIR (or --all)');
-  if (name && f.all) throw new UsageError('give a Kustomization name or --all, not both');
+  // With --all, the name is a filter: globs over the Kustomizations' names (comma-separated).
+  const globs = f.all && name ? name.split(',').map((g) => g.trim()).filter(Boolean) : [];
   if (!f.path) throw new UsageError('--path DIR is required');
   if (f.ignoreNotFound && !f.kustomizationFile) throw new UsageError('--ignore-not-found needs --kustomization-file');
   if (f.all && f.kustomizationFile) throw new UsageError('--kustomization-file applies to one Kustomization, not --all');
   if (f.all && f.recursive) throw new UsageError('--all already diffs every Kustomization; drop --recursive');
   if (f.baseRef && f.recursive) throw new UsageError('--recursive needs a cluster; with --base-ref use --all');
   const output = parseOutput(f.output);
+  const maxCommentBytes = f.maxCommentBytes === undefined ? DEFAULT_MAX_COMMENT_BYTES : parsePositiveInt('--max-comment-bytes', f.maxCommentBytes);
+  if (maxCommentBytes < MIN_COMMENT_BYTES) throw new UsageError(`--max-comment-bytes must be at least ${MIN_COMMENT_BYTES}, got "${f.maxCommentBytes}"`);
   assertDirectory(f.path);
   checkHelmBin(f.helmBin, env);
-  const run = toRunOptions(name, f, namespaceGiven, () => findKustomize(f.kustomizeBin), lazyHelm(f.helmBin, env, helmChoice(f, env)));
+  const filters = reportFilters(f, globs);
+  const diffContext = f.diffContext === undefined ? undefined : parseContext(f.diffContext);
+  const run = toRunOptions(f.all ? undefined : name, f, namespaceGiven, () => findKustomize(f.kustomizeBin), lazyHelm(f.helmBin, env));
   if (timeoutGiven) run.cluster.overallTimeout = true;
   // PODO_BUILD_ALL=1 (hidden, for differential tests): --base-ref builds even what it proves unchanged.
   if (env.PODO_BUILD_ALL === '1') run.buildAll = true;
@@ -62,7 +89,45 @@ export function validate(name: string | undefined, f: DiffFlags, namespaceGiven:
     progress: f.progress !== false && f.progressBar !== false,
     failOnWarnings: f.failOnWarnings === true,
     failOnSkipped: f.failOnSkipped === true,
+    maxCommentBytes,
+    filters,
+    ...(diffContext !== undefined ? { diffContext } : {}),
+    withObjects: f.withObjects === true,
   };
+}
+
+/** The report filters from their flags; an --ignore-field file is read here (cli/ does the I/O). */
+function reportFilters(f: DiffFlags, globs: string[]): ReportFilters {
+  try {
+    const ignoreFields = (f.ignoreField ?? []).map(parseIgnoreField);
+    for (const file of f.ignoreFieldFile ?? []) {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        throw new UsageError(`--ignore-field-file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : oneLineMessage(err)}`);
+      }
+      ignoreFields.push(...parseIgnoreFieldFile(text, file));
+    }
+    const filters: ReportFilters = {
+      ignoreFields,
+      ...(f.selector ? { selector: f.selector } : {}),
+      kinds: f.kind ?? [],
+      skipKinds: f.skipKind ?? [],
+      kustomizations: globs,
+    };
+    validateFilters(filters);
+    return filters;
+  } catch (err) {
+    if (err instanceof FilterError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+function parseContext(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n)) throw new UsageError(`-U/--diff-context must be a number of lines (0 or more), got "${v}"`);
+  return n;
 }
 
 export async function runDiffKustomization(name: string | undefined, flags: unknown, cmd: Command): Promise<number> {
@@ -78,7 +143,7 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
       onProgress: (text) => progress.update(text),
       onWarning: (text) => errLine('warning', text),
     });
-    report = { ...report, target: targetOf(opts.run) };
+    report = applyFilters({ ...report, target: targetOf(opts.run) }, opts.filters);
   } catch (err) {
     // -o json: a failed single run is still a report, with `error` (schema/diff-report.v1alpha1.json), so
     // a consumer always gets a document; the same line goes to stderr as for any error.
@@ -86,7 +151,7 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
     if (opts.output !== 'json' || sel.mode !== 'single' || !(err instanceof PodoError)) throw err;
     progress.stop();
     const error = oneLineMessage(err);
-    process.stderr.write(`podo: error: ${error}\n`);
+    errLine('error', error);
     const failed: DiffReport = { kustomizations: [{ name: sel.name, namespace: sel.namespace, error, resources: [], warnings: [], notes: [] }], target: targetOf(opts.run) };
     process.stdout.write(render(failed, 'json', { color: false, verbose: false, grouped: false }));
     return err.exitCode;
@@ -95,31 +160,31 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
   }
   const format = FORMATS[opts.output];
   const grouped = report.kustomizations.length > 1 || opts.run.selection.mode === 'all';
+  // stderr lines name objects and carry messages from the repository and the cluster: one line each.
+  const safe = terminalSafeReport(report);
   // Notes are for the person at the terminal; machine formats carry them inside the document.
   if (!format.notesInDocument) {
-    for (const k of report.kustomizations) for (const n of k.notes) err(`podo: note: ${grouped ? `${k.namespace}/${k.name}: ` : ''}${n}\n`);
+    // A note many Kustomizations share is said once, with a count.
+    for (const g of groupNotes(safe)) err(`podo: note: ${formatGroupedNote(g, grouped)}\n`);
   }
   if (!format.summaryInDocument) {
-    for (const k of report.kustomizations) {
+    for (const k of safe.kustomizations) {
       // A failed Kustomization is said below, as an error line, in every format.
       if (!k.error && k.skipped) err(`podo: Kustomization ${k.namespace}/${k.name} not evaluated: ${k.skipped}\n`);
     }
     const line = formatNotEvaluated(countKustomizations(report));
     if (line) err(`podo: ${line}\n`);
+    const filtered = formatFiltered(safe.filtered);
+    if (filtered) err(`podo: ${filtered}\n`);
   }
   // Charts not rendered are said once on stderr whatever the format (and in every format's own notes).
-  const helmNote = notRenderedNote(report);
+  const helmNote = notRenderedNote(safe);
   if (helmNote) err(`podo: note: ${helmNote}\n`);
-  if (opts.verbose) {
-    // -v: which helm rendered the charts (also in -o json, per HelmRelease).
-    const used = new Set(report.kustomizations.flatMap((k) => (k.helmReleases ?? []).map((h) => h.helm).filter((h): h is string => h !== undefined)));
-    for (const h of used) err(`podo: charts rendered with helm ${h}\n`);
-  }
-  out(render(report, opts.output, { color: opts.color, verbose: opts.verbose, grouped }));
+  out(render(report, opts.output, { color: opts.color, verbose: opts.verbose, grouped, maxCommentBytes: opts.maxCommentBytes, diffContext: opts.diffContext, withObjects: opts.withObjects }));
   const policy = { failOnWarnings: opts.failOnWarnings, failOnSkipped: opts.failOnSkipped };
   const code = exitCodeFor(report, policy);
   // Exit 2 always says why on stderr, one line per failure, whatever the format already carries.
-  for (const line of failureLines(report, policy)) errLine('error', line);
+  for (const line of failureLines(safe, policy)) errLine('error', line);
   if (code === EXIT_CHANGES && opts.output === 'text') err('⚠ identified at least one change, exiting with non-zero exit code\n');
   return code;
 }

@@ -1,5 +1,5 @@
 // Exit codes, documented in --help: the only place they are defined and decided.
-import { POLICY_CAUSES, type DiffReport } from '../model/change.js';
+import { POLICY_CAUSES, type DiffReport, type HelmReleaseReport } from '../model/change.js';
 import { changeCount, summarize } from '../model/summary.js';
 
 export const EXIT_NO_CHANGES = 0;
@@ -11,7 +11,9 @@ Exit codes:
   0  no changes
   1  changes found (or warnings, with --fail-on-warnings)
   2  error: bad usage, bad input, build, cluster or dry-run failure; a Kustomization named on the command
-     line (or a --recursive child) that could not be evaluated; with --fail-on-skipped, any one not evaluated`;
+     line (or a --recursive child) that could not be evaluated; a HelmRelease whose chart was not rendered
+     when nothing else changes (always with --fail-on-skipped; a suspended one only then); with
+     --fail-on-skipped, any Kustomization not evaluated`;
 
 export interface ExitPolicy {
   failOnWarnings: boolean;
@@ -22,6 +24,7 @@ export interface ExitPolicy {
 export function exitCodeFor(report: DiffReport, policy: ExitPolicy): number {
   let changes = 0;
   let warnings = 0;
+  let unrendered = 0;
   for (const k of report.kustomizations) {
     if (k.error) return EXIT_ERROR;
     if (k.skipped !== undefined) {
@@ -30,10 +33,14 @@ export function exitCodeFor(report: DiffReport, policy: ExitPolicy): number {
     }
     const s = summarize(k.resources);
     if (s.failed > 0) return EXIT_ERROR;
+    if (policy.failOnSkipped && unrenderedReleases(k, policy).length > 0) return EXIT_ERROR;
+    unrendered += unrenderedReleases(k, policy).length;
     changes += changeCount(s);
     warnings += k.warnings.length;
   }
-  return changes > 0 || (policy.failOnWarnings && warnings > 0) ? EXIT_CHANGES : EXIT_NO_CHANGES;
+  if (changes > 0 || (policy.failOnWarnings && warnings > 0)) return EXIT_CHANGES;
+  // A chart not rendered is a part of the change podo could not evaluate: never a green run.
+  return unrendered > 0 ? EXIT_ERROR : EXIT_NO_CHANGES;
 }
 
 /** One line per failure that makes the run exit 2: each failed Kustomization, object and required one skipped. */
@@ -46,10 +53,16 @@ export function failureLines(report: DiffReport, policy: ExitPolicy): string[] {
       const policySkip = k.skipCause !== undefined && POLICY_CAUSES.includes(k.skipCause);
       if (k.requested || policy.failOnSkipped || !policySkip) out.push(`${id} not evaluated: ${k.skipped}`);
     }
+    if (exitCodeFor(report, policy) === EXIT_ERROR) for (const h of unrenderedReleases(k, policy)) out.push(`HelmRelease ${h.namespace}/${h.name} (${id}) not rendered: ${h.notRendered}`);
     for (const r of k.resources) {
       if (r.action !== 'failed') continue;
       out.push(`${r.ref.kind}/${r.ref.namespace ? `${r.ref.namespace}/` : ''}${r.ref.name} (${id}): ${r.reason ?? 'failed'}`);
     }
   }
   return out;
+}
+
+/** HelmReleases whose charts were not rendered and that fail the run: all but suspended ones, which only --fail-on-skipped counts. */
+function unrenderedReleases(k: DiffReport['kustomizations'][number], policy: ExitPolicy): HelmReleaseReport[] {
+  return (k.helmReleases ?? []).filter((h) => h.notRendered !== undefined && (policy.failOnSkipped || !h.suspended));
 }

@@ -2,6 +2,7 @@
 // (model/secrets.ts). Commands write with `out`/`err`; `installScrubbing` also routes the process's
 // own stream writes (console.*, a library's warning) through the scrubber, so nothing gets around it.
 import { secrets } from '../model/secrets.js';
+import { terminalLines } from '../report/escape-terminal.js';
 
 type Write = typeof process.stdout.write;
 
@@ -30,10 +31,14 @@ export function out(text: string): void {
   process.stdout.write(text);
 }
 
-/** Writes to stderr, scrubbed. */
+/**
+ * Writes to stderr, scrubbed. podo's messages carry names, paths and errors from the repository and
+ * the cluster: their control characters are made visible (only the progress line, written elsewhere,
+ * drives the terminal).
+ */
 export function err(text: string): void {
   installScrubbing();
-  process.stderr.write(text);
+  process.stderr.write(terminalLines(text));
 }
 
 /** One line on stderr, `podo: <kind>: <message>`, newlines folded. */

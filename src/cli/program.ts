@@ -28,7 +28,7 @@ export function buildProgram(setExit: (code: number) => void, env: NodeJS.Proces
     .command('kustomization')
     .alias('ks')
     .description('diff a Flux Kustomization built from a local path against the cluster')
-    .argument('[name]', 'name of the Flux Kustomization')
+    .argument('[name]', 'name of the Flux Kustomization (with --all: only those matching these globs, e.g. \'apps-*,infra\')')
     .requiredOption('--path <dir>', 'local directory the Kustomization spec.path points at (with --all: the repository root)')
     .option('-n, --namespace <ns>', 'namespace of the Flux Kustomization (with --all: only this namespace; env FLUX_SYSTEM_NAMESPACE)', ns.namespace)
     .option('--all', 'diff every Flux Kustomization in the cluster whose source is mapped to a local directory')
@@ -40,12 +40,20 @@ export function buildProgram(setExit: (code: number) => void, env: NodeJS.Proces
     )
     .addOption(new Option('--source <Kind/ns/name=DIR>', 'alias of --local-sources').argParser(collect).hideHelp())
     .option('--base-ref <ref>', 'no cluster: diff the build at this git ref against the working tree')
-    .option('--cluster-path <dir>', 'with --base-ref --all: the cluster directory to follow (default: the only one in the repository)')
+    .option('--cluster-path <dir>', 'with --base-ref --all: a cluster directory to follow (repeatable; default: every cluster directory of the repository)', collect)
     .option('--fail-on-skipped', 'exit 2 when any Kustomization was not evaluated (suspended, remote cluster, unmapped source)')
     .option('--default-service-account <name>', 'dry-run Kustomizations without spec.serviceAccountName as this service account (kustomize-controller --default-service-account)')
     .option('--no-impersonate', 'dry-run as yourself, not as the Kustomization\'s service account')
     .addOption(new Option('-o, --output <format>', 'output format').choices(FORMAT_NAMES).default('text'))
     .option('-v, --verbose', 'show the content of created objects (Secret values masked)')
+    .option('--max-comment-bytes <n>', '-o markdown: split the comment into parts (part k/N) of at most this many bytes', '65536')
+    .option('--ignore-field <KIND:POINTER>', 'leave a field of existing objects out of the comparison, as Flux spec.ignore paths (e.g. Deployment:/spec/replicas, *:/metadata/annotations/x; repeatable)', collect)
+    .option('--ignore-field-file <file>', 'read --ignore-field values from a file, one KIND:POINTER a line (# comments; repeatable)', collect)
+    .option('-l, --selector <selector>', 'only objects whose labels match (e.g. app=web,tier!=db)')
+    .option('--kind <kinds>', 'only objects of these kinds (comma-separated, repeatable)', collectCsv)
+    .option('--skip-kind <kinds>', 'leave out objects of these kinds (comma-separated, repeatable)', collectCsv)
+    .option('-U, --diff-context <n>', 'unchanged lines around each change in unified and markdown diffs (default 3)')
+    .option('--with-objects', '-o json: also each changed object\'s before/after (masked), so that `podo report merge` renders full diffs')
     .option('--no-color', 'never color the output (also: NO_COLOR; FORCE_COLOR=1 forces it)')
     .option('--no-progress', 'no progress spinner on stderr (it only shows on a terminal, never in CI)')
     .option('--progress-bar', 'flux spelling of the spinner switch: --progress-bar=false is --no-progress')
@@ -81,6 +89,25 @@ export function buildProgram(setExit: (code: number) => void, env: NodeJS.Proces
     .action(async (name: string | undefined, _opts: unknown, cmd: Command) => {
       const { runBuildKustomization } = await import('./build-command.js');
       setExit(await runBuildKustomization(name, cmd.opts(), cmd));
+    });
+
+  const report = program.command('report').description('work with reports podo wrote');
+  report
+    .command('merge')
+    .description('join JSON reports (-o json --with-objects, e.g. of several CI jobs) into one report; the exit code is that of one run over all of them')
+    .argument('<files...>', 'JSON reports; CLUSTER=FILE names the cluster of its Kustomizations (one job per cluster)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(FORMAT_NAMES).default('text'))
+    .option('-v, --verbose', 'show the content of created objects (Secret values masked)')
+    .option('--no-color', 'never color the output (also: NO_COLOR; FORCE_COLOR=1 forces it)')
+    .option('--max-comment-bytes <n>', '-o markdown: split the comment into parts (part k/N) of at most this many bytes', '65536')
+    .option('-U, --diff-context <n>', 'unchanged lines around each change in unified and markdown diffs (default 3)')
+    .option('--with-objects', '-o json: keep each changed object\'s before/after')
+    .option('--fail-on-warnings', 'exit 1 on image-tag warnings even when nothing changes')
+    .option('--fail-on-skipped', 'exit 2 when any Kustomization was not evaluated')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (files: string[], _opts: unknown, cmd: Command) => {
+      const { runReportMerge } = await import('./report-command.js');
+      setExit(runReportMerge(files, cmd.opts(), cmd));
     });
 
   program

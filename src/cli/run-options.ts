@@ -22,13 +22,13 @@ export interface RunFlags extends BuildOptionFlags {
   /** --source, the older spelling of --local-sources. */
   source?: string[];
   baseRef?: string;
-  clusterPath?: string;
+  clusterPath?: string[];
   concurrency?: string;
 }
 
 export function toRunOptions(name: string | undefined, f: RunFlags, namespaceGiven: boolean, kustomize: () => KustomizeBinary, helm: BuildSettings['helm'] = lazyHelm(f.helmBin, process.env, helmChoice(f, process.env))): RunOptions {
   if (!f.path) throw new UsageError('--path DIR is required');
-  if (f.clusterPath && !(f.baseRef && f.all)) throw new UsageError('--cluster-path applies to --base-ref --all (with a cluster, --all lists the cluster\'s Kustomizations)');
+  if (f.clusterPath?.length && !(f.baseRef && f.all)) throw new UsageError('--cluster-path applies to --base-ref --all (with a cluster, --all lists the cluster\'s Kustomizations)');
   const selection: Selection = f.all
     ? { mode: 'all', ...(namespaceGiven ? { namespace: f.namespace } : {}) }
     : { mode: 'single', name: name!, namespace: f.namespace, recursive: f.recursive === true };
@@ -39,7 +39,7 @@ export function toRunOptions(name: string | undefined, f: RunFlags, namespaceGiv
     ignoreNotFound: f.ignoreNotFound === true,
     localSources: [...parseLocalSources(f.localSources ?? []), ...parseLocalSources(f.source ?? [], '--source')],
     baseRef: f.baseRef,
-    clusterPath: f.clusterPath,
+    ...(f.clusterPath?.length ? { clusterPaths: f.clusterPath } : {}),
     parallel: PARALLEL_KUSTOMIZATIONS,
     build: {
       kustomize: kustomize(),

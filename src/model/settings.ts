@@ -67,8 +67,8 @@ export interface RunOptions {
   localSources: LocalSource[];
   /** --base-ref: no cluster; compare with the same build at this git ref. */
   baseRef?: string;
-  /** --cluster-path: with --base-ref --all, the cluster directory to follow (relative to --path). */
-  clusterPath?: string;
+  /** --cluster-path (repeatable): with --base-ref --all, the cluster directories to follow (relative to --path); default: all. */
+  clusterPaths?: string[];
   /** Kustomizations built and compared at once. */
   parallel: number;
   /** --base-ref: build every Kustomization, even those whose inputs are proven identical at both refs (PODO_BUILD_ALL=1, for differential tests). */

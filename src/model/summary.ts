@@ -1,6 +1,6 @@
 // Counting resources by action, and Kustomizations by whether they were evaluated: the numbers behind
 // every summary line (in every format) and the exit code.
-import type { DiffReport, NotEvaluatedCause, ResourceChange, Summary } from './change.js';
+import type { DiffReport, FilteredOut, NotEvaluatedCause, ResourceChange, Summary } from './change.js';
 
 export function emptySummary(): Summary {
   return { created: 0, drifted: 0, deleted: 0, replaced: 0, skipped: 0, unchanged: 0, failed: 0 };
@@ -46,4 +46,17 @@ export function formatNotEvaluated(c: KustomizationCounts): string {
   if (c.notEvaluated === 0) return '';
   const why = Object.entries(c.notEvaluatedBy).map(([cause, n]) => `${n} ${cause}`);
   return `${c.notEvaluated} Kustomization${c.notEvaluated === 1 ? '' : 's'} not evaluated (${why.join(', ')})`;
+}
+
+/**
+ * `Filtered out: 3 objects, 1 Kustomization; changes in ignored fields left out on 2 objects (--kind
+ * Deployment, --ignore-field ConfigMap:/data/x)`: only what did happen; '' without filters.
+ */
+export function formatFiltered(f: FilteredOut | undefined): string {
+  if (!f || f.filters.length === 0) return '';
+  const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+  const out = [f.objects > 0 ? plural(f.objects, 'object') : '', f.kustomizations > 0 ? plural(f.kustomizations, 'Kustomization') : ''].filter(Boolean);
+  const ignored = f.ignoredFieldObjects > 0 ? `changes in ignored fields left out on ${plural(f.ignoredFieldObjects, 'object')}` : '';
+  const what = [out.length > 0 ? `Filtered out: ${out.join(', ')}` : '', ignored].filter(Boolean).join('; ');
+  return `${what || 'Filters left nothing out'} (${f.filters.join(', ')})`;
 }

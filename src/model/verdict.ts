@@ -1,9 +1,12 @@
 // What a target (the cluster's dry-run, or the same build at a git ref) says about one object. The one
 // conversion to ResourceChange (diff/changes.ts) reads only this: it never knows which target answered.
-import type { KubeObject, ObjectRef } from './object.js';
+import type { FieldPath, KubeObject, ObjectRef } from './object.js';
 
-/** Any verdict may name the HelmRelease whose chart renders (or rendered) the object. */
-export type Verdict = VerdictBody & { helmRelease?: string };
+/**
+ * Any verdict may name the HelmRelease whose chart renders (or rendered) the object, and the fields
+ * whose values depend on a secret (masked on both sides, whichever side they came from).
+ */
+export type Verdict = VerdictBody & { helmRelease?: string; secretPaths?: FieldPath[] };
 
 type VerdictBody =
   /** The target applied it: `merged` is the result, `live` what was there before (when `existed`). */

@@ -1,6 +1,7 @@
 // The base-ref target: no cluster. The same Kustomization is built at a git ref (in a temporary
 // worktree) and stands in for the live state; the working tree's build stands in for the dry-run's
 // merged result. Only git, the file system and kustomize are used: no kubeconfig is ever read.
+import { isDeepStrictEqual } from 'node:util';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { pruneProtection, skipReason } from '../flux/annotations.js';
@@ -8,7 +9,7 @@ import { removalEffect } from '../flux/deletion-policy.js';
 import { applyOrder } from '../flux/order.js';
 import { isFluxKustomization, specFromObject } from '../flux/spec.js';
 import { normalizeDesired } from '../diff/normalize.js';
-import { identityKey, refOf, type RenderedObject } from '../model/object.js';
+import { identityKey, refOf, type ObjectRef, type RenderedObject } from '../model/object.js';
 import type { BuildSettings } from '../model/settings.js';
 import type { Verdict } from '../model/verdict.js';
 import type { FluxKustomization } from '../model/kustomization.js';
@@ -164,6 +165,15 @@ interface Prepared {
   valuesUnknown: boolean;
   helmRelease?: string;
   createOnly?: string;
+  secretPaths?: RenderedObject['secretPaths'];
+  shownName?: string;
+  withheld?: string;
+}
+
+/** The object's identity as reports show it: a name that depends on a secret shown hidden. */
+function shownRef(p: Prepared): ObjectRef {
+  const ref = refOf(p.object);
+  return p.shownName ? { ...ref, name: p.shownName } : ref;
 }
 
 /** Which HelmReleases the working tree renders, and which it could not render (their base objects say nothing). */
@@ -192,6 +202,9 @@ export function compareBuilds(base: RenderedObject[], head: RenderedObject[], pr
         valuesUnknown: r.valuesUnknown === true,
         ...(r.helmRelease ? { helmRelease: r.helmRelease } : {}),
         ...(r.createOnly ? { createOnly: r.createOnly } : {}),
+        ...(r.secretPaths ? { secretPaths: r.secretPaths } : {}),
+        ...(r.shownName ? { shownName: r.shownName } : {}),
+        ...(r.withheld ? { withheld: r.withheld } : {}),
       });
     }
     return out;
@@ -203,8 +216,14 @@ export function compareBuilds(base: RenderedObject[], head: RenderedObject[], pr
   let notPruned = 0;
   for (const [key, a] of after) {
     const b = before.get(key);
-    const ref = refOf(a.object);
-    const origin = a.helmRelease ? { helmRelease: a.helmRelease } : {};
+    const ref = shownRef(a);
+    if (a.withheld) {
+      changes.push({ action: 'failed', ref, reason: a.withheld });
+      continue;
+    }
+    // Fields that depend on a secret at either ref are masked on both sides.
+    const secretPaths = [...(a.secretPaths ?? []), ...(b?.secretPaths ?? [])];
+    const origin = { ...(a.helmRelease ? { helmRelease: a.helmRelease } : {}), ...(secretPaths.length > 0 ? { secretPaths } : {}) };
     // Flux's skip rules, with the object built at the ref standing for the live one (IfNotPresent: "it exists");
     // kustomize-controller's annotations do not apply to chart objects.
     // Created only when missing: the object built at the ref stands for the existing one, left as it is when they differ.
@@ -212,7 +231,9 @@ export function compareBuilds(base: RenderedObject[], head: RenderedObject[], pr
     // The same spec: nothing is applied to it, whatever else the two renderings say.
     const merged = a.createOnly && b ? b.object : a.object;
     const skip = keptAsIs ?? (a.helmRelease ? undefined : skipReason(a.object, b?.object));
-    if (skip) changes.push({ action: 'skipped', ref, reason: b && !a.createOnly ? skip.replace(/and it exists$/, 'and it exists (built at the base ref)') : skip, ...origin });
+    // Left alone by Flux and the same at both refs: as silent as any unchanged object.
+    if (skip && b && !a.createOnly && isDeepStrictEqual(a.object, b.object)) changes.push({ action: 'applied', ref, existed: true, desired: a.object, live: b.object, merged: a.object, ...origin });
+    else if (skip) changes.push({ action: 'skipped', ref, reason: b && !a.createOnly ? skip.replace(/and it exists$/, 'and it exists (built at the base ref)') : skip, ...origin });
     else if (a.valuesUnknown || b?.valuesUnknown) changes.push({ action: 'unknown-values', ref, existed: b !== undefined, desired: a.object, live: b?.object, ...origin });
     else changes.push({ action: 'applied', ref, existed: b !== undefined, desired: a.object, live: b?.object, merged, ...origin });
   }
@@ -222,19 +243,19 @@ export function compareBuilds(base: RenderedObject[], head: RenderedObject[], pr
     if (b.helmRelease && helm?.rendered.has(b.helmRelease)) {
       // helm deletes what a release no longer renders on upgrade, whatever the Kustomization's prune.
       const kept = helmKeep(b.object);
-      const ref = refOf(b.object);
-      deletions.push(kept ? { action: 'skipped', ref, reason: `not deleted: ${kept}`, helmRelease: b.helmRelease } : { action: 'deleted', ref, live: b.object, helmRelease: b.helmRelease });
+      const ref = shownRef(b);
+      deletions.push(kept ? { action: 'skipped', ref, reason: `not deleted: ${kept}`, helmRelease: b.helmRelease } : { action: 'deleted', ref, live: b.object, helmRelease: b.helmRelease, ...(b.secretPaths ? { secretPaths: b.secretPaths } : {}) });
       continue;
     }
     if (!prune) {
       notPruned++;
       continue;
     }
-    const ref = refOf(b.object);
+    const ref = shownRef(b);
     // The base manifest is what was applied, so its annotations are the live object's: prune protection is read there.
     // A chart object of a HelmRelease that is gone: uninstalled with it (helm's keep policy still holds).
     const protectedBy = b.helmRelease ? helmKeep(b.object) : pruneProtection(b.object);
-    const origin = b.helmRelease ? { helmRelease: b.helmRelease } : {};
+    const origin = { ...(b.helmRelease ? { helmRelease: b.helmRelease } : {}), ...(b.secretPaths ? { secretPaths: b.secretPaths } : {}) };
     deletions.push(protectedBy ? { action: 'skipped', ref, reason: `not ${b.helmRelease ? 'deleted' : 'pruned'}: ${protectedBy}`, ...origin } : { action: 'deleted', ref, live: b.object, ...origin });
   }
   const byRef = (x: Verdict, y: Verdict) => applyOrder(x.ref, y.ref);

@@ -89,5 +89,5 @@ async function withChildren(client: ClusterClient | undefined, rootKs: FluxKusto
     }
     level = next;
   }
-  return { ...root, objects, notes, ...(root.helm || releases.length > 0 ? { helm: { ...(root.helm ?? { objects: [], notes: [], rendered: [] }), releases } } : {}) };
+  return { ...root, objects, notes, ...(root.helm || releases.length > 0 ? { helm: { ...(root.helm ?? { objects: [], notes: [], rendered: [], secretInputs: 0 }), releases } } : {}) };
 }

@@ -17,6 +17,7 @@ import { sameSpec } from './helm.js';
 import type { FluxKustomization, InventoryEntry } from '../model/kustomization.js';
 import { groupOf, identityKey, refOf, subjectOf, type KubeObject, type ObjectRef, type RenderedObject } from '../model/object.js';
 import type { Verdict } from '../model/verdict.js';
+import { toResourceChange } from '../diff/changes.js';
 import { crdKinds } from './scope.js';
 import { helmDeletions, helmKeep, removedHelmReleases, type HelmDeletion } from './helm.js';
 import type { CreatedByDependencies, Evaluation, Target, TargetAnswer } from './target.js';
@@ -209,7 +210,10 @@ export async function dryRun(client: ClusterClient, objects: RenderedObject[], o
 
   const runOne = async (p: Planned): Promise<Verdict> => {
     const v = await judge(p);
-    return p.desired.helmRelease ? { ...v, helmRelease: p.desired.helmRelease } : v;
+    const origin = p.desired.helmRelease ? { helmRelease: p.desired.helmRelease } : {};
+    // A name that depends on a secret (a generator's hash suffix) is applied as it is, and shown hidden.
+    const shown = p.desired.shownName ? { ref: { ...v.ref, name: p.desired.shownName } } : {};
+    return p.desired.secretPaths ? { ...v, ...origin, ...shown, secretPaths: p.desired.secretPaths } : { ...v, ...origin, ...shown };
   };
 
   const judge = async (p: Planned): Promise<Verdict> => {
@@ -223,10 +227,22 @@ export async function dryRun(client: ClusterClient, objects: RenderedObject[], o
       if (dep) return { action: 'staged', ref, desired: obj, reason: `its CustomResourceDefinition is created by ${dep.by}` };
       return { action: 'failed', ref, reason: `the cluster has no resource type ${ref.apiVersion} ${ref.kind} (is its CRD installed?)` };
     }
+    if (p.desired.withheld) return { action: 'failed', ref, reason: p.desired.withheld };
     const current = live.get(identityKey(ref));
     // kustomize-controller's per-object annotations do not apply to what helm-controller applies.
     const skip = p.desired.helmRelease ? undefined : skipReason(obj, current);
-    if (skip) return { action: 'skipped', ref, reason: skip };
+    if (skip) {
+      // An object Flux leaves alone that would not change anyway is as silent as any unchanged one; only
+      // a change that will not be applied is worth a line.
+      if (current && !p.desired.valuesUnknown && !p.desired.withheld) {
+        const unchanged = await client
+          .dryRunApply(p.info, obj, p.desired.fieldManager ? { fieldManager: p.desired.fieldManager } : {})
+          .then((merged): Verdict => ({ action: 'applied', ref, existed: true, desired: obj, live: current, merged }))
+          .catch(() => undefined);
+        if (unchanged && toResourceChange(unchanged).action === 'unchanged') return unchanged;
+      }
+      return { action: 'skipped', ref, reason: skip };
+    }
     if (p.desired.valuesUnknown) return { action: 'unknown-values', ref, existed: current !== undefined, desired: obj, live: current };
     return track(
       subject,
@@ -239,7 +255,7 @@ export async function dryRun(client: ClusterClient, objects: RenderedObject[], o
           if (p.desired.createOnly && current) return sameSpec(current, merged) ? { ...applied, merged: current } : { action: 'skipped', ref, reason: p.desired.createOnly };
           return applied;
         } catch (err) {
-          return judgeFailure(describeDryRunFailure(err, ref, obj, p.info, client.identity), ref, obj, current, namespacesInBuild, opts);
+          return judgeFailure(describeDryRunFailure(err, ref, obj, p.info, client.identity, p.desired.secretPaths !== undefined), ref, obj, current, namespacesInBuild, opts);
         }
       },
       { action: 'failed', ref, reason: 'timed out' },

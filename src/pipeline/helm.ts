@@ -19,6 +19,7 @@ import { registerCleanup } from '../model/cleanup.js';
 import { compareObjects } from '../diff/compare.js';
 import { BuildError, InputError } from '../model/errors.js';
 import { HELM_FIELD_MANAGER } from '../cluster/client.js';
+import type { ShadowVariant } from '../render/secret-derived.js';
 
 export interface HelmExpansion {
   /** The chart objects, to be diffed with the build's own objects. */
@@ -27,6 +28,18 @@ export interface HelmExpansion {
   releases: HelmReleaseReport[];
   /** Every HelmRelease of the build with the object identities its chart renders (undefined: not rendered). */
   rendered: { spec: HelmReleaseSpec; objects?: KubeObject[] }[];
+  /** How many values the releases read from Secrets. */
+  secretInputs: number;
+}
+
+/** What the stand-in renderings of one build share with its real rendering: cluster reads, and results to reuse. */
+export interface HelmMemo {
+  reads: Map<string, Promise<unknown>>;
+  results: Map<string, HelmRenderResult>;
+}
+
+export function helmMemo(): HelmMemo {
+  return { reads: new Map(), results: new Map() };
 }
 
 /** The helm binary of the run and its private helm home; one per run, cleaned up when the run ends or is interrupted. */
@@ -62,17 +75,31 @@ export class HelmStage {
    * Renders every HelmRelease among `built`. Without a client, valuesFrom and sources not in the build
    * are noted and left out, and `.Capabilities` are helm's defaults.
    */
-  async expand(built: { object: KubeObject; valuesUnknown?: boolean }[], opts: { client?: ClusterClient; sourceDir: SourceDir; concurrency?: number }): Promise<HelmExpansion> {
+  async expand(
+    built: { object: KubeObject; valuesUnknown?: boolean }[],
+    opts: { client?: ClusterClient; sourceDir: SourceDir; concurrency?: number; variant?: ShadowVariant; memo?: HelmMemo },
+  ): Promise<HelmExpansion> {
     const hrs = built.filter((b) => isHelmRelease(b.object));
-    const out: HelmExpansion = { objects: [], notes: [], releases: [], rendered: [] };
+    const out: HelmExpansion = { objects: [], notes: [], releases: [], rendered: [], secretInputs: 0 };
     if (hrs.length === 0) return out;
     const { runner, missing } = await this.ensureRunner(opts.client);
     if (runner?.helm.note) out.notes.push(runner.helm.note);
     const usedHelm = runner ? describeHelm(runner.helm) : undefined;
     const client = opts.client;
+    // The stand-in renderings of the same build read the cluster once with the real one.
+    const once = <T>(key: string, read: () => Promise<T>): Promise<T> => {
+      if (!opts.memo) return read();
+      let p = opts.memo.reads.get(key) as Promise<T> | undefined;
+      if (!p) opts.memo.reads.set(key, (p = read()));
+      return p;
+    };
     const results = await mapConcurrent(hrs, Math.max(1, Math.min(opts.concurrency ?? 4, 4)), async (b) => {
-      const live = client ? await liveHelmRelease(client, b.object.metadata.name, String(b.object.metadata.namespace ?? 'default')) : undefined;
+      const name = b.object.metadata.name;
+      const namespace = String(b.object.metadata.namespace ?? 'default');
+      const live = client ? await once(`hr/${namespace}/${name}`, () => liveHelmRelease(client, name, namespace)) : undefined;
       return renderHelmRelease(b.object, {
+        variant: opts.variant,
+        memo: opts.memo?.results,
         runner,
         noHelm: missing,
         kustomize: this.kustomize,
@@ -80,7 +107,7 @@ export class HelmStage {
         sourceDir: opts.sourceDir,
         // Without a cluster the release is taken as installed: both sides of a --base-ref diff render alike.
         upgrade: client ? live !== undefined : true,
-        readKeyValues: client ? (kind, name, namespace) => clusterKeyValues(client, kind, name, namespace, this.registerSecret) : undefined,
+        readKeyValues: client ? (kind, name, namespace) => once(`kv/${kind}/${namespace}/${name}`, () => clusterKeyValues(client, kind, name, namespace, this.registerSecret)) : undefined,
         readSource: client ? (kind, name, namespace) => readSource(client, kind, name, namespace) : undefined,
         capabilities: client ? () => capabilities(client) : undefined,
         isNamespaced: client ? async (apiVersion, kind) => (await client.resolve(apiVersion, kind).catch(() => undefined))?.namespaced : undefined,
@@ -91,16 +118,20 @@ export class HelmStage {
         // counted and explained like any chart that was not rendered; the Kustomization's diff goes on.
         if (!(err instanceof BuildError || err instanceof InputError)) throw err;
         const spec = helmReleaseFromObjectSafe(b.object);
-        return { helmRelease: helmReleaseId(spec), spec, objects: [], notes: [], notRendered: errorMessage(err).replace(/^HelmRelease \S+: /, '') };
+        // Whether it failed may depend on a Secret it reads: its Secrets count as read.
+        const secretInputs = spec.valuesFrom.filter((v) => v.kind === 'Secret').length;
+        return { helmRelease: helmReleaseId(spec), spec, objects: [], notes: [], notRendered: errorMessage(err).replace(/^HelmRelease \S+: /, ''), secretInputs };
       });
     });
     for (const r of results) {
+      out.secretInputs += r.secretInputs ?? 0;
       out.notes.push(...r.notes);
       out.releases.push({
         name: r.spec.name,
         namespace: r.spec.namespace,
         ...(r.chart ? { chart: r.chart } : {}),
         ...(r.notRendered ? { notRendered: r.notRendered } : { helm: usedHelm }),
+        ...(r.notRendered && r.spec.suspend ? { suspended: true } : {}),
       });
       out.rendered.push({ spec: r.spec, objects: r.notRendered ? undefined : r.objects.map((o) => o.object) });
       for (const o of r.objects) {

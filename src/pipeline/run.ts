@@ -22,7 +22,7 @@ import { SourceTrees } from '../render/source-tree.js';
 import { listGitRepositories } from '../sources/cluster.js';
 import { gitToplevel, withWorktree } from '../sources/git.js';
 import { checkoutSources, sourceResolver, type SourceResolver } from '../sources/local-sources.js';
-import { discoveryOnce } from '../sources/repository.js';
+import { clusterRoots, discoveryOnce } from '../sources/repository.js';
 import { clusterAll, clusterNamed, repositoryClusterRoot, repositoryNamed, type Root, type SpecSource, type Trees } from '../sources/spec-source.js';
 import { BaseRefTarget } from './base-ref-target.js';
 import { ClusterTarget } from './cluster-target.js';
@@ -91,6 +91,7 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
       removedChildrenInRun: selection.mode === 'all',
       childrenRequested: selection.mode === 'single',
       parallel: options.parallel,
+      remoteNeedsCluster: true,
       rethrow: selection.mode === 'single' && !selection.recursive,
       budget: (spec) => budgetOf(spec, cluster.timeoutMs),
       hooks,
@@ -102,17 +103,38 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
 }
 
 async function runAgainstRef(options: RunOptions, ref: string, hooks: RunHooks): Promise<DiffReport> {
-  const { selection } = options;
   const toplevel = await gitToplevel(options.path);
   const helmStage = newHelmStage(options);
+  const discover = discoveryOnce();
   try {
-    return await withWorktree(toplevel, ref, (worktree) => againstRef(options, ref, hooks, toplevel, worktree, helmStage));
+    return await withWorktree(toplevel, ref, async (worktree) => {
+      if (options.selection.mode !== 'all') return againstRef(options, ref, hooks, toplevel, worktree, helmStage, discover, undefined);
+      // --all: every cluster directory of the repository (or those --cluster-path names), one after the
+      // other, each Kustomization reported under its cluster. A repository never has one picked silently.
+      const dirs = options.clusterPaths ?? clusterRoots(discover(realish(options.path)));
+      if (dirs.length <= 1) return againstRef(options, ref, hooks, toplevel, worktree, helmStage, discover, dirs[0]);
+      const reports: DiffReport[] = [];
+      for (const dir of dirs) {
+        const r = await againstRef(options, ref, hooks, toplevel, worktree, helmStage, discover, dir);
+        reports.push({ ...r, kustomizations: r.kustomizations.map((k) => ({ ...k, cluster: dir })) });
+      }
+      return { ...reports[0], kustomizations: reports.flatMap((r) => r.kustomizations) };
+    });
   } finally {
     helmStage.cleanup();
   }
 }
 
-async function againstRef(options: RunOptions, ref: string, hooks: RunHooks, toplevel: string, worktree: string, helmStage: HelmStage): Promise<DiffReport> {
+async function againstRef(
+  options: RunOptions,
+  ref: string,
+  hooks: RunHooks,
+  toplevel: string,
+  worktree: string,
+  helmStage: HelmStage,
+  discover: Trees['discover'],
+  clusterPath: string | undefined,
+): Promise<DiffReport> {
   const { selection } = options;
   {
     // Chart sources at the ref: the same mapping, with paths inside the repository taken from the ref's checkout.
@@ -127,11 +149,11 @@ async function againstRef(options: RunOptions, ref: string, hooks: RunHooks, top
       sourceTrees,
       options.buildAll === true,
     );
-    const trees: Trees = { ref, toplevel, worktree, atRef: (p) => target.atRef(realish(p)), discover: discoveryOnce() };
+    const trees: Trees = { ref, toplevel, worktree, atRef: (p) => target.atRef(realish(p)), discover };
     const head = realish(options.path);
     const specs: SpecSource =
       selection.mode === 'all'
-        ? repositoryClusterRoot(trees, head, options.clusterPath)
+        ? repositoryClusterRoot(trees, head, clusterPath)
         : repositoryNamed(trees, selection.name, selection.namespace, head, options.kustomizationFile);
     const { roots, problems } = await specs.roots();
     // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.
@@ -147,6 +169,7 @@ async function againstRef(options: RunOptions, ref: string, hooks: RunHooks, top
       follow: selection.mode === 'all',
       childrenRequested: false,
       parallel: options.parallel,
+      remoteNeedsCluster: false,
       rethrow: selection.mode === 'single',
       hooks,
     });
@@ -199,6 +222,8 @@ export interface Pipeline {
   childrenRequested: boolean;
   /** Kustomizations evaluated at once. */
   parallel: number;
+  /** Evaluating a Kustomization that deploys to another cluster (spec.kubeConfig) needs that cluster (against a cluster, not between refs). */
+  remoteNeedsCluster: boolean;
   /** One named Kustomization: its failure is the run's failure (printed as an error), not a report entry. */
   rethrow: boolean;
   /** A Kustomization's time budget, from when its evaluation starts. */
@@ -338,13 +363,17 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
   const deadline = budget ? Date.now() + budget.ms : undefined;
   const skip = (cause: NotEvaluatedCause, reason: string): Outcome => ({ ...failedOutcome(notEvaluated(u, cause, reason)), ok: true });
 
-  // A dependency that failed (or was not evaluated because of one) stops its dependents, as Flux's readiness does.
-  for (const d of u.deps) {
-    const o = done.get(d);
-    if (o && !o.ok) return { ...failedOutcome(notEvaluated(u, 'dependency failed', `dependency ${d} ${o.diff.skipped ? 'was not evaluated' : 'failed'}`)) };
-  }
-  if (spec.kubeConfig) return skip('remote cluster', 'targets a remote cluster (spec.kubeConfig)');
   const notes = [...u.notes];
+  // Flux would wait for a dependency that failed; podo still evaluates what this one would do once it is
+  // ready, so a real change behind a broken dependency is not hidden, and says so. Objects it needs from
+  // that dependency (a CRD, a Namespace) are unknown: such objects fail here, naming what is missing.
+  const broken = u.deps.filter((d) => done.get(d)?.ok === false);
+  if (broken.length > 0) {
+    notes.push(`dependency ${broken.map((d) => `${d} ${done.get(d)!.diff.skipped ? 'was not evaluated' : 'failed'}`).join(', ')}: evaluated without its objects; Flux applies this one only once ${broken.length === 1 ? 'it is' : 'they are'} ready`);
+  }
+  // A remote cluster is not read; building and comparing between two refs needs none.
+  if (spec.kubeConfig && p.remoteNeedsCluster) return skip('remote cluster', 'targets a remote cluster (spec.kubeConfig)');
+  if (spec.kubeConfig) notes.push('targets a remote cluster (spec.kubeConfig): compared between the two refs');
   if (spec.suspend) {
     if (!u.requested) return skip('suspended', 'suspended (spec.suspend: true)');
     notes.push('suspended (spec.suspend: true): Flux applies this once it is resumed');

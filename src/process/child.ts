@@ -14,9 +14,16 @@ export interface ChildOptions {
   input?: string;
   /** Absolute deadline; the earlier of this and the run's deadline applies. */
   deadline?: number;
-  /** Output beyond this many bytes kills the child (a runaway tool). */
+  /** Output beyond this many bytes kills the child (a runaway tool): a ChildOutputLimitError. */
   maxBuffer?: number;
 }
+
+/**
+ * What podo reads from a tool that renders manifests (kustomize, helm): as much as from one input file
+ * (render/documents.ts MAX_YAML_BYTES). A chart or kustomization that prints more is refused rather than
+ * held in memory: a template can print gigabytes from a one-line file.
+ */
+export const MAX_TOOL_OUTPUT = 32 << 20;
 
 export interface ChildResult {
   code: number | null;
@@ -27,6 +34,14 @@ export interface ChildResult {
 
 /** A child was still running when --timeout passed. */
 export class ChildTimeoutError extends PodoError {}
+
+/** A child printed more than its maxBuffer: it was killed, and its output is not used. */
+export class ChildOutputLimitError extends PodoError {}
+
+/** `32 MiB`, for messages. */
+export function sizeText(bytes: number): string {
+  return bytes >= 1 << 20 && bytes % (1 << 20) === 0 ? `${bytes >> 20} MiB` : `${bytes} bytes`;
+}
 
 /** The program could not be started at all (ENOENT, EACCES). */
 export class ChildStartError extends PodoError {
@@ -94,7 +109,7 @@ export function runChild(cmd: string, args: string[], opts: ChildOptions): Promi
       // The group may hold grandchildren that outlive the leader: end them too.
       kill();
       if (timedOut) return reject(new ChildTimeoutError(`timed out (${timeoutFlag()}) while ${opts.what} was still running`));
-      if (overflow) return reject(new PodoError(`${opts.what} printed more than ${max} bytes; stopped`));
+      if (overflow) return reject(new ChildOutputLimitError(`${opts.what}: output exceeds ${sizeText(max)}; stopped`));
       resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
     });
     child.stdin.end(opts.input ?? '');

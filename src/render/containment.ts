@@ -12,6 +12,7 @@ import { guardYaml, MAX_YAML_BYTES, tooLargeError } from './documents.js';
 import { repositoryRoot } from './workspace.js';
 import { ChildStartError, runChild } from '../process/child.js';
 import { gitEnv } from '../process/git-env.js';
+import { isVcsPathUnder } from './vcs.js';
 
 export function isWithin(p: string, root: string): boolean {
   const r = path.relative(root, p);
@@ -41,17 +42,22 @@ export function safeRealpath(p: string): string | undefined {
  * stay inside the repository at their copy, relatively; return the links (paths relative to the
  * repository) whose target leaves it, after following chains, dangling ones judged by their text.
  */
-export function containSymlinks(ws: Workspace): string[] {
+export function containSymlinks(ws: Workspace): EscapingLinks {
   const links: string[] = [];
   collectLinks(ws.root, links);
-  const escaping = new Set<string>();
+  const escaping = new Map<string, EscapingLink['why']>();
   for (const link of links) {
     const target = path.resolve(path.dirname(link), readlinkSync(link));
     let mapped: string | undefined;
     if (isWithin(target, ws.root)) mapped = target;
     else if (isWithin(target, ws.userRoot)) mapped = path.join(ws.root, path.relative(ws.userRoot, target));
     if (!mapped) {
-      escaping.add(link);
+      escaping.set(link, 'outside');
+      continue;
+    }
+    // `cfg -> ../.git/config`: inside the repository's directory, but not part of what a build may read.
+    if (isVcsPathUnder(mapped, ws.root)) {
+      escaping.set(link, 'vcs');
       continue;
     }
     unlinkSync(link);
@@ -62,9 +68,34 @@ export function containSymlinks(ws: Workspace): string[] {
   for (const link of links) {
     if (escaping.has(link)) continue;
     const real = safeRealpath(link);
-    if (real !== undefined && !isWithin(real, realRoot)) escaping.add(link);
+    if (real !== undefined && !isWithin(real, realRoot)) escaping.set(link, 'outside');
   }
-  return [...escaping].map((l) => displayPath(ws, l)).sort();
+  return new EscapingLinks([...escaping].map(([l, why]) => ({ link: displayPath(ws, l), why })).sort((a, b) => (a.link < b.link ? -1 : a.link > b.link ? 1 : 0)));
+}
+
+export interface EscapingLink {
+  /** As displayPath shows it. */
+  link: string;
+  why: 'outside' | 'vcs';
+}
+
+/** The symlinks of a copy that lead out of what the build may read, in path order. */
+export class EscapingLinks {
+  private readonly byLink: Map<string, EscapingLink>;
+  constructor(readonly list: EscapingLink[]) {
+    this.byLink = new Map(list.map((l) => [l.link, l]));
+  }
+  get length(): number {
+    return this.list.length;
+  }
+  has(link: string): boolean {
+    return this.byLink.has(link);
+  }
+  /** The error for LINK (one of the list), or for the first one. */
+  error(link?: string): BuildError {
+    const l = link === undefined ? this.list[0] : this.byLink.get(link);
+    return escapingLinkError(l?.link ?? link ?? '', l?.why);
+  }
 }
 
 function collectLinks(dir: string, out: string[]): void {
@@ -80,7 +111,8 @@ export function outsideRootError(where: string, ref: string): BuildError {
   return new BuildError(`${where}: refers to ${ref} outside the repository root`, where);
 }
 
-export function escapingLinkError(link: string): BuildError {
+export function escapingLinkError(link: string, why: EscapingLink['why'] = 'outside'): BuildError {
+  if (why === 'vcs') return new BuildError(`${link}: symlink into version-control metadata (.git), which is not part of the repository a build may read`, link);
   return new BuildError(`${link}: symlink to a path outside the repository root`, link);
 }
 

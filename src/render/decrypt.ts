@@ -5,12 +5,15 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
-import { isJsonObject, type KubeObject } from '../model/object.js';
+import { isJsonObject, type JsonValue, type KubeObject } from '../model/object.js';
 // sops.ts (and age-encryption behind it) loads only when a file is encrypted: ~90 ms of start-up otherwise.
 import type { DecryptionError, SopsFormat } from './sops.js';
 import { secrets as registry } from '../model/secrets.js';
 import { parseIni } from './sops-ini.js';
 import { guardYaml } from './documents.js';
+import { standInSopsText } from './sops-standins.js';
+import { standIn, standInScalar, type ShadowVariant } from './secret-derived.js';
+import { BuildError } from '../model/errors.js';
 
 export const DECRYPT = 'kustomize.toolkit.fluxcd.io/decrypt';
 
@@ -26,6 +29,13 @@ export interface DecryptOutcome {
   decrypted: number;
   /** Plaintext of the decrypted values: never shown, only scrubbed from messages. */
   secrets: string[];
+  /** The files decrypted before the build, relative to the workspace root: a stand-in rendering writes stand-ins there. */
+  files: string[];
+  /**
+   * Resource files, decrypted after the build as kustomize-controller does: by the file's MAC (which its
+   * objects carry through kustomize), each ciphertext's plaintext value.
+   */
+  resources: Map<string, Map<string, JsonValue>>;
 }
 
 const MAX_FILE = 8 << 20;
@@ -86,12 +96,81 @@ function decryptDisabled(text: string): boolean {
   return new RegExp(`${DECRYPT.replace(/[./]/g, '\\$&')}["']?\\s*:\\s*["']?disabled`, 'i').test(text);
 }
 
-/** Decrypts every SOPS file under `root` in place. `display` maps a temp path to what the user knows. */
-export async function decryptWorkspace(root: string, getKeys: () => Promise<string[]>, display: (file: string) => string): Promise<DecryptOutcome> {
+/**
+ * Writes, in place of each file the real rendering decrypted, its stand-in plaintext
+ * (render/secret-derived.ts); files it could not decrypt stay as they are, with the same failures.
+ */
+export function standInWorkspace(root: string, real: DecryptOutcome, variant: ShadowVariant): DecryptOutcome {
+  for (const rel of real.files) {
+    const file = path.join(root, rel);
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, standInSopsText(text, formatOf(file, text) ?? 'binary', rel, variant));
+  }
+  return { ...real, secrets: [] };
+}
+
+/** Each ENC[…] value of an encrypted YAML or JSON file with its plaintext value, typed. */
+function plaintextByCiphertext(encrypted: string, plain: string): Map<string, JsonValue> {
+  const out = new Map<string, JsonValue>();
+  const enc = loadAll(encrypted, undefined, { schema: CORE_SCHEMA });
+  const dec = loadAll(plain, undefined, { schema: CORE_SCHEMA });
+  const pair = (a: unknown, b: unknown) => {
+    if (typeof a === 'string' && a.startsWith('ENC[')) out.set(a, (b ?? null) as JsonValue);
+    else if (Array.isArray(a) && Array.isArray(b)) a.forEach((x, i) => pair(x, b[i]));
+    else if (isJsonObject(a) && isJsonObject(b)) for (const k of Object.keys(a)) pair(a[k], b[k]);
+  };
+  enc.forEach((d, i) => pair(d, dec[i]));
+  return out;
+}
+
+/**
+ * After the build: an object from an encrypted resource file gets its values back, as kustomize-controller's
+ * DecryptResource does (any kind with a `sops.mac`), or stand-ins of their types in a stand-in rendering.
+ * A ciphertext kustomize moved or rewrote cannot be decrypted there either.
+ */
+export function decryptObject(obj: KubeObject, outcome: DecryptOutcome, subject: string, variant?: ShadowVariant): void {
+  const mac = isJsonObject(obj.sops) && typeof obj.sops.mac === 'string' ? obj.sops.mac : undefined;
+  const plain = mac ? outcome.resources.get(mac) : undefined;
+  if (!plain) return;
+  const at = (v: JsonValue, where: string): JsonValue => {
+    if (typeof v === 'string' && v.startsWith('ENC[AES256_GCM,')) {
+      if (variant) return standInForCiphertext(v, `${subject}${where}`, variant);
+      if (!plain.has(v)) throw new BuildError(`${subject}: a SOPS-encrypted value at ${where || '.'} was changed by the build (a kustomize transformer moved or rewrote it): kustomize-controller cannot decrypt it`);
+      return plain.get(v)!;
+    }
+    if (Array.isArray(v)) return v.map((x, i) => at(x, `${where}[${i}]`));
+    if (isJsonObject(v)) {
+      for (const k of Object.keys(v)) v[k] = at(v[k], `${where}.${k}`);
+      return v;
+    }
+    return v;
+  };
+  delete obj.sops;
+  for (const k of Object.keys(obj)) if (k !== 'apiVersion' && k !== 'kind') obj[k] = at(obj[k], `.${k}`);
+}
+
+function standInForCiphertext(v: string, identity: string, variant: ShadowVariant): JsonValue {
+  const type = /type:(str|int|float|bool|bytes)\]$/.exec(v)?.[1];
+  if (type === 'int') return standInScalar(1, identity, variant);
+  if (type === 'float') return standInScalar(0.5, identity, variant);
+  if (type === 'bool') return standInScalar(true, identity, variant);
+  return standIn(identity, variant);
+}
+
+/**
+ * Decrypts the SOPS files under `root` as kustomize-controller does: those in `beforeBuild` (generator
+ * sources and patches, render/sops-sources.ts) in place, so kustomize reads plaintext; the others are
+ * decrypted too (their MAC checked on the file, as the sops CLI does), but kustomize reads them as
+ * ciphertext: their values go into the objects after the build (decryptObject). `display` maps a temp
+ * path to what the user knows.
+ */
+export async function decryptWorkspace(root: string, getKeys: () => Promise<string[]>, display: (file: string) => string, beforeBuild: Set<string>): Promise<DecryptOutcome> {
   const failures = new Map<string, Failure>();
   let decrypted = 0;
   let keys: string[] | undefined;
   const secrets = new Set<string>();
+  const files: string[] = [];
+  const resources = new Map<string, Map<string, JsonValue>>();
   for (const file of walk(root)) {
     if (statSync(file).size > MAX_FILE) continue;
     const text = readFileSync(file, 'utf8');
@@ -105,9 +184,15 @@ export async function decryptWorkspace(root: string, getKeys: () => Promise<stri
     const sops = await import('./sops.js');
     try {
       keys ??= await getKeys();
+      const source = beforeBuild.has(file);
+      // Flux decrypts nothing else before the build, and after it only objects (YAML or JSON files).
+      if (!source && format !== 'yaml' && format !== 'json') continue;
       const plain = await sops.decryptSopsText(text, format, display(file), keys);
-      writeFileSync(file, plain);
       decrypted++;
+      if (source) {
+        writeFileSync(file, plain);
+        files.push(path.relative(root, file));
+      } else resources.set(mac, plaintextByCiphertext(text, plain));
       for (const v of plaintextValues(text, plain, format)) {
         secrets.add(v);
         registry.add(v);
@@ -121,7 +206,7 @@ export async function decryptWorkspace(root: string, getKeys: () => Promise<stri
       failures.set(mac, { file: display(file), error: err, fatal });
     }
   }
-  return { failures, decrypted, secrets: [...secrets] };
+  return { failures, decrypted, secrets: [...secrets], files, resources };
 }
 
 /**

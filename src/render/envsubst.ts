@@ -56,6 +56,11 @@ export interface SubstituteOptions {
   strict?: boolean;
   /** What is being substituted, e.g. "ConfigMap/apps/settings"; appended to error messages. */
   subject?: string;
+  /**
+   * A variable source could not be read, so an unset variable may be one it defines: its expression is
+   * left as written (as if there were no substitution) instead of guessed as "" or its default.
+   */
+  keepUnset?: boolean;
 }
 
 /** Expands the `${...}` expressions in `text` the way Flux postBuild substitution does. */
@@ -65,7 +70,7 @@ export function substitute(
   options: SubstituteOptions = {},
 ): string {
   const nodes = new Parser(text, options.subject).parseTemplate();
-  const evaluator = new Evaluator(vars, options.strict === true, options.subject);
+  const evaluator = new Evaluator(vars, options.strict === true, options.subject, options.keepUnset === true);
   return evaluator.evaluate(nodes);
 }
 
@@ -81,6 +86,8 @@ interface Expansion {
   op: string;
   /** Each argument is one node: a run of text or one nested expansion. */
   args: Node[];
+  /** The expression as written, `${…}`. */
+  source?: string;
 }
 
 interface Escapes {
@@ -125,6 +132,13 @@ class Parser {
   }
 
   private parseExpansion(): Expansion {
+    const start = this.pos;
+    const e = this.parseExpansionBody();
+    e.source = this.src.slice(start, this.pos);
+    return e;
+  }
+
+  private parseExpansionBody(): Expansion {
     const start = this.pos;
     this.pos += 2; // "${"
 
@@ -340,6 +354,7 @@ class Evaluator {
     private readonly vars: Readonly<Record<string, string>>,
     private readonly strict: boolean,
     private readonly subject: string | undefined,
+    private readonly keepUnset = false,
   ) {}
 
   evaluate(nodes: readonly Node[]): string {
@@ -350,8 +365,9 @@ class Evaluator {
 
   private expand(e: Expansion): string {
     // Upstream expands every argument before looking at the variable.
-    const args = e.args.map((a) => (typeof a === 'string' ? a : this.expand(a)));
     const set = Object.hasOwn(this.vars, e.variable);
+    if (!set && this.keepUnset && e.source !== undefined) return e.source;
+    const args = e.args.map((a) => (typeof a === 'string' ? a : this.expand(a)));
     if (!set && this.strict && !DEFAULT_OPS.has(e.op)) {
       throw new SubstitutionError(`variable ${quote(e.variable)} is not set${where(this.subject)}`, e.variable);
     }

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isIgnored, readPatterns, type IgnorePattern } from './gitignore.js';
+import { VCS_NAMES } from './vcs.js';
 
 // fluxcd/pkg sourceignore defaults.
 export const EXCLUDE_VCS = ['.git/', '.gitignore', '.gitmodules', '.gitattributes'];
@@ -39,7 +40,7 @@ export function loadSourceIgnorePatterns(root: string, domain: string[] = []): I
   }
   const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
-    if (e.isDirectory() && e.name !== '.git') out.push(...loadSourceIgnorePatterns(root, [...domain, e.name]));
+    if (e.isDirectory() && !VCS_NAMES.has(e.name)) out.push(...loadSourceIgnorePatterns(root, [...domain, e.name]));
   }
   return out;
 }
@@ -57,7 +58,7 @@ export async function loadSourceIgnorePatternsAsync(root: string, domain: string
     /* no ignore file here */
   }
   const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const subdirs = entries.filter((e) => e.isDirectory() && e.name !== '.git');
+  const subdirs = entries.filter((e) => e.isDirectory() && !VCS_NAMES.has(e.name));
   // Children are read concurrently but concatenated in lexical order, as the synchronous walk does.
   const nested = await Promise.all(subdirs.map((e) => loadSourceIgnorePatternsAsync(root, [...domain, e.name])));
   for (const n of nested) out.push(...n);

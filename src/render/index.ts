@@ -2,7 +2,8 @@
 // kustomize-controller would apply.
 import path from 'node:path';
 import type { KustomizationSpec } from '../model/kustomization.js';
-import type { RenderedObject } from '../model/object.js';
+import { refOf, subjectOf, type KubeObject, type RenderedObject } from '../model/object.js';
+import type { ShadowVariant } from './secret-derived.js';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { assertDirectory, createWorkspaceFor } from './workspace.js';
 import { isWithin, specPathProblem } from './containment.js';
@@ -17,7 +18,8 @@ import { applyFluxMetadata } from './metadata.js';
 import { collectVariables, substituteObjects, type VariableSource } from './substitute.js';
 import { secrets } from '../model/secrets.js';
 import { BuildError } from '../model/errors.js';
-import { classifyObject, decryptWorkspace, scrubSecrets, stripSopsFields } from './decrypt.js';
+import { classifyObject, decryptObject, decryptWorkspace, scrubSecrets, standInWorkspace, stripSopsFields, type DecryptOutcome } from './decrypt.js';
+import { decryptBeforeBuild } from './sops-sources.js';
 
 export interface BuildOptions {
   path: string;
@@ -38,14 +40,32 @@ export interface BuildOptions {
   deadline?: number;
   /** Copy the whole repository even when the reference closure is known (PODO_FULL_COPY=1): for differential tests. */
   fullCopy?: boolean;
+  /** A stand-in rendering (render/secret-derived.ts): every secret input replaced by this variant's stand-ins. */
+  variant?: ShadowVariant;
+  /** For a stand-in rendering: the real build it stands beside. */
+  real?: RealBuild;
 }
 
 export interface BuildResult {
   objects: RenderedObject[];
   notes: string[];
+  /** How many secret inputs the build read (decrypted SOPS files, substituteFrom Secret values). */
+  secretInputs: number;
+  /** What a stand-in rendering of the same build needs from this one (absent for stand-in renderings). */
+  real?: RealBuild;
+}
+
+/** The real build, as its stand-in renderings (render/secret-derived.ts) reuse it. */
+export interface RealBuild {
+  sops: DecryptOutcome;
+  /** kustomize's output, when no secret reached kustomize (nothing was decrypted): not built again. */
+  built?: KubeObject[];
 }
 
 export async function buildKustomization(opts: BuildOptions): Promise<BuildResult> {
+  // A stand-in rendering of a build that decrypted nothing: kustomize saw no secret, its output is reused.
+  const reuse = opts.variant && opts.real?.built ? opts.real : undefined;
+  if (reuse) return finishBuild(opts, structuredClone(reuse.built!), reuse.sops, []);
   assertDirectory(opts.path);
   const subject = `Kustomization ${opts.spec.namespace}/${opts.spec.name}`;
   const escape = specPathProblem(opts.spec.path);
@@ -69,50 +89,65 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
     const display = (file: string) => path.relative(process.cwd(), path.join(ws.userRoot, path.relative(ws.root, file))) || '.';
     refuseEncryptedKustomization(ws.dir, display);
     const overlayNotes = prepareOverlay(ws, opts.spec);
-    const sops = await decryptWorkspace(ws.root, opts.ageKeys ?? (async () => []), display);
+    const sops =
+      opts.variant && opts.real
+        ? standInWorkspace(ws.root, opts.real.sops, opts.variant)
+        : await decryptWorkspace(ws.root, opts.ageKeys ?? (async () => []), display, decryptBeforeBuild(ws.root, ws.dir));
     // The boundary is checked on what kustomize will really read: a kustomization that was encrypted
     // is walked again in plaintext.
-    if (sops.decrypted > 0) await scrubbed(sops.secrets, async () => checkKustomizationRefs(ws, ws.dir));
+    if (sops.files.length > 0) await scrubbed(sops.secrets, async () => checkKustomizationRefs(ws, ws.dir));
     const built = await scrubbed(sops.secrets, async () =>
       parseKustomizeOutput(await runKustomize(opts.kustomize, ws.dir, opts.path, opts.deadline, ws.inputBytes), `kustomize build ${opts.path}`),
     );
-    const { vars, notes } = await collectVariables(opts.spec, opts.variables);
-    notes.unshift(...overlayNotes);
-
-    const rendered: RenderedObject[] = [];
-    const unknown: string[] = [];
-    for (const object of built) {
-      // Built Secrets (generated ones too) are secret wherever their values go.
-      secrets.addSecretObject(object);
-      secrets.addIdentifiers(object);
-      const state = classifyObject(object, sops);
-      if (state.fatal) throw state.fatal;
-      if (state.unknownBecause && !unknown.includes(state.unknownBecause)) unknown.push(state.unknownBecause);
-      stripSopsFields(object);
-      rendered.push({ object, valuesUnknown: state.unknownBecause !== undefined });
-    }
     if (built.length === 0) {
       // What the ignore rules leave out under the Kustomization's path, so an empty build can say why.
       const excludedHere = await countExcludedUnder(tree, specDir);
       if (excludedHere > 0) {
-        notes.push(`the build produced no objects: .sourceignore or --ignore-paths excluded ${excludedHere === 1 ? 'one path' : `${excludedHere} paths`} under ${opts.spec.path ?? opts.path}`);
+        overlayNotes.push(`the build produced no objects: .sourceignore or --ignore-paths excluded ${excludedHere === 1 ? 'one path' : `${excludedHere} paths`} under ${opts.spec.path ?? opts.path}`);
       }
     }
-    if (unknown.length > 0) {
-      notes.push(`SOPS values unknown, comparing key sets only (${unknown.join('; ')})`);
-    }
-    const substituted = await scrubbed(sops.secrets, async () => substituteObjects(opts.spec, rendered.map((r) => r.object), vars, opts.strictSubstitute === true));
-    return {
-      objects: substituted.map((object, i) => {
-        applyFluxMetadata(object, opts.spec);
-        return { object, valuesUnknown: rendered[i].valuesUnknown };
-      }),
-      notes,
-    };
+    return await finishBuild(opts, built, sops, overlayNotes);
   } finally {
     // Off the event loop: removing the copy file by file would stall every other build's dry-runs.
     await ws.release();
   }
+}
+
+/** After kustomize, as kustomize-controller goes on: SOPS leftovers, postBuild substitution, Flux's metadata. */
+async function finishBuild(opts: BuildOptions, built: KubeObject[], sops: DecryptOutcome, notes: string[]): Promise<BuildResult> {
+  const variables = await collectVariables(opts.spec, opts.variables, opts.variant);
+  notes.push(...variables.notes);
+  const secretInputs = sops.decrypted + variables.secretInputs;
+  // The stand-in renderings reuse kustomize's output when no secret reached kustomize.
+  const real: RealBuild | undefined = opts.variant ? undefined : { sops, ...(secretInputs > 0 && sops.files.length === 0 ? { built: structuredClone(built) } : {}) };
+  const rendered: RenderedObject[] = [];
+  const unknown: string[] = [];
+  for (const object of built) {
+    // Built Secrets (generated ones too) are secret wherever their values go.
+    if (!opts.variant) {
+      secrets.addSecretObject(object);
+      secrets.addIdentifiers(object);
+    }
+    decryptObject(object, sops, subjectOf(refOf(object)), opts.variant);
+    const state = classifyObject(object, sops);
+    if (state.fatal) throw state.fatal;
+    if (state.unknownBecause && !unknown.includes(state.unknownBecause)) unknown.push(state.unknownBecause);
+    stripSopsFields(object);
+    rendered.push({ object, valuesUnknown: state.unknownBecause !== undefined });
+  }
+  if (unknown.length > 0) {
+    notes.push(`SOPS values unknown, comparing key sets only (${unknown.join('; ')})`);
+  }
+  const substituted = await scrubbed(sops.secrets, async () => substituteObjects(opts.spec, rendered.map((r) => r.object), variables.vars, opts.strictSubstitute === true, variables.unread));
+  return {
+    objects: substituted.map((object, i) => {
+      applyFluxMetadata(object, opts.spec);
+      return { object, valuesUnknown: rendered[i].valuesUnknown };
+    }),
+    notes,
+    secretInputs,
+    ...(real ? { real } : {}),
+  };
 }
 
 /** Runs a build step; if it fails, its message is scrubbed of every decrypted value before it travels on. */

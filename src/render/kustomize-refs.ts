@@ -10,6 +10,7 @@ import { isJsonObject, type JsonObject, type JsonValue } from '../model/object.j
 import { displayPath, guardedRead, guardFile, isWithin, looksRemote, outsideRootError, remoteError, safeRealpath } from './containment.js';
 import { guardYaml, MAX_YAML_BYTES, yamlProblem } from './documents.js';
 import type { Workspace } from './workspace.js';
+import { isVcsPathUnder, vcsRefusal } from './vcs.js';
 import { listDirectory, presence, type ClosureEntry, type ReferenceClosure, type SourceTree } from './source-tree.js';
 
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
@@ -178,8 +179,14 @@ function checkRef(ctx: Ctx, dir: string, where: string, field: string, entry: st
   const exists = existsSync(abs);
   if (!exists && looksRemote(entry)) throw remoteError(where, field, entry);
   if (!isWithin(abs, ctx.root) && !isWithin(abs, ctx.ws.root)) throw outsideRootError(where, entry);
+  // The copy holds no .git: without this, kustomize would only say the file is missing, in its words.
+  if (isVcsPathUnder(abs, ctx.root) || isVcsPathUnder(abs, ctx.ws.root)) throw new BuildError(vcsRefusal(`${where}: ${field} ${entry}`), where);
   if (!exists) return undefined; // missing: kustomize says so
   const real = safeRealpath(abs);
+  // A symlink in the copy into the user's .git (the copy has none): named for what it is.
+  if (real !== undefined && (isVcsPathUnder(real, ctx.root) || isVcsPathUnder(real, safeRealpath(ctx.ws.userRoot) ?? ctx.ws.userRoot))) {
+    throw new BuildError(vcsRefusal(`${where}: ${field} ${entry}`), where);
+  }
   if (real === undefined || !isWithin(real, ctx.root)) throw outsideRootError(where, entry);
   const st = statSync(real);
   if (opts.dir && st.isDirectory()) visitDir(ctx, real);

@@ -1,6 +1,6 @@
 // Runs real kustomize: never re-implemented. `kustomize build` when on PATH, else `kubectl kustomize`.
 import { execFileSync } from 'node:child_process';
-import { ChildStartError, runChild } from '../process/child.js';
+import { ChildOutputLimitError, ChildStartError, MAX_TOOL_OUTPUT, runChild } from '../process/child.js';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -106,9 +106,15 @@ async function runKustomizeNow(bin: KustomizeBinary, dir: string, displayDir: st
   const args = [...pre, dir, '--load-restrictor', 'LoadRestrictionsNone'];
   let res;
   try {
-    res = await runChild(cmd, args, { what: `kustomize build ${displayDir}`, env: goChildEnv({ ...process.env, KUSTOMIZE_PLUGIN_HOME: '/nonexistent' }, inputBytes), deadline });
+    res = await runChild(cmd, args, {
+      what: `kustomize build ${displayDir}`,
+      env: goChildEnv({ ...process.env, KUSTOMIZE_PLUGIN_HOME: '/nonexistent' }, inputBytes),
+      deadline,
+      maxBuffer: MAX_TOOL_OUTPUT,
+    });
   } catch (err) {
     if (err instanceof ChildStartError && err.code === 'ENOENT') throw new InputError(`kustomize binary ${cmd} not found`);
+    if (err instanceof ChildOutputLimitError) throw new BuildError(err.message, displayDir);
     throw err;
   }
   if (res.code === 0) return res.stdout;

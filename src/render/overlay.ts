@@ -11,7 +11,7 @@ import { isMap, isSeq, parseAllDocuments, parseDocument, type Document, YAMLMap,
 import { BuildError } from '../model/errors.js';
 import type { Image, KustomizationSpec, Patch } from '../model/kustomization.js';
 import { isJsonObject } from '../model/object.js';
-import { containSymlinks, displayPath, escapingLinkError, isWithin, looksRemote, outsideRootError, safeRealpath } from './containment.js';
+import { containSymlinks, displayPath, isWithin, type EscapingLinks, looksRemote, outsideRootError, safeRealpath } from './containment.js';
 import { checkKustomizationRefs, kustomizationFileIn } from './kustomize-refs.js';
 import { yamlProblem } from './documents.js';
 import type { Workspace } from './workspace.js';
@@ -20,12 +20,12 @@ import type { Workspace } from './workspace.js';
 export function prepareOverlay(ws: Workspace, spec: KustomizationSpec): string[] {
   const escaping = containSymlinks(ws);
   const existing = kustomizationFileIn(ws.dir);
-  const kfile = existing ?? generateKustomization(ws, new Set(escaping));
+  const kfile = existing ?? generateKustomization(ws, escaping);
   checkSpecComponents(ws, spec);
   const notes = mergeSpec(ws, kfile, spec, existing !== undefined);
   checkKustomizationRefs(ws, ws.dir);
   // Unreferenced links are refused too: kustomize may still reach them in ways not parsed above.
-  if (escaping.length > 0) throw escapingLinkError(escaping[0]);
+  if (escaping.length > 0) throw escaping.error();
   return notes;
 }
 
@@ -38,7 +38,7 @@ export function prepareOverlay(ws: Workspace, spec: KustomizationSpec): string[]
  * hold Kubernetes objects; other files are skipped. An empty directory gets `resources: []`,
  * which builds to nothing (Flux ≥ 2.3 also builds an empty directory to nothing).
  */
-function generateKustomization(ws: Workspace, escaping: Set<string>): string {
+function generateKustomization(ws: Workspace, escaping: EscapingLinks): string {
   const resources: string[] = [];
   scan(ws, ws.dir, escaping, resources);
   const file = path.join(ws.dir, 'kustomization.yaml');
@@ -47,7 +47,7 @@ function generateKustomization(ws: Workspace, escaping: Set<string>): string {
   return file;
 }
 
-function scan(ws: Workspace, dir: string, escaping: Set<string>, out: string[]): void {
+function scan(ws: Workspace, dir: string, escaping: EscapingLinks, out: string[]): void {
   const names = readdirSync(dir).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   for (const name of names) {
     const p = path.join(dir, name);
@@ -61,7 +61,7 @@ function scan(ws: Workspace, dir: string, escaping: Set<string>, out: string[]):
     const ext = path.extname(name);
     if (ext !== '.yaml' && ext !== '.yml') continue;
     const shown = displayPath(ws, p);
-    if (escaping.has(shown)) throw escapingLinkError(shown);
+    if (escaping.has(shown)) throw escaping.error(shown);
     const problem = manifestProblem(readFileSync(p, 'utf8'));
     if (problem) {
       // Flux fails the same way ("failed to decode Kubernetes YAML from …"); .sourceignore is the remedy.

@@ -5,6 +5,7 @@
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sourceIgnoreFilterAsync } from './ignore.js';
+import { isVcsPath } from './vcs.js';
 
 /** True for a path (relative to the repository root, `/`-separated) that the artifact leaves out. */
 export type ExcludeFilter = (relPath: string, isDir: boolean) => boolean;
@@ -53,7 +54,7 @@ export async function openSourceTree(root: string, ignorePaths: string[]): Promi
  */
 export type Presence = 'file' | 'dir' | 'absent' | 'link' | 'other';
 
-const isVcs = (rel: string) => rel === '.git' || rel.startsWith('.git/');
+const isVcs = isVcsPath;
 
 /** Per tree: what each path was found to be, and each directory's real path. */
 const looked = new WeakMap<SourceTree, { presence: Map<string, Promise<Presence>>; realDirs: Map<string, Promise<string | undefined>> }>();

@@ -7,6 +7,7 @@ import { isValidVariableName, substitute } from './envsubst.js';
 import { asObject, toYaml } from './documents.js';
 import { parse } from 'yaml';
 import { secrets } from '../model/secrets.js';
+import { standIn, type ShadowVariant } from './secret-derived.js';
 
 export const SUBSTITUTE = 'kustomize.toolkit.fluxcd.io/substitute';
 
@@ -16,14 +17,22 @@ export type VariableSource = (kind: 'ConfigMap' | 'Secret', name: string, namesp
 export interface Variables {
   vars: Record<string, string>;
   notes: string[];
+  /** How many values came from Secrets. */
+  secretInputs: number;
+  /** Some substituteFrom source could not be read: unset variables are left as written. */
+  unread: boolean;
 }
 
-export async function collectVariables(spec: KustomizationSpec, source: VariableSource | undefined): Promise<Variables> {
+/** `variant`: a stand-in rendering (render/secret-derived.ts): Secret values are replaced by stand-ins. */
+export async function collectVariables(spec: KustomizationSpec, source: VariableSource | undefined, variant?: ShadowVariant): Promise<Variables> {
   const vars: Record<string, string> = {};
   const notes: string[] = [];
+  let secretInputs = 0;
   const refs = spec.postBuild?.substituteFrom ?? [];
-  if (refs.length > 0 && !source) {
-    notes.push(`postBuild.substituteFrom of Kustomization ${spec.namespace}/${spec.name} skipped: no cluster to read ${refs.map((r) => `${r.kind}/${r.name}`).join(', ')} from`);
+  // Without them, a variable they might define is not guessed: its expression stays as written.
+  const unread = refs.length > 0 && !source;
+  if (unread) {
+    notes.push(`postBuild.substituteFrom not read (no cluster): ${refs.map((r) => `${r.kind}/${r.name}`).join(', ')}; variables they may define are left as written`);
   }
   for (const ref of source ? refs : []) {
     const values = await source!(ref.kind, ref.name, spec.namespace);
@@ -36,15 +45,18 @@ export async function collectVariables(spec: KustomizationSpec, source: Variable
         throw new BuildError(`postBuild.substituteFrom: ${ref.kind} ${spec.namespace}/${ref.name} has key "${k}", which is not a valid variable name`);
       }
       vars[k] = stripNewlines(v);
+      if (ref.kind !== 'Secret') continue;
+      secretInputs++;
+      if (variant) vars[k] = standIn(`Secret/${spec.namespace}/${ref.name}/${k}`, variant);
       // A value from a Secret stays secret in whatever object substitution puts it.
-      if (ref.kind === 'Secret') secrets.add(vars[k]);
+      else secrets.add(vars[k]);
     }
   }
   for (const [k, v] of Object.entries(spec.postBuild?.substitute ?? {})) {
     if (!isValidVariableName(k)) throw new BuildError(`postBuild.substitute: "${k}" is not a valid variable name`);
     vars[k] = stripNewlines(v);
   }
-  return { vars, notes };
+  return { vars, notes, secretInputs, unread };
 }
 
 // kustomize-controller removes newlines from values so they cannot break the YAML structure.
@@ -63,14 +75,14 @@ export function substitutionDisabled(obj: KubeObject): boolean {
  * at least one variable is defined, or with `postBuild.substituteStrategy: Always` (so that
  * `${v:=default}` expands without variables), as fluxcd/pkg kustomize SubstituteVariables does.
  */
-export function substituteObjects(spec: KustomizationSpec, objects: KubeObject[], vars: Record<string, string>, strict: boolean): KubeObject[] {
+export function substituteObjects(spec: KustomizationSpec, objects: KubeObject[], vars: Record<string, string>, strict: boolean, keepUnset = false): KubeObject[] {
   if (!spec.postBuild) return objects;
   if (Object.keys(vars).length === 0 && spec.postBuild.substituteStrategy !== 'Always') return objects;
   return objects.map((obj) => {
     if (substitutionDisabled(obj)) return obj;
     const subject = subjectOf(refOf(obj));
     const text = toYaml(obj);
-    const out = substitute(text, vars, { strict, subject });
+    const out = substitute(text, vars, { strict, subject, keepUnset });
     if (out === text) return obj;
     let parsed: unknown;
     try {

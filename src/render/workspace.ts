@@ -10,6 +10,7 @@ import path from 'node:path';
 import { InputError } from '../model/errors.js';
 import { registerAsyncCleanup, registerCleanup } from '../model/cleanup.js';
 import type { ReferenceClosure, SourceTree } from './source-tree.js';
+import { isVcsPath } from './vcs.js';
 
 export interface Workspace {
   /** Temporary copy of the repository root. */
@@ -151,7 +152,7 @@ async function copyTreeAsync(root: string, copyRoot: string, exclude: (relPath: 
     filter: async (src) => {
       const rel = path.relative(root, src);
       if (rel === '') return true;
-      if (rel === '.git' || rel.startsWith('.git' + path.sep)) return false;
+      if (isVcsPath(rel)) return false;
       let isDir = false;
       try {
         isDir = (await stat(src)).isDirectory();
@@ -170,7 +171,7 @@ function copyTree(root: string, copyRoot: string, exclude: (relPath: string, isD
     filter: (src) => {
       const rel = path.relative(root, src);
       if (rel === '') return true;
-      if (rel === '.git' || rel.startsWith('.git' + path.sep)) return false;
+      if (isVcsPath(rel)) return false;
       let isDir = false;
       try {
         isDir = statSync(src).isDirectory();

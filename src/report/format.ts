@@ -82,9 +82,12 @@ export function resourceYaml(r: ResourceChange): { before: string; after: string
   };
 }
 
-/** Unified-diff hunks (`@@` lines and `-`/`+`/` ` lines) between two texts, with three lines of context. */
-export function unifiedHunks(before: string, after: string): string[] {
-  const patch = structuredPatch('before', 'after', before, after, '', '', { context: 3 });
+/** Unchanged lines around each change in unified diffs, as `diff -u` (-U/--diff-context changes it). */
+export const DEFAULT_DIFF_CONTEXT = 3;
+
+/** Unified-diff hunks (`@@` lines and `-`/`+`/` ` lines) between two texts, with `context` lines of context. */
+export function unifiedHunks(before: string, after: string, context: number = DEFAULT_DIFF_CONTEXT): string[] {
+  const patch = structuredPatch('before', 'after', before, after, '', '', { context });
   const lines: string[] = [];
   for (const h of patch.hunks) {
     lines.push(`@@ -${hunkRange(h.oldStart, h.oldLines)} +${hunkRange(h.newStart, h.newLines)} @@`);

@@ -3,6 +3,7 @@
 import type { DiffReport } from '../model/change.js';
 import { colorizer } from './colorizer.js';
 import { renderJson } from './json.js';
+import { terminalSafeReport } from './escape-terminal.js';
 import { renderMarkdown } from './markdown.js';
 import { renderText } from './text.js';
 import { renderUnified } from './unified.js';
@@ -12,6 +13,12 @@ export interface RenderOptions {
   verbose: boolean;
   /** One section per Kustomization (several of them, or --all). */
   grouped: boolean;
+  /** Markdown: split the comment into parts of at most this many bytes (default GitHub's limit). */
+  maxCommentBytes?: number;
+  /** Unified and markdown: unchanged lines around each change (-U/--diff-context; default 3). */
+  diffContext?: number;
+  /** JSON: each changed object's before/after too (--with-objects), for `podo report merge`. */
+  withObjects?: boolean;
 }
 
 export interface ReportFormat {
@@ -28,13 +35,19 @@ export interface ReportFormat {
 export const FORMATS = {
   text: {
     description: 'per-object changes, dyff-style (default)',
-    render: (report, opts) => renderText(withoutNotes(report), { color: colorizer(opts.color), verbose: opts.verbose, grouped: opts.grouped }),
+    // Text goes to a terminal: the report's strings get their control characters made visible first.
+    render: (report, opts) => renderText(withoutNotes(terminalSafeReport(report)), { color: colorizer(opts.color), verbose: opts.verbose, grouped: opts.grouped }),
     notesInDocument: false,
     summaryInDocument: true,
   },
-  json: { description: 'the structured report (docs/json-schema.md)', render: (report) => renderJson(report), notesInDocument: true, summaryInDocument: true },
-  markdown: { description: 'a pull-request comment', render: (report) => renderMarkdown(report), notesInDocument: true, summaryInDocument: true },
-  unified: { description: 'diff -u per object, as kubectl diff', render: (report) => renderUnified(report), notesInDocument: false, summaryInDocument: false },
+  json: { description: 'the structured report (docs/json-schema.md)', render: (report, opts) => renderJson(report, { objects: opts.withObjects }), notesInDocument: true, summaryInDocument: true },
+  markdown: {
+    description: 'a pull-request comment (split into parts past --max-comment-bytes)',
+    render: (report, opts) => renderMarkdown(report, { maxBytes: opts.maxCommentBytes, context: opts.diffContext }),
+    notesInDocument: true,
+    summaryInDocument: true,
+  },
+  unified: { description: 'diff -u per object, as kubectl diff', render: (report, opts) => renderUnified(terminalSafeReport(report), opts.diffContext), notesInDocument: false, summaryInDocument: false },
 } satisfies Record<string, ReportFormat>;
 
 export type Format = keyof typeof FORMATS;
@@ -46,5 +59,5 @@ export function render(report: DiffReport, format: Format, opts: RenderOptions):
 
 /** A report filter (pure): the same report without the Kustomizations' notes. */
 export function withoutNotes(report: DiffReport): DiffReport {
-  return { kustomizations: report.kustomizations.map((k) => ({ ...k, notes: [] })) };
+  return { ...report, kustomizations: report.kustomizations.map((k) => ({ ...k, notes: [] })) };
 }

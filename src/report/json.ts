@@ -2,8 +2,8 @@
 // and documented in docs/json-schema.md: change the shape only together with both, and bump the version when a
 // change is not additive.
 import { countKustomizations, summarize, type KustomizationCounts } from '../model/summary.js';
-import type { DiffReport, ReportTarget, FieldChange, HelmReleaseReport, ImageWarning, KustomizationDiff, ResourceChange, Summary } from '../model/change.js';
-import type { JsonValue, ObjectRef } from '../model/object.js';
+import type { DiffReport, FilteredOut, ReportTarget, FieldChange, HelmReleaseReport, ImageWarning, KustomizationDiff, ResourceChange, Summary } from '../model/change.js';
+import type { JsonValue, KubeObject, ObjectRef } from '../model/object.js';
 import { formatPath } from './format.js';
 import { notRenderedNote } from './helm.js';
 
@@ -23,11 +23,17 @@ export interface JsonReport {
   kustomizations: JsonKustomization[];
   /** Run-wide notes (e.g. how many HelmReleases were not rendered, and why). */
   notes?: string[];
+  /** What the report filters left out (present when any filter was given). */
+  filtered?: FilteredOut;
 }
 
 export interface JsonKustomization {
   name: string;
   namespace: string;
+  /** The cluster it is applied to, in runs over several clusters. */
+  cluster?: string;
+  /** Named on the command line (or a --recursive child): not evaluating it fails the run. */
+  requested?: boolean;
   skipped?: string;
   /** Why it was not evaluated, as a fixed word: suspended, remote cluster, source not mapped, ... */
   skipCause?: string;
@@ -46,6 +52,9 @@ export interface JsonResource extends JsonRef {
   /** `namespace/name` of the HelmRelease whose chart renders this object. */
   helmRelease?: string;
   changes: JsonChange[];
+  /** With --with-objects: the object's two sides (masked, normalized), for `podo report merge`. */
+  before?: KubeObject;
+  after?: KubeObject;
 }
 
 export interface JsonChange {
@@ -69,7 +78,12 @@ interface JsonRef {
   name: string;
 }
 
-export function toJsonReport(report: DiffReport): JsonReport {
+export interface JsonOptions {
+  /** Include each changed object's before/after (--with-objects), so that merged reports render full diffs. */
+  objects?: boolean;
+}
+
+export function toJsonReport(report: DiffReport, opts: JsonOptions = {}): JsonReport {
   const notRendered = report.kustomizations.flatMap((k) => (k.helmReleases ?? []).filter((h) => h.notRendered)).length;
   const anyHelm = report.kustomizations.some((k) => k.helmReleases !== undefined);
   const helmNote = notRenderedNote(report);
@@ -80,25 +94,34 @@ export function toJsonReport(report: DiffReport): JsonReport {
     ...(report.target ? { target: { ...report.target } } : {}),
     summary: { ...summarize(report.kustomizations.flatMap((k) => k.resources)), ...(anyHelm ? { helmReleasesNotRendered: notRendered } : {}) },
     kustomizationSummary: countKustomizations(report),
-    kustomizations: report.kustomizations.map(toJsonKustomization),
+    kustomizations: report.kustomizations.map((k) => toJsonKustomization(k, opts)),
     ...(helmNote ? { notes: [helmNote] } : {}),
+    ...(report.filtered ? { filtered: { ...report.filtered, filters: [...report.filtered.filters] } } : {}),
   };
 }
 
-/** Pretty-printed JSON with a trailing newline. */
-export function renderJson(report: DiffReport): string {
-  return JSON.stringify(toJsonReport(report), null, 2) + '\n';
+/**
+ * Pretty-printed JSON with a trailing newline. JSON.stringify escapes the C0 controls; DEL, the C1
+ * controls, the line separators and the bidi controls are escaped too (`\u009b`), so the document is
+ * safe to print on a terminal and means exactly the same to a JSON reader.
+ */
+export function renderJson(report: DiffReport, opts: JsonOptions = {}): string {
+  return JSON.stringify(toJsonReport(report, opts), null, 2).replace(TERMINAL_CONTROLS, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n';
 }
 
-function toJsonKustomization(k: KustomizationDiff): JsonKustomization {
+const TERMINAL_CONTROLS = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+function toJsonKustomization(k: KustomizationDiff, opts: JsonOptions): JsonKustomization {
   return {
     name: k.name,
     namespace: k.namespace,
+    ...(k.cluster !== undefined ? { cluster: k.cluster } : {}),
+    ...(k.requested ? { requested: true } : {}),
     ...(k.skipped !== undefined ? { skipped: k.skipped } : {}),
     ...(k.skipped !== undefined && k.skipCause ? { skipCause: k.skipCause } : {}),
     ...(k.error !== undefined ? { error: k.error } : {}),
     summary: summarize(k.resources),
-    resources: k.resources.map(toJsonResource),
+    resources: k.resources.map((r) => toJsonResource(r, opts)),
     warnings: k.warnings.map(toJsonWarning),
     notes: [...k.notes],
     ...(k.helmReleases ? { helmReleases: k.helmReleases.map((h) => ({ ...h })) } : {}),
@@ -114,13 +137,15 @@ function toJsonRef(ref: ObjectRef): JsonRef {
   };
 }
 
-function toJsonResource(r: ResourceChange): JsonResource {
+function toJsonResource(r: ResourceChange, opts: JsonOptions): JsonResource {
   return {
     ...toJsonRef(r.ref),
     action: r.action,
     ...(r.reason !== undefined ? { reason: r.reason } : {}),
     ...(r.helmRelease !== undefined ? { helmRelease: r.helmRelease } : {}),
     changes: r.changes.map(toJsonChange),
+    ...(opts.objects && r.before && r.action !== 'unchanged' ? { before: r.before } : {}),
+    ...(opts.objects && r.after && r.action !== 'unchanged' ? { after: r.after } : {}),
   };
 }
 

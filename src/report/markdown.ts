@@ -1,15 +1,27 @@
-// A pull-request comment: counts per Kustomization, then one collapsible unified diff per changed object.
-// GitHub rejects comments over 65,536 characters, so the comment is cut at a resource boundary below that.
-import { countKustomizations, formatNotEvaluated, summarize } from '../model/summary.js';
+// A pull-request comment a reviewer reads in ten seconds: the counts, one table with a row per
+// Kustomization and HelmRelease that changes, the images that change and what needs attention; then
+// per Kustomization one collapsible unified diff per changed object. GitHub rejects comments over
+// 65,536 characters: past --max-comment-bytes the comment is split into parts (`part k/N`), each a
+// comment of its own, instead of leaving objects out. Every string from the repository or the cluster
+// is escaped where it is placed (escape-markdown.ts).
+import { countKustomizations, formatFiltered, formatNotEvaluated, summarize } from '../model/summary.js';
 import type { Action, DiffReport, KustomizationDiff, ResourceChange } from '../model/change.js';
 import { subjectOf } from '../model/object.js';
 import { describeResource, formatSummary, isChange, resourceYaml, unifiedHunks } from './format.js';
 import { helmSections, helmTitle, notRenderedNote } from './helm.js';
+import { fenceFor, mdBlock, mdCode, mdHtml, mdText } from './escape-markdown.js';
+import { attentionItems, imageChanges, summaryRows, type AttentionKind } from './review.js';
 
-/** Below GitHub's 65,536-character limit, leaving room for whatever a CI step wraps around the comment. */
-export const MARKDOWN_COMMENT_LIMIT = 65_000;
+export { fenceFor } from './escape-markdown.js';
+
+/** GitHub's limit for a comment body (65,536 characters; counted here in UTF-8 bytes, never fewer). */
+export const DEFAULT_MAX_COMMENT_BYTES = 65_536;
+/** Below this a part could not hold its own header and a table row: --max-comment-bytes is refused. */
+export const MIN_COMMENT_BYTES = 1024;
 
 const ACTIONS: Action[] = ['created', 'drifted', 'replaced', 'deleted', 'skipped', 'failed', 'unchanged'];
+/** The columns of the summary table: what changes the cluster, and what failed. */
+const ROW_ACTIONS: Action[] = ['created', 'drifted', 'replaced', 'deleted', 'failed'];
 
 /** An icon per action, next to the word, so the summary table reads at a glance. */
 export const ACTION_ICONS: Record<Action, string> = {
@@ -22,83 +34,160 @@ export const ACTION_ICONS: Record<Action, string> = {
   unchanged: '⚪',
 };
 
+const ATTENTION_ICONS: Record<AttentionKind, string> = {
+  deleted: '🗑️',
+  replaced: '♻️',
+  rbac: '🔑',
+  flux: '🔀',
+  'chart-major': '⬆️',
+};
+
 /**
  * A hidden line that marks podo's comment, so CI can find it again and update it (scripts/action/comment.mjs)
- * instead of adding one comment per push.
+ * instead of adding one comment per push. Every part of a split comment starts with it.
  */
 export const COMMENT_MARKER = '<!-- podo-diff -->';
 
-/** The comment is a sequence of parts; only resource parts may be left out to respect the limit. */
-interface Part {
-  text: string;
-  resource: boolean;
-  /** Continues the previous part on the next line (list items), instead of after a blank line. */
-  tight?: boolean;
+/** The second line of each part of a split comment: which part, of how many (read by the Action). */
+export function partMarker(k: number, n: number): string {
+  return `<!-- podo-diff-part ${k}/${n} -->`;
 }
 
-export function renderMarkdown(report: DiffReport, limit: number = MARKDOWN_COMMENT_LIMIT): string {
+/**
+ * The comment is a sequence of blocks, joined by a blank line (`tight`: by a newline, as list items
+ * and table rows). A part of a split comment starts at a block boundary.
+ */
+interface Block {
+  text: string;
+  tight?: boolean;
+  /** A table row: when a part starts with it, the table's header goes first. */
+  tableHeader?: string;
+  /** A shorter version within `maxBytes`, for a block that does not fit in a part on its own. */
+  cut?: (maxBytes: number) => string;
+}
+
+export interface MarkdownOptions {
+  /** Split into parts of at most this many bytes each (default GitHub's limit). */
+  maxBytes?: number;
+  /** Unchanged lines around each change in the diffs (-U/--diff-context; default 3). */
+  context?: number;
+}
+
+/**
+ * The comment; a split comment is its parts one after the other, separated by a blank line, each
+ * starting with COMMENT_MARKER and its part marker on a line of their own (no escaped string can start a
+ * line with `<`): the Action splits there.
+ */
+export function renderMarkdown(report: DiffReport, opts: MarkdownOptions = {}): string {
+  return markdownParts(report, opts).join('\n');
+}
+
+/** The comment as parts of at most `maxBytes` bytes each; one part when it fits. */
+export function markdownParts(report: DiffReport, opts: MarkdownOptions = {}): string[] {
+  const blocks = [...overviewBlocks(report), ...report.kustomizations.flatMap((k) => kustomizationBlocks(k, opts.context))];
+  return paginate(blocks, heading(report), Math.max(MIN_COMMENT_BYTES, opts.maxBytes ?? DEFAULT_MAX_COMMENT_BYTES));
+}
+
+function overviewBlocks(report: DiffReport): Block[] {
   const all = report.kustomizations.flatMap((k) => k.resources);
   const notEvaluated = formatNotEvaluated(countKustomizations(report));
-  const parts: Part[] = [fixed(`${COMMENT_MARKER}\n## ${heading(report)}\n\n${formatSummary(summarize(all))}${notEvaluated ? `\n\n**${escapeText(notEvaluated)}**` : ''}`)];
+  const blocks: Block[] = [{ text: `${formatSummary(summarize(all))}${notEvaluated ? `\n\n**${mdText(notEvaluated)}**` : ''}` }];
   const helm = notRenderedNote(report);
-  if (helm) parts.push(fixed(`ℹ ${escapeText(helm)}`));
-  for (const k of report.kustomizations) parts.push(...kustomizationParts(k));
-  return assemble(parts, limit);
+  if (helm) blocks.push({ text: `ℹ ${mdText(helm)}` });
+  const filtered = formatFiltered(report.filtered);
+  if (filtered) blocks.push({ text: `ℹ ${mdText(filtered)}` });
+  blocks.push(...summaryTable(report), ...imageTable(report), ...attentionList(report));
+  return blocks;
 }
 
-function kustomizationParts(k: KustomizationDiff): Part[] {
-  const parts = [fixed(`### Kustomization ${escapeText(`${k.namespace}/${k.name}`)}`)];
-  if (k.error) parts.push(fixed(`**Failed:** ${escapeText(k.error)}`));
-  if (k.skipped) parts.push(fixed(`**Not evaluated${k.skipCause ? ` (${k.skipCause})` : ''}:** ${escapeText(k.skipped)}`));
+/** One row per cluster × Kustomization (its own objects) and HelmRelease that changes or failed. */
+function summaryTable(report: DiffReport): Block[] {
+  const rows = summaryRows(report);
+  if (rows.length === 0) return [];
+  const clusters = rows.some((r) => r.cluster !== undefined);
+  const header = [
+    `| ${clusters ? 'Cluster | ' : ''}Kustomization | ${ROW_ACTIONS.map((a) => `${ACTION_ICONS[a]} ${a}`).join(' | ')} |`,
+    `| ${clusters ? '--- | ' : ''}--- | ${ROW_ACTIONS.map(() => '---:').join(' | ')} |`,
+  ].join('\n');
+  return rows.map((r, i) => {
+    const who = `${mdText(r.kustomization)}${r.helmRelease ? ` ⎈ ${mdText(r.helmRelease)}` : ''}`;
+    const counts = r.failed ? ROW_ACTIONS.map((a) => (a === 'failed' ? 'Kustomization failed' : '')) : ROW_ACTIONS.map((a) => String(r.counts[a]));
+    const row = `| ${clusters ? `${mdText(r.cluster ?? '')} | ` : ''}${who} | ${counts.join(' | ')} |`;
+    return row0(row, header, i);
+  });
+}
+
+/** A table row block: the first carries the header, the others follow it line by line. */
+function row0(row: string, header: string, i: number): Block {
+  return i === 0 ? { text: `${header}\n${row}` } : { text: row, tight: true, tableHeader: header };
+}
+
+/** `**Image changes**` and a row per container whose image changes. */
+function imageTable(report: DiffReport): Block[] {
+  const changes = imageChanges(report);
+  if (changes.length === 0) return [];
+  const header = '| Workload | Container | Image |\n| --- | --- | --- |';
+  const image = (v: string | undefined, missing: string) => (v === undefined ? missing : mdCode(v, true));
+  return [
+    { text: '**Image changes**' },
+    ...changes.map((c, i) => row0(`| ${mdText(subjectOf(c.ref))} | ${mdText(c.container)} | ${image(c.from, '(new)')} → ${image(c.to, '(removed)')} |`, header, i)),
+  ];
+}
+
+/** `**⚠️ Needs attention**` and an item per risky change. */
+function attentionList(report: DiffReport): Block[] {
+  const items = attentionItems(report);
+  if (items.length === 0) return [];
+  return [
+    { text: '**⚠️ Needs attention**' },
+    ...items.map((item, i) => ({ text: `- ${ATTENTION_ICONS[item.kind]} ${mdText(subjectOf(item.ref))}: ${mdText(item.detail)}`, tight: i > 0 })),
+  ];
+}
+
+function kustomizationBlocks(k: KustomizationDiff, context: number | undefined): Block[] {
+  const blocks: Block[] = [{ text: `### Kustomization ${mdText(`${k.cluster !== undefined ? `${k.cluster}: ` : ''}${k.namespace}/${k.name}`)}` }];
+  if (k.error) blocks.push({ text: `**Failed:** ${mdText(k.error)}` });
+  if (k.skipped) blocks.push({ text: `**Not evaluated${k.skipCause ? ` (${mdText(k.skipCause)})` : ''}:** ${mdText(k.skipped)}` });
   const table = countTable(k.resources);
-  if (table) parts.push(fixed(table));
-  else if (!k.error && !k.skipped) parts.push(fixed('No resources.'));
+  if (table) blocks.push({ text: table });
+  else if (!k.error && !k.skipped) blocks.push({ text: 'No resources.' });
   const { own, sections } = helmSections(k);
-  parts.push(...resourceParts(own));
+  blocks.push(...resourceBlocks(own, context));
   for (const s of sections) {
     if (s.release.notRendered) {
-      parts.push(fixed(`#### ⎈ ${escapeText(helmTitle(s))}\n\n**Not rendered:** ${escapeText(s.release.notRendered)}`));
+      blocks.push({ text: `#### ⎈ ${mdText(helmTitle(s))}\n\n**Not rendered:** ${mdText(s.release.notRendered)}` });
       continue;
     }
-    const shown = resourceParts(s.resources);
+    const shown = resourceBlocks(s.resources, context);
     if (shown.length === 0) continue;
-    parts.push(fixed(`#### ⎈ ${escapeText(helmTitle(s))}`), ...shown);
+    blocks.push({ text: `#### ⎈ ${mdText(helmTitle(s))}` }, ...shown);
   }
   if (k.warnings.length > 0) {
-    const items = k.warnings.map((w) => `- ⚠ ${escapeText(`${subjectOf(w.ref)} container ${w.container}: ${w.message}`)}`);
-    parts.push(fixed(`**Warnings**\n\n${items.join('\n')}`));
+    const items = k.warnings.map((w) => `- ⚠ ${mdText(`${subjectOf(w.ref)} container ${w.container}: ${w.message}`)}`);
+    blocks.push({ text: '**Warnings**' }, ...items.map((text, i) => ({ text, tight: i > 0 })));
   }
   if (k.notes.length > 0) {
-    parts.push(fixed(`**Notes**\n\n${k.notes.map((n) => `- ℹ ${escapeText(n)}`).join('\n')}`));
+    blocks.push({ text: '**Notes**' }, ...k.notes.map((n, i) => ({ text: `- ℹ ${mdText(n)}`, tight: i > 0 })));
   }
-  return parts;
+  return blocks;
 }
 
 /** `podo diff against origin/main` or `podo diff against cluster context prod`. */
 function heading(report: DiffReport): string {
   const t = report.target;
   if (!t) return 'podo diff';
-  return 'baseRef' in t ? `podo diff against \`${escapeCode(t.baseRef)}\`` : `podo diff against cluster context \`${escapeCode(t.context)}\``;
-}
-
-/** Inside an inline code span nothing is escaped; a backtick would end it. */
-function escapeCode(text: string): string {
-  return text.replace(/`/g, "'").replace(/\n/g, ' ');
+  return 'baseRef' in t ? `podo diff against ${mdCode(t.baseRef)}` : `podo diff against cluster context ${mdCode(t.context)}`;
 }
 
 /** Changed resources as collapsible diffs, then skipped and failed ones as a list. */
-function resourceParts(resources: ResourceChange[]): Part[] {
-  const parts: Part[] = resources.filter(isChange).map((r) => ({ text: detailsBlock(r), resource: true }));
+function resourceBlocks(resources: ResourceChange[], context: number | undefined): Block[] {
+  const blocks: Block[] = resources.filter(isChange).map((r) => detailsBlock(r, context));
   const others = resources.filter((r) => r.action === 'skipped' || r.action === 'failed');
   others.forEach((r, i) => {
     const mark = r.action === 'failed' ? '✗' : '►';
-    parts.push({ text: `- ${mark} ${escapeText(describeResource(r))}`, resource: true, tight: i > 0 });
+    blocks.push({ text: `- ${mark} ${mdText(describeResource(r))}`, tight: i > 0 });
   });
-  return parts;
-}
-
-function fixed(text: string): Part {
-  return { text, resource: false };
+  return blocks;
 }
 
 /** `| Action | Count |` with a row per action that occurs; undefined for a Kustomization without resources. */
@@ -109,66 +198,79 @@ function countTable(resources: ResourceChange[]): string | undefined {
   return ['| Action | Count |', '| --- | ---: |', ...rows].join('\n');
 }
 
-function detailsBlock(r: ResourceChange): string {
+function detailsBlock(r: ResourceChange, context: number | undefined): Block {
   const { before, after } = resourceYaml(r);
-  const hunks = unifiedHunks(before, after);
-  const body = hunks.length > 0 ? hunks.join('\n') : '(no content to compare)';
-  const fence = fenceFor(body);
-  return [
-    `<details><summary>${escapeHtml(describeResource(r))}</summary>`,
-    '',
-    `${fence}diff`,
-    body,
-    fence,
-    '',
-    '</details>',
-  ].join('\n');
+  const lines = unifiedHunks(before, after, context).map(mdBlock);
+  const render = (shown: number): string => {
+    const kept = lines.slice(0, shown);
+    if (shown < lines.length) kept.push(`# … ${lines.length - shown} more lines: run podo locally for this object's full diff`);
+    const body = kept.length > 0 ? kept.join('\n') : '(no content to compare)';
+    const fence = fenceFor(body);
+    return [`<details><summary>${mdHtml(describeResource(r))}</summary>`, '', `${fence}diff`, body, fence, '', '</details>'].join('\n');
+  };
+  return {
+    text: render(lines.length),
+    // One object's diff larger than a whole comment: as many of its lines as fit, and a line that says so.
+    cut: (maxBytes) => {
+      let lo = 0;
+      let hi = lines.length;
+      while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        if (bytes(render(mid)) <= maxBytes) lo = mid;
+        else hi = mid - 1;
+      }
+      return render(lo);
+    },
+  };
 }
 
-/** A fence longer than any backtick run in the body, so the body cannot close it early. */
-export function fenceFor(body: string): string {
-  const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length));
-  return '`'.repeat(Math.max(3, longest + 1));
+function bytes(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+function partHeader(title: string, k: number, n: number): string {
+  return n === 1 ? `${COMMENT_MARKER}\n## ${title}` : `${COMMENT_MARKER}\n${partMarker(k, n)}\n## ${title} (part ${k}/${n})`;
 }
 
 /**
- * Joins the parts, keeping resource parts only while they fit: the first one that does not fit and all
- * resource parts after it are left out (so what is shown is a prefix), and a note says how many.
+ * Packs the blocks into parts of at most `maxBytes` bytes each, in order, breaking only between blocks:
+ * a part is full when the next block would not fit. A table continued in the next part repeats its
+ * header. A block too large for any part on its own is cut (only a single object's diff can be).
  */
-function assemble(parts: Part[], limit: number): string {
-  const separator = '\n\n';
-  // Sizes count the longer separator for every part, so the estimate never undercounts.
-  const fixedSize = parts.filter((p) => !p.resource).reduce((n, p) => n + p.text.length + separator.length, 0);
-  const resourceCount = parts.filter((p) => p.resource).length;
-  const budget = limit - fixedSize - truncationNote(resourceCount, limit).length - separator.length - 1;
+function paginate(blocks: Block[], title: string, maxBytes: number): string[] {
+  // The longest header any part can have (four-digit part numbers), and the final newline.
+  const budget = maxBytes - bytes(partHeader(title, 9999, 9999)) - 1;
+  const parts: string[] = [];
+  let body = '';
   let used = 0;
-  let leftOut = 0;
-  let out = '';
-  for (const p of parts) {
-    if (p.resource && (leftOut > 0 || used + p.text.length + separator.length > budget)) {
-      leftOut++;
-      continue;
+  for (const b of blocks) {
+    let sep = body === '' ? '\n\n' : b.tight ? '\n' : '\n\n';
+    let text = b.text;
+    if (body !== '' && used + bytes(sep) + bytes(text) > budget) {
+      parts.push(body);
+      body = '';
+      used = 0;
+      sep = '\n\n';
     }
-    if (p.resource) used += p.text.length + separator.length;
-    out += (out === '' ? '' : p.tight ? '\n' : separator) + p.text;
+    if (body === '' && b.tight && b.tableHeader) text = `${b.tableHeader}\n${text}`;
+    const room = budget - bytes(sep);
+    if (bytes(text) > room) text = b.cut ? b.cut(room) : cutText(text, room);
+    body += sep + text;
+    used += bytes(sep) + bytes(text);
   }
-  if (leftOut > 0) out += separator + truncationNote(leftOut, limit);
-  return out + '\n';
+  if (body !== '' || parts.length === 0) parts.push(body);
+  return parts.map((p, i) => `${partHeader(title, i + 1, parts.length)}${p}\n`);
 }
 
-function truncationNote(leftOut: number, limit: number): string {
-  const what = leftOut === 1 ? '1 resource was' : `${leftOut} resources were`;
-  // Thousands separators by hand: toLocaleString depends on the ICU data Node was built with.
-  const chars = String(limit).replace(/\B(?=(\d{3})+$)/g, ',');
-  return `> [!NOTE]\n> ${what} left out to keep this comment under ${chars} characters. Run podo locally for the full diff.`;
-}
-
-/** For HTML contexts such as `<summary>`, where Markdown backslash escapes are not interpreted. */
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '&#124;');
-}
-
-/** For Markdown text and table cells: no raw HTML, no column breaks. */
-function escapeText(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|');
+/** A text block (a note, a message) longer than a part: its first bytes, on a character boundary, and `…`. */
+function cutText(text: string, maxBytes: number): string {
+  let out = '';
+  let used = bytes('…');
+  for (const ch of text) {
+    const n = bytes(ch);
+    if (used + n > maxBytes) break;
+    out += ch;
+    used += n;
+  }
+  return `${out}…`;
 }

@@ -53,14 +53,6 @@ export async function gitToplevel(dir: string): Promise<string> {
   }
 }
 
-/** `p` relative to the git top level, also when `p` itself was deleted from the working tree. */
-export function relativeToToplevel(toplevel: string, p: string): string {
-  const abs = path.resolve(p);
-  const anchor = existingAncestor(abs);
-  const real = path.join(realpathSync(anchor), path.relative(anchor, abs));
-  return path.relative(toplevel, real);
-}
-
 async function assertRefExists(toplevel: string, ref: string): Promise<void> {
   // A ref that looks like an option would be read as one by git.
   if (ref === '' || ref.startsWith('-')) throw new InputError(`--base-ref ${JSON.stringify(ref)}: not a git ref`);

@@ -15,11 +15,6 @@ export const BOOTSTRAP_SOURCE = 'GitRepository/flux-system/flux-system';
 /** The source kinds a Kustomization can refer to (kustomize-controller's sourceRef kinds). */
 export const SOURCE_KINDS = ['GitRepository', 'OCIRepository', 'Bucket', 'ExternalArtifact'] as const;
 
-export function sourceKey(spec: KustomizationSpec): string | undefined {
-  const s = spec.sourceRef;
-  return s ? `${s.kind}/${s.namespace}/${s.name}` : undefined;
-}
-
 const NAME = '[a-z0-9]([-a-z0-9.]*[a-z0-9])?';
 const MAPPING = new RegExp(`^([A-Za-z]+)/(?:(${NAME})/)?(${NAME})=(.+)$`);
 

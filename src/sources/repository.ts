@@ -29,6 +29,8 @@ export interface Discovery {
   gitRepositories: KubeObject[];
   /** Manifests that were found but not used: malformed specs, and second definitions of a name. */
   problems: DiscoveryProblem[];
+  /** flux-operator FluxInstances: each syncs its cluster from `spec.sync.path` (a cluster directory). */
+  fluxInstances: { file: string; syncPath: string }[];
 }
 
 /** Every Flux Kustomization defined under `repoRoot`, one per namespace/name, sorted by namespace then name. */
@@ -41,9 +43,14 @@ export function discover(repoRoot: string): Discovery {
   const problems: DiscoveryProblem[] = [];
   const gitRepositories: KubeObject[] = [];
   const definitions: FluxKustomization[] = [];
+  const fluxInstances: Discovery['fluxInstances'] = [];
   for (const file of yamlFiles(repoRoot)) {
     const rel = path.relative(repoRoot, file).split(path.sep).join('/');
     const objects = fluxObjectsIn(file);
+    for (const o of objects.filter(isFluxInstance)) {
+      const sync = isJsonObject(o.spec) && isJsonObject(o.spec.sync) ? o.spec.sync : undefined;
+      if (sync && typeof sync.path === 'string') fluxInstances.push({ file: rel, syncPath: normalizeRelPath(sync.path) });
+    }
     gitRepositories.push(...objects.filter((o) => o.kind === 'GitRepository' && o.apiVersion.startsWith('source.toolkit.fluxcd.io/')));
     for (const obj of objects.filter(isFluxKustomization)) {
       const namespace = typeof obj.metadata.namespace === 'string' && obj.metadata.namespace !== '' ? obj.metadata.namespace : 'flux-system';
@@ -64,7 +71,7 @@ export function discover(repoRoot: string): Discovery {
     }
   }
   const kustomizations = [...found.values()].sort((a, b) => byNamespaceName(a.spec, b.spec));
-  return { kustomizations, definitions, gitRepositories, problems };
+  return { kustomizations, definitions, gitRepositories, problems, fluxInstances };
 }
 
 /** `discover`, once per directory for the life of the returned function (one run: the files do not change under it). */
@@ -87,16 +94,25 @@ export function normalizeRelPath(p: string | undefined): string {
 const isWithinRel = (child: string, parent: string) => parent === '.' || child === parent || child.startsWith(parent + '/');
 
 /**
- * Directories that are cluster roots: first, the paths of Kustomizations that apply their own manifest
- * (Flux's bootstrap `flux-system` Kustomization applies `clusters/NAME`, which holds it); else the
- * directories of Kustomization manifests that no other Kustomization's path reaches. Relative, sorted.
+ * Directories that are cluster roots, where Flux is bootstrapped: the paths of Kustomizations that apply
+ * their own manifest (Flux's bootstrap `flux-system` Kustomization applies `clusters/NAME`, which holds
+ * it) and the `spec.sync.path` of flux-operator FluxInstances. Only when there is neither: the
+ * directories of Kustomization manifests that no other Kustomization's path reaches, leaving out
+ * hidden directories (`.archive/`): archived manifests are not clusters. Relative, sorted.
  */
 export function clusterRoots(d: Discovery): string[] {
   const entries = d.definitions.map((k) => ({ dir: normalizeRelPath(path.posix.dirname(k.origin)), path: normalizeRelPath(k.spec.path), ks: k }));
   const selfApplying = entries.filter((e) => e.path !== '.' && isWithinRel(e.dir, e.path)).map((e) => e.path);
-  if (selfApplying.length > 0) return [...new Set(selfApplying)].sort();
-  const unreached = entries.filter((e) => !entries.some((o) => o !== e && isWithinRel(e.dir, o.path)));
+  const synced = d.fluxInstances.map((f) => f.syncPath).filter((p) => p !== '.');
+  if (selfApplying.length > 0 || synced.length > 0) return [...new Set([...selfApplying, ...synced])].sort();
+  const unreached = entries.filter((e) => !hidden(e.dir) && !entries.some((o) => o !== e && isWithinRel(e.dir, o.path)));
   return [...new Set(unreached.map((e) => e.dir))].sort();
+}
+
+const hidden = (rel: string) => rel.split('/').some((part) => part.startsWith('.') && part !== '.');
+
+function isFluxInstance(o: KubeObject): boolean {
+  return o.kind === 'FluxInstance' && o.apiVersion.startsWith('fluxcd.controlplane.io/');
 }
 
 /** YAML files in a stable order. Symlinked directories are not followed (no loops); symlinked files are. */
@@ -144,6 +160,8 @@ const KEY_CHAR = /[\w.-]/;
  * anything unusual around an `apiVersion` parses the file, whatever it holds.
  */
 export function mayDefineFluxObject(text: string): boolean {
+  // flux-operator's FluxInstance names the cluster directory it syncs.
+  if (text.includes('fluxcd.controlplane.io') && text.includes('FluxInstance')) return true;
   if (!text.includes(FLUX_GROUP)) return false;
   if (!text.includes('Kustomization') && !text.includes('GitRepository')) return false;
   if (VALUE_ELSEWHERE.test(text)) return true;
@@ -205,7 +223,7 @@ function fluxObjectsIn(file: string): KubeObject[] {
     } catch {
       return [];
     }
-    if (!isJsonObject(v) || typeof v.apiVersion !== 'string' || !v.apiVersion.includes('.toolkit.fluxcd.io/')) continue;
+    if (!isJsonObject(v) || typeof v.apiVersion !== 'string' || !(v.apiVersion.includes('.toolkit.fluxcd.io/') || v.apiVersion.startsWith('fluxcd.controlplane.io/'))) continue;
     if (!isJsonObject(v.metadata) || typeof v.metadata.name !== 'string' || v.metadata.name === '') continue;
     out.push(v as KubeObject);
   }

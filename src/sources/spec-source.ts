@@ -122,7 +122,7 @@ export function repositoryClusterRoot(trees: Trees, repoRoot: string, clusterPat
     async roots() {
       const head = trees.discover(repoRoot);
       const baseRoot = trees.atRef(repoRoot);
-      const base: Discovery = baseRoot && existsSync(baseRoot) ? trees.discover(baseRoot) : { kustomizations: [], definitions: [], gitRepositories: [], problems: [] };
+      const base: Discovery = baseRoot && existsSync(baseRoot) ? trees.discover(baseRoot) : { kustomizations: [], definitions: [], gitRepositories: [], problems: [], fluxInstances: [] };
       const dir = clusterPath !== undefined ? chosenClusterPath(repoRoot, clusterPath) : onlyClusterRoot(head, repoRoot);
       const rootOf = (d: Discovery) => d.definitions.find((k) => normalizeRelPath(k.spec.path) === dir);
       const notes: string[] = [];

@@ -28,8 +28,8 @@ describe('postBuild substitution', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('region: eu-west-1');
-    // A value substituted from a Secret is secret wherever it lands: masked, never printed (issue 9).
-    expect(r.stdout).toMatch(/tier: ["']?\*\*\*["']?\n/);
+    // A value substituted from a Secret is secret wherever it lands: masked as secret-derived, never printed.
+    expect(r.stdout).toMatch(/tier: ["']?\*\*\* \(secret-derived\)["']?\n/);
     expect(r.stdout).not.toContain('from-secret');
     expect(r.stdout).toContain('owner: team-inline');
     expect(r.stdout).toContain('bare: $REGION');

@@ -35,7 +35,7 @@ describe('podo completion bash', () => {
   });
 
   it('completes commands, aliases and subcommands', () => {
-    expect(tab('podo ')).toEqual(['build', 'completion', 'diff']);
+    expect(tab('podo ')).toEqual(['build', 'completion', 'diff', 'report']);
     expect(tab('podo d')).toEqual(['diff']);
     expect(tab('podo diff ')).toEqual(['kustomization']);
     expect(tab('podo completion ')).toEqual(['bash', 'fish', 'zsh']);

@@ -78,8 +78,11 @@ describe('skips', () => {
     const c = setupCase();
     applyLive(cm(c.ns, 'ignored-live', '  a: "old"\n', `  annotations:\n    kustomize.toolkit.fluxcd.io/ssa: Ignore\n`, owner(c.ks)));
     applyLive(cm(c.ns, 'if-not-present', '  a: "old"\n', '', owner(c.ks)));
+    applyLive(cm(c.ns, 'if-not-present-same', '  a: "same"\n', `  annotations:\n    kustomize.toolkit.fluxcd.io/ssa: IfNotPresent\n`, owner(c.ks)));
     const repo = writeTree({
-      'kustomization.yaml': 'resources: [a.yaml, b.yaml, c.yaml]\n',
+      'kustomization.yaml': 'resources: [a.yaml, b.yaml, c.yaml, d.yaml]\n',
+      // Left alone and unchanged anyway: as silent as any unchanged object (issue 19).
+      'd.yaml': cm(c.ns, 'if-not-present-same', '  a: "same"\n', `  annotations:\n    kustomize.toolkit.fluxcd.io/ssa: IfNotPresent\n`),
       'a.yaml': cm(c.ns, 'disabled-local', '  a: "new"\n', `  annotations:\n    kustomize.toolkit.fluxcd.io/reconcile: DISABLED\n`),
       'b.yaml': cm(c.ns, 'ignored-live', '  a: "new"\n'),
       'c.yaml': cm(c.ns, 'if-not-present', '  a: "new"\n', '', `    kustomize.toolkit.fluxcd.io/ssa: IfNotPresent\n`),
@@ -89,7 +92,8 @@ describe('skips', () => {
     expect(r.stdout).toContain(`► ConfigMap/${c.ns}/disabled-local skipped`);
     expect(r.stdout).toContain(`► ConfigMap/${c.ns}/ignored-live skipped`);
     expect(r.stdout).toContain(`► ConfigMap/${c.ns}/if-not-present skipped`);
-    expect(r.stdout).toContain('0 created, 0 drifted, 0 deleted, 0 replaced, 3 skipped, 0 unchanged');
+    expect(r.stdout).not.toContain('if-not-present-same');
+    expect(r.stdout).toContain('0 created, 0 drifted, 0 deleted, 0 replaced, 3 skipped, 1 unchanged');
     expect(r.code).toBe(0);
   });
 });

@@ -239,16 +239,24 @@ describe('nothing silent', () => {
     expect(answers(r)['fleet-system/podinfo']).toBe('not evaluated: source not mapped');
   });
 
-  it('several cluster directories and no --cluster-path: exit 2 naming them', async () => {
-    const r = await podoNoCluster(['diff', 'ks', '--all', '--path', repo, '--base-ref', 'HEAD']);
-    expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe('podo: error: the repository holds several cluster directories (clusters/production, clusters/staging): choose one with --cluster-path DIR');
+  it('several cluster directories and no --cluster-path: every one is diffed, each Kustomization under its cluster (issue 19)', async () => {
+    const r = await podoNoCluster(['diff', 'ks', '--all', '--path', repo, '--base-ref', 'HEAD', '-o', 'json']);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as { kustomizations: Array<{ name: string; namespace: string; cluster?: string }> };
+    const clusters = new Set(doc.kustomizations.map((k) => k.cluster));
+    expect([...clusters].sort()).toEqual(['clusters/production', 'clusters/staging']);
+    expect(doc.kustomizations.filter((k) => k.cluster === 'clusters/staging').map((k) => `${k.namespace}/${k.name}`)).toEqual([
+      'fleet-system/flux-system', 'fleet-system/infra-controllers', 'fleet-system/infra-configs', 'fleet-system/apps',
+    ]);
+    // --cluster-path is repeatable and narrows the run.
+    const both = await podoNoCluster(['diff', 'ks', '--all', '--path', repo, '--base-ref', 'HEAD', '--cluster-path', 'clusters/staging', '--cluster-path', 'clusters/production', '-o', 'json']);
+    expect((JSON.parse(both.stdout) as { kustomizations: unknown[] }).kustomizations.length).toBe(doc.kustomizations.length);
     const staging = await podoNoCluster(['diff', 'ks', '--all', '--path', repo, '--base-ref', 'HEAD', '--cluster-path', 'clusters/staging', '-o', 'json']);
     expect(staging.code).toBe(1);
     expect(Object.keys(answers(staging))).toEqual(['fleet-system/flux-system', 'fleet-system/infra-controllers', 'fleet-system/infra-configs', 'fleet-system/apps']);
   });
 
-  it('a dependency that fails stops its dependents, each with the reason', async () => {
+  it('a dependency that fails does not hide its dependents: each is evaluated and says so', async () => {
     const broken = fleetRepo();
     change(broken);
     write(broken, { 'infrastructure/controllers/kustomization.yaml': 'resources: [namespace.yaml, missing.yaml]\n' });
@@ -257,8 +265,10 @@ describe('nothing silent', () => {
     const doc = JSON.parse(r.stdout) as JsonReport;
     const by = (n: string) => doc.kustomizations.find((k) => k.name === n)!;
     expect(by('infra-controllers').error).toMatch(/^working tree: kustomize build .*missing\.yaml/);
-    expect(by('infra-configs')).toMatchObject({ skipped: 'dependency fleet-system/infra-controllers failed', skipCause: 'dependency failed' });
-    expect(by('apps')).toMatchObject({ skipped: 'dependency fleet-system/infra-configs was not evaluated', skipCause: 'dependency failed' });
+    expect(by('infra-configs').skipped).toBeUndefined();
+    expect(by('infra-configs').notes.join('\n')).toContain('dependency fleet-system/infra-controllers failed: evaluated without its objects');
+    expect(by('infra-configs').resources.length).toBeGreaterThan(0);
+    expect(by('apps').skipped).toBeUndefined();
     expect(by('tenants').error).toBeUndefined();
   });
 

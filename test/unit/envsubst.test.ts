@@ -358,3 +358,15 @@ describe('isValidVariableName', () => {
     expect(isValidVariableName(name)).toBe(false);
   });
 });
+
+describe('keepUnset: a variable source could not be read', () => {
+  it('leaves unset variables as written (defaults and operators too), expands the set ones', async () => {
+    const { substitute } = await import('../../src/render/envsubst.js');
+    const text = 'a: ${A}\nb: "${B},${C}"\nc: ${C:=fallback}\nd: ${D^^}\ne: $${A}\n';
+    expect(substitute(text, { A: 'x' }, { keepUnset: true })).toBe('a: x\nb: "${B},${C}"\nc: ${C:=fallback}\nd: ${D^^}\ne: ${A}\n');
+    // Strict mode does not fail on what may be defined by the unread source.
+    expect(substitute('v: ${UNSET}', {}, { keepUnset: true, strict: true })).toBe('v: ${UNSET}');
+    // Without it, Flux's own rules: unset is empty, defaults apply.
+    expect(substitute(text, { A: 'x' })).toBe('a: x\nb: ","\nc: fallback\nd: \ne: ${A}\n');
+  });
+});

@@ -23,6 +23,14 @@ describe('the JSON report schema', () => {
     expect(validate(golden), JSON.stringify(validate.errors)).toBe(true);
   });
 
+  it('accepts what the report filters left out, and rejects a count that is not one', () => {
+    const filtered = { ...groupedReport(), filtered: { filters: ['--kind Deployment'], objects: 3, kustomizations: 1, ignoredFieldObjects: 0 } };
+    const doc = JSON.parse(renderJson(filtered)) as { filtered: { objects: number } };
+    expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
+    doc.filtered.objects = -1;
+    expect(validate(doc)).toBe(false);
+  });
+
   it('rejects a wrong version, an unknown action, changes on a created object and a multi-line error', () => {
     const good = () => JSON.parse(renderJson(groupedReport())) as { apiVersion: string; kustomizations: { error?: string; resources: { action: string; changes: unknown[] }[] }[] };
     const a = good();

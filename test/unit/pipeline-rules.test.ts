@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { cycleThrough, readyNow } from '../../src/pipeline/order.js';
 import { clusterRoots, mayDefineFluxObject, type Discovery } from '../../src/sources/repository.js';
 import { parseAllDocuments } from 'yaml';
-import { exitCodeFor } from '../../src/cli/exit.js';
+import { exitCodeFor, failureLines } from '../../src/cli/exit.js';
 import { specFromObject } from '../../src/flux/spec.js';
 import { checkoutSources, sourceResolver } from '../../src/sources/local-sources.js';
 import { kustomizeMessage } from '../../src/render/kustomize.js';
@@ -34,7 +34,7 @@ describe('dependsOn order', () => {
 });
 
 const ks = (name: string, origin: string, p: string): FluxKustomization => ({ spec: { name, namespace: 'flux-system', path: p }, origin });
-const discovery = (defs: FluxKustomization[]): Discovery => ({ kustomizations: defs, definitions: defs, gitRepositories: [], problems: [] });
+const discovery = (defs: FluxKustomization[], fluxInstances: Discovery['fluxInstances'] = []): Discovery => ({ kustomizations: defs, definitions: defs, gitRepositories: [], problems: [], fluxInstances });
 
 describe('cluster roots', () => {
   it('the directories the bootstrap Kustomizations apply, even when both are named flux-system', () => {
@@ -44,6 +44,16 @@ describe('cluster roots', () => {
       ks('flux-system', 'clusters/staging/flux-system/gotk-sync.yaml', './clusters/staging'),
     ]);
     expect(clusterRoots(d)).toEqual(['clusters/production', 'clusters/staging']);
+  });
+
+  it('FluxInstance sync paths are cluster directories (flux-operator, no gotk-sync); archived manifests are not', () => {
+    const d = discovery(
+      [ks('apps', 'kubernetes/main/apps.yaml', './kubernetes/apps'), ks('metallb', '.archive/kubernetes/metallb.yaml', './.archive/metallb')],
+      [{ file: 'kubernetes/main/flux/instance.yaml', syncPath: 'kubernetes/main' }, { file: 'kubernetes/lab/flux/instance.yaml', syncPath: './kubernetes/lab' }].map((f) => ({ ...f, syncPath: f.syncPath.replace(/^\.\//, '') })),
+    );
+    expect(clusterRoots(d)).toEqual(['kubernetes/lab', 'kubernetes/main']);
+    // Without any bootstrap: the unreached trees, hidden (archive) directories left out.
+    expect(clusterRoots(discovery([ks('apps', 'clusters/dev/apps.yaml', './apps'), ks('old', '.archive/x/old.yaml', './.archive/y')]))).toEqual(['clusters/dev']);
   });
 
   it('without a bootstrap manifest: where the Kustomizations no other one reaches are', () => {
@@ -88,6 +98,20 @@ describe('exit code with Kustomizations not evaluated', () => {
     expect(exitCodeFor(report(k({ skipped: 'x', skipCause: 'source not mapped', requested: true })), policy)).toBe(2);
     expect(exitCodeFor(report(k({ skipped: 'x', skipCause: 'dependency failed' })), policy)).toBe(2);
     expect(exitCodeFor(report(k({ skipped: 'x', skipCause: 'dependency cycle' })), policy)).toBe(2);
+  });
+
+  it('a HelmRelease not rendered is never a green run; a suspended one fails only with --fail-on-skipped', () => {
+    const unrendered = report(k({ helmReleases: [{ name: 'web', namespace: 'apps', notRendered: 'no helm binary' }] }));
+    expect(exitCodeFor(unrendered, policy)).toBe(2);
+    // Changes found already make the run red: it stays 1, unless --fail-on-skipped.
+    const changed = report(k({ helmReleases: unrendered.kustomizations[0].helmReleases, resources: [{ ref: { apiVersion: 'v1', kind: 'ConfigMap', name: 'c' }, action: 'created', changes: [] }] }));
+    expect(exitCodeFor(changed, policy)).toBe(1);
+    expect(exitCodeFor(changed, { ...policy, failOnSkipped: true })).toBe(2);
+    expect(failureLines(unrendered, policy)).toEqual(['HelmRelease apps/web (Kustomization ns/k) not rendered: no helm binary']);
+    const suspended = report(k({ helmReleases: [{ name: 'web', namespace: 'apps', notRendered: 'it is suspended', suspended: true }] }));
+    expect(exitCodeFor(suspended, policy)).toBe(0);
+    expect(exitCodeFor(suspended, { ...policy, failOnSkipped: true })).toBe(2);
+    expect(exitCodeFor(report(k({ helmReleases: [{ name: 'web', namespace: 'apps', chart: 'app 1.0.0' }] })), policy)).toBe(0);
   });
 
   it('the summary line names the causes', () => {

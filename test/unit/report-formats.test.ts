@@ -4,7 +4,7 @@ import type { DiffReport, ResourceChange } from '../../src/model/change.js';
 import type { KubeObject } from '../../src/model/object.js';
 import { plainColorizer } from '../../src/report/colorizer.js';
 import { renderJson, type JsonReport } from '../../src/report/json.js';
-import { MARKDOWN_COMMENT_LIMIT, fenceFor, renderMarkdown } from '../../src/report/markdown.js';
+import { COMMENT_MARKER, fenceFor, markdownParts, renderMarkdown } from '../../src/report/markdown.js';
 import { renderText } from '../../src/report/text.js';
 import { renderUnified } from '../../src/report/unified.js';
 import { changed, created, deleted, groupedReport } from './report-sample.js';
@@ -70,8 +70,8 @@ describe('renderUnified', () => {
 });
 
 describe('renderMarkdown', () => {
-  it('matches the golden comment', () => {
-    expect(renderMarkdown(groupedReport())).toBe(golden('report.md'));
+  it('matches the golden comment', async () => {
+    await expect(renderMarkdown(groupedReport())).toMatchFileSnapshot('../golden/report.md');
   });
 
   it('escapes |, < and > in summaries, table cells and text', () => {
@@ -84,6 +84,7 @@ describe('renderMarkdown', () => {
     };
     const out = renderMarkdown(report(replaced, skipped));
     expect(out).toContain('<summary>ConfigMap/default/a replaced (field &lt;x&gt; &#124; y is immutable)</summary>');
+    expect(out).toContain('- ♻️ ConfigMap/default/a: replaced (deleted and created again): field &lt;x&gt; \\| y is immutable');
     expect(out).toContain('- ► ConfigMap/default/b skipped (a\\|b &lt;script&gt;)');
     expect(out).not.toContain('<script>');
   });
@@ -103,25 +104,40 @@ describe('renderMarkdown', () => {
     expect(cluster).toContain('## podo diff against cluster context `prod-eu`');
   });
 
-  it('cuts at a resource boundary below 65,000 characters and says how many were left out', () => {
+  it('splits at a resource boundary past the byte limit into parts k/N, leaving nothing out', () => {
     const resources = Array.from({ length: 100 }, (_, i) =>
       created(configMap(`cm-${String(i).padStart(3, '0')}`, { payload: 'x'.repeat(1000) })),
     );
-    const out = renderMarkdown(report(...resources));
-    expect(out.length).toBeLessThanOrEqual(MARKDOWN_COMMENT_LIMIT);
-    const shown = out.match(/<details>/g)?.length ?? 0;
-    expect(shown).toBeGreaterThan(0);
-    expect(out.match(/<\/details>/g)?.length).toBe(shown);
-    expect(out).toContain(`> ${100 - shown} resources were left out to keep this comment under 65,000 characters.`);
-    expect(out.endsWith('Run podo locally for the full diff.\n')).toBe(true);
-    // What is shown is a prefix, and the counts still cover every resource.
-    expect(out).toContain(`ConfigMap/default/cm-${String(shown - 1).padStart(3, '0')} created`);
-    expect(out).not.toContain(`ConfigMap/default/cm-${String(shown).padStart(3, '0')} created`);
-    expect(out).toContain('| 🟢 created | 100 |');
+    const parts = markdownParts(report(...resources));
+    expect(parts.length).toBe(2);
+    parts.forEach((p, i) => {
+      expect(Buffer.byteLength(p)).toBeLessThanOrEqual(65_536);
+      expect(p.startsWith(`${COMMENT_MARKER}\n<!-- podo-diff-part ${i + 1}/2 -->\n## podo diff (part ${i + 1}/2)\n\n`)).toBe(true);
+      // Every part closes what it opens.
+      expect(p.match(/<details>/g)?.length).toBe(p.match(/<\/details>/g)?.length);
+    });
+    const all = parts.join('\n');
+    for (let i = 0; i < 100; i++) expect(all).toContain(`<summary>ConfigMap/default/cm-${String(i).padStart(3, '0')} created</summary>`);
+    expect(all).not.toContain('left out');
+    // The whole comment renders as the parts one after the other.
+    expect(renderMarkdown(report(...resources))).toBe(all);
+    // A smaller limit makes more parts, each within it.
+    const small = markdownParts(report(...resources), { maxBytes: 8000 });
+    expect(small.length).toBeGreaterThan(10);
+    for (const p of small) expect(Buffer.byteLength(p)).toBeLessThanOrEqual(8000);
   });
 
-  it('does not truncate what fits', () => {
-    expect(renderMarkdown(groupedReport())).not.toContain('left out');
+  it('cuts a single object whose diff is larger than a part, and says so', () => {
+    const parts = markdownParts(report(created(configMap('huge', Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`k${i}`, 'y'.repeat(50)]))))), { maxBytes: 4000 });
+    // The overview in part 1, the object's diff, cut to fit, in part 2.
+    expect(parts.length).toBe(2);
+    for (const p of parts) expect(Buffer.byteLength(p)).toBeLessThanOrEqual(4000);
+    expect(parts[1]).toMatch(/# … \d+ more lines: run podo locally for this object's full diff\n```\n\n<\/details>\n$/);
+  });
+
+  it('keeps what fits in one part', () => {
+    expect(markdownParts(groupedReport())).toHaveLength(1);
+    expect(renderMarkdown(groupedReport())).not.toContain('podo-diff-part');
   });
 });
 

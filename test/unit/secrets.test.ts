@@ -86,3 +86,29 @@ describe('object names are public', () => {
     expect(r.isSecret('s3cr3t-value')).toBe(true);
   });
 });
+
+describe('keys are not secrets (issue 18, point 7)', () => {
+  it("a Secret whose value is `password` under the key `password`: the key is printed, the value is masked as a field", () => {
+    const r = new SecretRegistry();
+    r.addSecretObject({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, stringData: { password: 'password', token: 'a-real-token-value' } });
+    expect(r.scrub('  data.password\n    ± *** (secret-derived, changed)')).toBe('  data.password\n    ± *** (secret-derived, changed)');
+    expect(r.scrub('token a-real-token-value')).toBe('token ***');
+    // Still a secret as a whole field: a ConfigMap value equal to it is masked structurally.
+    expect(r.isSecret('password')).toBe(true);
+  });
+
+  it('a key learned after the value (another object names a field like the value) un-scrubs it too', () => {
+    const r = new SecretRegistry();
+    r.add('replicas');
+    expect(r.scrub('spec.replicas')).toBe('spec.***');
+    r.addIdentifiers({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' }, spec: { replicas: 2, template: { spec: { containers: [{ name: 'x' }] } } } });
+    expect(r.scrub('spec.replicas')).toBe('spec.replicas');
+    expect(r.scrub('spec.template.spec.containers[0]')).toBe('spec.template.spec.containers[0]');
+  });
+
+  it('a value that merely contains a key is still scrubbed whole', () => {
+    const r = new SecretRegistry();
+    r.addSecretObject({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, stringData: { password: 'password-2026-xyz' } });
+    expect(r.scrub('data.password: password-2026-xyz')).toBe('data.password: ***');
+  });
+});

@@ -15,6 +15,7 @@ import {
   parseAgeKeys,
 } from '../../src/render/sops.js';
 import { encryptDotenv, encryptJson, encryptYaml, newAgeIdentity } from '../helpers/sops-writer.js';
+import type { KubeObject } from '../../src/model/object.js';
 
 const CANARY = 'CANARY-7f3a9';
 const REGEX = '^(data|stringData)$';
@@ -380,11 +381,40 @@ describe('decryptWorkspace keeps the plaintext only to scrub it from messages', 
     const dir = mkdtempSync(path.join(os.tmpdir(), 'podo-scrub-'));
     const plain = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  token: CANARY-scrub-77x\n';
     writeFileSync(path.join(dir, 's.yaml'), await encryptYaml(plain, { recipients: [id.recipient], encryptedRegex: '^(data|stringData)$' }));
-    const outcome = await decryptWorkspace(dir, async () => [id.identity], (f) => path.basename(f));
+    // A generator source is decrypted in place, before kustomize runs.
+    const outcome = await decryptWorkspace(dir, async () => [id.identity], (f) => path.basename(f), new Set([path.join(dir, 's.yaml')]));
     expect(outcome.decrypted).toBe(1);
     expect(readFileSync(path.join(dir, 's.yaml'), 'utf8')).toContain('CANARY-scrub-77x');
     expect(outcome.secrets).toEqual(['CANARY-scrub-77x']);
     const msg = `kustomize: bad value CANARY-scrub-77x (${Buffer.from('CANARY-scrub-77x').toString('base64')})`;
     expect(scrubSecrets(msg, outcome.secrets)).toBe('kustomize: bad value *** (***)');
+  });
+
+  it('a resource file stays encrypted for kustomize; its object is decrypted after the build (kustomize-controller DecryptResource)', async () => {
+    const { decryptWorkspace, decryptObject } = await import('../../src/render/decrypt.js');
+    const { mkdtempSync, writeFileSync, readFileSync } = await import('node:fs');
+    const { load } = await import('js-yaml');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const id = await newAgeIdentity();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'podo-after-'));
+    const plain = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  token: CANARY-after-31q\n  port: 8080\n';
+    const encrypted = await encryptYaml(plain, { recipients: [id.recipient], encryptedRegex: '^(data|stringData)$' });
+    writeFileSync(path.join(dir, 's.yaml'), encrypted);
+    const outcome = await decryptWorkspace(dir, async () => [id.identity], (f) => path.basename(f), new Set());
+    expect(outcome.decrypted).toBe(1);
+    expect(readFileSync(path.join(dir, 's.yaml'), 'utf8')).not.toContain('CANARY-after-31q');
+    // As kustomize passes it on: a label added, the ciphertext and the sops metadata kept.
+    const built = load(encrypted) as KubeObject;
+    built.metadata.labels = { added: 'by-kustomize' };
+    decryptObject(built, outcome, 'Secret/s');
+    expect(built.stringData).toEqual({ token: 'CANARY-after-31q', port: 8080 });
+    expect(built.sops).toBeUndefined();
+    // A stand-in rendering: stand-ins of the same types, nothing of the real values.
+    const shadow = load(encrypted) as KubeObject;
+    decryptObject(shadow, outcome, 'Secret/s', 1);
+    expect(typeof (shadow.stringData as Record<string, unknown>).token).toBe('string');
+    expect((shadow.stringData as Record<string, unknown>).token).not.toBe('CANARY-after-31q');
+    expect(typeof (shadow.stringData as Record<string, unknown>).port).toBe('number');
   });
 });

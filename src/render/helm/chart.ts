@@ -1,17 +1,19 @@
 // Where a HelmRelease's chart comes from, as source-controller would fetch it: a directory of a
 // locally mapped source (GitRepository, Bucket, ExternalArtifact), a chart repository (HelmRepository
 // over HTTP(S)), or an OCI artifact (OCIRepository, HelmRepository of type oci).
-import { cpSync, existsSync, lstatSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChartTemplate, HelmReleaseSpec, ObjectKey } from '../../model/helm.js';
 import { isJsonObject, type JsonObject, type KubeObject } from '../../model/object.js';
 import { isWithin, safeRealpath } from '../containment.js';
+import { isVcsPathUnder } from '../vcs.js';
+import { urlPasswords, withoutUserinfo } from '../../model/url-credentials.js';
+import { ChartRefused, sealChart, type ChartSchema } from './chart-copy.js';
 import { HelmFailure, type HelmRunner } from './run.js';
 import { mergeMaps, readValuesYaml } from './values.js';
-import { ociHelmRepositoryChart, ociRepositoryChart, type OciChartContext } from './oci-chart.js';
+import { ociHelmRepositoryChart, ociRepositoryChart, type OciChartContext, type OciChartLocation } from './oci-chart.js';
 import { repoKey } from './chart-cache.js';
 
-export const SOURCE_GROUP = 'source.toolkit.fluxcd.io';
 
 /** A Flux source object, from the build or the cluster; undefined when it exists in neither. */
 export type SourceLookup = (kind: string, name: string, namespace: string) => Promise<KubeObject | undefined | { unavailable: string }>;
@@ -23,20 +25,40 @@ export interface ChartSourceContext extends OciChartContext {
   runner: HelmRunner;
   lookup: SourceLookup;
   sourceDir: SourceDir;
+  /** Called with every credential a source carries (a password in its URL), before it can reach any output. */
+  registerSecret?: (value: string) => void;
 }
 
-/** A chart directory ready for `helm template`, or why it cannot be had. */
-export type ChartLocation = { dir: string; display: string } | { reason: string };
+/**
+ * A chart ready for `helm template`: podo's own copy of it (chart-copy.ts), with the values.schema.json
+ * files taken out of it; or why it cannot be had.
+ */
+export type ChartLocation = { dir: string; display: string; schemas: ChartSchema[] } | { reason: string };
+
+/** Where a chart was found: DIR (a directory or a .tgz), inside ROOT, which none of its symlinks may leave. */
+interface Found {
+  dir: string;
+  display: string;
+  root: string;
+  /** spec.chart.spec.valuesFiles merged: the copy's values.yaml. */
+  values?: JsonObject;
+}
 
 class NotRendered extends Error {}
 
 export async function locateChart(hr: HelmReleaseSpec, ctx: ChartSourceContext): Promise<ChartLocation> {
   try {
-    if (hr.chart) return await fromTemplate(hr.chart, ctx);
-    if (hr.chartRef) return await fromChartRef(hr.chartRef, ctx);
-    return { reason: 'it has neither spec.chart nor spec.chartRef' };
+    let found: Found;
+    if (hr.chart) found = await fromTemplate(hr.chart, ctx);
+    else if (hr.chartRef) found = await fromChartRef(hr.chartRef, ctx);
+    else return { reason: 'it has neither spec.chart nor spec.chartRef' };
+    const copy = path.join(ctx.runner.scratch('chart'), 'chart');
+    const sealed = await sealChart(found.dir, found.root, copy, () => ctx.runner.scratch('unpack'));
+    if (found.values) writeFileSync(path.join(sealed.dir, 'values.yaml'), JSON.stringify(found.values));
+    // A repository URL may carry `user:password@`: never printed (helm's own errors quote it too).
+    return { dir: sealed.dir, display: withoutUserinfo(found.display), schemas: sealed.schemas };
   } catch (err) {
-    if (err instanceof NotRendered) return { reason: err.message };
+    if (err instanceof NotRendered || err instanceof ChartRefused) return { reason: withoutUserinfo(err.message) };
     throw err;
   }
 }
@@ -52,7 +74,7 @@ function spec(obj: KubeObject): JsonObject {
   return isJsonObject(obj.spec) ? obj.spec : {};
 }
 
-async function fromTemplate(c: ChartTemplate, ctx: ChartSourceContext): Promise<ChartLocation> {
+async function fromTemplate(c: ChartTemplate, ctx: ChartSourceContext): Promise<Found> {
   const ref = c.sourceRef;
   switch (ref.kind) {
     case 'GitRepository':
@@ -60,26 +82,31 @@ async function fromTemplate(c: ChartTemplate, ctx: ChartSourceContext): Promise<
     case 'ExternalArtifact': {
       const mapped = ctx.sourceDir(ref.kind, ref.namespace, ref.name);
       if ('reason' in mapped) throw new NotRendered(mapped.reason);
-      return withValuesFiles(localChart(mapped.root, c.chart, `${ref.kind} ${ref.namespace}/${ref.name}`), c, mapped.root, ctx);
+      return withValuesFiles(localChart(mapped.root, c.chart, `${ref.kind} ${ref.namespace}/${ref.name}`), c, mapped.root);
     }
     case 'HelmRepository': {
       const repo = await sourceObject(ctx, ref);
       const s = spec(repo);
       const url = typeof s.url === 'string' ? s.url : '';
       if (!url) throw new NotRendered(`HelmRepository ${ref.namespace}/${ref.name} has no spec.url`);
-      if (s.type === 'oci' || url.startsWith('oci://')) return withValuesFiles(await ociHelmRepositoryChart(repo, c.chart, c.version, ctx), c, undefined, ctx);
+      for (const pw of urlPasswords(url)) ctx.registerSecret?.(pw);
+      if (s.type === 'oci' || url.startsWith('oci://')) return withValuesFiles(ociFound(await ociHelmRepositoryChart(repo, c.chart, c.version, ctx)), c, undefined);
       if (s.secretRef || s.certSecretRef) throw new NotRendered(`HelmRepository ${ref.namespace}/${ref.name} needs credentials (spec.secretRef/certSecretRef), which podo does not read`);
-      return withValuesFiles(await pullRepo(ctx, url, c.chart, c.version), c, undefined, ctx);
+      return withValuesFiles(await pullRepo(ctx, url, c.chart, c.version), c, undefined);
     }
     default:
       throw new NotRendered(`chart source kind ${ref.kind} is not supported`);
   }
 }
 
-async function fromChartRef(ref: ObjectKey, ctx: ChartSourceContext): Promise<ChartLocation> {
+async function fromChartRef(ref: ObjectKey, ctx: ChartSourceContext): Promise<Found> {
   switch (ref.kind) {
-    case 'OCIRepository':
-      return ociRepositoryChart(await sourceObject(ctx, ref), ctx);
+    case 'OCIRepository': {
+      const obj = await sourceObject(ctx, ref);
+      const url = spec(obj).url;
+      if (typeof url === 'string') for (const pw of urlPasswords(url)) ctx.registerSecret?.(pw);
+      return ociFound(await ociRepositoryChart(obj, ctx));
+    }
     case 'HelmChart': {
       const obj = await sourceObject(ctx, ref);
       const s = spec(obj);
@@ -114,44 +141,34 @@ async function fromChartRef(ref: ObjectKey, ctx: ChartSourceContext): Promise<Ch
  * source root and may not leave it; neither may any symlink inside the chart (helm follows them, and
  * `.Files.Get` would print what they point at).
  */
-function localChart(root: string, chartPath: string, source: string): ChartLocation {
+function localChart(root: string, chartPath: string, source: string): Found {
   const realRoot = safeRealpath(root) ?? path.resolve(root);
   const dir = path.resolve(realRoot, chartPath.replace(/^\/+/, ''));
   if (!isWithin(dir, realRoot)) throw new NotRendered(`chart path ${chartPath} leaves ${source}`);
+  const inVcs = () => new NotRendered(`chart path ${chartPath} in ${source} is version-control metadata; refused`);
+  if (isVcsPathUnder(dir, realRoot)) throw inVcs();
   if (!existsSync(dir)) throw new NotRendered(`chart path ${chartPath} does not exist in ${source} (${root})`);
   const real = safeRealpath(dir);
   if (!real || !isWithin(real, realRoot)) throw new NotRendered(`chart path ${chartPath} leaves ${source}`);
+  // The chart path itself in `.git` (or through a link into it): not part of the source's artifact.
+  if (isVcsPathUnder(real, realRoot)) throw inVcs();
   if (!statSync(real).isDirectory()) {
-    if (/\.tgz$/.test(real)) return { dir: real, display: `${source} ${chartPath}` };
+    if (/\.tgz$/.test(real)) return { dir: real, display: `${source} ${chartPath}`, root: realRoot };
     throw new NotRendered(`chart path ${chartPath} in ${source} is not a directory`);
   }
   if (!existsSync(path.join(real, 'Chart.yaml'))) throw new NotRendered(`chart path ${chartPath} in ${source} has no Chart.yaml`);
-  const escaping = escapingLinks(real, realRoot);
-  if (escaping.length > 0) throw new NotRendered(`chart ${chartPath} in ${source} has a symlink leaving the source: ${path.relative(realRoot, escaping[0])}`);
-  return { dir: real, display: `${source} ${chartPath}` };
-}
-
-function escapingLinks(dir: string, root: string, out: string[] = []): string[] {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isSymbolicLink()) {
-      const target = safeRealpath(p);
-      if (!target || !isWithin(target, root)) out.push(p);
-      else if (lstatSync(target).isDirectory()) escapingLinks(target, root, out);
-    } else if (e.isDirectory()) escapingLinks(p, root, out);
-    if (out.length > 0) break;
-  }
-  return out;
+  // Its files and symlinks are checked as the chart is copied (chart-copy.ts).
+  return { dir: real, display: `${source} ${chartPath}`, root: realRoot };
 }
 
 /** `helm pull` from a chart repository, as source-controller would download it (latest stable when no version). */
-async function pullRepo(ctx: ChartSourceContext, url: string, chart: string, version: string | undefined): Promise<ChartLocation> {
+async function pullRepo(ctx: ChartSourceContext, url: string, chart: string, version: string | undefined): Promise<Found> {
   if (!/^https?:\/\//.test(url)) throw new NotRendered(`chart repository URL ${url} is not http(s)`);
   const display = `${url} ${chart}${version ? ` ${version}` : ''}`;
   // An exact version of a chart repository's chart is kept across runs (chart-cache.ts).
   const key = ctx.cache ? repoKey(url, chart, version) : undefined;
   const hit = key ? ctx.cache!.get(key) : undefined;
-  if (hit) return { dir: hit, display };
+  if (hit) return { dir: hit, display, root: hit };
   const dest = ctx.runner.scratch('chart');
   const args = ['pull', chart, '--repo', url, '--untar', '--untardir', dest];
   if (version && version !== '*') args.push('--version', version);
@@ -162,7 +179,14 @@ async function pullRepo(ctx: ChartSourceContext, url: string, chart: string, ver
     throw new NotRendered(`chart ${chart}${version ? ` ${version}` : ''} could not be downloaded from ${url}: ${err.message}`);
   }
   const dir = untarred(dest, chart);
-  return { dir: key ? ctx.cache!.put(key, dir) : dir, display };
+  const kept = key ? ctx.cache!.put(key, dir) : dir;
+  return { dir: kept, display, root: kept };
+}
+
+/** An OCI chart pulled by oci-chart.ts: its own directory is the root none of its symlinks may leave. */
+function ociFound(loc: OciChartLocation): Found {
+  if ('reason' in loc) throw new NotRendered(loc.reason);
+  return { dir: loc.dir, display: loc.display, root: loc.dir };
 }
 
 function untarred(dest: string, chart: string): string {
@@ -178,21 +202,19 @@ function untarred(dest: string, chart: string): string {
  * and packages the result as the chart's values.yaml. Paths are relative to the source root for
  * Git/Bucket sources and to the chart for chart repositories.
  */
-function withValuesFiles(loc: ChartLocation, c: ChartTemplate, sourceRoot: string | undefined, ctx: ChartSourceContext): ChartLocation {
-  if (!('dir' in loc) || !c.valuesFiles || c.valuesFiles.length === 0) return loc;
+function withValuesFiles(loc: Found, c: ChartTemplate, sourceRoot: string | undefined): Found {
+  if (!c.valuesFiles || c.valuesFiles.length === 0) return loc;
   const base = sourceRoot ? (safeRealpath(sourceRoot) ?? sourceRoot) : loc.dir;
   let merged: JsonObject = {};
   for (const f of c.valuesFiles) {
     const file = path.resolve(base, f);
     if (!isWithin(file, base) || (existsSync(file) && !isWithin(safeRealpath(file) ?? file, base))) throw new NotRendered(`values file ${f} leaves its source`);
+    if (isVcsPathUnder(file, base) || isVcsPathUnder(safeRealpath(file) ?? file, base)) throw new NotRendered(`values file ${f} is version-control metadata; refused`);
     if (!existsSync(file)) {
       if (c.ignoreMissingValuesFiles) continue;
       throw new NotRendered(`values file ${f} does not exist in its source`);
     }
     merged = mergeMaps(merged, readValuesYaml(readFileSync(file, 'utf8'), `values file ${f}`));
   }
-  const copy = path.join(ctx.runner.scratch('chart'), path.basename(loc.dir));
-  cpSync(loc.dir, copy, { recursive: true, dereference: true });
-  writeFileSync(path.join(copy, 'values.yaml'), JSON.stringify(merged));
-  return { dir: copy, display: loc.display };
+  return { ...loc, values: merged };
 }

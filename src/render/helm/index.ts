@@ -15,7 +15,10 @@ import { runKustomize, type KustomizeBinary } from '../kustomize.js';
 import { locateChart, type SourceDir } from './chart.js';
 import type { ChartCache } from './chart-cache.js';
 import { HelmFailure, type HelmRunner } from './run.js';
+import { addValuesProbes, SchemaFailure, takeProbes, validateProbes, type ValuesProbes } from './schema.js';
+import { runDeadline } from '../../process/lifecycle.js';
 import { composeValues, type KeyValues } from './values.js';
+import { standIn, standInTree, type ShadowVariant } from '../secret-derived.js';
 
 export { createHelmRunner, type HelmRunner } from './run.js';
 export { findHelm, isHelm, type HelmLookup, type HelmBinary } from './binary.js';
@@ -52,6 +55,13 @@ export interface HelmRenderContext {
   isNamespaced?: (apiVersion: string, kind: string) => Promise<boolean | undefined>;
   /** Called with every value read from a Secret, before it can reach any output. */
   registerSecret?: (value: string) => void;
+  /** A stand-in rendering (render/secret-derived.ts): every value read from a Secret is replaced by a stand-in. */
+  variant?: ShadowVariant;
+  /**
+   * The real renderings of this build's releases, by release: a stand-in rendering whose inputs come out
+   * the same (no Secret reached them) takes the real result instead of running helm again.
+   */
+  memo?: Map<string, HelmRenderResult>;
   /** Charts kept across runs (--cache-dir). */
   chartCache?: ChartCache;
 }
@@ -73,6 +83,10 @@ export interface HelmRenderResult {
   notes: string[];
   /** Set when the chart was not rendered: why (one line, safe to print). */
   notRendered?: string;
+  /** How many values the release read from Secrets (valuesFrom). */
+  secretInputs?: number;
+  /** Everything the rendering depends on besides the chart's files: equal keys, equal renderings. */
+  inputKey?: string;
 }
 
 const CRD_CREATE_ONLY = "helm-controller's CRD policy Create does not update an existing CRD: the chart's changes to it are not applied";
@@ -94,7 +108,8 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
   const id = helmReleaseId(hr);
   const base = { helmRelease: id, spec: hr, objects: [] as HelmRenderedObject[], notes: [] as string[] };
   if (hr.suspend) return { ...base, notRendered: 'it is suspended (helm-controller does not reconcile it)' };
-  if (hr.remote) return { ...base, notRendered: 'it targets a remote cluster (spec.kubeConfig)' };
+  // Against a cluster, its own is not read; between two refs (no cluster), it is rendered like any other.
+  if (hr.remote && ctx.readKeyValues) return { ...base, notRendered: 'it targets a remote cluster (spec.kubeConfig)' };
   if (!ctx.runner) return { ...base, notRendered: ctx.noHelm ?? 'no helm binary' };
   const runner = ctx.runner;
   const secrets: string[] = [];
@@ -104,11 +119,40 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
     return out;
   };
   try {
-    const composed = await composeValues(hr, (kind, name, namespace) => keyValues(ctx, kind, name, namespace, secrets), (v, p, val, mode) => runner.setPath(v, p, val, mode));
-    for (const s of composed.secretValues) {
-      secrets.push(s);
-      ctx.registerSecret?.(s);
+    const reads = { secret: 0 };
+    const composed = await composeValues(hr, (kind, name, namespace) => keyValues(ctx, kind, name, namespace, secrets, reads), (v, p, val, mode) => runner.setPath(v, p, val, mode));
+    if (!ctx.variant) {
+      for (const s of composed.secretValues) {
+        secrets.push(s);
+        ctx.registerSecret?.(s);
+      }
     }
+    const inputKey = JSON.stringify([obj, composed.values, ctx.buildObjects.filter((b) => b.object.apiVersion.startsWith('source.toolkit.fluxcd.io/')).map((b) => b.object)]);
+    const known = ctx.variant ? ctx.memo?.get(id) : undefined;
+    if (known && known.inputKey === inputKey) return structuredClone(known);
+    const result = await renderComposed(hr, obj, ctx, runner, composed, scrub, secrets, base);
+    const done = { ...result, secretInputs: reads.secret, inputKey };
+    if (!ctx.variant) ctx.memo?.set(id, done);
+    return done;
+  } catch (err) {
+    // Invalid input (a missing required valuesFrom, a bad values document) is the HelmRelease's error.
+    if (err instanceof Error) err.message = scrub(`HelmRelease ${id}: ${errorMessage(err).replace(/^HelmRelease \S+: /, '')}`);
+    throw err;
+  }
+}
+
+async function renderComposed(
+  hr: HelmReleaseSpec,
+  obj: KubeObject,
+  ctx: HelmRenderContext,
+  runner: HelmRunner,
+  composed: Awaited<ReturnType<typeof composeValues>>,
+  scrub: (s: string) => string,
+  secrets: string[],
+  base: { helmRelease: string; spec: HelmReleaseSpec; objects: HelmRenderedObject[]; notes: string[] },
+): Promise<HelmRenderResult> {
+  const id = base.helmRelease;
+  {
     const notes = [...composed.notes];
 
     const chart = await locateChart(hr, {
@@ -116,7 +160,8 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
       sourceDir: ctx.sourceDir,
       lookup: (kind, name, namespace) => sourceLookup(ctx, kind, name, namespace),
       // Registry credentials (secretRef of an OCI source): the build's Secret first, else the cluster's.
-      readSecret: (name, namespace) => keyValues(ctx, 'Secret', name, namespace, secrets),
+      // Credentials reach no value helm renders: the real ones in every rendering (never stand-ins).
+      readSecret: (name, namespace) => readKeyValuesOnce(ctx, 'Secret', name, namespace, secrets),
       cache: ctx.chartCache,
       registerSecret: (v) => {
         secrets.push(v);
@@ -125,6 +170,14 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
     });
     if ('reason' in chart) return { ...base, notes, notRendered: chart.reason };
     const found = { ...base, chart: chartTitle(chart.dir, chart.display) };
+    // values.schema.json is validated by podo, never by helm (schema.ts).
+    let probes: ValuesProbes | undefined;
+    try {
+      if (chart.schemas.length > 0) probes = addValuesProbes(chart.schemas);
+    } catch (err) {
+      if (!(err instanceof SchemaFailure)) throw err;
+      return { ...found, notes, notRendered: scrub(err.message) };
+    }
 
     const scratch = runner.scratch('release');
     const valuesFile = path.join(scratch, 'values.json');
@@ -151,6 +204,16 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
     } catch (err) {
       if (!(err instanceof HelmFailure)) throw err;
       return { ...found, notes, notRendered: `helm template failed: ${scrub(oneLineMessage(err))}` };
+    }
+    if (probes) {
+      const taken = takeProbes(out, probes);
+      out = taken.out;
+      try {
+        await validateProbes(probes, taken.values, runDeadline());
+      } catch (err) {
+        if (!(err instanceof SchemaFailure)) throw err;
+        return { ...found, notes, notRendered: scrub(err.message) };
+      }
     }
     const { crds, manifests } = splitManifest(out);
 
@@ -189,12 +252,9 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
       // helm install --create-namespace: a bare Namespace, created only when missing.
       objects.push({ object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: hr.releaseNamespace } }, helmRelease: id, createOnly: 'helm creates the release namespace only when it is missing (install.createNamespace)' });
     }
-    for (const o of objects) if (o.object.kind === 'Secret' && o.object.apiVersion === 'v1') registerSecretObject(o.object, ctx, secrets);
+    if (!ctx.variant) for (const o of objects) if (o.object.kind === 'Secret' && o.object.apiVersion === 'v1') registerSecretObject(o.object, ctx, secrets);
+    void id;
     return { ...found, objects, notes };
-  } catch (err) {
-    // Invalid input (a missing required valuesFrom, a bad values document) is the HelmRelease's error.
-    if (err instanceof Error) err.message = scrub(`HelmRelease ${id}: ${errorMessage(err).replace(/^HelmRelease \S+: /, '')}`);
-    throw err;
   }
 }
 
@@ -283,7 +343,32 @@ async function kustomizePostRender(kustomize: KustomizeBinary, objects: KubeObje
 }
 
 /** A ConfigMap/Secret for valuesFrom: the build's own copy first (as it will be applied), else the cluster's. */
-async function keyValues(ctx: HelmRenderContext, kind: 'ConfigMap' | 'Secret', name: string, namespace: string, secrets: string[]): Promise<KeyValues> {
+/**
+ * A valuesFrom source. A Secret's values are counted as secret inputs, and in a stand-in rendering
+ * replaced by stand-ins named by Secret and key (a values document keeps its keys: see standInTree).
+ */
+async function keyValues(ctx: HelmRenderContext, kind: 'ConfigMap' | 'Secret', name: string, namespace: string, secrets: string[], reads: { secret: number }): Promise<KeyValues> {
+  const kv = await readKeyValuesOnce(ctx, kind, name, namespace, secrets);
+  if (kind !== 'Secret' || !('entries' in kv)) return kv;
+  reads.secret++;
+  const variant = ctx.variant;
+  if (!variant) return kv;
+  const entries: Record<string, string> = {};
+  for (const [k, v] of Object.entries(kv.entries)) entries[k] = standInValuesText(v, `Secret/${namespace}/${name}/${k}`, variant);
+  return { entries };
+}
+
+function standInValuesText(text: string, identity: string, variant: ShadowVariant): string {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { version: '1.1', maxAliasCount: 1000 });
+  } catch {
+    doc = undefined;
+  }
+  return isJsonObject(doc as JsonObject) && Object.keys(doc as JsonObject).length > 0 ? JSON.stringify(standInTree(doc as JsonObject, identity, variant)) : standIn(identity, variant);
+}
+
+async function readKeyValuesOnce(ctx: HelmRenderContext, kind: 'ConfigMap' | 'Secret', name: string, namespace: string, secrets: string[]): Promise<KeyValues> {
   const inBuild = ctx.buildObjects.find(
     (b) => b.object.kind === kind && b.object.apiVersion === 'v1' && b.object.metadata.name === name && (b.object.metadata.namespace ?? namespace) === namespace,
   );

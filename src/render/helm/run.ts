@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { JsonObject } from '../../model/object.js';
 import { isJsonObject } from '../../model/object.js';
 import type { HelmBinary } from './binary.js';
-import { ChildTimeoutError, runChild } from '../../process/child.js';
+import { ChildTimeoutError, MAX_TOOL_OUTPUT, runChild } from '../../process/child.js';
 import { runDeadline } from '../../process/lifecycle.js';
 import { goChildEnv } from '../../process/go-env.js';
 import { BuildError, errorMessage } from '../../model/errors.js';
@@ -38,9 +38,25 @@ export function createHelmRunner(helm: HelmBinary, defaultTimeoutMs = 120_000): 
     // No kubeconfig: helm template must never talk to a cluster (capabilities come in as flags).
     KUBECONFIG: path.join(home, 'no-kubeconfig'),
     HELM_PLUGINS: path.join(home, 'plugins'),
+    // Nothing of the user's: no registry logins, repositories or Docker credentials, whichever helm looks for.
+    HELM_REGISTRY_CONFIG: path.join(home, 'config', 'registry', 'config.json'),
+    HELM_REPOSITORY_CONFIG: path.join(home, 'config', 'repositories.yaml'),
+    HELM_REPOSITORY_CACHE: path.join(home, 'cache', 'repository'),
+    XDG_CACHE_HOME: path.join(home, 'cache'),
+    XDG_CONFIG_HOME: path.join(home, 'config'),
+    XDG_DATA_HOME: path.join(home, 'data'),
+    DOCKER_CONFIG: path.join(home, 'docker'),
     // Proxies configured for the user apply to chart downloads too.
     ...pick(process.env, ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy', 'SSL_CERT_FILE', 'SSL_CERT_DIR']),
   }, undefined);
+  // `helm template` of a chart on disk needs no network: every proxy variable points at a closed loopback
+  // port, so that anything in a chart that would fetch (older helm resolving a schema URL, a future
+  // function) fails at once. Only pulls go out, to the chart sources the HelmReleases declare.
+  const closed = 'http://127.0.0.1:9';
+  const offlineEnv: NodeJS.ProcessEnv = { ...env };
+  for (const k of ['HTTPS_PROXY', 'HTTP_PROXY', 'ALL_PROXY', 'https_proxy', 'http_proxy', 'all_proxy']) offlineEnv[k] = closed;
+  offlineEnv.NO_PROXY = '';
+  offlineEnv.no_proxy = '';
   let counter = 0;
   let probe: string | undefined;
 
@@ -48,7 +64,8 @@ export function createHelmRunner(helm: HelmBinary, defaultTimeoutMs = 120_000): 
     let res;
     try {
       // In its own process group, killed at the run's --timeout (or this call's) and on a signal.
-      res = await runChild(helm.path, args, { what: `helm ${args[0]}`, env, cwd: home, deadline: Date.now() + timeoutMs });
+      // Output is capped like kustomize's: a template can print gigabytes from one line.
+      res = await runChild(helm.path, args, { what: `helm ${args[0]}`, env: args[0] === 'template' ? offlineEnv : env, cwd: home, deadline: Date.now() + timeoutMs, maxBuffer: MAX_TOOL_OUTPUT });
     } catch (err) {
       // The run's own deadline ends the run; one slow helm call (a chart download) only this HelmRelease.
       if (err instanceof ChildTimeoutError && runDeadline() <= Date.now()) throw err;
