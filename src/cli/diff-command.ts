@@ -77,7 +77,7 @@ export function validate(name: string | undefined, f: DiffFlags, namespaceGiven:
   checkHelmBin(f.helmBin, env);
   const filters = reportFilters(f, globs);
   const diffContext = f.diffContext === undefined ? undefined : parseContext(f.diffContext);
-  const run = toRunOptions(f.all ? undefined : name, f, namespaceGiven, () => findKustomize(f.kustomizeBin), lazyHelm(f.helmBin, env));
+  const run = toRunOptions(f.all ? undefined : name, f, namespaceGiven, () => findKustomize(f.kustomizeBin), lazyHelm(f.helmBin, env, helmChoice(f, env)));
   if (timeoutGiven) run.cluster.overallTimeout = true;
   // PODO_BUILD_ALL=1 (hidden, for differential tests): --base-ref builds even what it proves unchanged.
   if (env.PODO_BUILD_ALL === '1') run.buildAll = true;
@@ -180,6 +180,11 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
   // Charts not rendered are said once on stderr whatever the format (and in every format's own notes).
   const helmNote = notRenderedNote(safe);
   if (helmNote) err(`podo: note: ${helmNote}\n`);
+  if (opts.verbose) {
+    // -v: which helm rendered the charts (also in -o json, per HelmRelease: `helm`).
+    const used = new Set(safe.kustomizations.flatMap((k) => (k.helmReleases ?? []).map((h) => h.helm).filter((h): h is string => h !== undefined)));
+    for (const h of used) err(`podo: charts rendered with helm ${h}\n`);
+  }
   out(render(report, opts.output, { color: opts.color, verbose: opts.verbose, grouped, maxCommentBytes: opts.maxCommentBytes, diffContext: opts.diffContext, withObjects: opts.withObjects }));
   const policy = { failOnWarnings: opts.failOnWarnings, failOnSkipped: opts.failOnSkipped };
   const code = exitCodeFor(report, policy);

@@ -9,10 +9,16 @@ import path from 'node:path';
 export default function setup(): () => void {
   const root = mkdtempSync(path.join(os.tmpdir(), 'podo-tests-'));
   const before = process.env.TMPDIR;
+  const beforeCache = process.env.XDG_CACHE_HOME;
   process.env.TMPDIR = root;
+  // podo's cache (charts, the extracted npm helm) is the run's own: a chart repository on a loopback port
+  // a later run reuses must not be served from an earlier run's cache.
+  process.env.XDG_CACHE_HOME = path.join(root, 'xdg-cache');
   return () => {
     if (before === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = before;
+    if (beforeCache === undefined) delete process.env.XDG_CACHE_HOME;
+    else process.env.XDG_CACHE_HOME = beforeCache;
     rmSync(root, { recursive: true, force: true });
   };
 }
