@@ -50,7 +50,7 @@ export function exitCodeFor(report: DiffReport, policy: ExitPolicy): number {
 export function failureLines(report: DiffReport, policy: ExitPolicy): string[] {
   const out: string[] = [];
   for (const k of report.kustomizations) {
-    const id = `Kustomization ${k.namespace}/${k.name}`;
+    const id = `Kustomization ${k.namespace}/${k.name}${k.cluster ? ` (cluster ${k.cluster})` : ''}`;
     if (k.error) out.push(`${id}: ${k.error}`);
     else if (k.skipped !== undefined) {
       const policySkip = k.skipCause !== undefined && POLICY_CAUSES.includes(k.skipCause);
