@@ -218,7 +218,7 @@ describe('diff against a git ref, engine', () => {
     expectUntouched(repo, state);
   });
 
-  it('--all: the cluster root, then one diff per Kustomization in (namespace, name) order; a remote one is skipped', async () => {
+  it('--all: the cluster root, then one diff per Kustomization in (namespace, name) order; a remote one is built and compared too', async () => {
     const report: DiffReport = await diffAgainstRef(opts({ path: repo, name: undefined, all: true }));
     // No manifest applies clusters/dev (the only cluster directory): Flux's bootstrap Kustomization stands in.
     expect(report.kustomizations.map((k) => `${k.namespace}/${k.name}`)).toEqual(['flux-system/flux-system', 'flux-system/apps', 'flux-system/infra', 'flux-system/remote']);
@@ -228,7 +228,10 @@ describe('diff against a git ref, engine', () => {
     // Nothing changed in infra: its inputs are the same at HEAD, so it is reported unchanged without a build.
     expect(infra.resources).toEqual([]);
     expect(infra.notes).toContain('inputs identical at HEAD: not built');
-    expect(remote.skipped).toBe('targets a remote cluster (spec.kubeConfig)');
+    // A spoke (spec.kubeConfig) needs no cluster to be built and compared between refs (issue 19).
+    expect(remote.skipped).toBeUndefined();
+    expect(actions(remote.resources)['Service/demo/web']).toBe('created');
+    expect(remote.notes).toContain('targets a remote cluster (spec.kubeConfig): compared between the two refs');
     expectNoCanary(JSON.stringify(report));
     expectUntouched(repo, state);
     // Built anyway (PODO_BUILD_ALL=1), its cluster-scoped kinds keep no namespace and nothing changed.
@@ -299,7 +302,8 @@ describe('podo diff kustomization --base-ref, CLI (no kubeconfig anywhere)', () 
     expect(apps).toBeGreaterThanOrEqual(0);
     expect(infra).toBeGreaterThan(apps);
     expect(r.stdout.slice(apps, infra)).toContain('► Service/demo/web created');
-    expect(r.stdout).toContain('━━ Kustomization flux-system/remote skipped: targets a remote cluster (spec.kubeConfig)');
+    expect(r.stdout).toContain('━━ Kustomization flux-system/remote\n');
+    expect(r.stdout).not.toContain('remote skipped');
     expectNoCanary(r.stdout + r.stderr);
     expectUntouched(repo, state);
   });
