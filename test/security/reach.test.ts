@@ -1,6 +1,6 @@
 // Runs the reach cases (reach.ts) against the real local cluster with real helm and kustomize, each in
 // every output format: what a pull request may read, credentials in URLs, keys that are not secrets.
-import { beforeAll, describe, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +35,9 @@ function newCtx(): CaseCtx {
 }
 
 describe.concurrent('what a pull request may read, and what podo prints of credentials and keys', () => {
+  it('has its cases (a corpus that lost them would pass by testing nothing)', () => {
+    expect(REACH.length).toBeGreaterThanOrEqual(10);
+  });
   for (const c of REACH) {
     it(c.name, async () => {
       await runCase(c, newCtx());
