@@ -107,7 +107,7 @@ const WITHHELD = 'its message depends on a secret value and is withheld';
 const NAME_WITHHELD = 'its name depends on a secret value: not shown, not compared';
 const MASK_NAME = '*** (secret-derived)';
 
-/** The real rendering, with each object's secret-derived fields; objects whose identity depends on a secret go. */
+/** The real rendering, with each object's secret-derived fields; objects whose name depends on a secret are withheld (reported failed under a hidden name). */
 function withSecretPaths(real: RenderResult, shadows: RenderResult[]): RenderResult {
   const { objects, unstable } = separate(real.objects, shadows.map((s) => s.objects.map((o) => o.object)), (o) => o.object);
   // An object of the build whose name depends on a secret: reported failed under a hidden name, never applied.
