@@ -90,7 +90,10 @@ export function markdownParts(report: DiffReport, opts: MarkdownOptions = {}): s
 
 function overviewBlocks(report: DiffReport): Block[] {
   const all = report.kustomizations.flatMap((k) => k.resources);
-  const notEvaluated = formatNotEvaluated(countKustomizations(report));
+  const counts = countKustomizations(report);
+  // The headline says what was not seen: failed Kustomizations as well as those not evaluated.
+  const failed = counts.failed > 0 ? `${counts.failed} Kustomization${counts.failed === 1 ? '' : 's'} failed` : '';
+  const notEvaluated = [failed, formatNotEvaluated(counts)].filter((x) => x !== '').join('; ');
   const blocks: Block[] = [{ text: `${formatSummary(summarize(all))}${notEvaluated ? `\n\n**${mdText(notEvaluated)}**` : ''}` }];
   const helm = notRenderedNote(report);
   if (helm) blocks.push({ text: `ℹ ${mdText(helm)}` });
