@@ -5,25 +5,13 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runPodo, writeTree } from '../helpers/cluster.js';
+import { fluxKustomization, runPodo, writeTree } from '../helpers/cluster.js';
 
 interface Report {
   kustomizations: Array<{ name: string; namespace: string; cluster?: string; skipped?: string; notes: string[]; resources: Array<{ kind: string; name: string; action: string; after?: { data?: Record<string, string> } }> }>;
 }
 
-const ks = (name: string, p: string, extra = '') => `apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: ${name}
-  namespace: flux-system
-spec:
-  interval: 10m
-  path: ${p}
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-${extra}`;
+const ks = (name: string, p: string, extraSpec = '') => fluxKustomization({ name, path: p, prune: true, extraSpec });
 
 const instance = (cluster: string) => `apiVersion: fluxcd.controlplane.io/v1
 kind: FluxInstance
