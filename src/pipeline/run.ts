@@ -17,10 +17,11 @@ import type { FluxKustomization } from '../model/kustomization.js';
 import { byNamespaceName, type RenderedObject } from '../model/object.js';
 import type { RunOptions } from '../model/settings.js';
 import { summarize } from '../model/summary.js';
-import { repositoryRoot } from '../render/workspace.js';
+import { checkoutRoot } from './checkout-root.js';
 import { SourceTrees } from '../render/source-tree.js';
 import { listGitRepositories } from '../sources/cluster.js';
 import { gitToplevel, withWorktree } from '../sources/git.js';
+import { existingAncestor } from '../process/git-toplevel.js';
 import { checkoutSources, sourceResolver, type SourceResolver } from '../sources/local-sources.js';
 import { clusterRoots, discoveryOnce } from '../sources/repository.js';
 import { clusterAll, clusterNamed, repositoryClusterRoot, repositoryNamed, type Root, type SpecSource, type Trees } from '../sources/spec-source.js';
@@ -77,8 +78,8 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
     const inCluster = new Set(rootSpecs.map(keyOf));
     if (selection.mode === 'all' && roots.length >= SHARED_LIVE_READS_FROM) target.shareLiveReads(rootSpecs.map((s) => s.namespace));
     // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.
-    const checkoutRoot = selection.mode === 'all' ? options.path : repositoryRoot(realpathSync(options.path), roots[0]?.head?.spec.path);
-    const resolve = sourceResolver(checkoutRoot, checkoutSources(checkoutRoot, await listGitRepositories(client)), options.localSources);
+    const root = checkoutRoot(options, roots[0]?.head, selection.mode === 'all' ? options.path : undefined);
+    const resolve = sourceResolver(root, checkoutSources(root, await listGitRepositories(client)), options.localSources);
     const helm: HelmRender = { stage: helmStage, sourceDir: chartSources(resolve), concurrency: cluster.concurrency };
     const trees = new SourceTrees();
     const renderWith = (ks: FluxKustomization, dir: string, boundary?: string, deadline?: number) =>
@@ -164,8 +165,8 @@ async function againstRef(
         : repositoryNamed(trees, selection.name, selection.namespace, head, options.kustomizationFile);
     const { roots, problems } = await specs.roots();
     // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.
-    const checkoutRoot = selection.mode === 'all' ? head : repositoryRoot(head, roots[0]?.head?.spec.path);
-    const resolve = sourceResolver(checkoutRoot, checkoutSources(toplevel, trees.discover(toplevel).gitRepositories), options.localSources);
+    const root = checkoutRoot(options, roots[0]?.head, head);
+    const resolve = sourceResolver(root, checkoutSources(toplevel, trees.discover(toplevel).gitRepositories), options.localSources);
     resolveHead = resolve;
     const helm: HelmRender = { stage: helmStage, sourceDir: chartSources(resolve), concurrency: options.cluster.concurrency };
     return orchestrate(roots, problems, {
@@ -205,13 +206,8 @@ export function budgetOf(spec: FluxKustomization['spec'], timeoutMs: number): { 
 
 /** The path with symlinks resolved as far as it exists (a path deleted in the working tree still maps to the ref). */
 function realish(p: string): string {
-  let dir = path.resolve(p);
-  const rest: string[] = [];
-  while (!existsSync(dir) && path.dirname(dir) !== dir) {
-    rest.unshift(path.basename(dir));
-    dir = path.dirname(dir);
-  }
-  return path.join(realpathSync(dir), ...rest);
+  const dir = existingAncestor(p);
+  return path.join(realpathSync(dir), path.relative(dir, path.resolve(p)));
 }
 
 export interface Pipeline {
