@@ -18,7 +18,7 @@ import { byNamespaceName, type RenderedObject } from '../model/object.js';
 import type { RunOptions } from '../model/settings.js';
 import { summarize } from '../model/summary.js';
 import { checkoutRoot } from './checkout-root.js';
-import { SourceTrees } from '../render/source-tree.js';
+import { SourceTrees } from '../render/tree/source-tree.js';
 import { listGitRepositories } from '../sources/cluster.js';
 import { gitToplevel, withWorktree } from '../sources/git.js';
 import { existingAncestor } from '../process/git-toplevel.js';
@@ -32,11 +32,11 @@ import { cycleThrough, dependenciesOf, keyOf, readyNow } from './order.js';
 import { chartSources, renderKustomization, type HelmRender } from './render.js';
 import { HelmStage, type HelmExpansion } from './helm.js';
 import type { SourceDir } from '../render/helm/index.js';
-import { specPathProblem } from '../render/containment.js';
+import { specPathProblem } from '../render/tree/containment.js';
 import { secrets } from '../model/secrets.js';
 import { crdKinds } from './scope.js';
 import { DefinedSources, substituteFromNames } from './defined-sources.js';
-import type { VariableSource } from '../render/substitute.js';
+import type { VariableSource } from '../render/flux/substitute.js';
 import { groupKeys, shardOf, type Shard } from './shard.js';
 import { emptyCreated, type CreatedByDependencies, type Target } from './target.js';
 
@@ -503,7 +503,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
     if ('reason' in src) return skip('source not mapped', src.reason);
     // A listed manifest podo refuses (an invalid field): that Kustomization fails alone.
     if (u.head.problem) return failedOutcome({ ...emptyDiff(spec.namespace, spec.name), ...(u.requested ? { requested: true } : {}), error: u.head.problem, notes });
-    // A spec.path that climbs out of its source is refused, whether or not it exists (render/containment.ts).
+    // A spec.path that climbs out of its source is refused, whether or not it exists (render/tree/containment.ts).
     const escape = specPathProblem(u.head.spec.path);
     if (escape) return failedOutcome({ ...emptyDiff(spec.namespace, spec.name), ...(u.requested ? { requested: true } : {}), error: escape, notes });
     boundary = src.root;

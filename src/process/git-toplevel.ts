@@ -1,6 +1,6 @@
 // Where a git work tree starts: `git rev-parse --show-toplevel` from a directory, run the one way podo
 // runs git (git-env.ts, its own process group, bounded). The repository boundary of a build
-// (render/containment.ts) and the checkout a --base-ref run compares against (sources/git.ts) both ask here.
+// (render/tree/containment.ts) and the checkout a --base-ref run compares against (sources/git.ts) both ask here.
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { ChildStartError, runChild } from './child.js';
