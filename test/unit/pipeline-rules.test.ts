@@ -60,6 +60,17 @@ describe('cluster roots', () => {
     const d = discovery([ks('apps', 'clusters/dev/apps.yaml', './apps'), ks('infra', 'clusters/dev/infra.yaml', './infra'), ks('child', 'apps/child.yaml', './apps/child')]);
     expect(clusterRoots(d)).toEqual(['clusters/dev']);
   });
+
+  it('an archived Kustomization without spec.path (the whole repository) reaches nothing: each cluster a FluxInstance chart syncs is found', () => {
+    // haraldkoch/kochhaus-home: FluxInstances come from a HelmRelease's values; .archive/ holds an old Kustomization with no path.
+    const d = discovery([
+      { spec: { name: 'metallb-crds', namespace: 'flux-system' }, origin: '.archive/kubernetes/apps/networking/metallb-crds/crds.yaml' },
+      ks('cluster-apps', 'kubernetes/main/flux/cluster/ks.yaml', './kubernetes/main/apps'),
+      ks('cluster-apps', 'kubernetes/network/flux/cluster/ks.yaml', './kubernetes/network/apps'),
+      ks('echo', 'kubernetes/main/apps/default/echo/ks.yaml', './kubernetes/apps/base/default/echo'),
+    ]);
+    expect(clusterRoots(d)).toEqual(['kubernetes/main/flux/cluster', 'kubernetes/network/flux/cluster']);
+  });
 });
 
 describe('sources', () => {
