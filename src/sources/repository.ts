@@ -108,7 +108,19 @@ export function clusterRoots(d: Discovery): string[] {
   // Archived manifests (a hidden folder such as .archive/) are not a cluster, and include nothing: one
   // without a spec.path (the whole repository) would otherwise reach every tree.
   const live = entries.filter((e) => !hidden(e.dir));
-  const unreached = live.filter((e) => !live.some((o) => o !== e && isWithinRel(e.dir, o.path)));
+  // A Kustomization whose source is another repository (a GitRepository this repository defines, other
+  // than the bootstrap flux-system one, or an OCI artifact: a tenant's or a vendor's) applies that
+  // source's paths, not this one's (fluxcd/flux2-multi-tenancy's tenant and kyverno syncs).
+  const foreign = new Set(d.gitRepositories.map((g) => `${typeof g.metadata.namespace === 'string' ? g.metadata.namespace : ''}/${g.metadata.name}`));
+  const ownSource = (k: FluxKustomization) => {
+    const ref = k.spec.sourceRef;
+    if (!ref || ref.name === 'flux-system') return true;
+    if (ref.kind !== 'GitRepository') return false;
+    return !foreign.has(`${ref.namespace ?? k.spec.namespace}/${ref.name}`);
+  };
+  const own = live.filter((o) => ownSource(o.ks));
+  // Only this repository's Kustomizations make a cluster: a sync of another repository kept here is not one.
+  const unreached = own.filter((e) => !own.some((o) => o !== e && isWithinRel(e.dir, o.path)));
   return [...new Set(unreached.map((e) => e.dir))].sort();
 }
 

@@ -71,6 +71,24 @@ describe('cluster roots', () => {
     ]);
     expect(clusterRoots(d)).toEqual(['kubernetes/main/flux/cluster', 'kubernetes/network/flux/cluster']);
   });
+
+  it("a sync of another repository kept here (a tenant's GitRepository, an OCI artifact) is no cluster and includes nothing", () => {
+    // fluxcd/flux2-multi-tenancy: a placeholder gotk-sync.yaml, tenant and vendor syncs with path "./" or none.
+    const sourced = (name: string, ns: string, origin: string, p: string | undefined, kind: string, source: string): FluxKustomization => ({
+      spec: { name, namespace: ns, ...(p ? { path: p } : {}), sourceRef: { kind, name: source, namespace: ns } },
+      origin,
+    });
+    const d: Discovery = {
+      ...discovery([
+        sourced('tenants', 'flux-system', 'clusters/production/tenants.yaml', './tenants/production', 'GitRepository', 'flux-system'),
+        sourced('tenants', 'flux-system', 'clusters/staging/tenants.yaml', './tenants/staging', 'GitRepository', 'flux-system'),
+        sourced('kyverno-controller', 'flux-system', 'infrastructure/kyverno/sync.yaml', './', 'OCIRepository', 'kyverno-controller'),
+        sourced('dev-team', 'apps', 'tenants/base/dev-team/sync.yaml', undefined, 'GitRepository', 'dev-team'),
+      ]),
+      gitRepositories: [{ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'dev-team', namespace: 'apps' } }],
+    };
+    expect(clusterRoots(d)).toEqual(['clusters/production', 'clusters/staging']);
+  });
 });
 
 describe('sources', () => {
