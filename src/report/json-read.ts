@@ -205,7 +205,8 @@ export function mergeReports(reports: Array<{ file: string; report: DiffReport; 
     kustomizations.sort((a, b) => compareKeys(order(a), order(b)));
     for (const k of kustomizations) delete k.group;
   }
-  return { kustomizations, ...(target ? { target } : {}), ...(filtered ? { filtered } : {}) };
+  const alone = reports.length === 1 ? reports[0].report.shard : undefined;
+  return { kustomizations, ...(target ? { target } : {}), ...(filtered ? { filtered } : {}), ...(alone ? { shard: alone } : {}) };
 }
 
 function compareKeys(a: string[], b: string[]): number {
@@ -219,7 +220,8 @@ function compareKeys(a: string[], b: string[]): number {
  */
 function shardsOf(reports: Array<{ file: string; report: DiffReport }>): number | undefined {
   const sharded = reports.filter((r) => r.report.shard);
-  if (sharded.length === 0) return undefined;
+  // One report alone is rendered as it is: a shard's report still says which shard it is.
+  if (sharded.length === 0 || reports.length === 1) return undefined;
   const first = sharded[0];
   const total = first.report.shard!.total;
   const seen = new Map<number, string>();
