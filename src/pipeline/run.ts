@@ -34,6 +34,8 @@ import type { SourceDir } from '../render/helm/index.js';
 import { specPathProblem } from '../render/containment.js';
 import { secrets } from '../model/secrets.js';
 import { crdKinds } from './scope.js';
+import { DefinedSources, substituteFromNames } from './defined-sources.js';
+import type { VariableSource } from '../render/substitute.js';
 import { groupKeys, shardOf, type Shard } from './shard.js';
 import { emptyCreated, type CreatedByDependencies, type Target } from './target.js';
 
@@ -169,7 +171,9 @@ async function againstRef(
     return orchestrate(roots, problems, {
       target,
       resolve,
-      render: (ks, dir, boundary, deadline) => renderKustomization(undefined, ks, dir, options.build, boundary, helm, { trees: sourceTrees, deadline }),
+      render: (ks, dir, boundary, deadline, variables) => renderKustomization(undefined, ks, dir, options.build, boundary, helm, { trees: sourceTrees, deadline, variables }),
+      // --all: a substituteFrom ConfigMap or Secret the run's own builds define is read from them, per side.
+      sources: selection.mode === 'all' ? new DefinedSources(substituteFromNames([...trees.discover(toplevel).definitions, ...trees.discover(worktree).definitions])) : undefined,
       budget: (spec) => budgetOf(spec, options.cluster.timeoutMs),
       follow: selection.mode === 'all',
       childrenRequested: false,
@@ -214,7 +218,9 @@ export interface Pipeline {
   target: Target;
   resolve: SourceResolver;
   /** `boundary`: the source root the build must stay inside, when known. */
-  render: (ks: FluxKustomization, dir: string, boundary?: string, deadline?: number) => Promise<{ objects: RenderedObject[]; notes: string[]; helm?: HelmExpansion }>;
+  render: (ks: FluxKustomization, dir: string, boundary?: string, deadline?: number, variables?: VariableSource) => Promise<{ objects: RenderedObject[]; notes: string[]; helm?: HelmExpansion }>;
+  /** Without a cluster: the substituteFrom sources the run's own builds define, per side (--base-ref --all). */
+  sources?: DefinedSources;
   /** Also evaluate the Kustomizations the builds produce (--recursive; --base-ref --all from the cluster root; --all: new ones). */
   follow: boolean;
   /** With `follow`: only the children this accepts (--all against the cluster: those it does not have). */
@@ -245,6 +251,8 @@ export interface Pipeline {
 interface Unit extends Root {
   key: string;
   deps: string[];
+  /** Evaluated even though a substituteFrom source it reads is not defined yet: nothing left in the run can define it. */
+  final?: boolean;
   /** Its group's key (shard.ts): the report lists a group's Kustomizations together, in evaluation order. */
   group: string;
   /** In this shard (always, without --shard); a cluster root outside it is evaluated for its children only. */
@@ -271,6 +279,8 @@ export interface Outcome {
   formerChildren: FluxKustomization[];
   /** `namespace/name` of the Kustomizations it depends on. */
   deps: string[];
+  /** What each side built, for the substituteFrom sources it defines (Pipeline.sources). */
+  built?: { head: RenderedObject[]; former: RenderedObject[] };
 }
 
 export async function orchestrate(roots: Root[], problems: Array<{ namespace: string; name: string; message: string }>, p: Pipeline): Promise<DiffReport> {
@@ -288,8 +298,10 @@ export async function orchestrate(roots: Root[], problems: Array<{ namespace: st
     const key = keyOf(ks.spec);
     if (seen.has(key)) return;
     seen.add(key);
-    // Another shard's group: not evaluated here (a cluster root still is, for its children).
-    if (!report && !clusterRoot) return;
+    // Another shard's group: not evaluated here (a cluster root still is, for its children). Where the
+    // run reads substituteFrom sources its builds define, it is evaluated and not reported: it may
+    // define one that this shard's Kustomizations read (unchanged ones are proven without building).
+    if (!report && !clusterRoot && !p.sources?.names.size) return;
     pending.push({ ...r, key, deps: dependenciesOf(r.head ?? r.former), group, report, clusterRoot });
   };
   for (const r of roots) {
@@ -300,7 +312,15 @@ export async function orchestrate(roots: Root[], problems: Array<{ namespace: st
   let evaluated = 0;
   while (pending.length > 0) {
     const bySpec = (a: Unit, b: Unit) => byNamespaceName((a.head ?? a.former)!.spec, (b.head ?? b.former)!.spec);
-    const ready = readyNow(pending, (k) => done.has(k)).sort(bySpec);
+    let ready = readyNow(pending, (k) => done.has(k)).sort(bySpec);
+    // A Kustomization reading a substituteFrom source that no build of the run has defined yet waits
+    // until nothing else can run: a Kustomization still to be evaluated may define it.
+    const waiting = p.sources ? ready.filter((u) => !u.final && !definesAll(p.sources!, u)) : [];
+    if (waiting.length > 0 && waiting.length === ready.length) {
+      for (const u of waiting) u.final = true;
+      continue;
+    }
+    ready = ready.filter((u) => !waiting.includes(u));
     if (ready.length === 0) {
       // Every pending Kustomization waits for another pending one: a dependency cycle (Flux never applies them either).
       for (const u of pending.sort(bySpec)) {
@@ -319,6 +339,11 @@ export async function orchestrate(roots: Root[], problems: Array<{ namespace: st
       const u = ready[i];
       done.set(u.key, o);
       out.push({ diff: o.diff, group: u.group, report: u.report });
+      // Recorded when the wave ends, in order: what a Kustomization reads never depends on timing.
+      if (p.sources && o.built) {
+        p.sources.record('head', o.built.head);
+        p.sources.record('former', o.built.former);
+      }
       if (!p.follow) continue;
       const followed: Root[] = [];
       for (const c of o.headChildren) {
@@ -404,6 +429,19 @@ function groupRoots(roots: Root[], problems: Array<{ namespace: string; name: st
     ...problems.map((x) => ({ id: keyOf(x), ties: [] })),
   ];
   return { groups: groupKeys(members), clusterRoots };
+}
+
+/** Whether every substituteFrom source of `u` (each side's spec) is defined on that side. */
+function definesAll(sources: DefinedSources, u: Unit): boolean {
+  const ok = (side: 'head' | 'former', ks: FluxKustomization | undefined) => !ks || sources.allDefined(side, ks.spec.namespace, ks.spec.postBuild?.substituteFrom ?? []);
+  return ok('head', u.head) && ok('former', u.former);
+}
+
+/** Both sides read the same substituteFrom values (or none is known): a proof of unchanged inputs may stand. */
+function sameSources(sources: DefinedSources | undefined, head: FluxKustomization, former: FluxKustomization): boolean {
+  if (!sources) return true;
+  const refs = (ks: FluxKustomization) => ks.spec.postBuild?.substituteFrom ?? [];
+  return sources.resolved('head', head.spec.namespace, refs(head)) === sources.resolved('former', former.spec.namespace, refs(former));
 }
 
 function emptyDiff(namespace: string, name: string): KustomizationDiff {
@@ -492,8 +530,10 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
   const ignored = ignoreMatcher(spec.ignore);
   // A target comparing two builds may prove, before anything is built, that both sides build the same.
   let formerBuildsSame = false;
-  if (p.target.provenUnchanged && u.head && u.former && dir && !headMissing && formerDir) {
-    const proof = await p.target.provenUnchanged({ head: u.head, former: u.former, dir, formerDir, boundary, formerRoot }).catch(() => undefined);
+  if (p.target.provenUnchanged && u.head && u.former && dir && !headMissing && formerDir && sameSources(p.sources, u.head, u.former)) {
+    const proof = await p.target
+      .provenUnchanged({ head: u.head, former: u.former, dir, formerDir, boundary, formerRoot, watched: p.sources?.names, variables: p.sources?.reader('head') })
+      .catch(() => undefined);
     if (proof && !proof.buildOnce) {
       const diff: KustomizationDiff = { ...emptyDiff(spec.namespace, spec.name), ...(u.requested ? { requested: true } : {}), notes: [...new Set([...notes, ...proof.notes])] };
       return { diff, ok: true, creates: emptyCreated(), headChildren: [], formerChildren: [], deps: u.deps };
@@ -511,7 +551,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
     if (u.head && dir && !headMissing) {
       p.hooks.onProgress?.(`building ${keyOf(spec)}`);
       try {
-        const built = await p.render(u.head, dir, boundary, deadline);
+        const built = await p.render(u.head, dir, boundary, deadline, p.sources?.reader('head'));
         rendered = built.objects;
         helm = built.helm;
         renderNotes.push(...built.notes);
@@ -533,6 +573,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
       formerBuildsSame,
       deadline,
       budget: budget?.label,
+      formerVariables: p.sources?.reader('former'),
       onProgress: (stage, d, t) => p.hooks.onProgress?.(`${stage} ${d}/${t} (${keyOf(spec)})`),
     });
     if (answer.skipped) return skip(answer.skipped.cause, answer.skipped.reason);
@@ -553,6 +594,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
       headChildren: (rendered ?? []).filter((o) => isFluxKustomization(o.object)).map((o) => childSpec(o, spec)),
       formerChildren: answer.formerChildren,
       deps: u.deps,
+      built: { head: rendered ?? [], former: answer.formerObjects ?? [] },
     };
   } catch (err) {
     // A child stopped at this Kustomization's own deadline says so (it only knows --timeout).
