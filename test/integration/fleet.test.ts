@@ -157,17 +157,17 @@ describe('nothing silent', () => {
     const doc = JSON.parse(r.stdout) as { kustomizations: Array<{ name: string; namespace: string; cluster?: string }> };
     const clusters = new Set(doc.kustomizations.map((k) => k.cluster));
     expect([...clusters].sort()).toEqual(['clusters/production', 'clusters/staging']);
-    // A group's Kustomizations together (dependsOn order inside), groups by their smallest name: the
-    // order a --shard run merges back into (pipeline/shard.ts).
+    // The cluster root, then a group's Kustomizations together (dependsOn order inside): the order a
+    // --shard run merges back into (pipeline/shard.ts).
     expect(doc.kustomizations.filter((k) => k.cluster === 'clusters/staging').map((k) => `${k.namespace}/${k.name}`)).toEqual([
-      'fleet-system/infra-controllers', 'fleet-system/infra-configs', 'fleet-system/apps', 'fleet-system/flux-system',
+      'fleet-system/flux-system', 'fleet-system/infra-controllers', 'fleet-system/infra-configs', 'fleet-system/apps',
     ]);
     // --cluster-path is repeatable and narrows the run; the clusters come in one order however they are given.
     const both = await podoNoCluster(['diff', 'ks', '--all', '--path', repo, '--base-ref', 'HEAD', '--cluster-path', 'clusters/staging', '--cluster-path', 'clusters/production', '-o', 'json']);
     expect(both.stdout).toBe(r.stdout);
     const staging = await podoNoCluster(['diff', 'ks', '--all', '--path', repo, '--base-ref', 'HEAD', '--cluster-path', 'clusters/staging', '-o', 'json']);
     expect(staging.code).toBe(1);
-    expect(Object.keys(answers(staging))).toEqual(['fleet-system/infra-controllers', 'fleet-system/infra-configs', 'fleet-system/apps', 'fleet-system/flux-system']);
+    expect(Object.keys(answers(staging))).toEqual(['fleet-system/flux-system', 'fleet-system/infra-controllers', 'fleet-system/infra-configs', 'fleet-system/apps']);
   });
 
   it('a dependency that fails does not hide its dependents: each is evaluated and says so', async () => {
