@@ -12,7 +12,7 @@ import { connectionSettings, ignorePathsOf, parseDuration, parsePositiveInt, typ
 /**
  * Kustomizations evaluated at once in --all and --recursive runs: four per core, so that while some
  * wait for their dry-runs (a Kustomization's dry-runs take longer than its build) every build slot
- * still has the next one ready. kustomize itself runs at most once per core (render/kustomize.ts) and
+ * still has the next one ready. kustomize itself runs at most once per core (render/kustomize/kustomize.ts) and
  * every request goes through the client's one connection pool, so more in flight costs no more CPU.
  */
 const PARALLEL_KUSTOMIZATIONS = Math.max(8, 4 * os.availableParallelism());

@@ -4,14 +4,14 @@
 // value with its newlines removed). Where the run itself builds that ConfigMap or Secret (a
 // `cluster-vars` ConfigMap in flux-system, an istio version), the cluster would hold what that build
 // applies once the pull request merges: each side of the comparison reads the one its own builds
-// define. What no Kustomization of the run defines stays unread (render/substitute.ts leaves its
+// define. What no Kustomization of the run defines stays unread (render/flux/substitute.ts leaves its
 // variables as written), never guessed.
 //
 // A run evaluates Kustomizations in waves (pipeline/run.ts); what a wave's builds define is recorded when
 // the wave ends, in evaluation order, so what a Kustomization reads never depends on timing.
 import { isJsonObject, type KubeObject, type RenderedObject } from '../model/object.js';
 import type { SubstituteReference } from '../model/kustomization.js';
-import { UnreadSource, type VariableSource } from '../render/substitute.js';
+import { UnreadSource, type VariableSource } from '../render/flux/substitute.js';
 
 export type Side = 'head' | 'former';
 

@@ -5,8 +5,8 @@ import os from 'node:os';
 import type { ClusterClient } from '../cluster/client.js';
 import { readKeyValues } from '../cluster/key-values.js';
 import { buildKustomization, type BuildResult } from '../render/index.js';
-import type { SourceTrees } from '../render/source-tree.js';
-import type { VariableSource } from '../render/substitute.js';
+import type { SourceTrees } from '../render/tree/source-tree.js';
+import type { VariableSource } from '../render/flux/substitute.js';
 import type { FluxKustomization } from '../model/kustomization.js';
 import type { BuildSettings } from '../model/settings.js';
 import { errorMessage } from '../model/errors.js';
@@ -84,7 +84,7 @@ async function renderOnce(args: RenderArgs, variant: ShadowVariant | undefined, 
     variables: variablesOf(client, run.variables, reads),
     strictSubstitute: build.strictSubstitute,
     ignorePaths: build.ignorePaths,
-    // The source root the build must stay inside, when the caller knows it (render/containment.ts).
+    // The source root the build must stay inside, when the caller knows it (render/tree/containment.ts).
     boundary,
     // A stand-in rendering decrypts nothing: it writes stand-ins where the real one decrypted.
     ageKeys: () => (variant ? Promise.resolve([]) : ageKeys(client, ks.spec, build.sopsAgeKeyFile, keyNotes)),
@@ -167,7 +167,7 @@ export function chartSources(resolve: SourceResolver, mapRoot: (root: string) =>
  * the Kustomization names a decryption Secret the caller may read, its `*.agekey` entries.
  */
 async function ageKeys(client: ClusterClient | undefined, spec: FluxKustomization['spec'], keyFile: string | undefined, notes: string[]): Promise<string[]> {
-  const { loadAgeKeys, parseAgeKeys } = await import('../render/sops.js');
+  const { loadAgeKeys, parseAgeKeys } = await import('../render/sops/sops.js');
   const extra: string[] = [];
   const ref = spec.decryption?.secretRef;
   if (ref && !client) notes.push(`decryption Secret ${spec.namespace}/${ref.name} not read: no cluster`);

@@ -17,10 +17,11 @@ import type { FluxKustomization } from '../model/kustomization.js';
 import { byNamespaceName, type RenderedObject } from '../model/object.js';
 import type { RunOptions } from '../model/settings.js';
 import { summarize } from '../model/summary.js';
-import { repositoryRoot } from '../render/workspace.js';
-import { SourceTrees } from '../render/source-tree.js';
+import { checkoutRoot } from './checkout-root.js';
+import { SourceTrees } from '../render/tree/source-tree.js';
 import { listGitRepositories } from '../sources/cluster.js';
 import { gitToplevel, withWorktree } from '../sources/git.js';
+import { existingAncestor } from '../process/git-toplevel.js';
 import { checkoutSources, sourceResolver, type SourceResolver } from '../sources/local-sources.js';
 import { clusterRoots, discoveryOnce } from '../sources/repository.js';
 import { clusterAll, clusterNamed, repositoryClusterRoot, repositoryNamed, type Root, type SpecSource, type Trees } from '../sources/spec-source.js';
@@ -31,11 +32,11 @@ import { cycleThrough, dependenciesOf, keyOf, readyNow } from './order.js';
 import { chartSources, renderKustomization, type HelmRender } from './render.js';
 import { HelmStage, type HelmExpansion } from './helm.js';
 import type { SourceDir } from '../render/helm/index.js';
-import { specPathProblem } from '../render/containment.js';
+import { specPathProblem } from '../render/tree/containment.js';
 import { secrets } from '../model/secrets.js';
 import { crdKinds } from './scope.js';
 import { DefinedSources, substituteFromNames } from './defined-sources.js';
-import type { VariableSource } from '../render/substitute.js';
+import type { VariableSource } from '../render/flux/substitute.js';
 import { groupKeys, shardOf, type Shard } from './shard.js';
 import { emptyCreated, type CreatedByDependencies, type Target } from './target.js';
 
@@ -77,8 +78,8 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
     const inCluster = new Set(rootSpecs.map(keyOf));
     if (selection.mode === 'all' && roots.length >= SHARED_LIVE_READS_FROM) target.shareLiveReads(rootSpecs.map((s) => s.namespace));
     // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.
-    const checkoutRoot = selection.mode === 'all' ? options.path : repositoryRoot(realpathSync(options.path), roots[0]?.head?.spec.path);
-    const resolve = sourceResolver(checkoutRoot, checkoutSources(checkoutRoot, await listGitRepositories(client)), options.localSources);
+    const root = checkoutRoot(options, roots[0]?.head, selection.mode === 'all' ? options.path : undefined);
+    const resolve = sourceResolver(root, checkoutSources(root, await listGitRepositories(client)), options.localSources);
     const helm: HelmRender = { stage: helmStage, sourceDir: chartSources(resolve), concurrency: cluster.concurrency };
     const trees = new SourceTrees();
     const renderWith = (ks: FluxKustomization, dir: string, boundary?: string, deadline?: number) =>
@@ -164,8 +165,8 @@ async function againstRef(
         : repositoryNamed(trees, selection.name, selection.namespace, head, options.kustomizationFile);
     const { roots, problems } = await specs.roots();
     // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.
-    const checkoutRoot = selection.mode === 'all' ? head : repositoryRoot(head, roots[0]?.head?.spec.path);
-    const resolve = sourceResolver(checkoutRoot, checkoutSources(toplevel, trees.discover(toplevel).gitRepositories), options.localSources);
+    const root = checkoutRoot(options, roots[0]?.head, head);
+    const resolve = sourceResolver(root, checkoutSources(toplevel, trees.discover(toplevel).gitRepositories), options.localSources);
     resolveHead = resolve;
     const helm: HelmRender = { stage: helmStage, sourceDir: chartSources(resolve), concurrency: options.cluster.concurrency };
     return orchestrate(roots, problems, {
@@ -205,13 +206,8 @@ export function budgetOf(spec: FluxKustomization['spec'], timeoutMs: number): { 
 
 /** The path with symlinks resolved as far as it exists (a path deleted in the working tree still maps to the ref). */
 function realish(p: string): string {
-  let dir = path.resolve(p);
-  const rest: string[] = [];
-  while (!existsSync(dir) && path.dirname(dir) !== dir) {
-    rest.unshift(path.basename(dir));
-    dir = path.dirname(dir);
-  }
-  return path.join(realpathSync(dir), ...rest);
+  const dir = existingAncestor(p);
+  return path.join(realpathSync(dir), path.relative(dir, path.resolve(p)));
 }
 
 export interface Pipeline {
@@ -513,7 +509,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
     if ('reason' in src) return skip('source not mapped', src.reason);
     // A listed manifest podo refuses (an invalid field): that Kustomization fails alone.
     if (u.head.problem) return failedOutcome({ ...emptyDiff(spec.namespace, spec.name), ...(u.requested ? { requested: true } : {}), error: u.head.problem, notes });
-    // A spec.path that climbs out of its source is refused, whether or not it exists (render/containment.ts).
+    // A spec.path that climbs out of its source is refused, whether or not it exists (render/tree/containment.ts).
     const escape = specPathProblem(u.head.spec.path);
     if (escape) return failedOutcome({ ...emptyDiff(spec.namespace, spec.name), ...(u.requested ? { requested: true } : {}), error: escape, notes });
     boundary = src.root;

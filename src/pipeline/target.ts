@@ -6,7 +6,7 @@ import type { RenderedObject } from '../model/object.js';
 import type { Verdict } from '../model/verdict.js';
 import type { HelmReleaseReport, NotEvaluatedCause } from '../model/change.js';
 import type { HelmExpansion } from './helm.js';
-import type { VariableSource } from '../render/substitute.js';
+import type { VariableSource } from '../render/flux/substitute.js';
 
 /** What the Kustomizations this one depends on create (evaluated earlier in the same run). */
 export interface CreatedByDependencies {

@@ -12,10 +12,10 @@ import { createHash } from 'node:crypto';
 import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { KustomizationSpec } from '../model/kustomization.js';
-import { referenceClosure } from './kustomize-refs.js';
+import { referenceClosure } from './kustomize/kustomize-refs.js';
 import { limiter } from './limit.js';
-import { relativeTo, type SourceTree, type SourceTrees } from './source-tree.js';
-import { buildRoot } from './boundary.js';
+import { relativeTo, type SourceTree, type SourceTrees } from './tree/source-tree.js';
+import { buildRoot } from './tree/boundary.js';
 
 export type Fingerprint =
   | {

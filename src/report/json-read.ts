@@ -123,14 +123,20 @@ function warningOf(v: JsonValue, at: string, bad: Bad): ImageWarning {
 
 function helmOf(v: JsonValue, at: string, bad: Bad): HelmReleaseReport {
   const h = obj(v, at, bad);
-  const out: HelmReleaseReport = { name: str(h.name, `${at}.name`, bad), namespace: str(h.namespace, `${at}.namespace`, bad) };
-  const chart = optStr(h.chart, `${at}.chart`, bad);
-  if (chart !== undefined) out.chart = chart;
-  const notRendered = optStr(h.notRendered, `${at}.notRendered`, bad);
-  if (notRendered !== undefined) out.notRendered = notRendered;
-  if (h.removed === true) out.removed = true;
-  return out;
+  str(h.name, `${at}.name`, bad);
+  str(h.namespace, `${at}.namespace`, bad);
+  for (const k of ['chart', 'notRendered', 'helm'] as const) optStr(h[k], `${at}.${k}`, bad);
+  // Every field the writer has, in the order it wrote them: a merged report is the one run's, byte for byte.
+  const out: Record<string, string | boolean> = {};
+  for (const [k, x] of Object.entries(h)) {
+    if (k === 'suspended' || k === 'removed') {
+      if (x === true) out[k] = true;
+    } else if (HELM_FIELDS.has(k) && typeof x === 'string') out[k] = x;
+  }
+  return out as unknown as HelmReleaseReport;
 }
+
+const HELM_FIELDS = new Set(['name', 'namespace', 'chart', 'notRendered', 'helm']);
 
 function targetOf(v: JsonValue | undefined): ReportTarget | undefined {
   if (!isJsonObject(v)) return undefined;

@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { applyLive, ensureNamespace, kubectl, repoRoot } from './cluster.js';
-import { findKustomize } from '../../src/render/kustomize.js';
+import { findKustomize } from '../../src/render/kustomize/kustomize.js';
 import { renderKustomization } from '../../src/pipeline/render.js';
 import { discover } from '../../src/sources/repository.js';
 import { inventoryId } from '../../src/flux/spec.js';

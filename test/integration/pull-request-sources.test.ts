@@ -7,7 +7,8 @@
 // Charts come from a real OCI registry on loopback (docker-registry), pushed by a real helm.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fluxKustomization, repoRoot, runPodo, writeTree } from '../helpers/cluster.js';
 import { chartFiles } from '../helpers/chart-repo.js';
@@ -74,7 +75,7 @@ afterAll(() => registry?.close());
 
 const noCluster = () => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1' });
 
-describe('--base-ref --all: substituteFrom sources defined in the repository', () => {
+describe('--base-ref --all: substituteFrom sources defined in the repository', { timeout: 300_000 }, () => {
   it('a version in a ConfigMap applied by the root Kustomization reaches the chart version: the upgrade is shown', async () => {
     const r = await runPodo(['diff', 'ks', '--all', '--path', repo, '--base-ref', 'HEAD', '-o', 'json'], noCluster(), { exactEnv: true });
     expect(r.code, r.stderr).toBe(1);
@@ -98,6 +99,25 @@ describe('--base-ref --all: substituteFrom sources defined in the repository', (
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toMatch(/HelmRelease istio-system\/istiod \(chart app 1\.1\.0/);
     expect(r.stdout).toMatch(/- web\.example\.org\n\s+\+ web\.example\.net/);
+  });
+
+  it('--shard: each shard reads the sources another shard defines; the merged shards equal the single run', async () => {
+    const args = ['diff', 'ks', '--all', '--path', repo, '--base-ref', 'HEAD', '-o', 'json', '--with-objects'];
+    const single = await runPodo(args, noCluster(), { exactEnv: true });
+    expect(single.code, single.stderr).toBe(1);
+    for (const n of [2, 3]) {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'podo-sources-shards-'));
+      const files: string[] = [];
+      for (let k = 1; k <= n; k++) {
+        const r = await runPodo([...args, '--shard', `${k}/${n}`], noCluster(), { exactEnv: true });
+        expect(r.stdout).not.toContain('substituteFrom not read');
+        files.push(path.join(dir, `${k}.json`));
+        writeFileSync(files[k - 1], r.stdout);
+      }
+      const merged = await runPodo(['report', 'merge', ...files, '-o', 'json', '--with-objects'], noCluster(), { exactEnv: true });
+      expect(merged.code).toBe(1);
+      expect(merged.stdout).toBe(single.stdout);
+    }
   });
 
   it('a source no Kustomization of the run defines stays unread and is said: variables left as written', async () => {

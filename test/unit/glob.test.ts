@@ -1,8 +1,8 @@
-// The one glob matcher (render/glob.ts) against cases of Go's filepath.Match on single path components
+// The one glob matcher (render/tree/glob.ts) against cases of Go's filepath.Match on single path components
 // (the table of Go's path/filepath match_test.go, "/" cases left out): used by .sourceignore / spec.ignore
 // components and by envsubst's trim operators.
 import { describe, expect, it } from 'vitest';
-import { goMatch } from '../../src/render/glob.js';
+import { goMatch } from '../../src/render/tree/glob.js';
 
 const CASES: Array<[pattern: string, name: string, match: boolean]> = [
   ['abc', 'abc', true],

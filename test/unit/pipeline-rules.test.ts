@@ -7,7 +7,7 @@ import { parseAllDocuments } from 'yaml';
 import { exitCodeFor, failureLines } from '../../src/cli/exit.js';
 import { specFromObject } from '../../src/flux/spec.js';
 import { checkoutSources, sourceResolver } from '../../src/sources/local-sources.js';
-import { kustomizeMessage } from '../../src/render/kustomize.js';
+import { kustomizeMessage } from '../../src/render/kustomize/kustomize.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';

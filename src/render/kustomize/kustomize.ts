@@ -1,15 +1,15 @@
 // Runs real kustomize: never re-implemented. `kustomize build` when on PATH, else `kubectl kustomize`.
 import { execFileSync } from 'node:child_process';
-import { ChildOutputLimitError, ChildStartError, MAX_TOOL_OUTPUT, runChild } from '../process/child.js';
+import { ChildOutputLimitError, ChildStartError, MAX_TOOL_OUTPUT, runChild } from '../../process/child.js';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { BuildError, InputError } from '../model/errors.js';
-import type { KustomizeBinary } from '../model/settings.js';
-import { limiter } from './limit.js';
-import { isExecutable, onPath } from '../process/executable.js';
-import { goChildEnv } from '../process/go-env.js';
+import { BuildError, InputError } from '../../model/errors.js';
+import type { KustomizeBinary } from '../../model/settings.js';
+import { limiter } from '../limit.js';
+import { isExecutable, onPath } from '../../process/executable.js';
+import { goChildEnv } from '../../process/go-env.js';
 
 /**
  * kustomize is CPU-bound: however many Kustomizations a run prepares at once, at most one build per

@@ -4,14 +4,13 @@
 // comment through a configMapGenerator. Flux guards the same hole with a filesystem that refuses
 // paths outside the source root (fluxcd/pkg kustomize/filesys MakeFsOnDiskSecure); podo checks
 // every file reference before kustomize runs.
+import { gitToplevelOf } from '../../process/git-toplevel.js';
 import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import { BuildError } from '../model/errors.js';
+import { BuildError } from '../../model/errors.js';
 import type { Workspace } from './workspace.js';
-import { guardYaml, MAX_YAML_BYTES, tooLargeError } from './documents.js';
+import { guardYaml, MAX_YAML_BYTES, tooLargeError } from '../documents.js';
 import { repositoryRoot } from './workspace.js';
-import { ChildStartError, runChild } from '../process/child.js';
-import { gitEnv } from '../process/git-env.js';
 import { isVcsPathUnder } from './vcs.js';
 
 export function isWithin(p: string, root: string): boolean {
@@ -162,22 +161,10 @@ export function guardedRead(abs: string, shown: string): string {
  */
 export async function repositoryBoundary(userDir: string, specPath: string | undefined): Promise<string> {
   const real = realpathSync(path.resolve(userDir));
-  const top = await gitToplevel(real);
-  if (top && isWithin(real, top)) return top;
+  const top = await gitToplevelOf(real);
+  // Without git, or outside a repository, the spec.path rule applies.
+  if ('dir' in top && isWithin(real, top.dir)) return top.dir;
   return repositoryRoot(real, specPath);
-}
-
-async function gitToplevel(dir: string): Promise<string | undefined> {
-  const env = gitEnv();
-  try {
-    const res = await runChild('git', ['rev-parse', '--show-toplevel'], { what: 'git rev-parse --show-toplevel', cwd: dir, env, maxBuffer: 1 << 16 });
-    if (res.code !== 0) return undefined;
-    const top = res.stdout.trim();
-    return top ? safeRealpath(top) : undefined;
-  } catch (err) {
-    if (err instanceof ChildStartError) return undefined; // no git: the spec.path rule applies
-    throw err;
-  }
 }
 
 /**

@@ -8,13 +8,13 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isSeq, parseAllDocuments, parseDocument, type Document, YAMLMap, YAMLSeq } from 'yaml';
-import { BuildError } from '../model/errors.js';
-import type { Image, KustomizationSpec, Patch } from '../model/kustomization.js';
-import { isJsonObject } from '../model/object.js';
-import { containSymlinks, displayPath, isWithin, type EscapingLinks, looksRemote, outsideRootError, safeRealpath } from './containment.js';
-import { checkKustomizationRefs, kustomizationFileIn } from './kustomize-refs.js';
-import { yamlProblem } from './documents.js';
-import type { Workspace } from './workspace.js';
+import { BuildError } from '../../model/errors.js';
+import type { Image, KustomizationSpec, Patch } from '../../model/kustomization.js';
+import { isJsonObject } from '../../model/object.js';
+import { containSymlinks, displayPath, isWithin, type EscapingLinks, looksRemote, outsideRootError, safeRealpath } from '../tree/containment.js';
+import { checkKustomizationRefs, kustomizationFileIn } from '../kustomize/kustomize-refs.js';
+import { yamlProblem } from '../documents.js';
+import type { Workspace } from '../tree/workspace.js';
 
 /** Prepares the overlay in the workspace; returns notes on what the spec changed that the user may not expect. */
 export function prepareOverlay(ws: Workspace, spec: KustomizationSpec): string[] {

@@ -1,13 +1,13 @@
 // postBuild substitution as kustomize-controller runs it: variables from substituteFrom ConfigMaps and
 // Secrets (in order, later wins), then inline substitute; expanded on each object's YAML text.
-import type { KustomizationSpec } from '../model/kustomization.js';
-import { annotationsOf, labelsOf, refOf, subjectOf, type KubeObject } from '../model/object.js';
-import { BuildError } from '../model/errors.js';
+import type { KustomizationSpec } from '../../model/kustomization.js';
+import { annotationsOf, labelsOf, refOf, subjectOf, type KubeObject } from '../../model/object.js';
+import { BuildError } from '../../model/errors.js';
 import { isValidVariableName, substitute } from './envsubst.js';
-import { asObject, toYaml } from './documents.js';
+import { asObject, toYaml } from '../documents.js';
 import { parse } from 'yaml';
-import { secrets } from '../model/secrets.js';
-import { standIn, type ShadowVariant } from './secret-derived.js';
+import { secrets } from '../../model/secrets.js';
+import { standIn, type ShadowVariant } from '../secret-derived.js';
 
 export const SUBSTITUTE = 'kustomize.toolkit.fluxcd.io/substitute';
 

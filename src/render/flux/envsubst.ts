@@ -30,8 +30,8 @@
 // `kustomize.toolkit.fluxcd.io/substitute: disabled`, and not substituting at
 // all when no variables are defined.
 
-import { BuildError } from '../model/errors.js';
-import { compileGlob, globMatch } from './glob.js';
+import { BuildError } from '../../model/errors.js';
+import { compileGlob, globMatch } from '../tree/glob.js';
 
 /** A `${...}` expression that cannot be parsed, or (strict) names an unset variable. */
 export class SubstitutionError extends BuildError {

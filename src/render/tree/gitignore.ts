@@ -106,7 +106,7 @@ function globMatch(p: IgnorePattern, rel: string[], isDir: boolean): boolean {
   return matched;
 }
 
-/** Go's filepath.Match on one path component: `*`, `?`, `[a-z]`, `[^x]`, `\` escapes (render/glob.ts). */
+/** Go's filepath.Match on one path component: `*`, `?`, `[a-z]`, `[^x]`, `\` escapes (render/tree/glob.ts). */
 function segmentMatch(pattern: string, name: string): boolean {
   return goMatch(pattern, name);
 }
