@@ -112,8 +112,9 @@ export interface KustomizationDiff {
   /** The HelmReleases this Kustomization builds or removes; absent when it has none. */
   helmReleases?: HelmReleaseReport[];
   /**
-   * --shard reports only: the key of the group it was evaluated with (dependsOn and parent → child, its
-   * smallest member), by which `podo report merge` puts the shards' Kustomizations in one run's order.
+   * --shard reports only: the run's order of the group it was evaluated with (dependsOn and parent →
+   * child): its smallest member, after `!` for the cluster root's group (listed first). `podo report merge`
+   * puts the shards' Kustomizations in one run's order by it.
    */
   group?: string;
 }

@@ -396,10 +396,16 @@ export async function orchestrate(roots: Root[], problems: Array<{ namespace: st
       }
     }
   }
-  // A group's Kustomizations together, groups by key: the same order whether the run was one job or
-  // N shards merged (`podo report merge` sorts by the same key).
-  const reported = out.filter((e) => e.report).sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
-  return { kustomizations: reported.map((e) => (p.shard ? { ...e.diff, group: e.group } : e.diff)) };
+  // A group's Kustomizations together, the cluster root's group first (it applies the others), then the
+  // groups by key: the same order whether the run was one job or N shards merged (a shard report carries
+  // this order key as `group`, and `podo report merge` sorts by it).
+  const rootFirst = new Set([...clusterRoots].map((id) => rootGroups.get(id)));
+  const orderKey = (group: string) => (rootFirst.has(group) ? `!${group}` : group);
+  const reported = out
+    .filter((e) => e.report)
+    .map((e) => ({ ...e, order: orderKey(e.group) }))
+    .sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+  return { kustomizations: reported.map((e) => (p.shard ? { ...e.diff, group: e.order } : e.diff)) };
 }
 
 /**

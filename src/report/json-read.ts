@@ -211,7 +211,13 @@ export function mergeReports(reports: Array<{ file: string; report: DiffReport; 
     kustomizations.sort((a, b) => compareKeys(order(a), order(b)));
     for (const k of kustomizations) delete k.group;
   }
-  return { kustomizations, ...(target ? { target } : {}), ...(filtered ? { filtered } : {}) };
+  const alone = partAlone(reports) ? reports[0].report.shard : undefined;
+  return { kustomizations, ...(target ? { target } : {}), ...(filtered ? { filtered } : {}), ...(alone ? { shard: alone } : {}) };
+}
+
+/** One shard's report alone (of N > 1) is rendered as it is, saying which shard it is (the Action's per-job summary). */
+function partAlone(reports: Array<{ report: DiffReport }>): boolean {
+  return reports.length === 1 && (reports[0].report.shard?.total ?? 1) > 1;
 }
 
 function compareKeys(a: string[], b: string[]): number {
@@ -225,7 +231,7 @@ function compareKeys(a: string[], b: string[]): number {
  */
 function shardsOf(reports: Array<{ file: string; report: DiffReport }>): number | undefined {
   const sharded = reports.filter((r) => r.report.shard);
-  if (sharded.length === 0) return undefined;
+  if (sharded.length === 0 || partAlone(reports)) return undefined;
   const first = sharded[0];
   const total = first.report.shard!.total;
   const seen = new Map<number, string>();

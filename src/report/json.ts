@@ -46,7 +46,7 @@ export interface JsonKustomization {
   notes: string[];
   /** The HelmReleases this Kustomization builds or removes; `notRendered` says why a chart was not rendered. */
   helmReleases?: HelmReleaseReport[];
-  /** --shard reports: the key of the group it was evaluated with, for `podo report merge`'s order. */
+  /** --shard reports: the run's order of its group (its smallest member; `!` first for the cluster root's), for `podo report merge`. */
   group?: string;
 }
 

@@ -352,4 +352,18 @@ describe('action.yml as a matrix: a job per cluster, one merge job, one comment'
     expect(mine[0].body).toContain('+  k: v2');
     expect(mine[0].body).toContain('+  k: v3');
   });
+  it('the documented --shard matrix: each job says which shard it is; the merge of a glob of their reports is the single run\'s comment', async () => {
+    const single = await step({ INPUT_EXTRA_ARGS: '--progress-bar=false' });
+    expect(single.exitCode).toBe(1);
+    const jobs = await Promise.all(
+      [1, 2].map((k) => step({ INPUT_JSON_REPORT: path.join(work, `shard-${k}.json`), INPUT_EXTRA_ARGS: `--shard ${k}/2 --progress-bar=false` })),
+    );
+    jobs.forEach((j, i) => expect(readFileSync(j.report, 'utf8')).toContain(`ℹ Shard ${i + 1}/2 of the run (--shard)`));
+    const merged = await step({ INPUT_MERGE: path.join(work, 'shard-*.json') });
+    expect(merged.exitCode).toBe(single.exitCode);
+    expect(readFileSync(merged.report, 'utf8')).toBe(readFileSync(single.report, 'utf8'));
+    // Never a silently shorter comment: one shard's report alone says it is one shard.
+    const alone = await step({ INPUT_MERGE: path.join(work, 'shard-1.json') });
+    expect(readFileSync(alone.report, 'utf8')).toContain('ℹ Shard 1/2 of the run (--shard)');
+  });
 });

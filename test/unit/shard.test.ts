@@ -126,6 +126,14 @@ describe('podo report merge of shard reports', () => {
     const s3 = read(shardJson([[broken, 'c']], 3, 3), '3.json');
     expect(mergeReports([s1, s2, s3]).kustomizations).toHaveLength(3);
     expect(() => mergeReports([s1, s3])).toThrow('shard 2/3 missing: merge all 3 shards of the run');
+    // One shard alone is rendered as itself (the Action renders each job's comment so), saying which shard it is.
+    const alone = mergeReports([s2]);
+    expect(alone.shard).toEqual({ index: 2, total: 3 });
+    expect(render(alone, 'markdown', opts)).toContain('Shard 2/3 of the run (--shard)');
+    // 1/1 alone is the whole run.
+    const whole1 = mergeReports([read(shardJson([[broken, 'c'], [apps, 'a']], 1, 1), '1.json')]);
+    expect(whole1.shard).toBeUndefined();
+    expect(whole1.kustomizations.map((k) => [k.name, k.group])).toEqual([['apps', undefined], ['broken', undefined]]);
     expect(() => mergeReports([s1, s2, { ...s2, file: 'again.json' }])).toThrow('again.json: shard 2/3 again (also 2.json)');
     expect(() => mergeReports([s1, s2, read(shardJson([[broken, 'c']], 2, 2), 'x.json')])).toThrow(/^x\.json: shard 2\/2, 1\.json is shard 1\/3/);
     expect(() => mergeReports([s1, s2, s3, read(renderJson(whole()), 'all.json')])).toThrow(/^all\.json: not a --shard report/);
