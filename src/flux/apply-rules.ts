@@ -2,7 +2,9 @@
 // would do with each object, and the reason a report gives for it. Pure: no I/O. The targets only supply
 // the facts — the existing object (the live one, or the one built at the base ref), the merged one (the
 // server-side apply dry run, or the working tree's build) or why the dry run was refused — and report the
-// verdict this module returns.
+// verdict this module returns. The verdicts are model/verdict.ts's: `applied` becomes created, drifted or
+// unchanged in diff/changes.ts (after normalization and masking); a pruned object is `deleted`, a kept or
+// protected one `skipped` (`not pruned: …`, `not deleted: …`).
 //
 // Upstream, as read at fluxcd/kustomize-controller@186fb3b and fluxcd/pkg@e2cfd1a:
 // - internal/controller/kustomization_controller.go `apply`: `ExclusionSelector` is
