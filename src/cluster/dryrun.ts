@@ -1,5 +1,5 @@
 // What a failed server-side-apply dry run means, read from the API server's answer. The decisions
-// (stage it, replace it, fail it) are the cluster target's (pipeline/cluster-target.ts); this file only
+// (stage it, replace it, fail it) are the rule book's (flux/apply-rules.ts); this file only
 // reads the HTTP answer and keeps Secret values out of its message.
 import { ApiError, DeadlineError } from './http.js';
 import type { ResourceInfo } from './discovery.js';
@@ -7,19 +7,14 @@ import { asDenied, deniedMessage } from './denied.js';
 import { isJsonObject, isSecret, type JsonObject, type JsonValue, type KubeObject, type ObjectRef } from '../model/object.js';
 import { secrets } from '../model/secrets.js';
 import { ClusterError, errorMessage } from '../model/errors.js';
+import type { DryRunFailure } from '../model/verdict.js';
 
 export { DeadlineError };
 
 /** The run passed --timeout; names what was still pending. */
 export class TimeoutError extends ClusterError {}
 
-export type DryRunFailure =
-  /** The object's Namespace does not exist. */
-  | { kind: 'namespace-missing'; namespace: string }
-  | { kind: 'denied'; message: string }
-  /** `generic`: the message as for any other failure, for when the field cannot be replaced (no live object). */
-  | { kind: 'immutable'; field: string; message: string; generic: string }
-  | { kind: 'other'; message: string };
+export type { DryRunFailure };
 
 /** Reads a dry-run failure. A passed deadline is rethrown: it is the run's failure, not the object's. */
 /** `secretDerived`: some field of the object depends on a secret value (its message is reduced as a Secret's). */

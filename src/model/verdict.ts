@@ -21,3 +21,20 @@ type VerdictBody =
   /** Pruned: in the inventory (or the base build) and no longer built. */
   | { action: 'deleted'; ref: ObjectRef; live: KubeObject }
   | { action: 'failed'; ref: ObjectRef; reason: string };
+
+/** What the Kustomizations this one depends on create (evaluated earlier in the same run). */
+export interface CreatedByDependencies {
+  /** Namespace name → `Kustomization ns/name` that creates it. */
+  namespaces: Map<string, string>;
+  /** `group/Kind` of a CRD → who creates it and whether its objects are namespaced. */
+  crds: Map<string, { by: string; namespaced: boolean }>;
+}
+
+/** Why a server-side apply dry run was refused, as read from the API server's answer (cluster/dryrun.ts). */
+export type DryRunFailure =
+  /** The object's Namespace does not exist. */
+  | { kind: 'namespace-missing'; namespace: string }
+  | { kind: 'denied'; message: string }
+  /** `generic`: the message as for any other failure, for when the field cannot be replaced (no live object). */
+  | { kind: 'immutable'; field: string; message: string; generic: string }
+  | { kind: 'other'; message: string };

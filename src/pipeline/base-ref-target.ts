@@ -4,7 +4,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { pruneProtection, skipReason } from '../flux/annotations.js';
+import { decideApply, decideRemoval, placeNamespace, type ApplySettings } from '../flux/apply-rules.js';
 import { removalEffect } from '../flux/deletion-policy.js';
 import { applyOrder } from '../flux/order.js';
 import { isFluxKustomization, specFromObject } from '../flux/spec.js';
@@ -17,8 +17,8 @@ import { canonical, fingerprintOf, sameInputs } from '../render/fingerprint.js';
 import type { SourceTrees } from '../render/tree/source-tree.js';
 import { collectVariables } from '../render/flux/substitute.js';
 import { renderKustomization, type HelmRender } from './render.js';
-import { helmKeep, sameSpec, type HelmExpansion } from './helm.js';
-import { clusterScopedWithoutCluster, crdKinds, placeInScope } from './scope.js';
+import { sameSpec, type HelmExpansion } from './helm.js';
+import { clusterScopedWithoutCluster, crdKinds } from './scope.js';
 import type { CreatedByDependencies, Evaluation, Sides, Target, TargetAnswer, UnchangedProof } from './target.js';
 
 export interface GitRefTree {
@@ -165,22 +165,6 @@ export class BaseRefTarget implements Target {
   }
 }
 
-interface Prepared {
-  object: RenderedObject['object'];
-  valuesUnknown: boolean;
-  helmRelease?: string;
-  createOnly?: string;
-  secretPaths?: RenderedObject['secretPaths'];
-  shownName?: string;
-  withheld?: string;
-}
-
-/** The object's identity as reports show it: a name that depends on a secret shown hidden. */
-function shownRef(p: Prepared): ObjectRef {
-  const ref = refOf(p.object);
-  return p.shownName ? { ...ref, name: p.shownName } : ref;
-}
-
 /** Which HelmReleases the working tree renders, and which it could not render (their base objects say nothing). */
 export interface HelmSides {
   rendered: Set<string>;
@@ -189,8 +173,8 @@ export interface HelmSides {
 
 /**
  * Compares the base build with the head build, as verdicts: the base object stands for the live one,
- * the head object for the dry-run's result. `prune`: objects only the base builds are deleted; without
- * it they stay in the cluster and are counted.
+ * the head object for the dry-run's result; the rule book (flux/apply-rules.ts) decides. `prune`: objects
+ * only the base builds are deleted; without it they stay in the cluster and are counted.
  */
 export function compareBuilds(base: RenderedObject[], head: RenderedObject[], prune: boolean, prior?: CreatedByDependencies, helm?: HelmSides): { verdicts: Verdict[]; notPruned: number } {
   const crds = crdKinds([...base, ...head].map((r) => r.object));
@@ -198,73 +182,51 @@ export function compareBuilds(base: RenderedObject[], head: RenderedObject[], pr
   const clusterScoped = clusterScopedWithoutCluster(crds);
   const prepare = (objects: RenderedObject[]) => {
     // Keyed by identity (group/kind/namespace/name), so an apiVersion bump is a change, not a delete and a create.
-    const out = new Map<string, Prepared>();
+    const out = new Map<string, RenderedObject>();
     for (const r of objects) {
-      const obj = normalizeDesired(r.object);
-      placeInScope(obj, clusterScoped(obj.apiVersion, obj.kind));
-      out.set(identityKey(refOf(obj)), {
-        object: obj,
-        valuesUnknown: r.valuesUnknown === true,
-        ...(r.helmRelease ? { helmRelease: r.helmRelease } : {}),
-        ...(r.createOnly ? { createOnly: r.createOnly } : {}),
-        ...(r.secretPaths ? { secretPaths: r.secretPaths } : {}),
-        ...(r.shownName ? { shownName: r.shownName } : {}),
-        ...(r.withheld ? { withheld: r.withheld } : {}),
-      });
+      const object = normalizeDesired(r.object);
+      placeNamespace(object, clusterScoped(object.apiVersion, object.kind));
+      out.set(identityKey(refOf(object)), { ...r, object });
     }
     return out;
   };
   const before = prepare(base);
   const after = prepare(head);
+  const rules: ApplySettings = {
+    force: false,
+    existingFrom: 'base-ref',
+    inBuild: { namespaces: new Set(), crdKinds: crds },
+    prior: prior ?? { namespaces: new Map(), crds: new Map() },
+    // Left alone by Flux and the same at both refs: as silent as any unchanged object.
+    same: { unchanged: (v) => isDeepStrictEqual(v.merged, v.live), sameSpec },
+  };
   const changes: Verdict[] = [];
   const deletions: Verdict[] = [];
   let notPruned = 0;
   for (const [key, a] of after) {
     const b = before.get(key);
-    const ref = shownRef(a);
-    if (a.withheld) {
-      changes.push({ action: 'failed', ref, reason: a.withheld });
-      continue;
-    }
-    // Fields that depend on a secret at either ref are masked on both sides.
-    const secretPaths = [...(a.secretPaths ?? []), ...(b?.secretPaths ?? [])];
-    const origin = { ...(a.helmRelease ? { helmRelease: a.helmRelease } : {}), ...(secretPaths.length > 0 ? { secretPaths } : {}) };
-    // Flux's skip rules, with the object built at the ref standing for the live one (IfNotPresent: "it exists");
-    // kustomize-controller's annotations do not apply to chart objects.
-    // Created only when missing: the object built at the ref stands for the existing one, left as it is when they differ.
-    const keptAsIs = a.createOnly && b && !sameSpec(b.object, a.object) ? a.createOnly : undefined;
-    // The same spec: nothing is applied to it, whatever else the two renderings say.
-    const merged = a.createOnly && b ? b.object : a.object;
-    const skip = keptAsIs ?? (a.helmRelease ? undefined : skipReason(a.object, b?.object));
-    // Left alone by Flux and the same at both refs: as silent as any unchanged object.
-    if (skip && b && !a.createOnly && isDeepStrictEqual(a.object, b.object)) changes.push({ action: 'applied', ref, existed: true, desired: a.object, live: b.object, merged: a.object, ...origin });
-    else if (skip) changes.push({ action: 'skipped', ref, reason: b && !a.createOnly ? skip.replace(/and it exists$/, 'and it exists (built at the base ref)') : skip, ...origin });
-    else if (a.valuesUnknown || b?.valuesUnknown) changes.push({ action: 'unknown-values', ref, existed: b !== undefined, desired: a.object, live: b?.object, ...origin });
-    else changes.push({ action: 'applied', ref, existed: b !== undefined, desired: a.object, live: b?.object, merged, ...origin });
+    // The object built at the ref stands for the existing one; the working tree's build for the merged one.
+    changes.push(decideApply({ desired: a, existing: b, kindKnown: true, mergeable: true, merge: { merged: a.object } }, rules).verdict);
   }
   for (const [key, b] of before) {
     if (after.has(key)) continue;
     if (b.helmRelease && helm?.notRendered.has(b.helmRelease)) continue;
-    if (b.helmRelease && helm?.rendered.has(b.helmRelease)) {
-      // helm deletes what a release no longer renders on upgrade, whatever the Kustomization's prune.
-      const kept = helmKeep(b.object);
-      const ref = shownRef(b);
-      deletions.push(kept ? { action: 'skipped', ref, reason: `not deleted: ${kept}`, helmRelease: b.helmRelease } : { action: 'deleted', ref, live: b.object, helmRelease: b.helmRelease, ...(b.secretPaths ? { secretPaths: b.secretPaths } : {}) });
-      continue;
-    }
-    if (!prune) {
-      notPruned++;
-      continue;
-    }
-    const ref = shownRef(b);
     // The base manifest is what was applied, so its annotations are the live object's: prune protection is read there.
+    const existing = { ...b, ref: shownRef(b) };
+    // helm deletes what a release no longer renders on upgrade, whatever the Kustomization's prune.
+    if (b.helmRelease && helm?.rendered.has(b.helmRelease)) deletions.push(decideRemoval(existing, 'helm'));
+    else if (!prune) notPruned++;
     // A chart object of a HelmRelease that is gone: uninstalled with it (helm's keep policy still holds).
-    const protectedBy = b.helmRelease ? helmKeep(b.object) : pruneProtection(b.object);
-    const origin = { ...(b.helmRelease ? { helmRelease: b.helmRelease } : {}), ...(b.secretPaths ? { secretPaths: b.secretPaths } : {}) };
-    deletions.push(protectedBy ? { action: 'skipped', ref, reason: `not ${b.helmRelease ? 'deleted' : 'pruned'}: ${protectedBy}`, ...origin } : { action: 'deleted', ref, live: b.object, ...origin });
+    else deletions.push(decideRemoval(existing, b.helmRelease ? 'helm' : 'prune'));
   }
   const byRef = (x: Verdict, y: Verdict) => applyOrder(x.ref, y.ref);
   return { verdicts: [...changes.sort(byRef), ...deletions.sort(byRef)], notPruned };
+}
+
+/** The object's identity as reports show it: a name that depends on a secret shown hidden. */
+function shownRef(r: RenderedObject): ObjectRef {
+  const ref = refOf(r.object);
+  return r.shownName ? { ...ref, name: r.shownName } : ref;
 }
 
 function isDirectory(p: string): boolean {

@@ -1,14 +1,15 @@
 // The cluster target: asks the API server what it would make of each object (live state, then a
 // server-side apply dry run). Namespaces and CRDs go first; objects that depend on ones created by the
 // same build, or by a Kustomization this one depends on, are staged (reported created with their
-// local content) instead of failing as flux diff does. Flux's skip and prune rules (flux/annotations.ts)
-// are applied here, as data; cluster/ only carries the requests.
+// local content) instead of failing as flux diff does. What Flux does with each object (skip, stage,
+// replace, prune) is the rule book's (flux/apply-rules.ts); this target supplies the live object and the
+// dry run's answer, and cluster/ only carries the requests.
 import type { ClusterClient, ResourceInfo } from '../cluster/client.js';
 import { mapConcurrent } from '../cluster/pool.js';
 import { fetchLive, LiveIndex } from '../cluster/live.js';
 import { DeadlineError, describeDryRunFailure, TimeoutError } from '../cluster/dryrun.js';
 import { loadFromCluster } from '../sources/cluster.js';
-import { forced, pruneProtection, skipReason } from '../flux/annotations.js';
+import { decideApply, decideRemoval, mayPrune, placeNamespace, pruneWithheld, type ApplyInput, type ApplySettings, type MergeOutcome } from '../flux/apply-rules.js';
 import { removalEffect } from '../flux/deletion-policy.js';
 import { appliedFirst, applyOrder } from '../flux/order.js';
 import { FLUX_KUSTOMIZATION_GROUP, inventoryId } from '../flux/spec.js';
@@ -16,10 +17,11 @@ import { normalizeDesired } from '../diff/normalize.js';
 import { sameSpec } from './helm.js';
 import type { FluxKustomization, InventoryEntry } from '../model/kustomization.js';
 import { groupOf, identityKey, refOf, subjectOf, type KubeObject, type ObjectRef, type RenderedObject } from '../model/object.js';
+import { errorMessage } from '../model/errors.js';
 import type { Verdict } from '../model/verdict.js';
 import { toResourceChange } from '../diff/changes.js';
 import { crdKinds } from './scope.js';
-import { helmDeletions, helmKeep, removedHelmReleases, type HelmDeletion } from './helm.js';
+import { helmDeletions, removedHelmReleases, type HelmDeletion } from './helm.js';
 import type { CreatedByDependencies, Evaluation, Target, TargetAnswer } from './target.js';
 
 export interface PruneCandidate {
@@ -99,9 +101,8 @@ export class ClusterTarget implements Target {
       budget: e.budget,
       onProgress: e.onProgress ? (d, t) => e.onProgress!('dry-run', d, t) : undefined,
     });
-    if (verdicts.some((r) => r.action === 'failed') && pruneCandidates.length > 0) {
-      notes.push(`Kustomization ${spec.namespace}/${spec.name}: deletions not evaluated because some objects failed (Flux skips pruning too)`);
-    }
+    const withheld = pruneWithheld(verdicts, pruneCandidates.length, `${spec.namespace}/${spec.name}`);
+    if (withheld) notes.push(withheld);
     // helm-controller's deletions: what each HelmRelease's upgrade drops, and the releases uninstalled
     // because their HelmRelease is pruned. Read with the caller's identity (the HelmRelease's status and
     // release Secret are helm-controller's, not the Kustomization's service account's).
@@ -194,8 +195,7 @@ export async function dryRun(client: ClusterClient, objects: RenderedObject[], o
     objects.map(async (d): Promise<Planned> => {
       const info = await client.resolve(d.object.apiVersion, d.object.kind);
       const obj = d.object;
-      if (info && !info.namespaced) delete obj.metadata.namespace;
-      if (info && info.namespaced && !obj.metadata.namespace) obj.metadata.namespace = 'default';
+      if (info) placeNamespace(obj, !info.namespaced);
       return { desired: d, ref: refOf(obj), info };
     }),
   );
@@ -208,57 +208,41 @@ export async function dryRun(client: ClusterClient, objects: RenderedObject[], o
     opts.shared,
   );
 
-  const runOne = async (p: Planned): Promise<Verdict> => {
-    const v = await judge(p);
-    const origin = p.desired.helmRelease ? { helmRelease: p.desired.helmRelease } : {};
-    // A name that depends on a secret (a generator's hash suffix) is applied as it is, and shown hidden.
-    const shown = p.desired.shownName ? { ref: { ...v.ref, name: p.desired.shownName } } : {};
-    return p.desired.secretPaths ? { ...v, ...origin, ...shown, secretPaths: p.desired.secretPaths } : { ...v, ...origin, ...shown };
+  const rules: ApplySettings = {
+    force: opts.force,
+    existingFrom: 'cluster',
+    inBuild: { namespaces: namespacesInBuild, crdKinds: crdKindsInBuild },
+    prior: opts.prior,
+    same: { unchanged: (v) => toResourceChange(v).action === 'unchanged', sameSpec },
   };
 
-  const judge = async (p: Planned): Promise<Verdict> => {
-    const { ref } = p;
+  // The rule book decides (flux/apply-rules.ts); this only supplies the live object and the dry run.
+  const runOne = async (p: Planned): Promise<Verdict> => {
+    const { ref, info } = p;
     const obj = p.desired.object;
-    const subject = subjectOf(ref);
-    if (!p.info) {
-      const kind = `${groupOf(ref.apiVersion)}/${ref.kind}`;
-      if (crdKindsInBuild.has(kind)) return { action: 'staged', ref, desired: obj, reason: 'its CustomResourceDefinition is created by this build' };
-      const dep = opts.prior.crds.get(kind);
-      if (dep) return { action: 'staged', ref, desired: obj, reason: `its CustomResourceDefinition is created by ${dep.by}` };
-      return { action: 'failed', ref, reason: `the cluster has no resource type ${ref.apiVersion} ${ref.kind} (is its CRD installed?)` };
+    const current = info ? live.get(identityKey(ref)) : undefined;
+    const input: ApplyInput = { desired: p.desired, existing: current ? { object: current } : undefined, kindKnown: info !== undefined, mergeable: !p.desired.valuesUnknown };
+    const decision = decideApply(input, rules);
+    if ('verdict' in decision) return decision.verdict;
+    const merge = () => client.dryRunApply(info!, obj, p.desired.fieldManager ? { fieldManager: p.desired.fieldManager } : {});
+    // Only to learn whether an object Flux leaves alone would change: whatever fails, it is skipped.
+    if (decision.merge === 'compare') {
+      const outcome: MergeOutcome = await merge().then(
+        (merged) => ({ merged }),
+        (err: unknown) => ({ failure: { kind: 'other', message: errorMessage(err) } }),
+      );
+      return decideApply({ ...input, merge: outcome }, rules).verdict;
     }
-    if (p.desired.withheld) return { action: 'failed', ref, reason: p.desired.withheld };
-    const current = live.get(identityKey(ref));
-    // kustomize-controller's per-object annotations do not apply to what helm-controller applies.
-    const skip = p.desired.helmRelease ? undefined : skipReason(obj, current);
-    if (skip) {
-      // An object Flux leaves alone that would not change anyway is as silent as any unchanged one; only
-      // a change that will not be applied is worth a line.
-      if (current && !p.desired.valuesUnknown && !p.desired.withheld) {
-        const unchanged = await client
-          .dryRunApply(p.info, obj, p.desired.fieldManager ? { fieldManager: p.desired.fieldManager } : {})
-          .then((merged): Verdict => ({ action: 'applied', ref, existed: true, desired: obj, live: current, merged }))
-          .catch(() => undefined);
-        if (unchanged && toResourceChange(unchanged).action === 'unchanged') return unchanged;
-      }
-      return { action: 'skipped', ref, reason: skip };
-    }
-    if (p.desired.valuesUnknown) return { action: 'unknown-values', ref, existed: current !== undefined, desired: obj, live: current };
     return track(
-      subject,
-      async (): Promise<Verdict> => {
-        try {
-          const merged = await client.dryRunApply(p.info!, obj, p.desired.fieldManager ? { fieldManager: p.desired.fieldManager } : {});
-          const applied: Verdict = { action: 'applied', ref, existed: current !== undefined, desired: obj, live: current, merged };
-          // Created only when missing (a chart's CRD under policy Create): an existing one whose spec the chart
-          // changes is left as it is. Its labels are whoever created it first (origin labels of another release).
-          if (p.desired.createOnly && current) return sameSpec(current, merged) ? { ...applied, merged: current } : { action: 'skipped', ref, reason: p.desired.createOnly };
-          return applied;
-        } catch (err) {
-          return judgeFailure(describeDryRunFailure(err, ref, obj, p.info, client.identity, p.desired.secretPaths !== undefined), ref, obj, current, namespacesInBuild, opts);
-        }
+      subjectOf(ref),
+      async () => {
+        const outcome: MergeOutcome = await merge().then(
+          (merged) => ({ merged }),
+          (err: unknown) => ({ failure: describeDryRunFailure(err, ref, obj, info, client.identity, p.desired.secretPaths !== undefined) }),
+        );
+        return decideApply({ ...input, merge: outcome }, rules).verdict;
       },
-      { action: 'failed', ref, reason: 'timed out' },
+      decideApply({ ...input, merge: { failure: { kind: 'other', message: 'timed out' } } }, rules).verdict,
     );
   };
 
@@ -266,8 +250,7 @@ export async function dryRun(client: ClusterClient, objects: RenderedObject[], o
   const rest = planned.filter((p) => !appliedFirst(p.ref));
   const results = [...(await mapConcurrent(first, opts.concurrency, runOne)), ...(await mapConcurrent(rest, opts.concurrency, runOne))];
 
-  const failed = results.some((r) => r.action === 'failed');
-  if (!failed && opts.pruneCandidates.length > 0) {
+  if (mayPrune(results) && opts.pruneCandidates.length > 0) {
     const deletions = await mapConcurrent(opts.pruneCandidates, opts.concurrency, (c) => track(subjectOf(c.ref), () => pruneOne(client, c), undefined));
     for (const d of deletions) if (d) results.push(d);
   }
@@ -278,32 +261,6 @@ export async function dryRun(client: ClusterClient, objects: RenderedObject[], o
   return results;
 }
 
-function judgeFailure(
-  f: ReturnType<typeof describeDryRunFailure>,
-  ref: ObjectRef,
-  obj: KubeObject,
-  current: KubeObject | undefined,
-  namespacesInBuild: Set<string>,
-  opts: DryRunOptions,
-): Verdict {
-  switch (f.kind) {
-    case 'namespace-missing': {
-      if (namespacesInBuild.has(f.namespace)) return { action: 'staged', ref, desired: obj, reason: `its Namespace ${f.namespace} is created by this build` };
-      const by = opts.prior.namespaces.get(f.namespace);
-      if (by) return { action: 'staged', ref, desired: obj, reason: `its Namespace ${f.namespace} is created by ${by}` };
-      return { action: 'failed', ref, reason: `Namespace ${f.namespace} does not exist and this build does not create it` };
-    }
-    case 'denied':
-      return { action: 'failed', ref, reason: f.message };
-    case 'immutable':
-      if (!current) return { action: 'failed', ref, reason: f.generic };
-      if (opts.force || forced(obj, current)) return { action: 'replaced', ref, desired: obj, live: current, reason: `${f.field} is immutable` };
-      return { action: 'failed', ref, reason: `${f.field} is immutable and would need the object replaced (set kustomize.toolkit.fluxcd.io/force: enabled or spec.force): ${f.message}` };
-    case 'other':
-      return { action: 'failed', ref, reason: f.message };
-  }
-}
-
 /** An object helm would delete: gone already, kept by `helm.sh/resource-policy: keep`, or deleted. */
 async function helmDeleteOne(client: ClusterClient, d: HelmDeletion): Promise<Verdict | undefined> {
   const info = await client.resolve(d.ref.apiVersion, d.ref.kind).catch(() => undefined);
@@ -311,9 +268,7 @@ async function helmDeleteOne(client: ClusterClient, d: HelmDeletion): Promise<Ve
   const ref = info.namespaced ? d.ref : { ...d.ref, namespace: undefined };
   const current = await client.get(info, ref.name, info.namespaced ? ref.namespace : undefined);
   if (!current) return undefined;
-  const kept = helmKeep(current);
-  if (kept) return { action: 'skipped', ref: refOf(current), reason: `not deleted: ${kept}`, helmRelease: d.helmRelease };
-  return { action: 'deleted', ref: refOf(current), live: current, helmRelease: d.helmRelease };
+  return decideRemoval({ ref: refOf(current), object: current, helmRelease: d.helmRelease }, 'helm');
 }
 
 async function pruneOne(client: ClusterClient, c: PruneCandidate): Promise<Verdict | undefined> {
@@ -322,7 +277,5 @@ async function pruneOne(client: ClusterClient, c: PruneCandidate): Promise<Verdi
   if (!info) return undefined;
   const current = await client.get(info, c.ref.name, info.namespaced ? c.ref.namespace : undefined);
   if (!current) return undefined;
-  const protectedBy = pruneProtection(current);
-  if (protectedBy) return { action: 'skipped', ref: c.ref, reason: `not pruned: ${protectedBy}` };
-  return { action: 'deleted', ref: c.ref, live: current };
+  return decideRemoval({ ref: c.ref, object: current }, 'prune');
 }

@@ -219,12 +219,6 @@ export function sameSpec(a: KubeObject, b: KubeObject): boolean {
   return compareObjects(specOnly(a), specOnly(b)).length === 0;
 }
 
-/** Helm does not delete objects annotated `helm.sh/resource-policy: keep`. */
-export function helmKeep(live: KubeObject): string | undefined {
-  const a = isJsonObject(live.metadata.annotations) ? live.metadata.annotations : {};
-  return a['helm.sh/resource-policy'] === 'keep' ? 'helm.sh/resource-policy: keep' : undefined;
-}
-
 async function previousObjects(client: ClusterClient, live: KubeObject): Promise<{ namespace: string; name: string; group: string; kind: string; version: string }[] | undefined> {
   const inv = helmInventory(live);
   if (inv) return inv;

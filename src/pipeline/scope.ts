@@ -65,9 +65,3 @@ export function clusterScopedWithoutCluster(crds: Map<string, boolean>): (apiVer
     return namespaced === undefined ? BUILT_IN_CLUSTER_SCOPED.has(key) : !namespaced;
   };
 }
-
-/** What the API server does with the namespace: drops it on cluster-scoped kinds, defaults it on the others. */
-export function placeInScope(obj: KubeObject, clusterScoped: boolean): void {
-  if (clusterScoped) delete obj.metadata.namespace;
-  else if (typeof obj.metadata.namespace !== 'string' || obj.metadata.namespace === '') obj.metadata.namespace = 'default';
-}

@@ -3,18 +3,12 @@
 // builds the working tree's side and hands it over; a target answers with one Verdict per object.
 import type { FluxKustomization } from '../model/kustomization.js';
 import type { RenderedObject } from '../model/object.js';
-import type { Verdict } from '../model/verdict.js';
+import type { CreatedByDependencies, Verdict } from '../model/verdict.js';
 import type { HelmReleaseReport, NotEvaluatedCause } from '../model/change.js';
 import type { HelmExpansion } from './helm.js';
 import type { VariableSource } from '../render/flux/substitute.js';
 
-/** What the Kustomizations this one depends on create (evaluated earlier in the same run). */
-export interface CreatedByDependencies {
-  /** Namespace name → `Kustomization ns/name` that creates it. */
-  namespaces: Map<string, string>;
-  /** `group/Kind` of a CRD → who creates it and whether its objects are namespaced. */
-  crds: Map<string, { by: string; namespaced: boolean }>;
-}
+export type { CreatedByDependencies };
 
 export interface Evaluation {
   /** The Kustomization as the working tree has it; absent when it is no longer built (removed). */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { normalizeDesired, stripNoise } from '../../src/diff/normalize.js';
 import { maskSecrets, MASK, MASK_AFTER, MASK_BEFORE, MASK_UNKNOWN } from '../../src/diff/mask.js';
 import { imageProblem, imageTag } from '../../src/diff/images.js';
-import { skipReason, pruneProtection } from '../../src/flux/annotations.js';
+import { skipReason, pruneProtection } from '../../src/flux/apply-rules.js';
 import { redact } from '../../src/cluster/dryrun.js';
 import { applyOrder } from '../../src/flux/order.js';
 import { normalizeGitUrl, parseLocalSource, parseLocalSources } from '../../src/sources/local-sources.js';
