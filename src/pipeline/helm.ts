@@ -6,7 +6,7 @@ import type { ClusterClient } from '../cluster/client.js';
 import { readKeyValues } from '../cluster/key-values.js';
 import { mapConcurrent } from '../cluster/pool.js';
 import { helmInventory, helmReleaseFromObject, HELM_GROUP, isHelmRelease } from '../flux/helmrelease.js';
-import { chartCache, createHelmRunner, renderHelmRelease, type ChartCache, type ChartRendering, type HelmRenderResult, type HelmLookup, type HelmRunner, type KeyValues, type SourceDir } from '../render/helm/index.js';
+import { chartCache, createHelmRunner, renderHelmRelease, type ChartCache, type ChartRendering, repoIndexes, type RepoIndexes, type HelmRenderResult, type HelmLookup, type HelmRunner, type KeyValues, type SourceDir } from '../render/helm/index.js';
 import { describeHelm, isHelm, type HelmHint } from '../render/helm/binary.js';
 import { currentReleaseSecret, releaseObjects } from '../render/helm/storage.js';
 import type { KustomizeBinary } from '../model/settings.js';
@@ -63,8 +63,10 @@ export class HelmStage {
   ) {
     this.chartCache = cacheDir ? chartCache(cacheDir) : undefined;
     this.renders = shareRenders ? new Map() : undefined;
+    this.indexes = repoIndexes(cacheDir);
   }
 
+  private readonly indexes: RepoIndexes;
   private readonly chartCache: ChartCache | undefined;
   private readonly renders: Map<string, Promise<ChartRendering>> | undefined;
 
@@ -122,6 +124,7 @@ export class HelmStage {
         registerSecret: this.registerSecret,
         chartCache: this.chartCache,
         renders: this.renders,
+        indexes: this.indexes,
       }).catch((err: unknown): HelmRenderResult => {
         // A HelmRelease helm-controller could not reconcile (a missing valuesFrom, a malformed spec) is
         // counted and explained like any chart that was not rendered; the Kustomization's diff goes on.

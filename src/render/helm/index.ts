@@ -18,6 +18,7 @@ import { HelmFailure, type HelmRunner } from './run.js';
 import { addValuesProbes, SchemaFailure, takeProbes, validateProbes, type ValuesProbes } from './schema.js';
 import type { ChartSchema } from './chart-copy.js';
 import { renderKey } from './render-key.js';
+import type { RepoIndexes } from './repo-index.js';
 import { runDeadline } from '../../process/lifecycle.js';
 import { composeValues, type KeyValues } from './values.js';
 import { standIn, standInTree, type ShadowVariant } from '../secret-derived.js';
@@ -26,6 +27,7 @@ export { createHelmRunner, type HelmRunner } from './run.js';
 export { findHelm, isHelm, type HelmLookup, type HelmBinary } from './binary.js';
 export type { SourceDir } from './chart.js';
 export { chartCache, type ChartCache } from './chart-cache.js';
+export { repoIndexes, type RepoIndexes } from './repo-index.js';
 export type { KeyValues } from './values.js';
 
 /** What the cluster says about itself, for `.Capabilities`. */
@@ -66,6 +68,8 @@ export interface HelmRenderContext {
   memo?: Map<string, HelmRenderResult>;
   /** Charts kept across runs (--cache-dir). */
   chartCache?: ChartCache;
+  /** Chart repository indexes, read once per run and kept a few minutes under --cache-dir. */
+  indexes?: RepoIndexes;
   /**
    * The run's renderings by the digest of everything helm and the post-renderers are given
    * (render-key.ts): a HelmRelease whose inputs are the same as one already rendered (the other side
@@ -174,6 +178,7 @@ async function renderComposed(
       // Credentials reach no value helm renders: the real ones in every rendering (never stand-ins).
       readSecret: (name, namespace) => readKeyValuesOnce(ctx, 'Secret', name, namespace, secrets),
       cache: ctx.chartCache,
+      indexes: ctx.indexes,
       registerSecret: (v) => {
         secrets.push(v);
         ctx.registerSecret?.(v);
