@@ -137,7 +137,21 @@ export async function main(opts) {
       return performance.now() - t0;
     };
 
-    const times = { cold: [], warm: [], oneChange: [], one: [], floor: [] };
+    // Where the time goes: podo with no helm at all (every build, no chart), and the kustomize builds alone.
+    const noHelm = async () => {
+      const r = await run(process.execPath, [PODO, 'diff', 'kustomization', '--all', '--path', repo, '--base-ref', 'HEAD', '--helm-bin', 'none', '-o', 'json', '--no-color']);
+      if (r.code !== 0 && r.code !== 2) die(`podo --helm-bin none exited ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+      return r.ms;
+    };
+    const kustomizeAll = async () => {
+      const t0 = performance.now();
+      await pool(Array.from({ length: n }, (_, i) => async () => {
+        const r = await run('kubectl', ['kustomize', path.join(repo, `apps/app-${i}`)]);
+        if (r.code !== 0) die(`kubectl kustomize: ${r.stderr}`);
+      }), os.cpus().length);
+      return performance.now() - t0;
+    };
+    const times = { cold: [], warm: [], oneChange: [], one: [], floor: [], noHelm: [], kustomize: [] };
     for (let k = 0; k < opts.runs; k++) {
       log(`repetition ${k + 1}/${opts.runs}`);
       rmSync(cacheDir, { recursive: true, force: true });
@@ -146,6 +160,8 @@ export async function main(opts) {
       times.oneChange.push(await all(changed, 1)());
       times.one.push(await one());
       times.floor.push(await floor());
+      times.noHelm.push(await noHelm());
+      times.kustomize.push(await kustomizeAll());
     }
     const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
     const ratios = { warmOverFloor: m.warm / m.floor, oneChangeOverOne: m.oneChange / m.one };
@@ -155,6 +171,8 @@ export async function main(opts) {
       ['one changed HelmRelease', m.oneChange],
       ['that one release alone', m.one],
       [`floor: helm template × ${n}, ${os.cpus().length} at a time`, m.floor],
+      ['profile: podo --helm-bin none (builds, no chart)', m.noHelm],
+      [`profile: kubectl kustomize × ${n}, ${os.cpus().length} at a time`, m.kustomize],
     ];
     process.stdout.write(`\npodo --base-ref, ${n} HelmReleases with OCI charts (median of ${opts.runs}, ${os.cpus().length} cores)\n`);
     for (const [label, ms] of rows) process.stdout.write(`  ${label.padEnd(48)} ${fmtMs(ms).padStart(10)}\n`);

@@ -145,7 +145,7 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
     const inputKey = JSON.stringify([obj, composed.values, ctx.buildObjects.filter((b) => b.object.apiVersion.startsWith('source.toolkit.fluxcd.io/')).map((b) => b.object)]);
     const known = ctx.variant ? ctx.memo?.get(id) : undefined;
     if (known && known.inputKey === inputKey) return structuredClone(known);
-    const result = await renderComposed(hr, obj, ctx, runner, composed, scrub, secrets, base);
+    const result = await renderComposed(hr, ctx, runner, composed, scrub, secrets, base);
     const done = { ...result, secretInputs: reads.secret, inputKey };
     if (!ctx.variant) ctx.memo?.set(id, done);
     return done;
@@ -158,7 +158,6 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
 
 async function renderComposed(
   hr: HelmReleaseSpec,
-  obj: KubeObject,
   ctx: HelmRenderContext,
   runner: HelmRunner,
   composed: Awaited<ReturnType<typeof composeValues>>,
