@@ -26,6 +26,8 @@ function parseArgs(argv) {
     warmup: true,
     keep: false,
     fleet: false,
+    helm: false,
+    releases: 70,
     apps: 50,
     objectsPerApp: 20,
     unrelated: 2000,
@@ -43,6 +45,8 @@ function parseArgs(argv) {
       opts.runs = Number(val());
       runsGiven = true;
     } else if (a === '--fleet') opts.fleet = true;
+    else if (a === '--helm') opts.helm = true;
+    else if (a === '--releases') opts.releases = Number(val());
     else if (a === '--apps') opts.apps = Number(val());
     else if (a === '--objects-per-app') opts.objectsPerApp = Number(val());
     else if (a === '--unrelated') opts.unrelated = Number(val());
@@ -52,6 +56,7 @@ function parseArgs(argv) {
     else if (a === '-h' || a === '--help') {
       process.stdout.write(
         'usage: node bench/run.mjs [--objects N] [--runs R] [--concurrencies 4,8,16] [--no-warmup] [--keep]\n' +
+          '       node bench/run.mjs --helm [--releases 70] [--runs R] [--keep]\n' +
           '       node bench/run.mjs --fleet [--apps 50] [--objects-per-app 20] [--unrelated 2000] [--runs R] [--concurrencies 4,8,16] [--no-warmup] [--keep]\n',
       );
       process.exit(0);
@@ -62,7 +67,8 @@ function parseArgs(argv) {
   if (opts.concurrencies.some((c) => !Number.isInteger(c) || c < 1)) die('--concurrencies must be positive integers');
   for (const k of ['apps', 'objectsPerApp', 'unrelated']) if (!Number.isInteger(opts[k]) || opts[k] < (k === 'unrelated' ? 0 : 4)) die(`--${k} must be an integer >= 4`);
   // The fleet runs ~100 processes per repetition: fewer repetitions by default.
-  if (opts.fleet && !runsGiven) opts.runs = 3;
+  if ((opts.fleet || opts.helm) && !runsGiven) opts.runs = 3;
+  if (!Number.isInteger(opts.releases) || opts.releases < 2) die('--releases must be an integer >= 2');
   return opts;
 }
 
@@ -71,6 +77,7 @@ function parseArgs(argv) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.fleet) return (await import('./fleet.mjs')).main(opts);
+  if (opts.helm) return (await import('./helm.mjs')).main(opts);
   const kubeconfig = await getCluster();
 
   const id = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;

@@ -73,7 +73,7 @@ export interface RunOptions {
   shard?: { index: number; total: number };
   /** Kustomizations built and compared at once. */
   parallel: number;
-  /** --base-ref: build every Kustomization, even those whose inputs are proven identical at both refs (PODO_BUILD_ALL=1, for differential tests). */
+  /** --base-ref: build every Kustomization, even those whose inputs are proven identical at both refs, and render every HelmRelease on both sides (PODO_BUILD_ALL=1, for differential tests). */
   buildAll?: boolean;
   build: BuildSettings;
   cluster: ClusterSettings;

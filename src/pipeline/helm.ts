@@ -6,7 +6,7 @@ import type { ClusterClient } from '../cluster/client.js';
 import { readKeyValues } from '../cluster/key-values.js';
 import { mapConcurrent } from '../cluster/pool.js';
 import { helmInventory, helmReleaseFromObject, HELM_GROUP, isHelmRelease } from '../flux/helmrelease.js';
-import { chartCache, createHelmRunner, renderHelmRelease, type ChartCache, type HelmRenderResult, type HelmLookup, type HelmRunner, type KeyValues, type SourceDir } from '../render/helm/index.js';
+import { chartCache, createHelmRunner, renderHelmRelease, type ChartCache, type ChartRendering, repoIndexes, type RepoIndexes, type HelmRenderResult, type HelmLookup, type HelmRunner, type KeyValues, type SourceDir } from '../render/helm/index.js';
 import { describeHelm, isHelm, type HelmHint } from '../render/helm/binary.js';
 import { currentReleaseSecret, releaseObjects } from '../render/helm/storage.js';
 import type { KustomizeBinary } from '../model/settings.js';
@@ -54,11 +54,21 @@ export class HelmStage {
     private readonly registerSecret: (value: string) => void,
     /** --cache-dir: charts are kept under it across runs and by both sides of --base-ref. */
     cacheDir?: string,
+    /**
+     * Whether a HelmRelease whose rendering inputs are those of one already rendered in this run (the
+     * other side of --base-ref) takes its result instead of running helm (render/helm/render-key.ts).
+     * Off for differential tests (buildAll), which render every release on both sides.
+     */
+    shareRenders = true,
   ) {
     this.chartCache = cacheDir ? chartCache(cacheDir) : undefined;
+    this.renders = shareRenders ? new Map() : undefined;
+    this.indexes = repoIndexes(cacheDir);
   }
 
+  private readonly indexes: RepoIndexes;
   private readonly chartCache: ChartCache | undefined;
+  private readonly renders: Map<string, Promise<ChartRendering>> | undefined;
 
   private async ensureRunner(client: ClusterClient | undefined): Promise<{ runner?: HelmRunner; missing?: string }> {
     // The first HelmRelease of the run picks the helm: with a cluster, its helm-controller's major version.
@@ -113,6 +123,8 @@ export class HelmStage {
         isNamespaced: client ? async (apiVersion, kind) => (await client.resolve(apiVersion, kind).catch(() => undefined))?.namespaced : undefined,
         registerSecret: this.registerSecret,
         chartCache: this.chartCache,
+        renders: this.renders,
+        indexes: this.indexes,
       }).catch((err: unknown): HelmRenderResult => {
         // A HelmRelease helm-controller could not reconcile (a missing valuesFrom, a malformed spec) is
         // counted and explained like any chart that was not rendered; the Kustomization's diff goes on.

@@ -191,7 +191,7 @@ async function againstRef(
 /** The run's helm: looked up on first use, its temporary helm home removed when the run ends. */
 function newHelmStage(options: RunOptions): HelmStage {
   // Every value read from a Secret for chart values goes to the run's secret registry.
-  return new HelmStage(options.build.helm, options.build.kustomize, (v) => secrets.add(v), options.build.cacheDir);
+  return new HelmStage(options.build.helm, options.build.kustomize, (v) => secrets.add(v), options.build.cacheDir, options.buildAll !== true);
 }
 
 /**

@@ -5,6 +5,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { createServer } from 'node:net';
+import { request as httpsRequest } from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { helmPath } from './chart-repo.js';
@@ -28,7 +29,30 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startOciRegistry(auth?: { username: string; password: string }): Promise<OciRegistry> {
+/** Serving over https with this certificate; with clientCa, a client certificate signed by it is required. */
+export interface RegistryTlsOptions {
+  cert: string;
+  key: string;
+  /** The CA the certificate is signed by (what the test's helm trusts). */
+  ca: string;
+  clientCa?: string;
+  /** The client certificate the test's own pushes use (with clientCa). */
+  client?: { cert: string; key: string };
+}
+
+/** A HEAD/GET over https trusting CA (and presenting CLIENT), for the helper's own readiness and digest checks. */
+function httpsAsk(url: string, tls: RegistryTlsOptions, method: string, headers: Record<string, string> = {}): Promise<{ status: number; digest?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { method, headers, ca: tls.ca, ...(tls.client ?? {}) }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, digest: res.headers['docker-content-digest'] as string | undefined });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export async function startOciRegistry(auth?: { username: string; password: string }, tls?: RegistryTlsOptions): Promise<OciRegistry> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'podo-oci-registry-'));
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
@@ -38,16 +62,31 @@ export async function startOciRegistry(auth?: { username: string; password: stri
     writeFileSync(path.join(dir, 'htpasswd'), execFileSync('htpasswd', ['-Bbn', auth.username, auth.password], { encoding: 'utf8' }));
     authConfig = `auth:\n  htpasswd:\n    realm: podo-test\n    path: ${path.join(dir, 'htpasswd')}\n`;
   }
+  let tlsConfig = '';
+  if (tls) {
+    writeFileSync(path.join(dir, 'server.crt'), tls.cert);
+    writeFileSync(path.join(dir, 'server.key'), tls.key);
+    tlsConfig = `  tls:\n    certificate: ${path.join(dir, 'server.crt')}\n    key: ${path.join(dir, 'server.key')}\n`;
+    if (tls.clientCa) {
+      writeFileSync(path.join(dir, 'client-ca.crt'), tls.clientCa);
+      tlsConfig += `    clientcas:\n    - ${path.join(dir, 'client-ca.crt')}\n`;
+    }
+    writeFileSync(path.join(dir, 'ca.crt'), tls.ca);
+    if (tls.client) {
+      writeFileSync(path.join(dir, 'client.crt'), tls.client.cert);
+      writeFileSync(path.join(dir, 'client.key'), tls.client.key);
+    }
+  }
   writeFileSync(
     path.join(dir, 'config.yml'),
-    `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(dir, 'data')}\n${authConfig}http:\n  addr: ${host}\n`,
+    `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(dir, 'data')}\n${authConfig}http:\n  addr: ${host}\n${tlsConfig}`,
   );
   const child: ChildProcess = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore', detached: false });
   const deadline = Date.now() + 20_000;
   for (;;) {
     try {
-      const res = await fetch(`http://${host}/v2/`);
-      if (res.status === 200 || res.status === 401) break;
+      const status = tls ? (await httpsAsk(`https://${host}/v2/`, tls, 'GET')).status : (await fetch(`http://${host}/v2/`)).status;
+      if (status === 200 || status === 401) break;
     } catch {
       /* not listening yet */
     }
@@ -65,13 +104,18 @@ export async function startOciRegistry(auth?: { username: string; password: stri
       const out = path.join(dir, `pkg-${++n}`);
       execFileSync(helm, ['package', chartDir, '--destination', out], { env, stdio: 'pipe' });
       const tgz = execFileSync('ls', [out], { encoding: 'utf8' }).trim();
-      execFileSync(helm, ['push', path.join(out, tgz), `oci://${host}/${repository}`, '--plain-http', '--registry-config', registryConfig], { env, stdio: 'pipe' });
+      const transport = tls
+        ? ['--ca-file', path.join(dir, 'ca.crt'), ...(tls.client ? ['--cert-file', path.join(dir, 'client.crt'), '--key-file', path.join(dir, 'client.key')] : [])]
+        : ['--plain-http'];
+      execFileSync(helm, ['push', path.join(out, tgz), `oci://${host}/${repository}`, ...transport, '--registry-config', registryConfig], { env, stdio: 'pipe' });
       const meta = parse(readFileSync(path.join(chartDir, 'Chart.yaml'), 'utf8')) as { name: string; version: string };
       const [chart, version] = [meta.name, String(meta.version)];
       const headers: Record<string, string> = { accept: 'application/vnd.oci.image.manifest.v1+json' };
       if (auth) headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
-      const m = await fetch(`http://${host}/v2/${repository}/${chart}/manifests/${version}`, { method: 'HEAD', headers });
-      const digest = m.headers.get('docker-content-digest');
+      const m = tls
+        ? await httpsAsk(`https://${host}/v2/${repository}/${chart}/manifests/${version}`, tls, 'HEAD', headers)
+        : await fetch(`http://${host}/v2/${repository}/${chart}/manifests/${version}`, { method: 'HEAD', headers }).then((r) => ({ status: r.status, digest: r.headers.get('docker-content-digest') ?? undefined }));
+      const digest = m.digest;
       if (!digest) throw new Error(`no digest for ${repository}/${chart}:${version} (HTTP ${m.status})`);
       return digest;
     },

@@ -13,6 +13,8 @@ import { HelmFailure, type HelmRunner } from './run.js';
 import { mergeMaps, readValuesYaml } from './values.js';
 import { ociHelmRepositoryChart, ociRepositoryChart, type OciChartContext, type OciChartLocation } from './oci-chart.js';
 import { repoKey } from './chart-cache.js';
+import { IndexError, pickIndexVersion, repoIndexes, type RepoIndexes } from './repo-index.js';
+import { OciError } from './oci.js';
 
 
 /** A Flux source object, from the build or the cluster; undefined when it exists in neither. */
@@ -27,6 +29,8 @@ export interface ChartSourceContext extends OciChartContext {
   sourceDir: SourceDir;
   /** Called with every credential a source carries (a password in its URL), before it can reach any output. */
   registerSecret?: (value: string) => void;
+  /** Chart repository indexes of the run (kept a few minutes under the cache directory). */
+  indexes?: RepoIndexes;
 }
 
 /**
@@ -164,14 +168,35 @@ function localChart(root: string, chartPath: string, source: string): Found {
 /** `helm pull` from a chart repository, as source-controller would download it (latest stable when no version). */
 async function pullRepo(ctx: ChartSourceContext, url: string, chart: string, version: string | undefined): Promise<Found> {
   if (!/^https?:\/\//.test(url)) throw new NotRendered(`chart repository URL ${url} is not http(s)`);
-  const display = `${url} ${chart}${version ? ` ${version}` : ''}`;
   // An exact version of a chart repository's chart is kept across runs (chart-cache.ts).
-  const key = ctx.cache ? repoKey(url, chart, version) : undefined;
+  const exactKey = ctx.cache ? repoKey(url, chart, version) : undefined;
+  const exactHit = exactKey ? ctx.cache!.get(exactKey) : undefined;
+  if (exactHit) return { dir: exactHit, display: `${url} ${chart} ${version}`, root: exactHit };
+  // The version is picked from the repository's index (repo-index.ts, kept a few minutes), then the
+  // package is downloaded by its URL: helm reads no index of its own. When podo cannot read the index
+  // itself (a proxy only helm is configured for, a certificate only helm trusts), helm resolves it.
+  const display = `${url} ${chart}${version ? ` ${version}` : ''}`;
+  let picked: { version: string; url: string } | undefined;
+  try {
+    const index = await (ctx.indexes ?? repoIndexes(undefined)).get(url);
+    picked = pickIndexVersion(index, url, chart, version);
+    if (!picked) throw new NotRendered(`chart ${chart}${version ? ` ${version}` : ''} is not in the index of ${withoutUserinfo(url)}`);
+  } catch (err) {
+    if (err instanceof OciError) throw new NotRendered(`chart ${chart}: version ${JSON.stringify(version)} is not a semantic version range`);
+    if (!(err instanceof IndexError)) throw err;
+  }
+  const key = ctx.cache ? repoKey(url, chart, picked?.version ?? version) : undefined;
   const hit = key ? ctx.cache!.get(key) : undefined;
   if (hit) return { dir: hit, display, root: hit };
   const dest = ctx.runner.scratch('chart');
-  const args = ['pull', chart, '--repo', url, '--untar', '--untardir', dest];
-  if (version && version !== '*') args.push('--version', version);
+  const args = picked ? ['pull', picked.url, '--untar', '--untardir', dest] : ['pull', chart, '--repo', url, '--untar', '--untardir', dest];
+  if (!picked && version && version !== '*') args.push('--version', version);
+  if (picked) {
+    // Credentials in the repository URL go with the package only to the repository's own host (helm's --pass-credentials off).
+    const repo = new URL(url);
+    const pkg = new URL(picked.url);
+    if (repo.username && pkg.host === repo.host && !pkg.username) args[1] = Object.assign(pkg, { username: repo.username, password: repo.password }).toString();
+  }
   try {
     await ctx.runner.run(args);
   } catch (err) {

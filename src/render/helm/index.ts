@@ -16,6 +16,9 @@ import { locateChart, type SourceDir } from './chart.js';
 import type { ChartCache } from './chart-cache.js';
 import { HelmFailure, type HelmRunner } from './run.js';
 import { addValuesProbes, SchemaFailure, takeProbes, validateProbes, type ValuesProbes } from './schema.js';
+import type { ChartSchema } from './chart-copy.js';
+import { renderKey } from './render-key.js';
+import type { RepoIndexes } from './repo-index.js';
 import { runDeadline } from '../../process/lifecycle.js';
 import { composeValues, type KeyValues } from './values.js';
 import { standIn, standInTree, type ShadowVariant } from '../secret-derived.js';
@@ -24,6 +27,7 @@ export { createHelmRunner, type HelmRunner } from './run.js';
 export { findHelm, isHelm, type HelmLookup, type HelmBinary } from './binary.js';
 export type { SourceDir } from './chart.js';
 export { chartCache, type ChartCache } from './chart-cache.js';
+export { repoIndexes, type RepoIndexes } from './repo-index.js';
 export type { KeyValues } from './values.js';
 
 /** What the cluster says about itself, for `.Capabilities`. */
@@ -64,7 +68,18 @@ export interface HelmRenderContext {
   memo?: Map<string, HelmRenderResult>;
   /** Charts kept across runs (--cache-dir). */
   chartCache?: ChartCache;
+  /** Chart repository indexes, read once per run and kept a few minutes under --cache-dir. */
+  indexes?: RepoIndexes;
+  /**
+   * The run's renderings by the digest of everything helm and the post-renderers are given
+   * (render-key.ts): a HelmRelease whose inputs are the same as one already rendered (the other side
+   * of --base-ref) takes that result instead of running helm again. Absent: every release is rendered.
+   */
+  renders?: Map<string, Promise<ChartRendering>>;
 }
+
+/** What a chart's rendering gives, before it is tied to one HelmRelease's report entry. */
+export type ChartRendering = { objects: HelmRenderedObject[] } | { notRendered: string };
 
 export interface HelmRenderedObject {
   object: KubeObject;
@@ -130,7 +145,7 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
     const inputKey = JSON.stringify([obj, composed.values, ctx.buildObjects.filter((b) => b.object.apiVersion.startsWith('source.toolkit.fluxcd.io/')).map((b) => b.object)]);
     const known = ctx.variant ? ctx.memo?.get(id) : undefined;
     if (known && known.inputKey === inputKey) return structuredClone(known);
-    const result = await renderComposed(hr, obj, ctx, runner, composed, scrub, secrets, base);
+    const result = await renderComposed(hr, ctx, runner, composed, scrub, secrets, base);
     const done = { ...result, secretInputs: reads.secret, inputKey };
     if (!ctx.variant) ctx.memo?.set(id, done);
     return done;
@@ -143,7 +158,6 @@ export async function renderHelmRelease(obj: KubeObject, ctx: HelmRenderContext)
 
 async function renderComposed(
   hr: HelmReleaseSpec,
-  obj: KubeObject,
   ctx: HelmRenderContext,
   runner: HelmRunner,
   composed: Awaited<ReturnType<typeof composeValues>>,
@@ -163,6 +177,7 @@ async function renderComposed(
       // Credentials reach no value helm renders: the real ones in every rendering (never stand-ins).
       readSecret: (name, namespace) => readKeyValuesOnce(ctx, 'Secret', name, namespace, secrets),
       cache: ctx.chartCache,
+      indexes: ctx.indexes,
       registerSecret: (v) => {
         secrets.push(v);
         ctx.registerSecret?.(v);
@@ -170,13 +185,55 @@ async function renderComposed(
     });
     if ('reason' in chart) return { ...base, notes, notRendered: chart.reason };
     const found = { ...base, chart: chartTitle(chart.dir, chart.display) };
+    const caps = ctx.capabilities ? await ctx.capabilities() : undefined;
+    // Computed before the schema probes are written into the copy (their names are random).
+    const key = ctx.renders
+      ? renderKey({
+          helm: { path: runner.helm.path, version: runner.helm.version },
+          kustomize: ctx.kustomize,
+          spec: hr,
+          values: composed.values,
+          display: chart.display,
+          chartDir: chart.dir,
+          schemas: chart.schemas.map((s) => ({ chart: s.chart, text: s.text })),
+          upgrade: ctx.upgrade,
+          capabilities: caps,
+          discovery: ctx.isNamespaced !== undefined,
+        })
+      : undefined;
+    let pending = key ? ctx.renders!.get(key) : undefined;
+    if (!pending) {
+      pending = renderChart(hr, ctx, runner, chart, composed, scrub, caps);
+      if (key) ctx.renders!.set(key, pending);
+    }
+    const rendering = await pending;
+    if ('notRendered' in rendering) return { ...found, notes, notRendered: rendering.notRendered };
+    // Each caller gets its own copy: the objects are normalized and masked downstream.
+    const objects = rendering.objects.map((o) => ({ ...structuredClone(o), helmRelease: id }));
+    if (!ctx.variant) for (const o of objects) if (o.object.kind === 'Secret' && o.object.apiVersion === 'v1') registerSecretObject(o.object, ctx, secrets);
+    return { ...found, objects, notes };
+  }
+}
+
+/** `helm template` of the located chart with the composed values, post-rendered as helm-controller does. */
+async function renderChart(
+  hr: HelmReleaseSpec,
+  ctx: HelmRenderContext,
+  runner: HelmRunner,
+  chart: { dir: string; schemas: ChartSchema[] },
+  composed: Awaited<ReturnType<typeof composeValues>>,
+  scrub: (s: string) => string,
+  caps: Capabilities | undefined,
+): Promise<ChartRendering> {
+  const id = helmReleaseId(hr);
+  {
     // values.schema.json is validated by podo, never by helm (schema.ts).
     let probes: ValuesProbes | undefined;
     try {
       if (chart.schemas.length > 0) probes = addValuesProbes(chart.schemas);
     } catch (err) {
       if (!(err instanceof SchemaFailure)) throw err;
-      return { ...found, notes, notRendered: scrub(err.message) };
+      return { notRendered: scrub(err.message) };
     }
 
     const scratch = runner.scratch('release');
@@ -195,7 +252,6 @@ async function renderComposed(
     const hooksThroughPostRender = hr.postRenderers.length > 0 && postRenderStrategy(hr, runner) === 'combined';
     if (!hooksThroughPostRender) args.push('--no-hooks');
     if (ctx.upgrade) args.push('--is-upgrade');
-    const caps = ctx.capabilities ? await ctx.capabilities() : undefined;
     if (caps?.kubeVersion) args.push('--kube-version', caps.kubeVersion);
     for (const v of caps?.apiVersions ?? []) args.push('--api-versions', v);
     let out: string;
@@ -203,7 +259,7 @@ async function renderComposed(
       out = await runner.run(args);
     } catch (err) {
       if (!(err instanceof HelmFailure)) throw err;
-      return { ...found, notes, notRendered: `helm template failed: ${scrub(oneLineMessage(err))}` };
+      return { notRendered: `helm template failed: ${scrub(oneLineMessage(err))}` };
     }
     if (probes) {
       const taken = takeProbes(out, probes);
@@ -212,7 +268,7 @@ async function renderComposed(
         await validateProbes(probes, taken.values, runDeadline());
       } catch (err) {
         if (!(err instanceof SchemaFailure)) throw err;
-        return { ...found, notes, notRendered: scrub(err.message) };
+        return { notRendered: scrub(err.message) };
       }
     }
     const { crds, manifests } = splitManifest(out);
@@ -223,7 +279,7 @@ async function renderComposed(
         try {
           rendered = await kustomizePostRender(ctx.kustomize, rendered, pr, runner.scratch('postrender'));
         } catch (err) {
-          return { ...found, notes, notRendered: `postRenderers[${i}] failed: ${scrub(oneLineMessage(err))}` };
+          return { notRendered: `postRenderers[${i}] failed: ${scrub(oneLineMessage(err))}` };
         }
       }
     }
@@ -252,9 +308,7 @@ async function renderComposed(
       // helm install --create-namespace: a bare Namespace, created only when missing.
       objects.push({ object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: hr.releaseNamespace } }, helmRelease: id, createOnly: 'helm creates the release namespace only when it is missing (install.createNamespace)' });
     }
-    if (!ctx.variant) for (const o of objects) if (o.object.kind === 'Secret' && o.object.apiVersion === 'v1') registerSecretObject(o.object, ctx, secrets);
-    void id;
-    return { ...found, objects, notes };
+    return { objects };
   }
 }
 

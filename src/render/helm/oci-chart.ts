@@ -9,7 +9,7 @@ import { isJsonObject, type JsonObject, type KubeObject } from '../../model/obje
 import type { KeyValues } from './values.js';
 import { HelmFailure, type HelmRunner } from './run.js';
 import { ociKey, type ChartCache } from './chart-cache.js';
-import { credentialsFor, resolveDigest, listTags, OciError, parseOciUrl, pickSemverTag, registryConfig, type OciRepositoryRef, type RegistryAuth } from './oci.js';
+import { credentialsFor, resolveDigest, listTags, OciError, parseOciUrl, pickSemverTag, registryConfig, tlsFromSecret, type OciRepositoryRef, type RegistryAuth, type RegistryTls } from './oci.js';
 
 export interface OciChartContext {
   runner: HelmRunner;
@@ -36,8 +36,7 @@ export async function ociRepositoryChart(obj: KubeObject, ctx: OciChartContext):
     const parsed = parseOciUrl(url);
     if (!parsed) return { reason: `${id} has no oci:// spec.url` };
     if (s.provider && s.provider !== 'generic') return { reason: `${id} authenticates with provider ${String(s.provider)}, which podo does not support` };
-    if (s.certSecretRef) return { reason: `${id} needs spec.certSecretRef (TLS client certificates), which podo does not read` };
-    const repo: OciRepositoryRef = { ...parsed, insecure: s.insecure === true, auth: await auth(obj, s, parsed.host, ctx) };
+    const repo: OciRepositoryRef = { ...parsed, insecure: s.insecure === true, auth: await auth(obj, s, parsed.host, ctx), tls: await certs(obj, s, ctx) };
     const r = isJsonObject(s.ref) ? s.ref : {};
     // source-controller's precedence: digest, then semver, then tag (default `latest`).
     if (typeof r.digest === 'string' && r.digest !== '') {
@@ -67,8 +66,7 @@ export async function ociHelmRepositoryChart(repoObj: KubeObject, chart: string,
     const parsed = parseOciUrl(url);
     if (!parsed) return { reason: `${id}: ${url} is not an oci:// chart URL` };
     if (s.provider && s.provider !== 'generic') return { reason: `${id} authenticates with provider ${String(s.provider)}, which podo does not support` };
-    if (s.certSecretRef) return { reason: `${id} needs spec.certSecretRef (TLS client certificates), which podo does not read` };
-    const repo: OciRepositoryRef = { ...parsed, insecure: s.insecure === true, auth: await auth(repoObj, s, parsed.host, ctx) };
+    const repo: OciRepositoryRef = { ...parsed, insecure: s.insecure === true, auth: await auth(repoObj, s, parsed.host, ctx), tls: await certs(repoObj, s, ctx) };
     const v = version && version !== '*' ? version : undefined;
     return await pull(ctx, repo, url, v ? { version: v } : {}, `${url}${v ? `:${v}` : ''}`);
   } catch (err) {
@@ -95,11 +93,32 @@ async function auth(obj: KubeObject, s: JsonObject, host: string, ctx: OciChartC
   return creds;
 }
 
+/** spec.certSecretRef: the CA and client certificate the registry is reached with; every value is a secret. */
+async function certs(obj: KubeObject, s: JsonObject, ctx: OciChartContext): Promise<RegistryTls | undefined> {
+  const ref = isJsonObject(s.certSecretRef) ? s.certSecretRef : undefined;
+  if (!ref) return undefined;
+  const name = typeof ref.name === 'string' ? ref.name : '';
+  const namespace = String(obj.metadata.namespace ?? 'default');
+  if (!name) throw new OciError('spec.certSecretRef has no name');
+  if (!ctx.readSecret) throw new OciError(`its Secret ${namespace}/${name} (spec.certSecretRef) cannot be read`);
+  const kv = await ctx.readSecret(name, namespace);
+  if ('absent' in kv) throw new OciError(`its Secret ${namespace}/${name} (spec.certSecretRef) does not exist`);
+  if ('unavailable' in kv) throw new OciError(`its Secret ${namespace}/${name} (spec.certSecretRef) could not be read (${kv.unavailable})`);
+  for (const v of Object.values(kv.entries)) ctx.registerSecret?.(v);
+  try {
+    return tlsFromSecret(kv.entries);
+  } catch (err) {
+    if (err instanceof OciError) throw new OciError(`Secret ${namespace}/${name}: ${err.message.replace(/^its certSecretRef Secret /, '')}`);
+    throw err;
+  }
+}
+
 async function pull(ctx: OciChartContext, repo: OciRepositoryRef, url: string, sel: { version?: string; digest?: string }, display: string): Promise<OciChartLocation> {
   // The cache is content-addressed: a tag is resolved to its digest first (one HEAD request), and the
   // chart pulled by that digest, so what is kept is exactly what the digest names.
   let key: string | undefined;
-  if (ctx.cache && !repo.auth) {
+  // A chart behind a client certificate is as private as one behind a password: not kept.
+  if (ctx.cache && !repo.auth && !repo.tls?.cert) {
     const digest = sel.digest ?? (sel.version && exactTag(sel.version) ? await resolveDigest(repo, sel.version.replace(/\+/g, '_')).catch(() => undefined) : undefined);
     if (digest) {
       key = ociKey(digest);
@@ -112,6 +131,15 @@ async function pull(ctx: OciChartContext, repo: OciRepositoryRef, url: string, s
   const args = ['pull', sel.digest ? `${url}@${sel.digest}` : url, '--untar', '--untardir', dest];
   if (sel.version) args.push('--version', sel.version);
   if (repo.insecure) args.push('--plain-http');
+  if (repo.tls) {
+    const dir = ctx.runner.scratch('tls');
+    const put = (file: string, text: string) => {
+      writeFileSync(path.join(dir, file), text, { mode: 0o600 });
+      return path.join(dir, file);
+    };
+    if (repo.tls.ca) args.push('--ca-file', put('ca.crt', repo.tls.ca));
+    if (repo.tls.cert && repo.tls.key) args.push('--cert-file', put('tls.crt', repo.tls.cert), '--key-file', put('tls.key', repo.tls.key));
+  }
   if (repo.auth) {
     const file = path.join(ctx.runner.scratch('registry'), 'config.json');
     writeFileSync(file, registryConfig(repo.host, repo.auth), { mode: 0o600 });

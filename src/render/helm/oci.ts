@@ -23,6 +23,28 @@ export interface OciRepositoryRef {
   /** Plain http (spec.insecure). */
   insecure: boolean;
   auth?: RegistryAuth;
+  /** spec.certSecretRef: a CA to trust, and a client certificate with its key (PEM). */
+  tls?: RegistryTls;
+}
+
+export interface RegistryTls {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+/**
+ * The TLS material of a certSecretRef Secret, as source-controller reads it (pkg/tls): `ca.crt`,
+ * `tls.crt` and `tls.key`, else the older `caFile`, `certFile` and `keyFile` keys. A certificate
+ * without its key (or the reverse) is an error.
+ */
+export function tlsFromSecret(entries: Record<string, string>): RegistryTls {
+  const ca = entries['ca.crt'] ?? entries.caFile;
+  const cert = entries['tls.crt'] ?? entries.certFile;
+  const key = entries['tls.key'] ?? entries.keyFile;
+  if ((cert === undefined) !== (key === undefined)) throw new OciError('its certSecretRef Secret holds a client certificate without its key, or a key without its certificate');
+  if (ca === undefined && cert === undefined) throw new OciError('its certSecretRef Secret holds neither ca.crt nor tls.crt/tls.key');
+  return { ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert, key } : {}) };
 }
 
 /** `oci://host[:port]/path` → host and repository; undefined when it is not such a URL. */
@@ -110,10 +132,10 @@ export async function listTags(ref: OciRepositoryRef, timeoutMs = 60_000): Promi
   let next: string | undefined = `/v2/${ref.repository}/tags/list?n=1000`;
   let token: string | undefined;
   for (let page = 0; next && page < 100; page++) {
-    let res = await get(`${base}${next}`, authHeader(ref, token), deadline);
+    let res = await get(`${base}${next}`, authHeader(ref, token), deadline, 'GET', ref.tls);
     if (res.status === 401) {
       token = await challenge(ref, res.headers['www-authenticate'], deadline);
-      res = await get(`${base}${next}`, authHeader(ref, token), deadline);
+      res = await get(`${base}${next}`, authHeader(ref, token), deadline, 'GET', ref.tls);
     }
     next = undefined;
     if (res.status !== 200) throw new OciError(`listing the tags of ${ref.host}/${ref.repository} failed: HTTP ${res.status}`);
@@ -135,10 +157,10 @@ export async function resolveDigest(ref: OciRepositoryRef, tag: string, timeoutM
   const deadline = Math.min(runDeadline(), Date.now() + timeoutMs);
   const url = `${ref.insecure ? 'http' : 'https'}://${ref.host}/v2/${ref.repository}/manifests/${encodeURIComponent(tag)}`;
   const accept = { accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' };
-  let res = await get(url, { ...accept, ...authHeader(ref, undefined) }, deadline, 'HEAD');
+  let res = await get(url, { ...accept, ...authHeader(ref, undefined) }, deadline, 'HEAD', ref.tls);
   if (res.status === 401) {
     const token = await challenge(ref, res.headers['www-authenticate'], deadline);
-    res = await get(url, { ...accept, ...authHeader(ref, token) }, deadline, 'HEAD');
+    res = await get(url, { ...accept, ...authHeader(ref, token) }, deadline, 'HEAD', ref.tls);
   }
   const digest = res.headers['docker-content-digest'];
   if (res.status !== 200 || typeof digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(digest)) {
@@ -172,7 +194,8 @@ async function challenge(ref: OciRepositoryRef, header: string | string[] | unde
   if (params.service) realm.searchParams.set('service', params.service);
   realm.searchParams.set('scope', params.scope ?? `repository:${ref.repository}:pull`);
   const headers: Record<string, string> = ref.auth && mayAuth ? { authorization: `Basic ${Buffer.from(`${ref.auth.username}:${ref.auth.password}`).toString('base64')}` } : {};
-  const res = await get(realm.toString(), headers, deadline);
+  // The token service is trusted with the registry's CA when it is on the registry's host.
+  const res = await get(realm.toString(), headers, deadline, 'GET', realm.host === ref.host ? ref.tls : undefined);
   if (res.status !== 200) throw new OciError(`the token service of ${ref.host} refused: HTTP ${res.status}`);
   try {
     const body = JSON.parse(res.body) as { token?: unknown; access_token?: unknown };
@@ -190,11 +213,11 @@ interface Answer {
 }
 
 /** One GET, no redirects followed, at most 4 MiB of answer, bounded by the deadline. */
-function get(url: string, headers: Record<string, string>, deadline: number, method: 'GET' | 'HEAD' = 'GET'): Promise<Answer> {
+function get(url: string, headers: Record<string, string>, deadline: number, method: 'GET' | 'HEAD' = 'GET', tls?: RegistryTls): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const ms = deadline - Date.now();
     if (ms <= 0) return reject(new OciError(`${new URL(url).host}: timed out`));
-    const req = (url.startsWith('https:') ? httpsRequest : httpRequest)(url, { method, headers: { accept: 'application/json', ...headers }, timeout: ms }, (res) => {
+    const req = (url.startsWith('https:') ? httpsRequest : httpRequest)(url, { method, headers: { accept: 'application/json', ...headers }, timeout: ms, ...(tls ?? {}) }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
