@@ -88,14 +88,14 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
   try {
     const display = (file: string) => path.relative(process.cwd(), path.join(ws.userRoot, path.relative(ws.root, file))) || '.';
     refuseEncryptedKustomization(ws.dir, display);
-    const overlayNotes = prepareOverlay(ws, opts.spec);
+    const overlayNotes = prepareOverlay(ws, opts.spec, opts.kustomize.remoteBases);
     const sops =
       opts.variant && opts.real
         ? standInWorkspace(ws.root, opts.real.sops, opts.variant)
         : await decryptWorkspace(ws.root, opts.ageKeys ?? (async () => []), display, decryptBeforeBuild(ws.root, ws.dir));
     // The boundary is checked on what kustomize will really read: a kustomization that was encrypted
     // is walked again in plaintext.
-    if (sops.files.length > 0) await scrubbed(sops.secrets, async () => checkKustomizationRefs(ws, ws.dir));
+    if (sops.files.length > 0) await scrubbed(sops.secrets, async () => checkKustomizationRefs(ws, ws.dir, opts.kustomize.remoteBases));
     const built = await scrubbed(sops.secrets, async () =>
       parseKustomizeOutput(await runKustomize(opts.kustomize, ws.dir, opts.path, opts.deadline, ws.inputBytes), `kustomize build ${opts.path}`),
     );

@@ -1,7 +1,7 @@
 // Runs real kustomize: never re-implemented. `kustomize build` when on PATH, else `kubectl kustomize`.
 import { execFileSync } from 'node:child_process';
 import { ChildOutputLimitError, ChildStartError, MAX_TOOL_OUTPUT, runChild } from '../process/child.js';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +10,8 @@ import type { KustomizeBinary } from '../model/settings.js';
 import { limiter } from './limit.js';
 import { isExecutable, onPath } from '../process/executable.js';
 import { goChildEnv } from '../process/go-env.js';
+import { fetchEnv } from '../process/git-env.js';
+import { registerCleanup } from '../model/cleanup.js';
 
 /**
  * kustomize is CPU-bound: however many Kustomizations a run prepares at once, at most one build per
@@ -104,18 +106,26 @@ export function runKustomize(bin: KustomizeBinary, dir: string, displayDir: stri
 async function runKustomizeNow(bin: KustomizeBinary, dir: string, displayDir: string, deadline: number | undefined, inputBytes: number | undefined): Promise<string> {
   const [cmd, ...pre] = bin.argv;
   const args = [...pre, dir, '--load-restrictor', 'LoadRestrictionsNone'];
+  // kustomize clones remote git bases under TMPDIR (kustomize-*): a directory of this build's own, removed
+  // even when the build is killed at --timeout or interrupted. Builds that may not fetch need none.
+  const fetches = bin.remoteBases?.fetch !== false;
+  const tmp = fetches ? mkdtempSync(path.join(os.tmpdir(), 'podo-fetch-')) : undefined;
+  const removeTmp = tmp ? registerCleanup(() => rmSync(tmp, { recursive: true, force: true })) : () => undefined;
   let res;
   try {
     res = await runChild(cmd, args, {
       what: `kustomize build ${displayDir}`,
-      env: goChildEnv({ ...process.env, KUSTOMIZE_PLUGIN_HOME: '/nonexistent' }, inputBytes),
+      env: goChildEnv({ ...fetchEnv(process.env), KUSTOMIZE_PLUGIN_HOME: '/nonexistent', ...(tmp ? { TMPDIR: tmp } : {}) }, inputBytes),
       deadline,
+      // Bounds what a remote resource can make kustomize print, as for any build.
       maxBuffer: MAX_TOOL_OUTPUT,
     });
   } catch (err) {
     if (err instanceof ChildStartError && err.code === 'ENOENT') throw new InputError(`kustomize binary ${cmd} not found`);
     if (err instanceof ChildOutputLimitError) throw new BuildError(err.message, displayDir);
     throw err;
+  } finally {
+    removeTmp();
   }
   if (res.code === 0) return res.stdout;
   throw new BuildError(`kustomize build ${displayDir}: ${kustomizeMessage(res.stderr, dir, displayDir)}`, displayDir);

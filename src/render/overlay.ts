@@ -11,19 +11,23 @@ import { isMap, isSeq, parseAllDocuments, parseDocument, type Document, YAMLMap,
 import { BuildError } from '../model/errors.js';
 import type { Image, KustomizationSpec, Patch } from '../model/kustomization.js';
 import { isJsonObject } from '../model/object.js';
-import { containSymlinks, displayPath, isWithin, type EscapingLinks, looksRemote, outsideRootError, safeRealpath } from './containment.js';
+import { containSymlinks, displayPath, isWithin, type EscapingLinks, looksRemote, outsideRootError, remoteProblem, safeRealpath } from './containment.js';
+import type { RemoteBases } from '../model/settings.js';
 import { checkKustomizationRefs, kustomizationFileIn } from './kustomize-refs.js';
 import { yamlProblem } from './documents.js';
 import type { Workspace } from './workspace.js';
 
-/** Prepares the overlay in the workspace; returns notes on what the spec changed that the user may not expect. */
-export function prepareOverlay(ws: Workspace, spec: KustomizationSpec): string[] {
+/**
+ * Prepares the overlay in the workspace; returns notes on what the spec changed that the user may not
+ * expect. REMOTE: what kustomize may fetch (absent: remote resources are fetched, as Flux does).
+ */
+export function prepareOverlay(ws: Workspace, spec: KustomizationSpec, remote?: RemoteBases): string[] {
   const escaping = containSymlinks(ws);
   const existing = kustomizationFileIn(ws.dir);
   const kfile = existing ?? generateKustomization(ws, escaping);
-  checkSpecComponents(ws, spec);
+  checkSpecComponents(ws, spec, remote);
   const notes = mergeSpec(ws, kfile, spec, existing !== undefined);
-  checkKustomizationRefs(ws, ws.dir);
+  checkKustomizationRefs(ws, ws.dir, remote);
   // Unreferenced links are refused too: kustomize may still reach them in ways not parsed above.
   if (escaping.length > 0) throw escaping.error();
   return notes;
@@ -100,11 +104,16 @@ export function manifestProblem(text: string): string | undefined {
 // ---------------------------------------------------------------------------------------------
 // Merging the spec
 
-function checkSpecComponents(ws: Workspace, spec: KustomizationSpec): void {
+function checkSpecComponents(ws: Workspace, spec: KustomizationSpec, remote: RemoteBases | undefined): void {
   const where = `Kustomization ${spec.namespace}/${spec.name} spec.components`;
   for (const c of spec.components ?? []) {
     const abs = path.resolve(ws.dir, c);
-    if (looksRemote(c) && !existsSync(abs)) throw new BuildError(`${where}: ${c}: remote components are not supported: podo builds offline`);
+    if (looksRemote(c) && !existsSync(abs)) {
+      // Merged into the kustomization's components, which kustomize fetches (containment.ts remoteProblem).
+      const why = remoteProblem(c, remote);
+      if (why) throw new BuildError(`${where}: ${c}: ${why}`);
+      continue;
+    }
     if (!isWithin(abs, ws.root)) throw outsideRootError(where, c);
     if (!existsSync(abs) && !spec.ignoreMissingComponents) {
       throw new BuildError(`${where}: ${c} does not exist in ${displayPath(ws, ws.dir)} (spec.ignoreMissingComponents: true leaves missing components out)`);
