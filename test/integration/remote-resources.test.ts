@@ -1,0 +1,166 @@
+// Remote kustomize resources (issue 19): kustomize-controller fetches them unless started with
+// --no-remote-bases, so podo lets kustomize fetch them too, bounded by --timeout and its output cap.
+// The remote is a loopback HTTP server of the test (PODO_ALLOW_LOOPBACK_REMOTE=1: loopback hosts are
+// refused otherwise); nothing reaches the network.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyLive, fluxKustomization, kubeconfig, runPodo, writeTree } from '../helpers/cluster.js';
+import { setupCase } from '../helpers/cases.js';
+
+interface Report {
+  kustomizations: Array<{ name: string; error?: string; resources: Array<{ kind: string; name: string; action: string; after?: { data?: Record<string, string> } }> }>;
+}
+
+const cm = (name: string, data: string, ns?: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${ns ? `  namespace: ${ns}\n` : ''}data:\n  version: "${data}"\n`;
+
+/** What the server serves, by path; `/hang` never answers, `/huge` is 34 MiB of one valid ConfigMap. */
+const served = new Map<string, string>();
+const hanging: http.ServerResponse[] = [];
+let server: http.Server;
+let base: string;
+const loopback = { PODO_ALLOW_LOOPBACK_REMOTE: '1' };
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    if (req.url === '/hang') {
+      hanging.push(res);
+      return;
+    }
+    if (req.url === '/huge') {
+      res.write('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: huge\ndata:\n  blob: "');
+      const chunk = 'x'.repeat(1 << 20);
+      for (let i = 0; i < 34; i++) res.write(chunk);
+      res.end('"\n');
+      return;
+    }
+    const body = served.get(req.url ?? '');
+    if (body === undefined) {
+      res.statusCode = 404;
+      res.end('not found');
+      return;
+    }
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  for (const res of hanging) res.destroy();
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+const changes = (doc: Report, name: string) =>
+  doc.kustomizations.find((k) => k.name === name)!.resources.filter((r) => r.action !== 'unchanged').map((r) => `${r.kind}/${r.name} ${r.action} ${r.after?.data?.version ?? ''}`.trim());
+
+describe('remote kustomize resources against the cluster', () => {
+  it('a remote http resource is fetched and diffed; a change in the served content shows as a change', async () => {
+    const c = setupCase();
+    served.set(`/${c.ns}/cm.yaml`, cm('remote-settings', '1.0.0'));
+    const repo = writeTree({
+      'apps/kustomization.yaml': `namespace: ${c.ns}\nresources:\n- ${base}/${c.ns}/cm.yaml\n- local.yaml\n`,
+      'apps/local.yaml': cm('local-settings', 'l'),
+    });
+    applyLive(fluxKustomization({ name: c.ks, path: './apps' }));
+    const args = ['diff', 'ks', c.ks, '--path', path.join(repo, 'apps'), '--kubeconfig', kubeconfig(), '-o', 'json', '--with-objects'];
+
+    let r = await runPodo(args, loopback);
+    expect(r.code, r.stderr).toBe(1);
+    expect(changes(JSON.parse(r.stdout) as Report, c.ks).sort()).toEqual(['ConfigMap/local-settings created l', 'ConfigMap/remote-settings created 1.0.0']);
+
+    // What Flux applied from the served content is live; the server now serves a new version.
+    applyLive(cm('remote-settings', '1.0.0', c.ns));
+    served.set(`/${c.ns}/cm.yaml`, cm('remote-settings', '1.1.0'));
+    r = await runPodo(args, loopback);
+    expect(r.code, r.stderr).toBe(1);
+    const after = changes(JSON.parse(r.stdout) as Report, c.ks);
+    expect(after).toContain('ConfigMap/remote-settings drifted 1.1.0');
+
+    // Without the loopback allowance a loopback host is refused, in one line naming the file and the URL.
+    r = await runPodo(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`apps/kustomization.yaml: resources ${base}/${c.ns}/cm.yaml: the loopback host 127.0.0.1 is refused`);
+  });
+
+  it('--no-remote-bases refuses them as kustomize-controller does: exit 2, the file and the URL named', async () => {
+    const c = setupCase();
+    served.set(`/${c.ns}/cm.yaml`, cm('remote-settings', '1.0.0'));
+    const repo = writeTree({ 'apps/kustomization.yaml': `namespace: ${c.ns}\nresources:\n- ${base}/${c.ns}/cm.yaml\n` });
+    applyLive(fluxKustomization({ name: c.ks, path: './apps' }));
+    const r = await runPodo(['diff', 'ks', c.ks, '--path', path.join(repo, 'apps'), '--kubeconfig', kubeconfig(), '--no-remote-bases'], loopback);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`apps/kustomization.yaml: resources ${base}/${c.ns}/cm.yaml: remote resources are refused (--no-remote-bases)`);
+    expect(r.stdout).toBe('');
+  });
+});
+
+describe('remote kustomize resources in pull-request mode (--base-ref)', () => {
+  let repo: string;
+  const git = (...args: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { stdio: 'ignore' });
+  const ks = (name: string, p: string) => fluxKustomization({ name, path: p, prune: true });
+
+  beforeAll(() => {
+    served.set('/release/v1/install.yaml', cm('operator', 'v1', 'ops'));
+    served.set('/release/v2/install.yaml', cm('operator', 'v2', 'ops'));
+    served.set('/stable/cm.yaml', cm('stable', 's', 'ops'));
+    repo = writeTree({
+      'clusters/main/operator.yaml': ks('operator', './operator'),
+      'clusters/main/stable.yaml': ks('stable', './stable'),
+      'clusters/main/remote-off.yaml': ks('remote-off', './remote-off'),
+      'operator/kustomization.yaml': `resources:\n- ${base}/release/v1/install.yaml\n`,
+      'stable/kustomization.yaml': `resources:\n- ${base}/stable/cm.yaml\n`,
+      'remote-off/kustomization.yaml': 'resources: []\n',
+    });
+    git('init', '-q', '.');
+    git('add', '-A');
+    git('commit', '-qm', 'base');
+    // The pull request bumps the operator's release URL.
+    writeFileSync(path.join(repo, 'operator/kustomization.yaml'), `resources:\n- ${base}/release/v2/install.yaml\n`);
+  });
+
+  it('a bumped remote URL is a change; a Kustomization whose remote resource did not change is evaluated and unchanged', async () => {
+    const r = await runPodo(['diff', 'ks', '--all', '--path', repo, '--base-ref', 'HEAD', '-o', 'json', '--with-objects'], loopback);
+    expect(r.code, r.stderr).toBe(1);
+    const doc = JSON.parse(r.stdout) as Report;
+    expect(doc.kustomizations.every((k) => k.error === undefined)).toBe(true);
+    expect(changes(doc, 'operator')).toEqual(['ConfigMap/operator drifted v2']);
+    expect(changes(doc, 'stable')).toEqual([]);
+    expect(doc.kustomizations.find((k) => k.name === 'stable')!.resources.map((x) => `${x.kind}/${x.name}`)).toEqual(['ConfigMap/stable']);
+  });
+
+  it('--no-remote-bases: the remote Kustomizations fail (exit 2, counted), the others are still diffed', async () => {
+    const r = await runPodo(['diff', 'ks', '--all', '--path', repo, '--base-ref', 'HEAD', '-o', 'json', '--with-objects', '--no-remote-bases'], loopback);
+    expect(r.code).toBe(2);
+    const doc = JSON.parse(r.stdout) as Report;
+    const errors = Object.fromEntries(doc.kustomizations.map((k) => [k.name, k.error ?? '']));
+    expect(errors.operator).toContain(`operator/kustomization.yaml: resources ${base}/release/v2/install.yaml: remote resources are refused (--no-remote-bases)`);
+    expect(errors.stable).toContain('remote resources are refused (--no-remote-bases)');
+    expect(errors['remote-off']).toBe('');
+  });
+
+  it('a server that never answers is cut at --timeout', async () => {
+    const hang = writeTree({ 'clusters/main/hang.yaml': ks('hang', './hang'), 'hang/kustomization.yaml': `resources:\n- ${base}/hang\n` });
+    execFileSync('git', ['-C', hang, 'init', '-q', '.'], { stdio: 'ignore' });
+    execFileSync('git', ['-C', hang, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'empty'], { stdio: 'ignore' });
+    const started = Date.now();
+    const r = await runPodo(['diff', 'ks', '--all', '--path', hang, '--base-ref', 'HEAD', '--timeout', '3s'], loopback);
+    expect(r.code).toBe(2);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(r.stderr).toMatch(/timed out \(--timeout 3s\)/);
+  });
+
+  it('an oversized response is bounded: the build stops with a clear error instead of holding it', async () => {
+    const huge = writeTree({ 'clusters/main/huge.yaml': ks('huge', './huge'), 'huge/kustomization.yaml': `resources:\n- ${base}/huge\n` });
+    execFileSync('git', ['-C', huge, 'init', '-q', '.'], { stdio: 'ignore' });
+    execFileSync('git', ['-C', huge, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'empty'], { stdio: 'ignore' });
+    const r = await runPodo(['diff', 'ks', '--all', '--path', huge, '--base-ref', 'HEAD', '-o', 'json', '--with-objects'], loopback);
+    expect(r.code).toBe(2);
+    const doc = JSON.parse(r.stdout) as Report;
+    expect(doc.kustomizations.find((k) => k.name === 'huge')!.error).toMatch(/exceeds 32 MiB; stopped/);
+  });
+});
