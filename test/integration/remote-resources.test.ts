@@ -154,6 +154,23 @@ describe('remote kustomize resources in pull-request mode (--base-ref)', () => {
     expect(r.stderr).toMatch(/timed out \(--timeout 3s\)/);
   });
 
+  it("a git remote never uses the user's git config: an insteadOf rewrite to a local repository outside the checkout is not followed", async () => {
+    // Outside the checkout: a repository holding what a pull request must not read.
+    const outside = writeTree({ 'deploy/kustomization.yaml': 'resources: [cm.yaml]\n', 'deploy/cm.yaml': cm('outside-secret', 'x', 'ops') });
+    execFileSync('git', ['-C', outside, 'init', '-q', '-b', 'main', '.'], { stdio: 'ignore' });
+    execFileSync('git', ['-C', outside, 'add', '-A'], { stdio: 'ignore' });
+    execFileSync('git', ['-C', outside, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'x'], { stdio: 'ignore' });
+    // The user's own git config rewrites the remote URL to it (plain git, run with this HOME, would build it).
+    const home = writeTree({ '.gitconfig': `[url "${outside}"]\n\tinsteadOf = ${base}/repo.git\n` });
+    const pr = writeTree({ 'clusters/main/git.yaml': ks('git', './git'), 'git/kustomization.yaml': `resources:\n- ${base}/repo.git//deploy?ref=main\n` });
+    execFileSync('git', ['-C', pr, 'init', '-q', '.'], { stdio: 'ignore' });
+    execFileSync('git', ['-C', pr, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'empty'], { stdio: 'ignore' });
+    const r = await runPodo(['diff', 'ks', '--all', '--path', pr, '--base-ref', 'HEAD', '-o', 'json', '--with-objects'], { ...loopback, HOME: home, GIT_CONFIG_GLOBAL: path.join(home, '.gitconfig') });
+    expect(r.code).toBe(2);
+    expect(r.stdout + r.stderr).not.toContain('outside-secret');
+    expect((JSON.parse(r.stdout) as Report).kustomizations.find((k) => k.name === 'git')!.error).toMatch(/git fetch/);
+  });
+
   it('an oversized response is bounded: the build stops with a clear error instead of holding it', async () => {
     const huge = writeTree({ 'clusters/main/huge.yaml': ks('huge', './huge'), 'huge/kustomization.yaml': `resources:\n- ${base}/huge\n` });
     execFileSync('git', ['-C', huge, 'init', '-q', '.'], { stdio: 'ignore' });
