@@ -34,15 +34,20 @@ interface Ctx {
   root: string;
   visited: Set<string>;
   remote?: RemoteBases;
+  /** Remote references left to kustomize to fetch. */
+  fetched: number;
 }
 
 /**
  * Throws a BuildError naming the offending kustomization file for the first escaping reference, or the
- * first remote one REMOTE does not let kustomize fetch (containment.ts remoteProblem).
+ * first remote one REMOTE does not let kustomize fetch (containment.ts remoteProblem). Returns how many
+ * remote references kustomize will fetch.
  */
-export function checkKustomizationRefs(ws: Workspace, dir: string, remote?: RemoteBases): void {
+export function checkKustomizationRefs(ws: Workspace, dir: string, remote?: RemoteBases): number {
   const root = safeRealpath(ws.root) ?? ws.root;
-  visitDir({ ws, root, visited: new Set(), remote }, safeRealpath(dir) ?? dir);
+  const ctx: Ctx = { ws, root, visited: new Set(), remote, fetched: 0 };
+  visitDir(ctx, safeRealpath(dir) ?? dir);
+  return ctx.fetched;
 }
 
 function visitDir(ctx: Ctx, dir: string): void {
@@ -186,6 +191,7 @@ function checkRef(ctx: Ctx, dir: string, where: string, field: string, entry: st
     // Left to kustomize to fetch, as kustomize-controller does; what it fetches is not on this disk.
     const why = remoteProblem(entry, ctx.remote);
     if (why) throw remoteError(where, field, entry, why);
+    ctx.fetched++;
     return undefined;
   }
   if (!exists && looksRemote(entry)) throw remoteError(where, field, entry, 'remote files are fetched only for resources, bases and components');

@@ -18,19 +18,27 @@ import { yamlProblem } from './documents.js';
 import type { Workspace } from './workspace.js';
 
 /**
- * Prepares the overlay in the workspace; returns notes on what the spec changed that the user may not
- * expect. REMOTE: what kustomize may fetch (absent: remote resources are fetched, as Flux does).
+ * Prepares the overlay in the workspace. REMOTE: what kustomize may fetch (absent: remote resources are
+ * fetched, as Flux does).
  */
-export function prepareOverlay(ws: Workspace, spec: KustomizationSpec, remote?: RemoteBases): string[] {
+export function prepareOverlay(ws: Workspace, spec: KustomizationSpec, remote?: RemoteBases): Overlay {
   const escaping = containSymlinks(ws);
   const existing = kustomizationFileIn(ws.dir);
   const kfile = existing ?? generateKustomization(ws, escaping);
   checkSpecComponents(ws, spec, remote);
   const notes = mergeSpec(ws, kfile, spec, existing !== undefined);
-  checkKustomizationRefs(ws, ws.dir, remote);
+  // spec.components are merged into the kustomization file by now: counted here with the rest.
+  const fetches = checkKustomizationRefs(ws, ws.dir, remote) > 0;
   // Unreferenced links are refused too: kustomize may still reach them in ways not parsed above.
   if (escaping.length > 0) throw escaping.error();
-  return notes;
+  return { notes, fetches };
+}
+
+export interface Overlay {
+  /** What the spec changed that the user may not expect. */
+  notes: string[];
+  /** kustomize will fetch remote resources (render/kustomize.ts bounds such a build). */
+  fetches: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,7 +17,10 @@ interface Report {
 
 const cm = (name: string, data: string, ns?: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${ns ? `  namespace: ${ns}\n` : ''}data:\n  version: "${data}"\n`;
 
-/** What the server serves, by path; `/hang` never answers, `/huge` is 34 MiB of one valid ConfigMap. */
+/**
+ * What the server serves, by path; `/hang` never answers, `/huge` is 34 MiB of one valid ConfigMap,
+ * `/endless` a ConfigMap whose value never ends.
+ */
 const served = new Map<string, string>();
 const hanging: http.ServerResponse[] = [];
 let server: http.Server;
@@ -28,6 +31,18 @@ beforeAll(async () => {
   server = http.createServer((req, res) => {
     if (req.url === '/hang') {
       hanging.push(res);
+      return;
+    }
+    if (req.url === '/endless') {
+      // A value that never ends, written as fast as the client reads it.
+      res.write('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: endless\ndata:\n  blob: "');
+      const chunk = Buffer.alloc(1 << 20, 'x');
+      const pump = () => {
+        while (!res.destroyed && res.write(chunk));
+      };
+      res.on('drain', pump);
+      res.on('close', () => res.off('drain', pump));
+      pump();
       return;
     }
     if (req.url === '/huge') {
@@ -169,6 +184,17 @@ describe('remote kustomize resources in pull-request mode (--base-ref)', () => {
     expect(r.code).toBe(2);
     expect(r.stdout + r.stderr).not.toContain('outside-secret');
     expect((JSON.parse(r.stdout) as Report).kustomizations.find((k) => k.name === 'git')!.error).toMatch(/git fetch/);
+  });
+
+  it('a response that never ends is bounded in memory: the build fails in seconds, long before --timeout', async () => {
+    const endless = writeTree({ 'clusters/main/endless.yaml': ks('endless', './endless'), 'endless/kustomization.yaml': `resources:\n- ${base}/endless\n` });
+    execFileSync('git', ['-C', endless, 'init', '-q', '.'], { stdio: 'ignore' });
+    execFileSync('git', ['-C', endless, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'empty'], { stdio: 'ignore' });
+    const started = Date.now();
+    const r = await runPodo(['diff', 'ks', '--all', '--path', endless, '--base-ref', 'HEAD', '-o', 'json', '--timeout', '5m'], loopback);
+    expect(r.code).toBe(2);
+    expect(Date.now() - started).toBeLessThan(120_000);
+    expect((JSON.parse(r.stdout) as Report).kustomizations.find((k) => k.name === 'endless')!.error).toMatch(/ran out of memory while fetching remote resources \(podo bounds such a build to 2 GiB of address space\)/);
   });
 
   it('an oversized response is bounded: the build stops with a clear error instead of holding it', async () => {
