@@ -141,8 +141,8 @@ const FETCH_REMOTE: RemoteBases = { fetch: true, loopback: false };
  * (api/internal/loader, api/internal/git). podo lets it, over http(s) only: a `file://` URL or a
  * local path would read this machine's files, and ssh would use this machine's keys, neither of which
  * a pull request may reach. Hosts that only this machine can reach are refused by name: the cloud
- * metadata address (link-local), and loopback unless allowed. (Redirects and references inside
- * fetched content are kustomize's to follow; podo cannot see them.)
+ * metadata address (link-local), and loopback unless allowed. Redirects, resolved names and references
+ * inside fetched content are checked on the way out (render/egress.ts).
  */
 export function remoteProblem(ref: string, policy: RemoteBases = FETCH_REMOTE): string | undefined {
   if (!policy.fetch) return 'remote resources are refused (--no-remote-bases)';
@@ -165,6 +165,13 @@ function remoteUrl(ref: string): URL | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Why kustomize may not connect to ADDRESS (an IP address a host name resolved to), or undefined (render/egress.ts). */
+export function addressProblem(address: string, loopback: boolean): string | undefined {
+  const local = localHost(address.toLowerCase());
+  if (!local || (local === 'loopback' && loopback)) return undefined;
+  return `${LOCAL_HOSTS[local]} ${address}`;
 }
 
 const LOCAL_HOSTS = {

@@ -11,6 +11,7 @@ import { limiter } from './limit.js';
 import { isExecutable, onPath } from '../process/executable.js';
 import { goChildEnv } from '../process/go-env.js';
 import { fetchEnv } from '../process/git-env.js';
+import { openEgress, userProxy } from './egress.js';
 import { registerCleanup } from '../model/cleanup.js';
 
 /**
@@ -119,12 +120,14 @@ async function runKustomizeNow(bin: KustomizeBinary, dir: string, displayDir: st
   // even when the build is killed at --timeout or interrupted.
   const tmp = fetches ? mkdtempSync(path.join(os.tmpdir(), 'podo-fetch-')) : undefined;
   const removeTmp = tmp ? registerCleanup(() => rmSync(tmp, { recursive: true, force: true })) : () => undefined;
+  // Where it connects is checked on the resolved address (render/egress.ts), unless the user has a proxy.
+  const egress = fetches && !userProxy(process.env) ? await openEgress(bin.remoteBases) : undefined;
   let res;
   try {
     res = await runChild(cmd, args, {
       what: `kustomize build ${displayDir}`,
       // Every build: kustomize may start git, which must not see the user's git identity (process/git-env.ts).
-      env: goChildEnv({ ...fetchEnv(process.env), KUSTOMIZE_PLUGIN_HOME: '/nonexistent', ...(tmp ? { TMPDIR: tmp } : {}) }, inputBytes),
+      env: goChildEnv({ ...fetchEnv(process.env), ...egress?.env, KUSTOMIZE_PLUGIN_HOME: '/nonexistent', ...(tmp ? { TMPDIR: tmp } : {}) }, inputBytes),
       deadline,
       // Also bounds what a remote resource can make kustomize print.
       maxBuffer: MAX_TOOL_OUTPUT,
@@ -135,8 +138,14 @@ async function runKustomizeNow(bin: KustomizeBinary, dir: string, displayDir: st
     throw err;
   } finally {
     removeTmp();
+    egress?.close();
   }
   if (res.code === 0) return res.stdout;
+  const refused = egress?.refused() ?? [];
+  if (refused.length > 0) {
+    // kustomize only says the proxy answered 403: name what podo refused and why.
+    throw new BuildError(`kustomize build ${displayDir}: podo refused a connection kustomize made while fetching remote resources: ${refused[0]}: only hosts on the network are fetched`, displayDir);
+  }
   if (fetches && /^(fatal error: (runtime: )?out of memory|runtime: out of memory|fatal error: failed to reserve)/m.test(res.stderr)) {
     throw new BuildError(
       `kustomize build ${displayDir}: ran out of memory while fetching remote resources (podo bounds such a build to ${FETCHING_KUSTOMIZE_ADDRESS_SPACE / 1024 ** 3} GiB of address space)`,

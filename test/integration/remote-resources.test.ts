@@ -23,14 +23,21 @@ const cm = (name: string, data: string, ns?: string) => `apiVersion: v1\nkind: C
  */
 const served = new Map<string, string>();
 const hanging: http.ServerResponse[] = [];
+/** The Host header of every request, by path. */
+const hostsSeen = new Map<string, string[]>();
 let server: http.Server;
 let base: string;
 const loopback = { PODO_ALLOW_LOOPBACK_REMOTE: '1' };
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
+    hostsSeen.set(req.url ?? '', [...(hostsSeen.get(req.url ?? '') ?? []), req.headers.host ?? '']);
     if (req.url === '/hang') {
       hanging.push(res);
+      return;
+    }
+    if (req.url === '/to-metadata') {
+      res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/iam/security-credentials/role' }).end();
       return;
     }
     if (req.url === '/endless') {
@@ -156,6 +163,31 @@ describe('remote kustomize resources in pull-request mode (--base-ref)', () => {
     expect(errors.operator).toContain(`operator/kustomization.yaml: resources ${base}/release/v2/install.yaml: remote resources are refused (--no-remote-bases)`);
     expect(errors.stable).toContain('remote resources are refused (--no-remote-bases)');
     expect(errors['remote-off']).toBe('');
+  });
+
+  it("podo's egress proxy carries fetches by host name and refuses a redirect to the cloud metadata address, naming it", async () => {
+    const pr = writeTree({
+      'clusters/main/named.yaml': ks('named', './named'),
+      'clusters/main/redirect.yaml': ks('redirect', './redirect'),
+      // Go sends only an IP literal or exactly `localhost` around a proxy: `LOCALHOST` goes through podo's,
+      // which resolves it, checks the address and connects.
+      'named/kustomization.yaml': `resources:\n- ${base.replace('127.0.0.1', 'LOCALHOST')}/named/cm.yaml\n`,
+      'redirect/kustomization.yaml': `resources:\n- ${base}/to-metadata\n`,
+    });
+    execFileSync('git', ['-C', pr, 'init', '-q', '.'], { stdio: 'ignore' });
+    execFileSync('git', ['-C', pr, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'empty'], { stdio: 'ignore' });
+    served.set('/named/cm.yaml', cm('named', 'n', 'ops'));
+    const started = Date.now();
+    const r = await runPodo(['diff', 'ks', '--all', '--path', pr, '--base-ref', 'HEAD', '-o', 'json', '--with-objects', '--timeout', '2m'], loopback);
+    expect(r.code).toBe(2);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    const doc = JSON.parse(r.stdout) as Report;
+    expect(changes(doc, 'named')).toEqual(['ConfigMap/named created n']);
+    // Through the proxy (it forwards the URL's host as the URL parser writes it), not around it.
+    expect(hostsSeen.get('/named/cm.yaml')).toEqual([`localhost:${new URL(base).port}`]);
+    expect(doc.kustomizations.find((k) => k.name === 'redirect')!.error).toMatch(
+      /podo refused a connection kustomize made while fetching remote resources: 169\.254\.169\.254:80 \(the link-local \(cloud metadata\) host 169\.254\.169\.254\)/,
+    );
   });
 
   it('a server that never answers is cut at --timeout', async () => {

@@ -3,6 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { remoteProblem } from '../../src/render/containment.js';
 import { fetchEnv } from '../../src/process/git-env.js';
+import { openEgress, userProxy } from '../../src/render/egress.js';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 const fetch = { fetch: true, loopback: false };
 
@@ -81,5 +84,53 @@ describe('the environment of a kustomize build that may fetch', () => {
       GIT_ALLOW_PROTOCOL: 'http:https',
       GIT_SSH_COMMAND: 'false',
     });
+  });
+});
+
+describe("the egress proxy of a fetching build (render/egress.ts)", () => {
+  /** GET http://HOST:PORT/x through the proxy (plain http, absolute form), and a CONNECT to HOST:PORT. */
+  const through = async (proxyUrl: string, host: string, port: number): Promise<{ get: number; connect: number }> => {
+    const proxy = new URL(proxyUrl);
+    const get = await new Promise<number>((resolve, reject) => {
+      http
+        .get({ host: proxy.hostname, port: proxy.port, path: `http://${host}:${port}/x`, headers: { host: `${host}:${port}` } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+        .on('error', reject);
+    });
+    const connect = await new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: proxy.hostname, port: proxy.port, method: 'CONNECT', path: `${host}:${port}` });
+      req.on('connect', (res, socket) => {
+        socket.destroy();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    return { get, connect };
+  };
+
+  it('checks the address a name resolves to: loopback refused unless allowed, and says what it refused', async () => {
+    const server = http.createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const closed = await openEgress({ fetch: true, loopback: false });
+      expect(await through(closed.env.HTTPS_PROXY!, 'localhost', port)).toEqual({ get: 403, connect: 403 });
+      expect(closed.refused()).toEqual([`localhost:${port} (the loopback host 127.0.0.1)`, `localhost:${port} (the loopback host 127.0.0.1)`]);
+      closed.close();
+      const open = await openEgress({ fetch: true, loopback: true });
+      expect(await through(open.env.HTTP_PROXY!, 'localhost', port)).toEqual({ get: 200, connect: 200 });
+      expect(open.refused()).toEqual([]);
+      open.close();
+    } finally {
+      server.close();
+    }
+  });
+
+  it("steps aside for a proxy of the user's own", () => {
+    expect(userProxy({ HTTPS_PROXY: 'http://corp:3128' })).toBe(true);
+    expect(userProxy({ https_proxy: '' })).toBe(false);
   });
 });
