@@ -5,6 +5,9 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import { readFileSync } from 'node:fs';
+import { startConnectProxy } from '../helpers/connect-proxy.js';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -188,6 +191,30 @@ describe('remote kustomize resources in pull-request mode (--base-ref)', () => {
     expect(doc.kustomizations.find((k) => k.name === 'redirect')!.error).toMatch(
       /podo refused a connection kustomize made while fetching remote resources: 169\.254\.169\.254:80 \(the link-local \(cloud metadata\) host 169\.254\.169\.254\)/,
     );
+  });
+
+  it("the user's HTTPS_PROXY is honoured, as kustomize-controller honours it: the https fetch goes through it", async () => {
+    // An https server for `remote.test` (only the user's proxy, which resolves every host to loopback, reaches it).
+    const dir = writeTree({});
+    const [key, crt] = [path.join(dir, 'key.pem'), path.join(dir, 'crt.pem')];
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-days', '1', '-subj', '/CN=remote.test', '-addext', 'subjectAltName=DNS:remote.test'], { stdio: 'ignore' });
+    const tls = https.createServer({ key: readFileSync(key), cert: readFileSync(crt) }, (_req, res) => res.end(cm('through-proxy', 'p', 'ops')));
+    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+    const port = (tls.address() as AddressInfo).port;
+    const proxy = await startConnectProxy();
+    try {
+      const pr = writeTree({ 'clusters/main/proxied.yaml': ks('proxied', './proxied'), 'proxied/kustomization.yaml': `resources:\n- https://remote.test:${port}/cm.yaml\n` });
+      execFileSync('git', ['-C', pr, 'init', '-q', '.'], { stdio: 'ignore' });
+      execFileSync('git', ['-C', pr, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'empty'], { stdio: 'ignore' });
+      const r = await runPodo(['diff', 'ks', '--all', '--path', pr, '--base-ref', 'HEAD', '-o', 'json', '--with-objects'], { HTTPS_PROXY: proxy.url, SSL_CERT_FILE: crt });
+      expect(r.code, r.stderr).toBe(1);
+      expect(changes(JSON.parse(r.stdout) as Report, 'proxied')).toEqual(['ConfigMap/through-proxy created p']);
+      expect(proxy.tunnels).toEqual([`remote.test:${port}`]);
+    } finally {
+      await proxy.close();
+      tls.closeAllConnections();
+      tls.close();
+    }
   });
 
   it('a server that never answers is cut at --timeout', async () => {
