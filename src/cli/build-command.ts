@@ -1,8 +1,8 @@
 // `podo build kustomization`: the objects exactly as they would be applied, Secret values masked.
 import type { Command } from 'commander';
 import { UsageError } from '../model/errors.js';
-import { findKustomize } from '../render/kustomize.js';
-import { assertDirectory } from '../render/workspace.js';
+import { findKustomize } from '../render/kustomize/kustomize.js';
+import { assertDirectory } from '../render/tree/workspace.js';
 import { renderNamed } from '../pipeline/build.js';
 import { maskSecrets } from '../diff/mask.js';
 import { renderManifests } from '../report/manifests.js';

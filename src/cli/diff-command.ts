@@ -5,9 +5,9 @@ import type { DiffReport, ReportTarget } from '../model/change.js';
 import { contextNameOf } from '../cluster/kubeconfig-fast.js';
 import type { RunOptions } from '../model/settings.js';
 import { countKustomizations, formatNotEvaluated } from '../model/summary.js';
-import { findKustomize } from '../render/kustomize.js';
+import { findKustomize } from '../render/kustomize/kustomize.js';
 import { checkHelmBin, lazyHelm } from '../render/helm/binary.js';
-import { assertDirectory } from '../render/workspace.js';
+import { assertDirectory } from '../render/tree/workspace.js';
 import { run } from '../pipeline/run.js';
 import { FORMATS, render } from '../report/index.js';
 import { formatGroupedNote, groupNotes } from '../report/notes.js';
@@ -15,7 +15,7 @@ import { notRenderedNote } from '../report/helm.js';
 import { terminalSafeReport } from '../report/escape-terminal.js';
 import { DEFAULT_MAX_COMMENT_BYTES, MIN_COMMENT_BYTES } from '../report/markdown.js';
 import { applyFilters, FilterError, parseIgnoreField, parseIgnoreFieldFile, validateFilters, type ReportFilters } from '../diff/filters.js';
-import { formatFiltered } from '../model/summary.js';
+import { formatFiltered, formatShard } from '../model/summary.js';
 import { readFileSync } from 'node:fs';
 import { parseOutput, parsePositiveInt, useColor, type OutputFormat } from './options.js';
 import { helmChoice, toRunOptions, type RunFlags } from './run-options.js';
@@ -176,6 +176,8 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
     if (line) err(`podo: ${line}\n`);
     const filtered = formatFiltered(safe.filtered);
     if (filtered) err(`podo: ${filtered}\n`);
+    const shard = formatShard(report.shard);
+    if (shard) err(`podo: ${shard}\n`);
   }
   // Charts not rendered are said once on stderr whatever the format (and in every format's own notes).
   const helmNote = notRenderedNote(safe);

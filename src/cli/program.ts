@@ -41,6 +41,7 @@ export function buildProgram(setExit: (code: number) => void, env: NodeJS.Proces
     .addOption(new Option('--source <Kind/ns/name=DIR>', 'alias of --local-sources').argParser(collect).hideHelp())
     .option('--base-ref <ref>', 'no cluster: diff the build at this git ref against the working tree')
     .option('--cluster-path <dir>', 'with --base-ref --all: a cluster directory to follow (repeatable; default: every cluster directory of the repository)', collect)
+    .option('--shard <K/N>', 'with --all: evaluate only part K of N (dependsOn groups kept together); `podo report merge` joins the N -o json reports')
     .option('--fail-on-skipped', 'exit 2 when any Kustomization was not evaluated (suspended, remote cluster, unmapped source)')
     .option('--default-service-account <name>', 'dry-run Kustomizations without spec.serviceAccountName as this service account (kustomize-controller --default-service-account)')
     .option('--no-impersonate', 'dry-run as yourself, not as the Kustomization\'s service account')

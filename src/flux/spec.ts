@@ -176,7 +176,19 @@ export function specFromObject(obj: KubeObject, origin: string): FluxKustomizati
     spec.decryption = { provider: str(s.decryption.provider) ?? 'sops', ...(ref ? { secretRef: { name: ref } } : {}) };
   }
   readFieldRules(spec, s, where);
-  return { spec, origin, inventory: inventoryOf(obj) };
+  const appliedBy = appliedByOf(obj);
+  return { spec, origin, inventory: inventoryOf(obj), ...(appliedBy ? { appliedBy } : {}) };
+}
+
+/**
+ * The Kustomization that applied this one: kustomize-controller labels every object it applies with its
+ * own name and namespace (fluxcd/kustomize-controller internal/controller: `kustomize.toolkit.fluxcd.io/name`).
+ */
+function appliedByOf(obj: KubeObject): string | undefined {
+  const labels = isJsonObject(obj.metadata.labels) ? obj.metadata.labels : {};
+  const name = str(labels['kustomize.toolkit.fluxcd.io/name']);
+  const namespace = str(labels['kustomize.toolkit.fluxcd.io/namespace']);
+  return name && namespace ? `${namespace}/${name}` : undefined;
 }
 
 function inventoryOf(obj: JsonObject): InventoryEntry[] | undefined {

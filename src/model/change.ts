@@ -111,6 +111,11 @@ export interface KustomizationDiff {
   notes: string[];
   /** The HelmReleases this Kustomization builds or removes; absent when it has none. */
   helmReleases?: HelmReleaseReport[];
+  /**
+   * --shard reports only: the key of the group it was evaluated with (dependsOn and parent → child, its
+   * smallest member), by which `podo report merge` puts the shards' Kustomizations in one run's order.
+   */
+  group?: string;
 }
 
 /** What the builds were compared against: a git ref (--base-ref), or the cluster of a kubeconfig context. */
@@ -122,6 +127,8 @@ export interface DiffReport {
   target?: ReportTarget;
   /** What the report filters left out; absent when no filter was given. */
   filtered?: FilteredOut;
+  /** --shard K/N: this report is part K of N (`podo report merge` of all N is the report of one run). */
+  shard?: { index: number; total: number };
 }
 
 /**

@@ -111,6 +111,11 @@ export interface FluxKustomization {
   inventory?: InventoryEntry[];
   /** Where the spec came from: `cluster`, or the file it was read from. */
   origin: string;
+  /**
+   * `namespace/name` of the Kustomization that applied this one, from the labels kustomize-controller puts
+   * on what it applies (`kustomize.toolkit.fluxcd.io/name`, `…/namespace`); read for --shard.
+   */
+  appliedBy?: string;
   /** Set when a listed manifest has a spec podo refuses (e.g. an invalid spec.ignore rule): it is reported failed with this, the others go on. */
   problem?: string;
 }

@@ -82,6 +82,8 @@ export interface RunOptions {
   baseRef?: string;
   /** --cluster-path (repeatable): with --base-ref --all, the cluster directories to follow (relative to --path); default: all. */
   clusterPaths?: string[];
+  /** --shard K/N (with --all): evaluate and report only part `index` of `total` (pipeline/shard.ts). */
+  shard?: { index: number; total: number };
   /** Kustomizations built and compared at once. */
   parallel: number;
   /** --base-ref: build every Kustomization, even those whose inputs are proven identical at both refs (PODO_BUILD_ALL=1, for differential tests). */

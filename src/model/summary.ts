@@ -52,6 +52,12 @@ export function formatNotEvaluated(c: KustomizationCounts): string {
  * `Filtered out: 3 objects, 1 Kustomization; changes in ignored fields left out on 2 objects (--kind
  * Deployment, --ignore-field ConfigMap:/data/x)`: only what did happen; '' without filters.
  */
+/** `Shard 2/3 of the run (--shard): …`; '' for a whole run. */
+export function formatShard(shard: { index: number; total: number } | undefined): string {
+  if (!shard) return '';
+  return `Shard ${shard.index}/${shard.total} of the run (--shard): only its Kustomizations; podo report merge joins all ${shard.total}`;
+}
+
 export function formatFiltered(f: FilteredOut | undefined): string {
   if (!f || f.filters.length === 0) return '';
   const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;

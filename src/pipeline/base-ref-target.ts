@@ -14,8 +14,8 @@ import type { BuildSettings } from '../model/settings.js';
 import type { Verdict } from '../model/verdict.js';
 import type { FluxKustomization } from '../model/kustomization.js';
 import { canonical, fingerprintOf, sameInputs } from '../render/fingerprint.js';
-import type { SourceTrees } from '../render/source-tree.js';
-import { collectVariables } from '../render/substitute.js';
+import type { SourceTrees } from '../render/tree/source-tree.js';
+import { collectVariables } from '../render/flux/substitute.js';
 import { renderKustomization, type HelmRender } from './render.js';
 import { helmKeep, sameSpec, type HelmExpansion } from './helm.js';
 import { clusterScopedWithoutCluster, crdKinds, placeInScope } from './scope.js';
@@ -59,13 +59,14 @@ export class BaseRefTarget implements Target {
       const ignore = this.build.ignorePaths;
       // Each side with the root its build will be confined to (see evaluate).
       const [h, b] = await Promise.all([
-        fingerprintOf(this.trees, s.dir, s.head.spec, ignore, s.boundary),
-        fingerprintOf(this.trees, baseDir, s.former.spec, ignore, this.baseBoundary(s.formerRoot)),
+        fingerprintOf(this.trees, s.dir, s.head.spec, ignore, s.boundary, s.watched),
+        fingerprintOf(this.trees, baseDir, s.former.spec, ignore, this.baseBoundary(s.formerRoot), s.watched),
       ]);
       if (!sameInputs(h, b) || !('digest' in h)) return undefined;
-      const buildOnce = h.mayProduce.fluxKustomizations || h.mayProduce.crds;
+      // Built once also when it may define a substituteFrom source of the run (pipeline/defined-sources.ts).
+      const buildOnce = h.mayProduce.fluxKustomizations || h.mayProduce.crds || h.mayProduce.watched;
       // The notes a build derives from the spec alone (substituteFrom without a cluster).
-      const { notes } = await collectVariables(s.head.spec, undefined);
+      const { notes } = await collectVariables(s.head.spec, s.variables);
       return { notes: buildOnce ? notes : [...notes, `inputs identical at ${this.tree.ref}: not built`], buildOnce };
     } catch {
       return undefined;
@@ -120,7 +121,11 @@ export class BaseRefTarget implements Target {
       base = e.rendered ?? [];
     } else if (e.former && baseDir && baseExists) {
       try {
-        const built = await renderKustomization(undefined, e.former, baseDir, this.build, this.baseBoundary(e.formerRoot), this.helm, { trees: this.trees, deadline: e.deadline });
+        const built = await renderKustomization(undefined, e.former, baseDir, this.build, this.baseBoundary(e.formerRoot), this.helm, {
+          trees: this.trees,
+          deadline: e.deadline,
+          variables: e.formerVariables,
+        });
         base = built.objects;
         baseHelm = built.helm;
         for (const n of built.notes.map((x) => this.display(x))) if (!(e.renderNotes ?? []).includes(n)) notes.push(`at ${ref}: ${n}`);
@@ -156,7 +161,7 @@ export class BaseRefTarget implements Target {
         /* reported from the working tree's build, or not at all when removed there */
       }
     }
-    return { verdicts, notes, formerChildren, ...(removedHelmReleases.length > 0 ? { removedHelmReleases } : {}) };
+    return { verdicts, notes, formerChildren, formerObjects: base, ...(removedHelmReleases.length > 0 ? { removedHelmReleases } : {}) };
   }
 }
 

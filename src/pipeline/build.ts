@@ -1,7 +1,6 @@
 // `podo build`: one Kustomization rendered as kustomize-controller would, from the same spec sources
 // as the diff (the cluster, or --kustomization-file with no cluster at all).
 import path from 'node:path';
-import { realpathSync } from 'node:fs';
 import { createClusterClient, type ClusterClient } from '../cluster/client.js';
 import { BuildError, UsageError } from '../model/errors.js';
 import type { FluxKustomization } from '../model/kustomization.js';
@@ -12,7 +11,7 @@ import { listGitRepositories } from '../sources/cluster.js';
 import { discover } from '../sources/repository.js';
 import { checkoutSources, sourceResolver } from '../sources/local-sources.js';
 import { clusterNamed } from '../sources/spec-source.js';
-import { repositoryRoot } from '../render/workspace.js';
+import { checkoutRoot } from './checkout-root.js';
 import { chartSources, renderKustomization, type HelmRender, type RenderResult } from './render.js';
 import { HelmStage } from './helm.js';
 import { secrets } from '../model/secrets.js';
@@ -53,9 +52,9 @@ interface BuildContext {
 
 /** Where the sources of this build live (the checkout, --local-sources), for children and charts alike. */
 async function buildContext(client: ClusterClient | undefined, rootKs: FluxKustomization, options: RunOptions, stage: HelmStage | undefined): Promise<BuildContext> {
-  const checkoutRoot = repositoryRoot(realpathSync(options.path), rootKs.spec.path);
-  const gitRepositories = client ? await listGitRepositories(client) : discover(checkoutRoot).gitRepositories;
-  const resolve = sourceResolver(checkoutRoot, checkoutSources(checkoutRoot, gitRepositories), options.localSources);
+  const root = checkoutRoot(options, rootKs);
+  const gitRepositories = client ? await listGitRepositories(client) : discover(root).gitRepositories;
+  const resolve = sourceResolver(root, checkoutSources(root, gitRepositories), options.localSources);
   return { resolve, ...(stage ? { helm: { stage, sourceDir: chartSources(resolve), concurrency: 4 } } : {}) };
 }
 

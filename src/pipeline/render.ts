@@ -5,7 +5,8 @@ import os from 'node:os';
 import type { ClusterClient } from '../cluster/client.js';
 import { readKeyValues } from '../cluster/key-values.js';
 import { buildKustomization, type BuildResult } from '../render/index.js';
-import type { SourceTrees } from '../render/source-tree.js';
+import type { SourceTrees } from '../render/tree/source-tree.js';
+import type { VariableSource } from '../render/flux/substitute.js';
 import type { FluxKustomization } from '../model/kustomization.js';
 import type { BuildSettings } from '../model/settings.js';
 import { errorMessage } from '../model/errors.js';
@@ -30,7 +31,15 @@ export interface RenderResult extends BuildResult {
   helm?: HelmExpansion;
 }
 
-type RenderArgs = [client: ClusterClient | undefined, ks: FluxKustomization, dir: string, build: BuildSettings, boundary?: string, helm?: HelmRender, run?: { trees?: SourceTrees; deadline?: number }];
+/** What the run shares with a render: its repository views, the Kustomization's deadline, and (without a cluster) the substituteFrom sources its own builds define. */
+export interface RenderRun {
+  trees?: SourceTrees;
+  deadline?: number;
+  /** Reads substituteFrom sources in place of the cluster (pipeline/defined-sources.ts). */
+  variables?: VariableSource;
+}
+
+type RenderArgs = [client: ClusterClient | undefined, ks: FluxKustomization, dir: string, build: BuildSettings, boundary?: string, helm?: HelmRender, run?: RenderRun];
 
 /**
  * Builds `ks` from `dir` (its spec.path in a local checkout, inside `boundary` when given); without a
@@ -72,10 +81,10 @@ async function renderOnce(args: RenderArgs, variant: ShadowVariant | undefined, 
     spec: ks.spec,
     kustomize: build.kustomize,
     // The stand-in renderings read the substituteFrom sources once with the real one.
-    variables: client ? (kind, name, namespace) => once(reads, `vars/${kind}/${namespace}/${name}`, () => readKeyValues(client, kind, name, namespace)) : undefined,
+    variables: variablesOf(client, run.variables, reads),
     strictSubstitute: build.strictSubstitute,
     ignorePaths: build.ignorePaths,
-    // The source root the build must stay inside, when the caller knows it (render/containment.ts).
+    // The source root the build must stay inside, when the caller knows it (render/tree/containment.ts).
     boundary,
     // A stand-in rendering decrypts nothing: it writes stand-ins where the real one decrypted.
     ageKeys: () => (variant ? Promise.resolve([]) : ageKeys(client, ks.spec, build.sopsAgeKeyFile, keyNotes)),
@@ -95,6 +104,11 @@ async function renderOnce(args: RenderArgs, variant: ShadowVariant | undefined, 
   }
   if (expanded.releases.length === 0) return { ...built, notes };
   return { ...built, objects: [...built.objects, ...expanded.objects], notes: [...notes, ...expanded.notes], helm: expanded };
+}
+
+function variablesOf(client: ClusterClient | undefined, given: VariableSource | undefined, reads: Map<string, Promise<unknown>>): VariableSource | undefined {
+  const read: VariableSource | undefined = given ?? (client ? (kind, name, namespace) => readKeyValues(client, kind, name, namespace) : undefined);
+  return read && ((kind, name, namespace) => once(reads, `vars/${kind}/${namespace}/${name}`, () => read(kind, name, namespace)));
 }
 
 function once<T>(reads: Map<string, Promise<unknown>>, key: string, read: () => Promise<T>): Promise<T> {
@@ -153,7 +167,7 @@ export function chartSources(resolve: SourceResolver, mapRoot: (root: string) =>
  * the Kustomization names a decryption Secret the caller may read, its `*.agekey` entries.
  */
 async function ageKeys(client: ClusterClient | undefined, spec: FluxKustomization['spec'], keyFile: string | undefined, notes: string[]): Promise<string[]> {
-  const { loadAgeKeys, parseAgeKeys } = await import('../render/sops.js');
+  const { loadAgeKeys, parseAgeKeys } = await import('../render/sops/sops.js');
   const extra: string[] = [];
   const ref = spec.decryption?.secretRef;
   if (ref && !client) notes.push(`decryption Secret ${spec.namespace}/${ref.name} not read: no cluster`);

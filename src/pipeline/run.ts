@@ -17,10 +17,11 @@ import type { FluxKustomization } from '../model/kustomization.js';
 import { byNamespaceName, type RenderedObject } from '../model/object.js';
 import type { RunOptions } from '../model/settings.js';
 import { summarize } from '../model/summary.js';
-import { repositoryRoot } from '../render/workspace.js';
-import { SourceTrees } from '../render/source-tree.js';
+import { checkoutRoot } from './checkout-root.js';
+import { SourceTrees } from '../render/tree/source-tree.js';
 import { listGitRepositories } from '../sources/cluster.js';
 import { gitToplevel, withWorktree } from '../sources/git.js';
+import { existingAncestor } from '../process/git-toplevel.js';
 import { checkoutSources, sourceResolver, type SourceResolver } from '../sources/local-sources.js';
 import { clusterRoots, discoveryOnce } from '../sources/repository.js';
 import { clusterAll, clusterNamed, repositoryClusterRoot, repositoryNamed, type Root, type SpecSource, type Trees } from '../sources/spec-source.js';
@@ -31,9 +32,12 @@ import { cycleThrough, dependenciesOf, keyOf, readyNow } from './order.js';
 import { chartSources, renderKustomization, type HelmRender } from './render.js';
 import { HelmStage, type HelmExpansion } from './helm.js';
 import type { SourceDir } from '../render/helm/index.js';
-import { specPathProblem } from '../render/containment.js';
+import { specPathProblem } from '../render/tree/containment.js';
 import { secrets } from '../model/secrets.js';
 import { crdKinds } from './scope.js';
+import { DefinedSources, substituteFromNames } from './defined-sources.js';
+import type { VariableSource } from '../render/flux/substitute.js';
+import { groupKeys, shardOf, type Shard } from './shard.js';
 import { emptyCreated, type CreatedByDependencies, type Target } from './target.js';
 
 export interface RunHooks {
@@ -45,7 +49,8 @@ export interface RunHooks {
 
 /** Runs the diff the options describe: against the cluster, or with --base-ref against the same build at a git ref. */
 export async function run(options: RunOptions, hooks: RunHooks = {}): Promise<DiffReport> {
-  return options.baseRef ? runAgainstRef(options, options.baseRef, hooks) : runAgainstCluster(options, hooks);
+  const report = await (options.baseRef ? runAgainstRef(options, options.baseRef, hooks) : runAgainstCluster(options, hooks));
+  return options.shard ? { ...report, shard: { ...options.shard } } : report;
 }
 
 /** From this many Kustomizations, --all reads live objects through one list per kind (ClusterTarget.shareLiveReads). */
@@ -73,8 +78,8 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
     const inCluster = new Set(rootSpecs.map(keyOf));
     if (selection.mode === 'all' && roots.length >= SHARED_LIVE_READS_FROM) target.shareLiveReads(rootSpecs.map((s) => s.namespace));
     // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.
-    const checkoutRoot = selection.mode === 'all' ? options.path : repositoryRoot(realpathSync(options.path), roots[0]?.head?.spec.path);
-    const resolve = sourceResolver(checkoutRoot, checkoutSources(checkoutRoot, await listGitRepositories(client)), options.localSources);
+    const root = checkoutRoot(options, roots[0]?.head, selection.mode === 'all' ? options.path : undefined);
+    const resolve = sourceResolver(root, checkoutSources(root, await listGitRepositories(client)), options.localSources);
     const helm: HelmRender = { stage: helmStage, sourceDir: chartSources(resolve), concurrency: cluster.concurrency };
     const trees = new SourceTrees();
     const renderWith = (ks: FluxKustomization, dir: string, boundary?: string, deadline?: number) =>
@@ -95,6 +100,7 @@ async function runAgainstCluster(options: RunOptions, hooks: RunHooks): Promise<
       rethrow: selection.mode === 'single' && !selection.recursive,
       budget: (spec) => budgetOf(spec, cluster.timeoutMs),
       hooks,
+      ...(options.shard ? { shard: { ...options.shard, cluster: '' } } : {}),
     });
   } finally {
     helmStage.cleanup();
@@ -111,7 +117,9 @@ async function runAgainstRef(options: RunOptions, ref: string, hooks: RunHooks):
       if (options.selection.mode !== 'all') return againstRef(options, ref, hooks, toplevel, worktree, helmStage, discover, undefined);
       // --all: every cluster directory of the repository (or those --cluster-path names), one after the
       // other, each Kustomization reported under its cluster. A repository never has one picked silently.
-      const dirs = options.clusterPaths ?? clusterRoots(discover(realish(options.path)));
+      // Sorted: the report's order does not depend on how --cluster-path was spelled, so that shards merge
+      // into the same report as one run (`podo report merge` sorts by cluster too).
+      const dirs = [...(options.clusterPaths ?? clusterRoots(discover(realish(options.path))))].sort();
       if (dirs.length <= 1) return againstRef(options, ref, hooks, toplevel, worktree, helmStage, discover, dirs[0]);
       const reports: DiffReport[] = [];
       for (const dir of dirs) {
@@ -157,14 +165,16 @@ async function againstRef(
         : repositoryNamed(trees, selection.name, selection.namespace, head, options.kustomizationFile);
     const { roots, problems } = await specs.roots();
     // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.
-    const checkoutRoot = selection.mode === 'all' ? head : repositoryRoot(head, roots[0]?.head?.spec.path);
-    const resolve = sourceResolver(checkoutRoot, checkoutSources(toplevel, trees.discover(toplevel).gitRepositories), options.localSources);
+    const root = checkoutRoot(options, roots[0]?.head, head);
+    const resolve = sourceResolver(root, checkoutSources(toplevel, trees.discover(toplevel).gitRepositories), options.localSources);
     resolveHead = resolve;
     const helm: HelmRender = { stage: helmStage, sourceDir: chartSources(resolve), concurrency: options.cluster.concurrency };
     return orchestrate(roots, problems, {
       target,
       resolve,
-      render: (ks, dir, boundary, deadline) => renderKustomization(undefined, ks, dir, options.build, boundary, helm, { trees: sourceTrees, deadline }),
+      render: (ks, dir, boundary, deadline, variables) => renderKustomization(undefined, ks, dir, options.build, boundary, helm, { trees: sourceTrees, deadline, variables }),
+      // --all: a substituteFrom ConfigMap or Secret the run's own builds define is read from them, per side.
+      sources: selection.mode === 'all' ? new DefinedSources(substituteFromNames([...trees.discover(toplevel).definitions, ...trees.discover(worktree).definitions])) : undefined,
       budget: (spec) => budgetOf(spec, options.cluster.timeoutMs),
       follow: selection.mode === 'all',
       childrenRequested: false,
@@ -172,6 +182,8 @@ async function againstRef(
       remoteNeedsCluster: false,
       rethrow: selection.mode === 'single',
       hooks,
+      rootsApplyTheRest: selection.mode === 'all',
+      ...(options.shard ? { shard: { ...options.shard, cluster: clusterPath ?? '' } } : {}),
     });
   }
 }
@@ -194,20 +206,17 @@ export function budgetOf(spec: FluxKustomization['spec'], timeoutMs: number): { 
 
 /** The path with symlinks resolved as far as it exists (a path deleted in the working tree still maps to the ref). */
 function realish(p: string): string {
-  let dir = path.resolve(p);
-  const rest: string[] = [];
-  while (!existsSync(dir) && path.dirname(dir) !== dir) {
-    rest.unshift(path.basename(dir));
-    dir = path.dirname(dir);
-  }
-  return path.join(realpathSync(dir), ...rest);
+  const dir = existingAncestor(p);
+  return path.join(realpathSync(dir), path.relative(dir, path.resolve(p)));
 }
 
 export interface Pipeline {
   target: Target;
   resolve: SourceResolver;
   /** `boundary`: the source root the build must stay inside, when known. */
-  render: (ks: FluxKustomization, dir: string, boundary?: string, deadline?: number) => Promise<{ objects: RenderedObject[]; notes: string[]; helm?: HelmExpansion }>;
+  render: (ks: FluxKustomization, dir: string, boundary?: string, deadline?: number, variables?: VariableSource) => Promise<{ objects: RenderedObject[]; notes: string[]; helm?: HelmExpansion }>;
+  /** Without a cluster: the substituteFrom sources the run's own builds define, per side (--base-ref --all). */
+  sources?: DefinedSources;
   /** Also evaluate the Kustomizations the builds produce (--recursive; --base-ref --all from the cluster root; --all: new ones). */
   follow: boolean;
   /** With `follow`: only the children this accepts (--all against the cluster: those it does not have). */
@@ -229,11 +238,30 @@ export interface Pipeline {
   /** A Kustomization's time budget, from when its evaluation starts. */
   budget?: (spec: FluxKustomization['spec']) => { ms: number; label: string };
   hooks: RunHooks;
+  /** --shard: only this part's groups are evaluated and reported (shard.ts); `cluster` goes into the hash. */
+  shard?: Shard & { cluster: string };
+  /** The roots apply the rest (--base-ref --all: the cluster root): each is a cluster root for --shard. */
+  rootsApplyTheRest?: boolean;
 }
 
 interface Unit extends Root {
   key: string;
   deps: string[];
+  /** Evaluated even though a substituteFrom source it reads is not defined yet: nothing left in the run can define it. */
+  final?: boolean;
+  /** Its group's key (shard.ts): the report lists a group's Kustomizations together, in evaluation order. */
+  group: string;
+  /** In this shard (always, without --shard); a cluster root outside it is evaluated for its children only. */
+  report: boolean;
+  /** A cluster root: applies Kustomizations of the run and is applied by none; its children form their own groups. */
+  clusterRoot: boolean;
+}
+
+/** A report entry, with its group and whether this shard reports it. */
+interface Entry {
+  diff: KustomizationDiff;
+  group: string;
+  report: boolean;
 }
 
 /** What one evaluated Kustomization hands on: its report entry, what it creates, and its children. */
@@ -247,30 +275,53 @@ export interface Outcome {
   formerChildren: FluxKustomization[];
   /** `namespace/name` of the Kustomizations it depends on. */
   deps: string[];
+  /** What each side built, for the substituteFrom sources it defines (Pipeline.sources). */
+  built?: { head: RenderedObject[]; former: RenderedObject[] };
 }
 
 export async function orchestrate(roots: Root[], problems: Array<{ namespace: string; name: string; message: string }>, p: Pipeline): Promise<DiffReport> {
-  const out: KustomizationDiff[] = problems.map((x) => ({ ...emptyDiff(x.namespace, x.name), error: x.message }));
+  const inShard = (group: string) => !p.shard || shardOf(p.shard.cluster, group, p.shard.total) === p.shard.index;
+  const { groups: rootGroups, clusterRoots } = groupRoots(roots, problems, p.rootsApplyTheRest === true);
+  const out: Entry[] = problems.map((x) => {
+    const group = rootGroups.get(keyOf(x))!;
+    return { diff: { ...emptyDiff(x.namespace, x.name), error: x.message }, group, report: inShard(group) };
+  });
   const done = new Map<string, Outcome>();
-  const seen = new Set<string>([...out.map((d) => keyOf(d))]);
+  const seen = new Set<string>([...out.map((d) => keyOf(d.diff))]);
   let pending: Unit[] = [];
-  const add = (r: Root) => {
+  const add = (r: Root, group: string, report: boolean, clusterRoot = false) => {
     const ks = (r.head ?? r.former)!;
     const key = keyOf(ks.spec);
     if (seen.has(key)) return;
     seen.add(key);
-    pending.push({ ...r, key, deps: dependenciesOf(r.head ?? r.former) });
+    // Another shard's group: not evaluated here (a cluster root still is, for its children). Where the
+    // run reads substituteFrom sources its builds define, it is evaluated and not reported: it may
+    // define one that this shard's Kustomizations read (unchanged ones are proven without building).
+    if (!report && !clusterRoot && !p.sources?.names.size) return;
+    pending.push({ ...r, key, deps: dependenciesOf(r.head ?? r.former), group, report, clusterRoot });
   };
-  roots.forEach(add);
+  for (const r of roots) {
+    const key = keyOf((r.head ?? r.former)!.spec);
+    const group = rootGroups.get(key)!;
+    add(r, group, inShard(group), clusterRoots.has(key));
+  }
   let evaluated = 0;
   while (pending.length > 0) {
     const bySpec = (a: Unit, b: Unit) => byNamespaceName((a.head ?? a.former)!.spec, (b.head ?? b.former)!.spec);
-    const ready = readyNow(pending, (k) => done.has(k)).sort(bySpec);
+    let ready = readyNow(pending, (k) => done.has(k)).sort(bySpec);
+    // A Kustomization reading a substituteFrom source that no build of the run has defined yet waits
+    // until nothing else can run: a Kustomization still to be evaluated may define it.
+    const waiting = p.sources ? ready.filter((u) => !u.final && !definesAll(p.sources!, u)) : [];
+    if (waiting.length > 0 && waiting.length === ready.length) {
+      for (const u of waiting) u.final = true;
+      continue;
+    }
+    ready = ready.filter((u) => !waiting.includes(u));
     if (ready.length === 0) {
       // Every pending Kustomization waits for another pending one: a dependency cycle (Flux never applies them either).
       for (const u of pending.sort(bySpec)) {
         const cycle = cycleThrough(u, pending) ?? u.deps.join(', ');
-        out.push(notEvaluated(u, 'dependency cycle', `dependsOn cycle: ${cycle}`));
+        out.push({ diff: notEvaluated(u, 'dependency cycle', `dependsOn cycle: ${cycle}`), group: u.group, report: u.report });
       }
       break;
     }
@@ -283,22 +334,46 @@ export async function orchestrate(roots: Root[], problems: Array<{ namespace: st
     for (const [i, o] of outcomes.entries()) {
       const u = ready[i];
       done.set(u.key, o);
-      out.push(o.diff);
+      out.push({ diff: o.diff, group: u.group, report: u.report });
+      // Recorded when the wave ends, in order: what a Kustomization reads never depends on timing.
+      if (p.sources && o.built) {
+        p.sources.record('head', o.built.head);
+        p.sources.record('former', o.built.former);
+      }
       if (!p.follow) continue;
+      const followed: Root[] = [];
       for (const c of o.headChildren) {
         if (!('spec' in c)) {
           // A child manifest podo cannot read: its own failure.
-          if (!seen.has(keyOf(c))) out.push(c);
+          const group = u.clusterRoot ? keyOf(c) : u.group;
+          if (!seen.has(keyOf(c))) out.push({ diff: c, group, report: u.clusterRoot ? inShard(group) : u.report });
           seen.add(keyOf(c));
           continue;
         }
         if (p.followOnly && !p.followOnly(c)) continue;
         const former = o.formerChildren.find((f) => keyOf(f.spec) === keyOf(c.spec));
-        add({ head: c, former, notes: [], requested: p.childrenRequested });
+        followed.push({ head: c, former, notes: [], requested: p.childrenRequested });
       }
       // Children the former side has and the build no longer produces: removed (pruned when the parent prunes).
       if ((u.head ?? u.former)?.spec.prune) {
-        for (const f of o.formerChildren) if (!p.followOnly || p.followOnly(f)) add({ former: f, notes: [], requested: p.childrenRequested });
+        for (const f of o.formerChildren) if (!p.followOnly || p.followOnly(f)) followed.push({ former: f, notes: [], requested: p.childrenRequested });
+      }
+      // A child goes with its parent; a cluster root's children are grouped among themselves (dependsOn),
+      // joined to the group of a root they depend on.
+      const childGroups = u.clusterRoot ? groupKeys(followed.map((r) => ({ id: keyOf((r.head ?? r.former)!.spec), ties: dependenciesOf(r.head ?? r.former) }))) : undefined;
+      for (const r of followed) {
+        if (!childGroups) {
+          add(r, u.group, u.report);
+          continue;
+        }
+        let group = childGroups.get(keyOf((r.head ?? r.former)!.spec))!;
+        for (const d of dependenciesOf(r.head ?? r.former)) {
+          const g = rootGroups.get(d);
+          if (g !== undefined && g < group) group = g;
+        }
+        add(r, group, inShard(group));
+      }
+      if ((u.head ?? u.former)?.spec.prune) {
         if (p.removedChildrenInRun && u.head) {
           const produced = new Set(o.headChildren.map((c) => keyOf('spec' in c ? c.spec : c)));
           for (const f of o.formerChildren) {
@@ -310,18 +385,59 @@ export async function orchestrate(roots: Root[], problems: Array<{ namespace: st
               waiting.former = f;
               continue;
             }
-            const at = out.findIndex((d) => keyOf(d) === key);
+            const at = out.findIndex((d) => keyOf(d.diff) === key);
             if (at < 0 || !done.has(key)) continue;
             // Evaluated already, as if it stayed: evaluated again as removed.
-            out.splice(at, 1);
+            const [was] = out.splice(at, 1);
             done.delete(key);
-            pending.push({ former: f, notes: [], requested: false, key, deps: dependenciesOf(f) });
+            pending.push({ former: f, notes: [], requested: false, key, deps: dependenciesOf(f), group: was.group, report: was.report, clusterRoot: false });
           }
         }
       }
     }
   }
-  return { kustomizations: out };
+  // A group's Kustomizations together, groups by key: the same order whether the run was one job or
+  // N shards merged (`podo report merge` sorts by the same key).
+  const reported = out.filter((e) => e.report).sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
+  return { kustomizations: reported.map((e) => (p.shard ? { ...e.diff, group: e.group } : e.diff)) };
+}
+
+/**
+ * The groups of a run's starting Kustomizations (shard.ts): tied by dependsOn and by the Kustomization
+ * that applied them, except a cluster root (one that applies others of the run and none of them applies
+ * it; every root with `rootsApplyTheRest`), which would otherwise tie everything into one group.
+ */
+function groupRoots(roots: Root[], problems: Array<{ namespace: string; name: string }>, rootsApplyTheRest: boolean): { groups: Map<string, string>; clusterRoots: Set<string> } {
+  const specOf = (r: Root) => (r.head ?? r.former)!;
+  const ids = new Set(roots.map((r) => keyOf(specOf(r).spec)));
+  // Bootstrap's flux-system applies itself: that is no parent.
+  const parentOf = (r: Root) => {
+    const by = specOf(r).appliedBy;
+    return by !== undefined && by !== keyOf(specOf(r).spec) && ids.has(by) ? by : undefined;
+  };
+  const parents = new Set(roots.map(parentOf).filter((x): x is string => x !== undefined));
+  const clusterRoots = new Set(roots.filter((r) => rootsApplyTheRest || (parents.has(keyOf(specOf(r).spec)) && parentOf(r) === undefined)).map((r) => keyOf(specOf(r).spec)));
+  const members = [
+    ...roots.map((r) => {
+      const parent = parentOf(r);
+      return { id: keyOf(specOf(r).spec), ties: [...dependenciesOf(specOf(r)), ...(parent !== undefined && !clusterRoots.has(parent) ? [parent] : [])] };
+    }),
+    ...problems.map((x) => ({ id: keyOf(x), ties: [] })),
+  ];
+  return { groups: groupKeys(members), clusterRoots };
+}
+
+/** Whether every substituteFrom source of `u` (each side's spec) is defined on that side. */
+function definesAll(sources: DefinedSources, u: Unit): boolean {
+  const ok = (side: 'head' | 'former', ks: FluxKustomization | undefined) => !ks || sources.allDefined(side, ks.spec.namespace, ks.spec.postBuild?.substituteFrom ?? []);
+  return ok('head', u.head) && ok('former', u.former);
+}
+
+/** Both sides read the same substituteFrom values (or none is known): a proof of unchanged inputs may stand. */
+function sameSources(sources: DefinedSources | undefined, head: FluxKustomization, former: FluxKustomization): boolean {
+  if (!sources) return true;
+  const refs = (ks: FluxKustomization) => ks.spec.postBuild?.substituteFrom ?? [];
+  return sources.resolved('head', head.spec.namespace, refs(head)) === sources.resolved('former', former.spec.namespace, refs(former));
 }
 
 function emptyDiff(namespace: string, name: string): KustomizationDiff {
@@ -387,7 +503,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
     if ('reason' in src) return skip('source not mapped', src.reason);
     // A listed manifest podo refuses (an invalid field): that Kustomization fails alone.
     if (u.head.problem) return failedOutcome({ ...emptyDiff(spec.namespace, spec.name), ...(u.requested ? { requested: true } : {}), error: u.head.problem, notes });
-    // A spec.path that climbs out of its source is refused, whether or not it exists (render/containment.ts).
+    // A spec.path that climbs out of its source is refused, whether or not it exists (render/tree/containment.ts).
     const escape = specPathProblem(u.head.spec.path);
     if (escape) return failedOutcome({ ...emptyDiff(spec.namespace, spec.name), ...(u.requested ? { requested: true } : {}), error: escape, notes });
     boundary = src.root;
@@ -410,8 +526,10 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
   const ignored = ignoreMatcher(spec.ignore);
   // A target comparing two builds may prove, before anything is built, that both sides build the same.
   let formerBuildsSame = false;
-  if (p.target.provenUnchanged && u.head && u.former && dir && !headMissing && formerDir) {
-    const proof = await p.target.provenUnchanged({ head: u.head, former: u.former, dir, formerDir, boundary, formerRoot }).catch(() => undefined);
+  if (p.target.provenUnchanged && u.head && u.former && dir && !headMissing && formerDir && sameSources(p.sources, u.head, u.former)) {
+    const proof = await p.target
+      .provenUnchanged({ head: u.head, former: u.former, dir, formerDir, boundary, formerRoot, watched: p.sources?.names, variables: p.sources?.reader('head') })
+      .catch(() => undefined);
     if (proof && !proof.buildOnce) {
       const diff: KustomizationDiff = { ...emptyDiff(spec.namespace, spec.name), ...(u.requested ? { requested: true } : {}), notes: [...new Set([...notes, ...proof.notes])] };
       return { diff, ok: true, creates: emptyCreated(), headChildren: [], formerChildren: [], deps: u.deps };
@@ -429,7 +547,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
     if (u.head && dir && !headMissing) {
       p.hooks.onProgress?.(`building ${keyOf(spec)}`);
       try {
-        const built = await p.render(u.head, dir, boundary, deadline);
+        const built = await p.render(u.head, dir, boundary, deadline, p.sources?.reader('head'));
         rendered = built.objects;
         helm = built.helm;
         renderNotes.push(...built.notes);
@@ -451,6 +569,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
       formerBuildsSame,
       deadline,
       budget: budget?.label,
+      formerVariables: p.sources?.reader('former'),
       onProgress: (stage, d, t) => p.hooks.onProgress?.(`${stage} ${d}/${t} (${keyOf(spec)})`),
     });
     if (answer.skipped) return skip(answer.skipped.cause, answer.skipped.reason);
@@ -471,6 +590,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
       headChildren: (rendered ?? []).filter((o) => isFluxKustomization(o.object)).map((o) => childSpec(o, spec)),
       formerChildren: answer.formerChildren,
       deps: u.deps,
+      built: { head: rendered ?? [], former: answer.formerObjects ?? [] },
     };
   } catch (err) {
     // A child stopped at this Kustomization's own deadline says so (it only knows --timeout).

@@ -6,6 +6,7 @@ import type { RenderedObject } from '../model/object.js';
 import type { Verdict } from '../model/verdict.js';
 import type { HelmReleaseReport, NotEvaluatedCause } from '../model/change.js';
 import type { HelmExpansion } from './helm.js';
+import type { VariableSource } from '../render/flux/substitute.js';
 
 /** What the Kustomizations this one depends on create (evaluated earlier in the same run). */
 export interface CreatedByDependencies {
@@ -40,6 +41,8 @@ export interface Evaluation {
   /** The former side provably builds what the working tree built (see Target.provenUnchanged): compare `rendered` with itself. */
   formerBuildsSame?: boolean;
   onProgress?: (stage: string, done: number, total: number) => void;
+  /** Reads the former side's substituteFrom sources where there is no cluster (those the run's builds at the ref define). */
+  formerVariables?: VariableSource;
 }
 
 export interface TargetAnswer {
@@ -50,6 +53,8 @@ export interface TargetAnswer {
   formerChildren: FluxKustomization[];
   /** HelmReleases the compared-against side has and the working tree no longer builds (uninstalled). */
   removedHelmReleases?: HelmReleaseReport[];
+  /** What the former side built (a target that builds it): the substituteFrom sources it defines are recorded. */
+  formerObjects?: RenderedObject[];
   /** Set when neither side can be evaluated. */
   skipped?: { cause: NotEvaluatedCause; reason: string };
 }
@@ -65,6 +70,10 @@ export interface Sides {
   boundary?: string;
   /** The former side's source root, in working-tree terms. */
   formerRoot?: string;
+  /** Names of substituteFrom sources the run needs from builds: a build that may define one is built. */
+  watched?: ReadonlySet<string>;
+  /** Reads the working tree's substituteFrom sources where there is no cluster. */
+  variables?: VariableSource;
 }
 
 /** Proof that both sides build from the same inputs (render/fingerprint.ts). */

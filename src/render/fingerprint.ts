@@ -12,17 +12,17 @@ import { createHash } from 'node:crypto';
 import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { KustomizationSpec } from '../model/kustomization.js';
-import { referenceClosure } from './kustomize-refs.js';
+import { referenceClosure } from './kustomize/kustomize-refs.js';
 import { limiter } from './limit.js';
-import { relativeTo, type SourceTree, type SourceTrees } from './source-tree.js';
-import { buildRoot } from './boundary.js';
+import { relativeTo, type SourceTree, type SourceTrees } from './tree/source-tree.js';
+import { buildRoot } from './tree/boundary.js';
 
 export type Fingerprint =
   | {
       digest: string;
       files: number;
       /** What the build may produce that a run needs beyond a diff: found by the text of its inputs. */
-      mayProduce: { fluxKustomizations: boolean; crds: boolean };
+      mayProduce: { fluxKustomizations: boolean; crds: boolean; watched: boolean };
     }
   | { unprovable: string };
 
@@ -49,7 +49,8 @@ const LOCAL_CHART_SOURCE = /GitRepository|Bucket|ExternalArtifact/;
 const reads = limiter(32);
 
 /** The fingerprint of the Kustomization at DIR (relative to the tree's root) built with SPEC. */
-export async function inputsFingerprint(tree: SourceTree, dir: string, spec: KustomizationSpec): Promise<Fingerprint> {
+/** `watched`: names whose objects the run needs from the build (substituteFrom sources it defines): found by the text of its inputs. */
+export async function inputsFingerprint(tree: SourceTree, dir: string, spec: KustomizationSpec, watched: ReadonlySet<string> = new Set()): Promise<Fingerprint> {
   const closure = await referenceClosure(tree, dir, spec.components ?? []);
   if (closure.unprovable) return { unprovable: closure.unprovable };
   const paths = [...closure.entries.keys()].sort();
@@ -65,9 +66,10 @@ export async function inputsFingerprint(tree: SourceTree, dir: string, spec: Kus
               localSource: LOCAL_CHART_SOURCE.test(text),
               flux: FLUX_GROUP.test(text),
               crd: text.includes(CRD_KIND),
+              watched: mentionsAny(text, watched),
             };
           })
-        : Promise.resolve({ hash: '', helm: false, localSource: false, flux: false, crd: false }),
+        : Promise.resolve({ hash: '', helm: false, localSource: false, flux: false, crd: false, watched: false }),
     ),
   );
   const specText = canonical(spec);
@@ -85,8 +87,15 @@ export async function inputsFingerprint(tree: SourceTree, dir: string, spec: Kus
       fluxKustomizations: FLUX_GROUP.test(specText) || hashes.some((x) => x.flux),
       // A chart may hold CRDs (its crds/ directory), which scope the run's other objects: built once.
       crds: specText.includes(CRD_KIND) || hashes.some((x) => x.crd) || helm !== undefined,
+      // A name can only be given by text in the inputs (a chart's templates aside: a HelmRelease counts).
+      watched: watched.size > 0 && (mentionsAny(canonical({ ...spec, postBuild: { ...spec.postBuild, substituteFrom: undefined } }), watched) || hashes.some((x) => x.watched) || helm !== undefined),
     },
   };
+}
+
+function mentionsAny(text: string, names: ReadonlySet<string>): boolean {
+  for (const n of names) if (text.includes(n)) return true;
+  return false;
 }
 
 /** JSON with object keys sorted: the same spec written in another key order is the same input. */
@@ -110,8 +119,8 @@ export function sameInputs(a: Fingerprint, b: Fingerprint): boolean {
  * The fingerprint of the Kustomization built from DIR (an absolute or cwd-relative path) with SPEC,
  * inside the root the build copies from (boundary.ts): the same BOUNDARY the build is given.
  */
-export async function fingerprintOf(trees: SourceTrees, dir: string, spec: KustomizationSpec, ignorePaths: readonly string[] = [], boundary?: string): Promise<Fingerprint> {
+export async function fingerprintOf(trees: SourceTrees, dir: string, spec: KustomizationSpec, ignorePaths: readonly string[] = [], boundary?: string, watched?: ReadonlySet<string>): Promise<Fingerprint> {
   const real = await realpath(dir);
   const tree = await trees.get(await buildRoot(dir, spec.path, boundary), ignorePaths);
-  return inputsFingerprint(tree, relativeTo(tree, real) ?? '', spec);
+  return inputsFingerprint(tree, relativeTo(tree, real) ?? '', spec, watched);
 }

@@ -27,6 +27,7 @@ export function readJsonReport(text: string, file: string): DiffReport {
   if (target) report.target = target;
   const filtered = filteredOf(doc.filtered);
   if (filtered) report.filtered = filtered;
+  if (doc.shard !== undefined) report.shard = shardOf(doc.shard, bad);
   return report;
 }
 
@@ -70,6 +71,8 @@ function kustomizationOf(v: JsonValue, at: string, bad: Bad): KustomizationDiff 
   if (cause !== undefined) out.skipCause = cause as NotEvaluatedCause;
   const error = optStr(k.error, `${at}.error`, bad);
   if (error !== undefined) out.error = error;
+  const group = optStr(k.group, `${at}.group`, bad);
+  if (group !== undefined) out.group = group;
   if (k.helmReleases !== undefined) out.helmReleases = list(k.helmReleases, `${at}.helmReleases`, bad).map((h, i) => helmOf(h, `${at}.helmReleases[${i}]`, bad));
   return out;
 }
@@ -120,20 +123,34 @@ function warningOf(v: JsonValue, at: string, bad: Bad): ImageWarning {
 
 function helmOf(v: JsonValue, at: string, bad: Bad): HelmReleaseReport {
   const h = obj(v, at, bad);
-  const out: HelmReleaseReport = { name: str(h.name, `${at}.name`, bad), namespace: str(h.namespace, `${at}.namespace`, bad) };
-  const chart = optStr(h.chart, `${at}.chart`, bad);
-  if (chart !== undefined) out.chart = chart;
-  const notRendered = optStr(h.notRendered, `${at}.notRendered`, bad);
-  if (notRendered !== undefined) out.notRendered = notRendered;
-  if (h.removed === true) out.removed = true;
-  return out;
+  str(h.name, `${at}.name`, bad);
+  str(h.namespace, `${at}.namespace`, bad);
+  for (const k of ['chart', 'notRendered', 'helm'] as const) optStr(h[k], `${at}.${k}`, bad);
+  // Every field the writer has, in the order it wrote them: a merged report is the one run's, byte for byte.
+  const out: Record<string, string | boolean> = {};
+  for (const [k, x] of Object.entries(h)) {
+    if (k === 'suspended' || k === 'removed') {
+      if (x === true) out[k] = true;
+    } else if (HELM_FIELDS.has(k) && typeof x === 'string') out[k] = x;
+  }
+  return out as unknown as HelmReleaseReport;
 }
+
+const HELM_FIELDS = new Set(['name', 'namespace', 'chart', 'notRendered', 'helm']);
 
 function targetOf(v: JsonValue | undefined): ReportTarget | undefined {
   if (!isJsonObject(v)) return undefined;
   if (typeof v.baseRef === 'string') return { baseRef: v.baseRef };
   if (typeof v.context === 'string') return { context: v.context };
   return undefined;
+}
+
+function shardOf(v: JsonValue, bad: Bad): { index: number; total: number } {
+  const s = obj(v, 'shard', bad);
+  const { index, total } = s;
+  if (typeof total !== 'number' || !Number.isSafeInteger(total) || total < 1) throw bad('shard.total must be a positive integer');
+  if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 1 || index > total) throw bad('shard.index must be an integer from 1 to shard.total');
+  return { index, total };
 }
 
 function filteredOf(v: JsonValue | undefined): FilteredOut | undefined {
@@ -154,6 +171,7 @@ function filteredOf(v: JsonValue | undefined): FilteredOut | undefined {
  * directory), so same-named Kustomizations of different clusters are told apart.
  */
 export function mergeReports(reports: Array<{ file: string; report: DiffReport; cluster?: string }>): DiffReport {
+  const shards = shardsOf(reports);
   const kustomizations: KustomizationDiff[] = [];
   const where = new Map<string, string>();
   let target: ReportTarget | undefined;
@@ -185,7 +203,42 @@ export function mergeReports(reports: Array<{ file: string; report: DiffReport; 
       };
     }
   }
+  if (shards) {
+    // The shards of one run (--shard K/N): one run's order, as the run lists them (pipeline/run.ts):
+    // by cluster, then by group, each group in its shard's (evaluation) order. The merged report is that
+    // run's, so it says nothing of shards.
+    const order = (k: KustomizationDiff) => [k.cluster ?? '', k.group ?? ''];
+    kustomizations.sort((a, b) => compareKeys(order(a), order(b)));
+    for (const k of kustomizations) delete k.group;
+  }
   return { kustomizations, ...(target ? { target } : {}), ...(filtered ? { filtered } : {}) };
+}
+
+function compareKeys(a: string[], b: string[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+  return 0;
+}
+
+/**
+ * The shard count when the reports are shards (--shard K/N): then every one must be, of the same N, and
+ * each of 1..N exactly once, or the merged report would silently miss (or repeat) a part of the run.
+ */
+function shardsOf(reports: Array<{ file: string; report: DiffReport }>): number | undefined {
+  const sharded = reports.filter((r) => r.report.shard);
+  if (sharded.length === 0) return undefined;
+  const first = sharded[0];
+  const total = first.report.shard!.total;
+  const seen = new Map<number, string>();
+  for (const { file, report } of reports) {
+    if (!report.shard) throw new InputError(`${file}: not a --shard report, ${first.file} is (shard ${first.report.shard!.index}/${total}): merge the N shards of one run`, file);
+    if (report.shard.total !== total) throw new InputError(`${file}: shard ${report.shard.index}/${report.shard.total}, ${first.file} is shard ${first.report.shard!.index}/${total}: merge the shards of one run`, file);
+    const other = seen.get(report.shard.index);
+    if (other) throw new InputError(`${file}: shard ${report.shard.index}/${total} again (also ${other})`, file);
+    seen.set(report.shard.index, file);
+  }
+  const missing = Array.from({ length: total }, (_, i) => i + 1).filter((i) => !seen.has(i));
+  if (missing.length > 0) throw new InputError(`shard${missing.length === 1 ? '' : 's'} ${missing.map((i) => `${i}/${total}`).join(', ')} missing: merge all ${total} shards of the run`, reports[0].file);
+  return total;
 }
 
 function describeTarget(t: ReportTarget): string {

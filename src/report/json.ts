@@ -25,6 +25,8 @@ export interface JsonReport {
   notes?: string[];
   /** What the report filters left out (present when any filter was given). */
   filtered?: FilteredOut;
+  /** --shard K/N: this report is part `index` of `total`; `podo report merge` of all of them is one run's report. */
+  shard?: { index: number; total: number };
 }
 
 export interface JsonKustomization {
@@ -44,6 +46,8 @@ export interface JsonKustomization {
   notes: string[];
   /** The HelmReleases this Kustomization builds or removes; `notRendered` says why a chart was not rendered. */
   helmReleases?: HelmReleaseReport[];
+  /** --shard reports: the key of the group it was evaluated with, for `podo report merge`'s order. */
+  group?: string;
 }
 
 export interface JsonResource extends JsonRef {
@@ -97,6 +101,7 @@ export function toJsonReport(report: DiffReport, opts: JsonOptions = {}): JsonRe
     kustomizations: report.kustomizations.map((k) => toJsonKustomization(k, opts)),
     ...(helmNote ? { notes: [helmNote] } : {}),
     ...(report.filtered ? { filtered: { ...report.filtered, filters: [...report.filtered.filters] } } : {}),
+    ...(report.shard ? { shard: { index: report.shard.index, total: report.shard.total } } : {}),
   };
 }
 
@@ -125,6 +130,7 @@ function toJsonKustomization(k: KustomizationDiff, opts: JsonOptions): JsonKusto
     warnings: k.warnings.map(toJsonWarning),
     notes: [...k.notes],
     ...(k.helmReleases ? { helmReleases: k.helmReleases.map((h) => ({ ...h })) } : {}),
+    ...(k.group !== undefined ? { group: k.group } : {}),
   };
 }
 

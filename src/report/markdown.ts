@@ -4,7 +4,7 @@
 // 65,536 characters: past --max-comment-bytes the comment is split into parts (`part k/N`), each a
 // comment of its own, instead of leaving objects out. Every string from the repository or the cluster
 // is escaped where it is placed (escape-markdown.ts).
-import { countKustomizations, formatFiltered, formatNotEvaluated, summarize } from '../model/summary.js';
+import { countKustomizations, formatFiltered, formatNotEvaluated, formatShard, summarize } from '../model/summary.js';
 import type { Action, DiffReport, KustomizationDiff, ResourceChange } from '../model/change.js';
 import { subjectOf } from '../model/object.js';
 import { describeResource, formatSummary, isChange, resourceYaml, unifiedHunks } from './format.js';
@@ -99,6 +99,8 @@ function overviewBlocks(report: DiffReport): Block[] {
   if (helm) blocks.push({ text: `ℹ ${mdText(helm)}` });
   const filtered = formatFiltered(report.filtered);
   if (filtered) blocks.push({ text: `ℹ ${mdText(filtered)}` });
+  const shard = formatShard(report.shard);
+  if (shard) blocks.push({ text: `ℹ ${mdText(shard)}` });
   blocks.push(...summaryTable(report), ...imageTable(report), ...attentionList(report));
   return blocks;
 }

@@ -1,7 +1,7 @@
 // The human report: flux diff's layout (`► Kind/ns/name action`, then dyff-style change blocks), with
 // indentation, grouping per Kustomization and a summary. Pure: returns the text, prints nothing.
 import { diffArrays } from 'diff';
-import { countKustomizations, formatFiltered, formatNotEvaluated, summarize } from '../model/summary.js';
+import { countKustomizations, formatFiltered, formatNotEvaluated, formatShard, summarize } from '../model/summary.js';
 import type { DiffReport, FieldChange, KustomizationDiff, ResourceChange } from '../model/change.js';
 import type { JsonValue } from '../model/object.js';
 import { subjectOf, typeName } from '../model/object.js';
@@ -43,6 +43,8 @@ export function renderText(report: DiffReport, opts: TextOptions): string {
   if (helm) out.push(helm);
   const filtered = formatFiltered(report.filtered);
   if (filtered) out.push(filtered);
+  const shard = formatShard(report.shard);
+  if (shard) out.push(shard);
   renderWarningsAndNotes(report, opts, out);
   return out.text();
 }

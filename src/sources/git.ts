@@ -5,7 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { ChildStartError, ChildTimeoutError, runChild } from '../process/child.js';
 import { gitEnv } from '../process/git-env.js';
-import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { gitToplevelOf } from '../process/git-toplevel.js';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError, firstLine } from '../model/errors.js';
@@ -34,23 +35,12 @@ function isFailure(err: unknown): err is GitFailure {
   return typeof err === 'object' && err !== null && 'stderr' in err;
 }
 
-/** The nearest existing directory at or above `p`: a path deleted in the working tree still has a repository. */
-function existingAncestor(p: string): string {
-  let dir = path.resolve(p);
-  while (!existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return dir;
-}
-
 /** The top of the git working tree that holds `dir` (which need not exist), symlinks resolved. */
 export async function gitToplevel(dir: string): Promise<string> {
-  const from = existingAncestor(dir);
-  try {
-    return realpathSync((await git(from, ['rev-parse', '--show-toplevel'])).trim());
-  } catch (err) {
-    if (err instanceof ChildTimeoutError) throw err;
-    if (isFailure(err) && err.code === 'ENOENT') throw new InputError('git is not on PATH: --base-ref needs it');
-    throw new InputError(`${dir} is not inside a git repository: --base-ref needs one`, dir);
-  }
+  const top = await gitToplevelOf(dir);
+  if ('dir' in top) return top.dir;
+  if (top.none === 'no git') throw new InputError('git is not on PATH: --base-ref needs it');
+  throw new InputError(`${dir} is not inside a git repository: --base-ref needs one`, dir);
 }
 
 async function assertRefExists(toplevel: string, ref: string): Promise<void> {

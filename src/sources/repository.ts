@@ -105,7 +105,10 @@ export function clusterRoots(d: Discovery): string[] {
   const selfApplying = entries.filter((e) => e.path !== '.' && isWithinRel(e.dir, e.path)).map((e) => e.path);
   const synced = d.fluxInstances.map((f) => f.syncPath).filter((p) => p !== '.');
   if (selfApplying.length > 0 || synced.length > 0) return [...new Set([...selfApplying, ...synced])].sort();
-  const unreached = entries.filter((e) => !hidden(e.dir) && !entries.some((o) => o !== e && isWithinRel(e.dir, o.path)));
+  // Archived manifests (a hidden folder such as .archive/) are not a cluster, and include nothing: one
+  // without a spec.path (the whole repository) would otherwise reach every tree.
+  const live = entries.filter((e) => !hidden(e.dir));
+  const unreached = live.filter((e) => !live.some((o) => o !== e && isWithinRel(e.dir, o.path)));
   return [...new Set(unreached.map((e) => e.dir))].sort();
 }
 

@@ -3,7 +3,7 @@
 // data key, the data key age-wrapped per recipient, and the SHA-512 MAC encrypted with
 // `lastmodified` as additional data.
 //
-// Deliberately independent of src/render/sops.ts (its own typing, MAC and encoding), so a
+// Deliberately independent of src/render/sops/sops.ts (its own typing, MAC and encoding), so a
 // mistake in one is not mirrored in the other. Comments are left in plaintext (sops
 // would encrypt those under encrypted paths); the MAC ignores comments either way.
 

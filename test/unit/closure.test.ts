@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { referenceClosure } from '../../src/render/kustomize-refs.js';
-import { openSourceTree } from '../../src/render/source-tree.js';
+import { referenceClosure } from '../../src/render/kustomize/kustomize-refs.js';
+import { openSourceTree } from '../../src/render/tree/source-tree.js';
 import { writeTree } from '../helpers/cluster.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-closure-test-'));

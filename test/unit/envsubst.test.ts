@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 
-import { SubstitutionError, isValidVariableName, substitute } from '../../src/render/envsubst.js';
+import { SubstitutionError, isValidVariableName, substitute } from '../../src/render/flux/envsubst.js';
 import { BuildError } from '../../src/model/errors.js';
 
 // Expected values follow fluxcd/pkg/envsubst (what kustomize-controller runs),
@@ -361,7 +361,7 @@ describe('isValidVariableName', () => {
 
 describe('keepUnset: a variable source could not be read', () => {
   it('leaves unset variables as written (defaults and operators too), expands the set ones', async () => {
-    const { substitute } = await import('../../src/render/envsubst.js');
+    const { substitute } = await import('../../src/render/flux/envsubst.js');
     const text = 'a: ${A}\nb: "${B},${C}"\nc: ${C:=fallback}\nd: ${D^^}\ne: $${A}\n';
     expect(substitute(text, { A: 'x' }, { keepUnset: true })).toBe('a: x\nb: "${B},${C}"\nc: ${C:=fallback}\nd: ${D^^}\ne: ${A}\n');
     // Strict mode does not fail on what may be defined by the unread source.

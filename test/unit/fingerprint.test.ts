@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canonical, inputsFingerprint, sameInputs, type Fingerprint } from '../../src/render/fingerprint.js';
-import { openSourceTree } from '../../src/render/source-tree.js';
+import { openSourceTree } from '../../src/render/tree/source-tree.js';
 import type { KustomizationSpec } from '../../src/model/kustomization.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-fingerprint-test-'));

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { defaultCacheDir } from '../../src/render/helm/binary.js';
 import { createHelmRunner, findHelm, isHelm, renderHelmRelease, type HelmRenderContext, type HelmRunner } from '../../src/render/helm/index.js';
 import { shortenReleaseName } from '../../src/flux/helmrelease.js';
-import { findKustomize } from '../../src/render/kustomize.js';
+import { findKustomize } from '../../src/render/kustomize/kustomize.js';
 import type { KubeObject } from '../../src/model/object.js';
 
 const fixtures = path.resolve(import.meta.dirname, '../../fixtures/helm');

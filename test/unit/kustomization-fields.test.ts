@@ -7,7 +7,7 @@ import { ignoreMatcher, parseIgnoreRules } from '../../src/flux/drift-ignore.js'
 import { removalEffect } from '../../src/flux/deletion-policy.js';
 import { dropIgnored, removePointers } from '../../src/diff/drift-ignore.js';
 import { toResourceChange } from '../../src/diff/changes.js';
-import { substituteObjects } from '../../src/render/substitute.js';
+import { substituteObjects } from '../../src/render/flux/substitute.js';
 import { InputError } from '../../src/model/errors.js';
 import { compareBuilds } from '../../src/pipeline/base-ref-target.js';
 import type { KubeObject } from '../../src/model/object.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { nameProblem, namespaceProblem } from '../../src/cluster/names.js';
 import { objectPath, collectionPath, type ResourceInfo } from '../../src/cluster/discovery.js';
 import { parseRetryAfter } from '../../src/cluster/http.js';
-import { specPathProblem } from '../../src/render/containment.js';
+import { specPathProblem } from '../../src/render/tree/containment.js';
 
 const secrets: ResourceInfo = { group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true, verbs: [] };
 

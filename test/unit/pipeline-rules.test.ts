@@ -7,7 +7,7 @@ import { parseAllDocuments } from 'yaml';
 import { exitCodeFor, failureLines } from '../../src/cli/exit.js';
 import { specFromObject } from '../../src/flux/spec.js';
 import { checkoutSources, sourceResolver } from '../../src/sources/local-sources.js';
-import { kustomizeMessage } from '../../src/render/kustomize.js';
+import { kustomizeMessage } from '../../src/render/kustomize/kustomize.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -59,6 +59,17 @@ describe('cluster roots', () => {
   it('without a bootstrap manifest: where the Kustomizations no other one reaches are', () => {
     const d = discovery([ks('apps', 'clusters/dev/apps.yaml', './apps'), ks('infra', 'clusters/dev/infra.yaml', './infra'), ks('child', 'apps/child.yaml', './apps/child')]);
     expect(clusterRoots(d)).toEqual(['clusters/dev']);
+  });
+
+  it('an archived Kustomization without spec.path (the whole repository) reaches nothing: each cluster a FluxInstance chart syncs is found', () => {
+    // haraldkoch/kochhaus-home: FluxInstances come from a HelmRelease's values; .archive/ holds an old Kustomization with no path.
+    const d = discovery([
+      { spec: { name: 'metallb-crds', namespace: 'flux-system' }, origin: '.archive/kubernetes/apps/networking/metallb-crds/crds.yaml' },
+      ks('cluster-apps', 'kubernetes/main/flux/cluster/ks.yaml', './kubernetes/main/apps'),
+      ks('cluster-apps', 'kubernetes/network/flux/cluster/ks.yaml', './kubernetes/network/apps'),
+      ks('echo', 'kubernetes/main/apps/default/echo/ks.yaml', './kubernetes/apps/base/default/echo'),
+    ]);
+    expect(clusterRoots(d)).toEqual(['kubernetes/main/flux/cluster', 'kubernetes/network/flux/cluster']);
   });
 });
 

@@ -1,9 +1,9 @@
 // Which remote kustomize references podo lets kustomize fetch (render/containment.ts remoteProblem), and
 // the environment those fetches run in (process/git-env.ts fetchEnv).
 import { describe, expect, it } from 'vitest';
-import { remoteProblem } from '../../src/render/containment.js';
+import { remoteProblem } from '../../src/render/tree/containment.js';
 import { fetchEnv } from '../../src/process/git-env.js';
-import { openEgress, userProxy } from '../../src/render/egress.js';
+import { openEgress, userProxy } from '../../src/render/kustomize/egress.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 

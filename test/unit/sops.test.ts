@@ -13,7 +13,7 @@ import {
   isSopsEncrypted,
   loadAgeKeys,
   parseAgeKeys,
-} from '../../src/render/sops.js';
+} from '../../src/render/sops/sops.js';
 import { encryptDotenv, encryptJson, encryptYaml, newAgeIdentity } from '../helpers/sops-writer.js';
 import type { KubeObject } from '../../src/model/object.js';
 
@@ -373,7 +373,7 @@ describe('helpers', () => {
 
 describe('decryptWorkspace keeps the plaintext only to scrub it from messages', () => {
   it('collects the decrypted values of a file and scrubs them, also base64-encoded', async () => {
-    const { decryptWorkspace, scrubSecrets } = await import('../../src/render/decrypt.js');
+    const { decryptWorkspace, scrubSecrets } = await import('../../src/render/sops/decrypt.js');
     const { mkdtempSync, writeFileSync, readFileSync } = await import('node:fs');
     const os = await import('node:os');
     const path = await import('node:path');
@@ -391,7 +391,7 @@ describe('decryptWorkspace keeps the plaintext only to scrub it from messages', 
   });
 
   it('a resource file stays encrypted for kustomize; its object is decrypted after the build (kustomize-controller DecryptResource)', async () => {
-    const { decryptWorkspace, decryptObject } = await import('../../src/render/decrypt.js');
+    const { decryptWorkspace, decryptObject } = await import('../../src/render/sops/decrypt.js');
     const { mkdtempSync, writeFileSync, readFileSync } = await import('node:fs');
     const { load } = await import('js-yaml');
     const os = await import('node:os');

@@ -14,8 +14,8 @@
 import { copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { isWithin, safeRealpath } from '../containment.js';
-import { isVcsPathUnder, VCS_NAMES } from '../vcs.js';
+import { isWithin, safeRealpath } from '../tree/containment.js';
+import { isVcsPathUnder, VCS_NAMES } from '../tree/vcs.js';
 import { ChildStartError, runChild } from '../../process/child.js';
 
 /** helm's own bound on a packaged chart's decompressed size (3.17 MaxDecompressedChartSize): podo's for any chart. */

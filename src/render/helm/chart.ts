@@ -5,8 +5,8 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import path from 'node:path';
 import type { ChartTemplate, HelmReleaseSpec, ObjectKey } from '../../model/helm.js';
 import { isJsonObject, type JsonObject, type KubeObject } from '../../model/object.js';
-import { isWithin, safeRealpath } from '../containment.js';
-import { isVcsPathUnder } from '../vcs.js';
+import { isWithin, safeRealpath } from '../tree/containment.js';
+import { isVcsPathUnder } from '../tree/vcs.js';
 import { urlPasswords, withoutUserinfo } from '../../model/url-credentials.js';
 import { ChartRefused, sealChart, type ChartSchema } from './chart-copy.js';
 import { HelmFailure, type HelmRunner } from './run.js';

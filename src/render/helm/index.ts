@@ -11,7 +11,7 @@ import { isJsonObject, type JsonObject, type KubeObject } from '../../model/obje
 import { errorMessage, oneLineMessage } from '../../model/errors.js';
 import { helmReleaseFromObject } from '../../flux/helmrelease.js';
 import { parseKustomizeOutput } from '../documents.js';
-import { runKustomize, type KustomizeBinary } from '../kustomize.js';
+import { runKustomize, type KustomizeBinary } from '../kustomize/kustomize.js';
 import { locateChart, type SourceDir } from './chart.js';
 import type { ChartCache } from './chart-cache.js';
 import { HelmFailure, type HelmRunner } from './run.js';

@@ -15,8 +15,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
-import { isWithin } from '../containment.js';
-import { isVcsPath } from '../vcs.js';
+import { isWithin } from '../tree/containment.js';
+import { isVcsPath } from '../tree/vcs.js';
 import { chartLabel, isLibraryChart, type ChartSchema } from './chart-copy.js';
 
 /** A chart's schema cannot be used, or the values do not meet it: the HelmRelease is not rendered, with this reason. */

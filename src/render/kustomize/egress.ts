@@ -1,5 +1,5 @@
 // The door a fetching kustomize build goes out through. podo checks the URLs a repository names
-// (containment.ts remoteProblem), but kustomize follows redirects, resolves host names and fetches remote
+// (tree/containment.ts remoteProblem), but kustomize follows redirects, resolves host names and fetches remote
 // references found inside fetched content: a pull request could lead it from `https://attacker/x.yaml`
 // to the cloud metadata address or to a service on this machine. So a build that fetches gets its own
 // HTTP proxy on loopback (HTTP_PROXY/HTTPS_PROXY, NO_PROXY empty): every connection kustomize and git
@@ -13,8 +13,8 @@
 import dns from 'node:dns/promises';
 import http from 'node:http';
 import net from 'node:net';
-import type { RemoteBases } from '../model/settings.js';
-import { addressProblem } from './containment.js';
+import type { RemoteBases } from '../../model/settings.js';
+import { addressProblem } from '../tree/containment.js';
 
 export interface Egress {
   /** The proxy variables for the child. */

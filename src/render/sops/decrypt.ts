@@ -5,15 +5,15 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
-import { isJsonObject, type JsonValue, type KubeObject } from '../model/object.js';
+import { isJsonObject, type JsonValue, type KubeObject } from '../../model/object.js';
 // sops.ts (and age-encryption behind it) loads only when a file is encrypted: ~90 ms of start-up otherwise.
 import type { DecryptionError, SopsFormat } from './sops.js';
-import { secrets as registry } from '../model/secrets.js';
+import { secrets as registry } from '../../model/secrets.js';
 import { parseIni } from './sops-ini.js';
-import { guardYaml } from './documents.js';
+import { guardYaml } from '../documents.js';
 import { standInSopsText } from './sops-standins.js';
-import { standIn, standInScalar, type ShadowVariant } from './secret-derived.js';
-import { BuildError } from '../model/errors.js';
+import { standIn, standInScalar, type ShadowVariant } from '../secret-derived.js';
+import { BuildError } from '../../model/errors.js';
 
 export const DECRYPT = 'kustomize.toolkit.fluxcd.io/decrypt';
 
@@ -159,7 +159,7 @@ function standInForCiphertext(v: string, identity: string, variant: ShadowVarian
 
 /**
  * Decrypts the SOPS files under `root` as kustomize-controller does: those in `beforeBuild` (generator
- * sources and patches, render/sops-sources.ts) in place, so kustomize reads plaintext; the others are
+ * sources and patches, render/sops/sops-sources.ts) in place, so kustomize reads plaintext; the others are
  * decrypted too (their MAC checked on the file, as the sops CLI does), but kustomize reads them as
  * ciphertext: their values go into the objects after the build (decryptObject). `display` maps a temp
  * path to what the user knows.

@@ -7,8 +7,8 @@ import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, statSync, existsS
 import { cp, realpath, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { InputError } from '../model/errors.js';
-import { registerAsyncCleanup, registerCleanup } from '../model/cleanup.js';
+import { InputError } from '../../model/errors.js';
+import { registerAsyncCleanup, registerCleanup } from '../../model/cleanup.js';
 import type { ReferenceClosure, SourceTree } from './source-tree.js';
 import { isVcsPath } from './vcs.js';
 

@@ -1,18 +1,23 @@
 // postBuild substitution as kustomize-controller runs it: variables from substituteFrom ConfigMaps and
 // Secrets (in order, later wins), then inline substitute; expanded on each object's YAML text.
-import type { KustomizationSpec } from '../model/kustomization.js';
-import { annotationsOf, labelsOf, refOf, subjectOf, type KubeObject } from '../model/object.js';
-import { BuildError } from '../model/errors.js';
+import type { KustomizationSpec } from '../../model/kustomization.js';
+import { annotationsOf, labelsOf, refOf, subjectOf, type KubeObject } from '../../model/object.js';
+import { BuildError } from '../../model/errors.js';
 import { isValidVariableName, substitute } from './envsubst.js';
-import { asObject, toYaml } from './documents.js';
+import { asObject, toYaml } from '../documents.js';
 import { parse } from 'yaml';
-import { secrets } from '../model/secrets.js';
-import { standIn, type ShadowVariant } from './secret-derived.js';
+import { secrets } from '../../model/secrets.js';
+import { standIn, type ShadowVariant } from '../secret-derived.js';
 
 export const SUBSTITUTE = 'kustomize.toolkit.fluxcd.io/substitute';
 
+/** A substituteFrom source whose values cannot be known (no cluster to read it from): its variables stay as written. */
+export class UnreadSource {
+  constructor(readonly reason: string) {}
+}
+
 /** Reads one substituteFrom source; undefined when it does not exist. Secret values arrive decoded. */
-export type VariableSource = (kind: 'ConfigMap' | 'Secret', name: string, namespace: string) => Promise<Record<string, string> | undefined>;
+export type VariableSource = (kind: 'ConfigMap' | 'Secret', name: string, namespace: string) => Promise<Record<string, string> | undefined | UnreadSource>;
 
 export interface Variables {
   vars: Record<string, string>;
@@ -30,12 +35,14 @@ export async function collectVariables(spec: KustomizationSpec, source: Variable
   let secretInputs = 0;
   const refs = spec.postBuild?.substituteFrom ?? [];
   // Without them, a variable they might define is not guessed: its expression stays as written.
-  const unread = refs.length > 0 && !source;
-  if (unread) {
-    notes.push(`postBuild.substituteFrom not read (no cluster): ${refs.map((r) => `${r.kind}/${r.name}`).join(', ')}; variables they may define are left as written`);
-  }
+  const unreadBy = new Map<string, string[]>();
+  if (!source && refs.length > 0) unreadBy.set('no cluster', refs.map((r) => `${r.kind}/${r.name}`));
   for (const ref of source ? refs : []) {
     const values = await source!(ref.kind, ref.name, spec.namespace);
+    if (values instanceof UnreadSource) {
+      unreadBy.set(values.reason, [...(unreadBy.get(values.reason) ?? []), `${ref.kind}/${ref.name}`]);
+      continue;
+    }
     if (!values) {
       if (ref.optional) continue;
       throw new BuildError(`postBuild.substituteFrom: ${ref.kind} ${spec.namespace}/${ref.name} not found (mark it optional: true if it may be absent)`);
@@ -56,7 +63,8 @@ export async function collectVariables(spec: KustomizationSpec, source: Variable
     if (!isValidVariableName(k)) throw new BuildError(`postBuild.substitute: "${k}" is not a valid variable name`);
     vars[k] = stripNewlines(v);
   }
-  return { vars, notes, secretInputs, unread };
+  for (const [reason, names] of unreadBy) notes.push(`postBuild.substituteFrom not read (${reason}): ${names.join(', ')}; variables they may define are left as written`);
+  return { vars, notes, secretInputs, unread: unreadBy.size > 0 };
 }
 
 // kustomize-controller removes newlines from values so they cannot break the YAML structure.

@@ -8,14 +8,14 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isSeq, parseAllDocuments, parseDocument, type Document, YAMLMap, YAMLSeq } from 'yaml';
-import { BuildError } from '../model/errors.js';
-import type { Image, KustomizationSpec, Patch } from '../model/kustomization.js';
-import { isJsonObject } from '../model/object.js';
-import { containSymlinks, displayPath, isWithin, type EscapingLinks, looksRemote, outsideRootError, remoteProblem, safeRealpath } from './containment.js';
-import type { RemoteBases } from '../model/settings.js';
-import { checkKustomizationRefs, kustomizationFileIn } from './kustomize-refs.js';
-import { yamlProblem } from './documents.js';
-import type { Workspace } from './workspace.js';
+import { BuildError } from '../../model/errors.js';
+import type { Image, KustomizationSpec, Patch } from '../../model/kustomization.js';
+import { isJsonObject } from '../../model/object.js';
+import type { RemoteBases } from '../../model/settings.js';
+import { containSymlinks, displayPath, isWithin, type EscapingLinks, looksRemote, outsideRootError, remoteProblem, safeRealpath } from '../tree/containment.js';
+import { checkKustomizationRefs, kustomizationFileIn } from '../kustomize/kustomize-refs.js';
+import { yamlProblem } from '../documents.js';
+import type { Workspace } from '../tree/workspace.js';
 
 /**
  * Prepares the overlay in the workspace. REMOTE: what kustomize may fetch (absent: remote resources are
@@ -37,7 +37,7 @@ export function prepareOverlay(ws: Workspace, spec: KustomizationSpec, remote?: 
 export interface Overlay {
   /** What the spec changed that the user may not expect. */
   notes: string[];
-  /** kustomize will fetch remote resources (render/kustomize.ts bounds such a build). */
+  /** kustomize will fetch remote resources (kustomize/kustomize.ts bounds such a build). */
   fetches: boolean;
 }
 
@@ -117,7 +117,7 @@ function checkSpecComponents(ws: Workspace, spec: KustomizationSpec, remote: Rem
   for (const c of spec.components ?? []) {
     const abs = path.resolve(ws.dir, c);
     if (looksRemote(c) && !existsSync(abs)) {
-      // Merged into the kustomization's components, which kustomize fetches (containment.ts remoteProblem).
+      // Merged into the kustomization's components, which kustomize fetches (tree/containment.ts remoteProblem).
       const why = remoteProblem(c, remote);
       if (why) throw new BuildError(`${where}: ${c}: ${why}`);
       continue;

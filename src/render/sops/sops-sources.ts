@@ -7,8 +7,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { isJsonObject, type JsonValue } from '../model/object.js';
-import { kustomizationFileIn } from './kustomize-refs.js';
+import { isJsonObject, type JsonValue } from '../../model/object.js';
+import { kustomizationFileIn } from '../kustomize/kustomize-refs.js';
 
 /** Absolute paths of the decrypt-before-build files under `dir`, kept inside `root`. */
 export function decryptBeforeBuild(root: string, dir: string): Set<string> {

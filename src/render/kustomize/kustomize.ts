@@ -1,18 +1,18 @@
 // Runs real kustomize: never re-implemented. `kustomize build` when on PATH, else `kubectl kustomize`.
 import { execFileSync } from 'node:child_process';
-import { ChildOutputLimitError, ChildStartError, MAX_TOOL_OUTPUT, runChild } from '../process/child.js';
+import { ChildOutputLimitError, ChildStartError, MAX_TOOL_OUTPUT, runChild } from '../../process/child.js';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { BuildError, InputError } from '../model/errors.js';
-import type { KustomizeBinary } from '../model/settings.js';
-import { limiter } from './limit.js';
-import { isExecutable, onPath } from '../process/executable.js';
-import { goChildEnv } from '../process/go-env.js';
-import { fetchEnv } from '../process/git-env.js';
+import { BuildError, InputError } from '../../model/errors.js';
+import type { KustomizeBinary } from '../../model/settings.js';
+import { limiter } from '../limit.js';
+import { isExecutable, onPath } from '../../process/executable.js';
+import { goChildEnv } from '../../process/go-env.js';
+import { fetchEnv } from '../../process/git-env.js';
+import { registerCleanup } from '../../model/cleanup.js';
 import { openEgress, userProxy } from './egress.js';
-import { registerCleanup } from '../model/cleanup.js';
 
 /**
  * kustomize is CPU-bound: however many Kustomizations a run prepares at once, at most one build per
@@ -99,7 +99,7 @@ function bundledKustomize(): string | undefined {
 /**
  * Builds DIR and returns the multi-document YAML kustomize printed. Killed (with its process group) at
  * --timeout. INPUTBYTES, when known, is the size of every file the build reads (process/go-env.ts).
- * FETCHES: the build fetches remote resources (render/kustomize-refs.ts counted them).
+ * FETCHES: the build fetches remote resources (kustomize/kustomize-refs.ts counted them).
  */
 export function runKustomize(bin: KustomizeBinary, dir: string, displayDir: string, deadline?: number, inputBytes?: number, fetches = false): Promise<string> {
   return buildSlots(() => runKustomizeNow(bin, dir, displayDir, deadline, inputBytes, fetches));
@@ -120,7 +120,7 @@ async function runKustomizeNow(bin: KustomizeBinary, dir: string, displayDir: st
   // even when the build is killed at --timeout or interrupted.
   const tmp = fetches ? mkdtempSync(path.join(os.tmpdir(), 'podo-fetch-')) : undefined;
   const removeTmp = tmp ? registerCleanup(() => rmSync(tmp, { recursive: true, force: true })) : () => undefined;
-  // Where it connects is checked on the resolved address (render/egress.ts), unless the user has a proxy.
+  // Where it connects is checked on the resolved address (render/kustomize/egress.ts), unless the user has a proxy.
   const egress = fetches && !userProxy(process.env) ? await openEgress(bin.remoteBases) : undefined;
   let res;
   try {

@@ -4,15 +4,14 @@
 // comment through a configMapGenerator. Flux guards the same hole with a filesystem that refuses
 // paths outside the source root (fluxcd/pkg kustomize/filesys MakeFsOnDiskSecure); podo checks
 // every file reference before kustomize runs.
+import { gitToplevelOf } from '../../process/git-toplevel.js';
 import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import { BuildError } from '../model/errors.js';
-import type { RemoteBases } from '../model/settings.js';
+import { BuildError } from '../../model/errors.js';
+import type { RemoteBases } from '../../model/settings.js';
 import type { Workspace } from './workspace.js';
-import { guardYaml, MAX_YAML_BYTES, tooLargeError } from './documents.js';
+import { guardYaml, MAX_YAML_BYTES, tooLargeError } from '../documents.js';
 import { repositoryRoot } from './workspace.js';
-import { ChildStartError, runChild } from '../process/child.js';
-import { gitEnv } from '../process/git-env.js';
 import { isVcsPathUnder } from './vcs.js';
 
 export function isWithin(p: string, root: string): boolean {
@@ -142,7 +141,7 @@ const FETCH_REMOTE: RemoteBases = { fetch: true, loopback: false };
  * local path would read this machine's files, and ssh would use this machine's keys, neither of which
  * a pull request may reach. Hosts that only this machine can reach are refused by name: the cloud
  * metadata address (link-local), and loopback unless allowed. Redirects, resolved names and references
- * inside fetched content are checked on the way out (render/egress.ts).
+ * inside fetched content are checked on the way out (render/kustomize/egress.ts).
  */
 export function remoteProblem(ref: string, policy: RemoteBases = FETCH_REMOTE): string | undefined {
   if (!policy.fetch) return 'remote resources are refused (--no-remote-bases)';
@@ -167,7 +166,7 @@ function remoteUrl(ref: string): URL | undefined {
   }
 }
 
-/** Why kustomize may not connect to ADDRESS (an IP address a host name resolved to), or undefined (render/egress.ts). */
+/** Why kustomize may not connect to ADDRESS (an IP address a host name resolved to), or undefined (render/kustomize/egress.ts). */
 export function addressProblem(address: string, loopback: boolean): string | undefined {
   const local = localHost(address.toLowerCase());
   if (!local || (local === 'loopback' && loopback)) return undefined;
@@ -220,22 +219,10 @@ export function guardedRead(abs: string, shown: string): string {
  */
 export async function repositoryBoundary(userDir: string, specPath: string | undefined): Promise<string> {
   const real = realpathSync(path.resolve(userDir));
-  const top = await gitToplevel(real);
-  if (top && isWithin(real, top)) return top;
+  const top = await gitToplevelOf(real);
+  // Without git, or outside a repository, the spec.path rule applies.
+  if ('dir' in top && isWithin(real, top.dir)) return top.dir;
   return repositoryRoot(real, specPath);
-}
-
-async function gitToplevel(dir: string): Promise<string | undefined> {
-  const env = gitEnv();
-  try {
-    const res = await runChild('git', ['rev-parse', '--show-toplevel'], { what: 'git rev-parse --show-toplevel', cwd: dir, env, maxBuffer: 1 << 16 });
-    if (res.code !== 0) return undefined;
-    const top = res.stdout.trim();
-    return top ? safeRealpath(top) : undefined;
-  } catch (err) {
-    if (err instanceof ChildStartError) return undefined; // no git: the spec.path rule applies
-    throw err;
-  }
 }
 
 /**

@@ -5,14 +5,14 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { BuildError } from '../model/errors.js';
-import { isJsonObject, type JsonObject, type JsonValue } from '../model/object.js';
-import { displayPath, guardedRead, guardFile, isWithin, looksRemote, outsideRootError, remoteError, remoteProblem, safeRealpath } from './containment.js';
-import type { RemoteBases } from '../model/settings.js';
-import { guardYaml, MAX_YAML_BYTES, yamlProblem } from './documents.js';
-import type { Workspace } from './workspace.js';
-import { isVcsPathUnder, vcsRefusal } from './vcs.js';
-import { listDirectory, presence, type ClosureEntry, type ReferenceClosure, type SourceTree } from './source-tree.js';
+import { BuildError } from '../../model/errors.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../../model/object.js';
+import type { RemoteBases } from '../../model/settings.js';
+import { displayPath, guardedRead, guardFile, isWithin, looksRemote, outsideRootError, remoteError, remoteProblem, safeRealpath } from '../tree/containment.js';
+import { guardYaml, MAX_YAML_BYTES, yamlProblem } from '../documents.js';
+import type { Workspace } from '../tree/workspace.js';
+import { isVcsPathUnder, vcsRefusal } from '../tree/vcs.js';
+import { listDirectory, presence, type ClosureEntry, type ReferenceClosure, type SourceTree } from '../tree/source-tree.js';
 
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
@@ -40,7 +40,7 @@ interface Ctx {
 
 /**
  * Throws a BuildError naming the offending kustomization file for the first escaping reference, or the
- * first remote one REMOTE does not let kustomize fetch (containment.ts remoteProblem). Returns how many
+ * first remote one REMOTE does not let kustomize fetch (tree/containment.ts remoteProblem). Returns how many
  * remote references kustomize will fetch.
  */
 export function checkKustomizationRefs(ws: Workspace, dir: string, remote?: RemoteBases): number {

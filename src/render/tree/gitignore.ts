@@ -7,6 +7,8 @@
 // Patterns are checked last-to-first and the first one that matches decides, so a later `!x`
 // re-includes a file even when a parent directory was excluded (git would not).
 
+import { goMatch } from './glob.js';
+
 export interface IgnorePattern {
   /** Path components of the directory whose ignore file held the pattern ([] = repository root). */
   domain: string[];
@@ -104,69 +106,7 @@ function globMatch(p: IgnorePattern, rel: string[], isDir: boolean): boolean {
   return matched;
 }
 
-const segmentCache = new Map<string, RegExp | null>();
-
-/** Go's filepath.Match on one path component: `*`, `?`, `[a-z]`, `[^x]`, `\` escapes. */
-export function segmentMatch(pattern: string, name: string): boolean {
-  let re = segmentCache.get(pattern);
-  if (re === undefined) {
-    re = segmentRegExp(pattern);
-    segmentCache.set(pattern, re);
-  }
-  // A malformed pattern never matches (filepath.Match returns an error, which Flux treats as no match).
-  return re !== null && re.test(name);
-}
-
-function segmentRegExp(pattern: string): RegExp | null {
-  let out = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '*') out += '[^/]*';
-    else if (c === '?') out += '[^/]';
-    else if (c === '\\') {
-      if (i + 1 >= pattern.length) return null;
-      out += escapeRe(pattern[++i]);
-    } else if (c === '[') {
-      const end = classEnd(pattern, i + 1);
-      if (end < 0) return null;
-      let body = pattern.slice(i + 1, end);
-      let neg = false;
-      if (body.startsWith('^')) {
-        neg = true;
-        body = body.slice(1);
-      }
-      if (body === '') return null;
-      out += `[${neg ? '^' : ''}${classBody(body)}]`;
-      i = end;
-    } else out += escapeRe(c);
-  }
-  try {
-    return new RegExp(`^${out}$`, 's');
-  } catch {
-    return null;
-  }
-}
-
-function classEnd(p: string, from: number): number {
-  for (let j = from; j < p.length; j++) {
-    if (p[j] === '\\') j++;
-    else if (p[j] === ']' && j > from) return j;
-  }
-  return -1;
-}
-
-/** A `[...]` body for a RegExp: `\\x` is a literal x, `-` keeps its range meaning. */
-function classBody(body: string): string {
-  let out = '';
-  for (let j = 0; j < body.length; j++) {
-    const c = body[j];
-    if (c === '\\') out += escapeRe(body[++j] ?? '\\');
-    else if (c === '-') out += '-';
-    else out += escapeRe(c);
-  }
-  return out;
-}
-
-function escapeRe(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+/** Go's filepath.Match on one path component: `*`, `?`, `[a-z]`, `[^x]`, `\` escapes (render/tree/glob.ts). */
+function segmentMatch(pattern: string, name: string): boolean {
+  return goMatch(pattern, name);
 }

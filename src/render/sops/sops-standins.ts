@@ -2,7 +2,7 @@
 // every encrypted value were a stand-in of its type. Made from the ciphertext alone (the type is in the
 // clear in `ENC[…,type:int]`), so it needs no key and knows nothing of the real values.
 import { isMap, isScalar, parseAllDocuments, visit } from 'yaml';
-import { standIn, standInScalar, type ShadowVariant } from './secret-derived.js';
+import { standIn, standInScalar, type ShadowVariant } from '../secret-derived.js';
 import type { SopsFormat } from './sops.js';
 
 const ENC = /ENC\[AES256_GCM,[^\]]*?type:(str|int|float|bool|bytes)\]/g;

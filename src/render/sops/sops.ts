@@ -8,7 +8,7 @@
 //
 // Invariant: no thrown message contains a decrypted value, a data key or a secret key.
 
-import { ChildStartError, runChild } from '../process/child.js';
+import { ChildStartError, runChild } from '../../process/child.js';
 import { createDecipheriv, createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -23,9 +23,9 @@ import {
   type Node as YamlNode,
   type Scalar,
 } from 'yaml';
-import { BuildError, InputError } from '../model/errors.js';
+import { BuildError, InputError } from '../../model/errors.js';
 import { emitIni, parseIni, type IniSection } from './sops-ini.js';
-import { onPath } from '../process/executable.js';
+import { onPath } from '../../process/executable.js';
 
 export class DecryptionError extends BuildError {}
 /** The file can only be opened with PGP/KMS/Vault keys and no sops binary is available. */

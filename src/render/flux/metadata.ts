@@ -1,7 +1,7 @@
 // Labels and annotations Flux puts on every object it applies. They go into metadata only:
 // kustomize `commonLabels` would also rewrite selectors, which are immutable.
-import { isJsonObject, type JsonObject, type KubeObject } from '../model/object.js';
-import type { KustomizationSpec } from '../model/kustomization.js';
+import { isJsonObject, type JsonObject, type KubeObject } from '../../model/object.js';
+import type { KustomizationSpec } from '../../model/kustomization.js';
 
 export const OWNER_NAME_LABEL = 'kustomize.toolkit.fluxcd.io/name';
 export const OWNER_NAMESPACE_LABEL = 'kustomize.toolkit.fluxcd.io/namespace';
