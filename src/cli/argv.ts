@@ -50,7 +50,10 @@ export function normalizeBooleanFlags(argv: string[], program: Command): string[
     const name = arg.slice(0, eq);
     const flag = flags.get(name);
     if (!flag) {
-      out.push(arg);
+      // A flag whose own name starts with no- (flux's --no-remote-bases=true): declared as a negation.
+      const positive = name.startsWith('--no-') ? flags.get(`--${name.slice(5)}`) : undefined;
+      if (positive?.negatable && parseGoBool(name, arg.slice(eq + 1))) out.push(name);
+      else if (!positive?.negatable) out.push(arg);
       continue;
     }
     if (parseGoBool(name, arg.slice(eq + 1))) out.push(name);

@@ -89,6 +89,8 @@ export interface BuildOptionFlags extends ConnectionFlags {
   kustomizationFile?: string;
   ignoreNotFound?: boolean;
   strictSubstitute?: boolean;
+  /** commander's --no-remote-bases: false when given. */
+  remoteBases?: boolean;
   sopsAgeKeyFile?: string;
   ignorePaths?: string[];
   inMemoryBuild?: boolean;

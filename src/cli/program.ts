@@ -144,6 +144,7 @@ function withBuildOptions(cmd: Command): Command {
     .option('--ignore-paths <patterns>', 'gitignore patterns to exclude, on top of .sourceignore (comma-separated, repeatable)', collectCsv)
     .option('--sops-age-key-file <file>', 'age identities to decrypt SOPS files with (also: SOPS_AGE_KEY_FILE, SOPS_AGE_KEY)')
     .option('--strict-substitute', 'fail when a postBuild variable without a default is not set')
+    .option('--no-remote-bases', "refuse remote kustomize resources (http(s) files, git repositories) instead of fetching them, as kustomize-controller's flag")
     .option('--in-memory-build', "accepted for flux compatibility: podo always builds in a temporary copy, never in your tree")
     .option('--timeout <duration>', "each Kustomization's time budget when its spec.timeout is unset; given explicitly, also the whole run's (e.g. 90s, 5m)", '5m');
   return withConnectionOptions(cmd);

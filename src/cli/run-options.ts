@@ -48,7 +48,8 @@ export function toRunOptions(name: string | undefined, f: RunFlags, namespaceGiv
     ...(shard ? { shard } : {}),
     parallel: PARALLEL_KUSTOMIZATIONS,
     build: {
-      kustomize: kustomize(),
+      // kustomize-controller fetches remote resources unless started with --no-remote-bases.
+      kustomize: { ...kustomize(), remoteBases: { fetch: f.remoteBases !== false, loopback: process.env.PODO_ALLOW_LOOPBACK_REMOTE === '1' } },
       strictSubstitute: f.strictSubstitute === true,
       sopsAgeKeyFile: f.sopsAgeKeyFile,
       ignorePaths: ignorePathsOf(f.ignorePaths),

@@ -6,6 +6,19 @@ import type { HelmHint, HelmLookup } from './helm.js';
 /** The kustomize to run: command and leading arguments, e.g. ['kubectl', 'kustomize'] or ['/usr/bin/kustomize', 'build']. */
 export interface KustomizeBinary {
   argv: string[];
+  /** What its builds may fetch; absent: remote resources are fetched (kustomize-controller's default). */
+  remoteBases?: RemoteBases;
+}
+
+/**
+ * Remote kustomize resources (an http(s) file, a git repository over http(s)): kustomize-controller
+ * fetches them unless started with `--no-remote-bases` (fluxcd/pkg kustomize SecureBuild allowRemoteBases).
+ */
+export interface RemoteBases {
+  /** false: --no-remote-bases, every remote reference is an error. */
+  fetch: boolean;
+  /** Hosts on the loopback interface may be fetched (PODO_ALLOW_LOOPBACK_REMOTE=1: tests, local mirrors). */
+  loopback: boolean;
 }
 
 /** How a Kustomization is built, whatever it is compared against. */

@@ -10,3 +10,30 @@ export function gitEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv
   for (const k of Object.keys(env)) if (REPOSITORY_VARIABLES.test(k)) delete env[k];
   return env;
 }
+
+/**
+ * The environment of a kustomize build, which may fetch remote resources: an http(s) file with Go's
+ * HTTP client, a git repository with `git init/fetch/checkout/submodule update` (kustomize
+ * api/internal/git). What a pull request names may be fetched, but it must not make git use this
+ * machine's identity or files: no user or system git config (credential helpers, url rewrites,
+ * `GIT_CONFIG_*` pairs), no ~/.netrc (HOME points nowhere), no ssh agent, no prompt, and only the http
+ * and https transports (GIT_ALLOW_PROTOCOL also covers submodules: a `file://` or local-path submodule
+ * is refused by git itself). The user's proxy variables stay: kustomize-controller honours
+ * HTTPS_PROXY/NO_PROXY the same way.
+ */
+export function fetchEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(base)) {
+    if (/^(GIT_|GCM_|SSH_AUTH_SOCK$|SSH_ASKPASS$|SSH_AGENT_PID$|XDG_CONFIG_HOME$|CURL_HOME$|NETRC$)/.test(k)) continue;
+    env[k] = v;
+  }
+  return {
+    ...env,
+    HOME: '/nonexistent',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_ALLOW_PROTOCOL: 'http:https',
+    GIT_SSH_COMMAND: 'false',
+  };
+}

@@ -88,16 +88,18 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
   try {
     const display = (file: string) => path.relative(process.cwd(), path.join(ws.userRoot, path.relative(ws.root, file))) || '.';
     refuseEncryptedKustomization(ws.dir, display);
-    const overlayNotes = prepareOverlay(ws, opts.spec);
+    const overlay = prepareOverlay(ws, opts.spec, opts.kustomize.remoteBases);
+    const overlayNotes = overlay.notes;
     const sops =
       opts.variant && opts.real
         ? standInWorkspace(ws.root, opts.real.sops, opts.variant)
         : await decryptWorkspace(ws.root, opts.ageKeys ?? (async () => []), display, decryptBeforeBuild(ws.root, ws.dir));
     // The boundary is checked on what kustomize will really read: a kustomization that was encrypted
     // is walked again in plaintext.
-    if (sops.files.length > 0) await scrubbed(sops.secrets, async () => checkKustomizationRefs(ws, ws.dir));
+    let fetches = overlay.fetches;
+    if (sops.files.length > 0) fetches = (await scrubbed(sops.secrets, async () => checkKustomizationRefs(ws, ws.dir, opts.kustomize.remoteBases))) > 0;
     const built = await scrubbed(sops.secrets, async () =>
-      parseKustomizeOutput(await runKustomize(opts.kustomize, ws.dir, opts.path, opts.deadline, ws.inputBytes), `kustomize build ${opts.path}`),
+      parseKustomizeOutput(await runKustomize(opts.kustomize, ws.dir, opts.path, opts.deadline, ws.inputBytes, fetches), `kustomize build ${opts.path}`),
     );
     if (built.length === 0) {
       // What the ignore rules leave out under the Kustomization's path, so an empty build can say why.

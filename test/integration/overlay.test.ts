@@ -16,6 +16,7 @@ import { BuildError } from '../../src/model/errors.js';
 import { specFromObject } from '../../src/flux/spec.js';
 import type { KustomizationSpec } from '../../src/model/kustomization.js';
 import type { KubeObject } from '../../src/model/object.js';
+import type { RemoteBases } from '../../src/model/settings.js';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/overlay');
 const kustomize = findKustomize(undefined);
@@ -30,11 +31,11 @@ function specsOf(caseName: string): KustomizationSpec[] {
 }
 
 /** The podo pipeline: workspace copy → Flux overlay → kustomize → Flux metadata. */
-async function buildWithPodo(repo: string, spec: KustomizationSpec, ignorePaths: string[] = []): Promise<KubeObject[]> {
+async function buildWithPodo(repo: string, spec: KustomizationSpec, ignorePaths: string[] = [], remote?: RemoteBases): Promise<KubeObject[]> {
   const userDir = path.join(repo, spec.path ?? '.');
   const ws = createWorkspace(userDir, spec.path, sourceIgnoreFilter(repositoryRoot(userDir, spec.path), ignorePaths));
   try {
-    prepareOverlay(ws, spec);
+    prepareOverlay(ws, spec, remote);
     const objects = parseObjects(await runKustomize(kustomize, ws.dir, userDir), userDir);
     for (const o of objects) applyFluxMetadata(o, spec);
     return objects;
@@ -126,13 +127,31 @@ describe('overlay edge cases', () => {
     expect(err?.message).toMatch(/^apps\/values\.yaml: not a Kubernetes manifest \(missing kind\)/);
   });
 
-  it('remote bases are refused', async () => {
+  it('remote bases are refused with --no-remote-bases, as kustomize-controller refuses them', async () => {
     const repo = repoWith('remote', {
       'apps/kustomization.yaml': 'resources:\n- github.com/example/repo//deploy?ref=v1.0.0\n',
     });
-    const err = await failure(buildWithPodo(repo, spec('x', './apps')));
+    const err = await failure(buildWithPodo(repo, spec('x', './apps'), [], { fetch: false, loopback: false }));
     expect(err).toBeInstanceOf(BuildError);
-    expect(err?.message).toBe('apps/kustomization.yaml: resources github.com/example/repo//deploy?ref=v1.0.0: remote bases are not supported: podo builds offline');
+    expect(err?.message).toBe('apps/kustomization.yaml: resources github.com/example/repo//deploy?ref=v1.0.0: remote resources are refused (--no-remote-bases)');
+  });
+
+  it('remote references that would read this machine (file://, ssh, the metadata address) are refused even when fetching', async () => {
+    const remote = { fetch: true, loopback: false };
+    for (const [ref, why] of [
+      ['file:///etc//passwd?ref=main', 'only http(s) remote resources are fetched'],
+      ['git@github.com:org/repo//deploy?ref=v1', 'only http(s) remote resources are fetched'],
+      ['http://169.254.169.254/latest/meta-data/x.yaml', 'the link-local (cloud metadata) host 169.254.169.254 is refused'],
+      ['http://2130706433/x.yaml', 'the loopback host 127.0.0.1 is refused'],
+    ]) {
+      const repo = repoWith(`remote-${why.length}-${ref.length}`, { 'apps/kustomization.yaml': `resources:\n- ${ref}\n` });
+      const err = await failure(buildWithPodo(repo, spec('x', './apps'), [], remote));
+      expect(err).toBeInstanceOf(BuildError);
+      expect(err?.message).toContain(`apps/kustomization.yaml: resources ${ref}: ${why}`);
+    }
+    const repo = repoWith('remote-component', { 'apps/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n' });
+    const err = await failure(buildWithPodo(repo, spec('x', './apps', { components: ['https://[::1]/c'] }), [], remote));
+    expect(err?.message).toBe('Kustomization flux-system/x spec.components: https://[::1]/c: the loopback host ::1 is refused: only hosts on the network are fetched');
   });
 
   it('spec.components outside the repository are refused', async () => {

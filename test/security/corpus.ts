@@ -485,12 +485,30 @@ const containment: AttackCase[] = [
     expect: { code: 2, errors: [/symlink to a path outside the repository root/] },
   },
   {
-    name: 'remote base',
+    name: 'remote base with --no-remote-bases',
     setup: (ctx) => {
       flux(ctx);
-      return { args: diff(ctx, writeTree({ 'kustomization.yaml': 'resources: [github.com/attacker/repo//deploy?ref=main]\n' })) };
+      return { args: [...diff(ctx, writeTree({ 'kustomization.yaml': 'resources: [github.com/attacker/repo//deploy?ref=main]\n' })), '--no-remote-bases'] };
     },
-    expect: { code: 2, errors: [/remote bases are not supported/] },
+    expect: { code: 2, errors: [/resources github\.com\/attacker\/repo\/\/deploy\?ref=main: remote resources are refused \(--no-remote-bases\)/] },
+  },
+  {
+    name: 'remote base that is this machine: a file:// git URL',
+    setup: (ctx) => {
+      flux(ctx);
+      const { root, repo } = repoWithOutside(ctx, { 'kustomization.yaml': 'resources: [PLACEHOLDER]\n' });
+      writeFileSync(path.join(repo, 'kustomization.yaml'), `resources: [file://${root}//outside?ref=main]\n`);
+      return { args: diff(ctx, repo) };
+    },
+    expect: { code: 2, errors: [/only http\(s\) remote resources are fetched/] },
+  },
+  {
+    name: 'remote resource at the cloud metadata address',
+    setup: (ctx) => {
+      flux(ctx);
+      return { args: diff(ctx, writeTree({ 'kustomization.yaml': 'resources: [http://169.254.169.254/latest/meta-data/iam/security-credentials/role]\n' })) };
+    },
+    expect: { code: 2, errors: [/the link-local \(cloud metadata\) host 169\.254\.169\.254 is refused/] },
   },
   {
     name: 'SOPS-encrypted kustomization.yaml that reaches outside once decrypted',

@@ -17,6 +17,9 @@ describe('Go-style boolean flags', () => {
     expect(normalizeBooleanFlags(argv('diff', 'ks', 'a', '--progress-bar=false'), program).slice(2)).toEqual(['diff', 'ks', 'a', '--no-progress-bar']);
     expect(normalizeBooleanFlags(argv('diff', 'ks', '--in-memory-build=false', '--strict-substitute=true'), program).slice(2)).toEqual(['diff', 'ks', '--strict-substitute']);
     expect(normalizeBooleanFlags(argv('diff', 'ks', '--insecure-skip-tls-verify=1'), program).slice(2)).toEqual(['diff', 'ks', '--insecure-skip-tls-verify']);
+    // flux's own flag name starts with no-: --no-remote-bases=true refuses, =false is the default.
+    expect(normalizeBooleanFlags(argv('diff', 'ks', '--no-remote-bases=true'), program).slice(2)).toEqual(['diff', 'ks', '--no-remote-bases']);
+    expect(normalizeBooleanFlags(argv('diff', 'ks', '--no-remote-bases=false'), program).slice(2)).toEqual(['diff', 'ks']);
   });
   it('leaves value options, unknown flags and everything after -- alone', () => {
     const a = argv('diff', 'ks', '--path=./x', '--nope=false', '--', '--progress-bar=false');

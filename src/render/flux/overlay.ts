@@ -11,22 +11,34 @@ import { isMap, isSeq, parseAllDocuments, parseDocument, type Document, YAMLMap,
 import { BuildError } from '../../model/errors.js';
 import type { Image, KustomizationSpec, Patch } from '../../model/kustomization.js';
 import { isJsonObject } from '../../model/object.js';
-import { containSymlinks, displayPath, isWithin, type EscapingLinks, looksRemote, outsideRootError, safeRealpath } from '../tree/containment.js';
+import type { RemoteBases } from '../../model/settings.js';
+import { containSymlinks, displayPath, isWithin, type EscapingLinks, looksRemote, outsideRootError, remoteProblem, safeRealpath } from '../tree/containment.js';
 import { checkKustomizationRefs, kustomizationFileIn } from '../kustomize/kustomize-refs.js';
 import { yamlProblem } from '../documents.js';
 import type { Workspace } from '../tree/workspace.js';
 
-/** Prepares the overlay in the workspace; returns notes on what the spec changed that the user may not expect. */
-export function prepareOverlay(ws: Workspace, spec: KustomizationSpec): string[] {
+/**
+ * Prepares the overlay in the workspace. REMOTE: what kustomize may fetch (absent: remote resources are
+ * fetched, as Flux does).
+ */
+export function prepareOverlay(ws: Workspace, spec: KustomizationSpec, remote?: RemoteBases): Overlay {
   const escaping = containSymlinks(ws);
   const existing = kustomizationFileIn(ws.dir);
   const kfile = existing ?? generateKustomization(ws, escaping);
-  checkSpecComponents(ws, spec);
+  checkSpecComponents(ws, spec, remote);
   const notes = mergeSpec(ws, kfile, spec, existing !== undefined);
-  checkKustomizationRefs(ws, ws.dir);
+  // spec.components are merged into the kustomization file by now: counted here with the rest.
+  const fetches = checkKustomizationRefs(ws, ws.dir, remote) > 0;
   // Unreferenced links are refused too: kustomize may still reach them in ways not parsed above.
   if (escaping.length > 0) throw escaping.error();
-  return notes;
+  return { notes, fetches };
+}
+
+export interface Overlay {
+  /** What the spec changed that the user may not expect. */
+  notes: string[];
+  /** kustomize will fetch remote resources (kustomize/kustomize.ts bounds such a build). */
+  fetches: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -100,11 +112,16 @@ export function manifestProblem(text: string): string | undefined {
 // ---------------------------------------------------------------------------------------------
 // Merging the spec
 
-function checkSpecComponents(ws: Workspace, spec: KustomizationSpec): void {
+function checkSpecComponents(ws: Workspace, spec: KustomizationSpec, remote: RemoteBases | undefined): void {
   const where = `Kustomization ${spec.namespace}/${spec.name} spec.components`;
   for (const c of spec.components ?? []) {
     const abs = path.resolve(ws.dir, c);
-    if (looksRemote(c) && !existsSync(abs)) throw new BuildError(`${where}: ${c}: remote components are not supported: podo builds offline`);
+    if (looksRemote(c) && !existsSync(abs)) {
+      // Merged into the kustomization's components, which kustomize fetches (tree/containment.ts remoteProblem).
+      const why = remoteProblem(c, remote);
+      if (why) throw new BuildError(`${where}: ${c}: ${why}`);
+      continue;
+    }
     if (!isWithin(abs, ws.root)) throw outsideRootError(where, c);
     if (!existsSync(abs) && !spec.ignoreMissingComponents) {
       throw new BuildError(`${where}: ${c} does not exist in ${displayPath(ws, ws.dir)} (spec.ignoreMissingComponents: true leaves missing components out)`);

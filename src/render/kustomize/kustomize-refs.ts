@@ -7,7 +7,8 @@ import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { BuildError } from '../../model/errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../model/object.js';
-import { displayPath, guardedRead, guardFile, isWithin, looksRemote, outsideRootError, remoteError, safeRealpath } from '../tree/containment.js';
+import type { RemoteBases } from '../../model/settings.js';
+import { displayPath, guardedRead, guardFile, isWithin, looksRemote, outsideRootError, remoteError, remoteProblem, safeRealpath } from '../tree/containment.js';
 import { guardYaml, MAX_YAML_BYTES, yamlProblem } from '../documents.js';
 import type { Workspace } from '../tree/workspace.js';
 import { isVcsPathUnder, vcsRefusal } from '../tree/vcs.js';
@@ -32,12 +33,21 @@ interface Ctx {
   ws: Workspace;
   root: string;
   visited: Set<string>;
+  remote?: RemoteBases;
+  /** Remote references left to kustomize to fetch. */
+  fetched: number;
 }
 
-/** Throws a BuildError naming the offending kustomization file for the first escaping reference. */
-export function checkKustomizationRefs(ws: Workspace, dir: string): void {
+/**
+ * Throws a BuildError naming the offending kustomization file for the first escaping reference, or the
+ * first remote one REMOTE does not let kustomize fetch (tree/containment.ts remoteProblem). Returns how many
+ * remote references kustomize will fetch.
+ */
+export function checkKustomizationRefs(ws: Workspace, dir: string, remote?: RemoteBases): number {
   const root = safeRealpath(ws.root) ?? ws.root;
-  visitDir({ ws, root, visited: new Set() }, safeRealpath(dir) ?? dir);
+  const ctx: Ctx = { ws, root, visited: new Set(), remote, fetched: 0 };
+  visitDir(ctx, safeRealpath(dir) ?? dir);
+  return ctx.fetched;
 }
 
 function visitDir(ctx: Ctx, dir: string): void {
@@ -177,7 +187,14 @@ function isInline(entry: string): boolean {
 function checkRef(ctx: Ctx, dir: string, where: string, field: string, entry: string, opts: { dir?: boolean; remote?: boolean }): string | undefined {
   const abs = path.resolve(dir, entry);
   const exists = existsSync(abs);
-  if (!exists && looksRemote(entry)) throw remoteError(where, field, entry);
+  if (!exists && opts.remote && looksRemote(entry)) {
+    // Left to kustomize to fetch, as kustomize-controller does; what it fetches is not on this disk.
+    const why = remoteProblem(entry, ctx.remote);
+    if (why) throw remoteError(where, field, entry, why);
+    ctx.fetched++;
+    return undefined;
+  }
+  if (!exists && looksRemote(entry)) throw remoteError(where, field, entry, 'remote files are fetched only for resources, bases and components');
   if (!isWithin(abs, ctx.root) && !isWithin(abs, ctx.ws.root)) throw outsideRootError(where, entry);
   // The copy holds no .git: without this, kustomize would only say the file is missing, in its words.
   if (isVcsPathUnder(abs, ctx.root) || isVcsPathUnder(abs, ctx.ws.root)) throw new BuildError(vcsRefusal(`${where}: ${field} ${entry}`), where);

@@ -1,7 +1,7 @@
 // Runs real kustomize: never re-implemented. `kustomize build` when on PATH, else `kubectl kustomize`.
 import { execFileSync } from 'node:child_process';
 import { ChildOutputLimitError, ChildStartError, MAX_TOOL_OUTPUT, runChild } from '../../process/child.js';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +10,9 @@ import type { KustomizeBinary } from '../../model/settings.js';
 import { limiter } from '../limit.js';
 import { isExecutable, onPath } from '../../process/executable.js';
 import { goChildEnv } from '../../process/go-env.js';
+import { fetchEnv } from '../../process/git-env.js';
+import { registerCleanup } from '../../model/cleanup.js';
+import { openEgress, userProxy } from './egress.js';
 
 /**
  * kustomize is CPU-bound: however many Kustomizations a run prepares at once, at most one build per
@@ -96,29 +99,67 @@ function bundledKustomize(): string | undefined {
 /**
  * Builds DIR and returns the multi-document YAML kustomize printed. Killed (with its process group) at
  * --timeout. INPUTBYTES, when known, is the size of every file the build reads (process/go-env.ts).
+ * FETCHES: the build fetches remote resources (kustomize/kustomize-refs.ts counted them).
  */
-export function runKustomize(bin: KustomizeBinary, dir: string, displayDir: string, deadline?: number, inputBytes?: number): Promise<string> {
-  return buildSlots(() => runKustomizeNow(bin, dir, displayDir, deadline, inputBytes));
+export function runKustomize(bin: KustomizeBinary, dir: string, displayDir: string, deadline?: number, inputBytes?: number, fetches = false): Promise<string> {
+  return buildSlots(() => runKustomizeNow(bin, dir, displayDir, deadline, inputBytes, fetches));
 }
 
-async function runKustomizeNow(bin: KustomizeBinary, dir: string, displayDir: string, deadline: number | undefined, inputBytes: number | undefined): Promise<string> {
-  const [cmd, ...pre] = bin.argv;
-  const args = [...pre, dir, '--load-restrictor', 'LoadRestrictionsNone'];
+/**
+ * kustomize reads a remote file whole into memory before it parses a byte (api/internal/loader
+ * httpClientGetContent: io.ReadAll, no size limit), so a server that streams without end would grow it
+ * until --timeout. A build that fetches runs under an address-space limit, as helm does
+ * (render/helm/run.ts): such a response fails in seconds, naming the Kustomization.
+ */
+export const FETCHING_KUSTOMIZE_ADDRESS_SPACE = 2 * 1024 ** 3;
+
+async function runKustomizeNow(bin: KustomizeBinary, dir: string, displayDir: string, deadline: number | undefined, inputBytes: number | undefined, fetches: boolean): Promise<string> {
+  const [kustomize, ...pre] = bin.argv;
+  const [cmd, args] = fetches ? addressBounded(kustomize, [...pre, dir, '--load-restrictor', 'LoadRestrictionsNone']) : [kustomize, [...pre, dir, '--load-restrictor', 'LoadRestrictionsNone']];
+  // kustomize clones remote git bases under TMPDIR (kustomize-*): a directory of this build's own, removed
+  // even when the build is killed at --timeout or interrupted.
+  const tmp = fetches ? mkdtempSync(path.join(os.tmpdir(), 'podo-fetch-')) : undefined;
+  const removeTmp = tmp ? registerCleanup(() => rmSync(tmp, { recursive: true, force: true })) : () => undefined;
+  // Where it connects is checked on the resolved address (render/kustomize/egress.ts), unless the user has a proxy.
+  const egress = fetches && !userProxy(process.env) ? await openEgress(bin.remoteBases) : undefined;
   let res;
   try {
     res = await runChild(cmd, args, {
       what: `kustomize build ${displayDir}`,
-      env: goChildEnv({ ...process.env, KUSTOMIZE_PLUGIN_HOME: '/nonexistent' }, inputBytes),
+      // Every build: kustomize may start git, which must not see the user's git identity (process/git-env.ts).
+      env: goChildEnv({ ...fetchEnv(process.env), ...egress?.env, KUSTOMIZE_PLUGIN_HOME: '/nonexistent', ...(tmp ? { TMPDIR: tmp } : {}) }, inputBytes),
       deadline,
+      // Also bounds what a remote resource can make kustomize print.
       maxBuffer: MAX_TOOL_OUTPUT,
     });
   } catch (err) {
-    if (err instanceof ChildStartError && err.code === 'ENOENT') throw new InputError(`kustomize binary ${cmd} not found`);
+    if (err instanceof ChildStartError && err.code === 'ENOENT') throw new InputError(`kustomize binary ${kustomize} not found`);
     if (err instanceof ChildOutputLimitError) throw new BuildError(err.message, displayDir);
     throw err;
+  } finally {
+    removeTmp();
+    egress?.close();
   }
   if (res.code === 0) return res.stdout;
+  const refused = egress?.refused() ?? [];
+  if (refused.length > 0) {
+    // kustomize only says the proxy answered 403: name what podo refused and why.
+    throw new BuildError(`kustomize build ${displayDir}: podo refused a connection kustomize made while fetching remote resources: ${refused[0]}: only hosts on the network are fetched`, displayDir);
+  }
+  if (fetches && /^(fatal error: (runtime: )?out of memory|runtime: out of memory|fatal error: failed to reserve)/m.test(res.stderr)) {
+    throw new BuildError(
+      `kustomize build ${displayDir}: ran out of memory while fetching remote resources (podo bounds such a build to ${FETCHING_KUSTOMIZE_ADDRESS_SPACE / 1024 ** 3} GiB of address space)`,
+      displayDir,
+    );
+  }
   throw new BuildError(`kustomize build ${displayDir}: ${kustomizeMessage(res.stderr, dir, displayDir)}`, displayDir);
+}
+
+/** CMD and ARGS under the address-space bound where the shell can set one (Linux). */
+function addressBounded(cmd: string, args: string[]): [string, string[]] {
+  if (process.platform !== 'linux') return [cmd, args];
+  // `$0` is the binary, `$@` its arguments: nothing is interpolated into the script.
+  return ['/bin/sh', ['-c', `ulimit -v ${FETCHING_KUSTOMIZE_ADDRESS_SPACE / 1024} 2>/dev/null; exec "$0" "$@"`, cmd, ...args]];
 }
 
 /**

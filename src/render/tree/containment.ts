@@ -8,6 +8,7 @@ import { gitToplevelOf } from '../../process/git-toplevel.js';
 import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { BuildError } from '../../model/errors.js';
+import type { RemoteBases } from '../../model/settings.js';
 import type { Workspace } from './workspace.js';
 import { guardYaml, MAX_YAML_BYTES, tooLargeError } from '../documents.js';
 import { repositoryRoot } from './workspace.js';
@@ -117,10 +118,7 @@ export function escapingLinkError(link: string, why: EscapingLink['why'] = 'outs
 
 /**
  * kustomize treats a reference it cannot find locally as a remote target when it looks like a URL
- * or a git repository (`https://…`, `git@host:…`, `github.com/org/repo//dir?ref=…`). Flux's
- * kustomize-controller fetches those unless started with `--no-remote-bases`; podo builds
- * offline from the checkout, so they are an error (a `file://` clone could also read outside the
- * repository).
+ * or a git repository (`https://…`, `git@host:…`, `github.com/org/repo//dir?ref=…`).
  */
 export function looksRemote(ref: string): boolean {
   return (
@@ -132,8 +130,68 @@ export function looksRemote(ref: string): boolean {
   );
 }
 
-export function remoteError(where: string, field: string, ref: string): BuildError {
-  return new BuildError(`${where}: ${field} ${ref}: remote bases are not supported: podo builds offline`, where);
+/** Remote references are fetched (kustomize-controller's default) unless the caller says otherwise. */
+const FETCH_REMOTE: RemoteBases = { fetch: true, loopback: false };
+
+/**
+ * Why the remote reference REF may not be fetched, or undefined when kustomize may fetch it. Flux's
+ * kustomize-controller fetches remote resources unless started with `--no-remote-bases`; kustomize
+ * reads an `http(s)://` file with its HTTP client and clones a git repository with `git`
+ * (api/internal/loader, api/internal/git). podo lets it, over http(s) only: a `file://` URL or a
+ * local path would read this machine's files, and ssh would use this machine's keys, neither of which
+ * a pull request may reach. Hosts that only this machine can reach are refused by name: the cloud
+ * metadata address (link-local), and loopback unless allowed. Redirects, resolved names and references
+ * inside fetched content are checked on the way out (render/kustomize/egress.ts).
+ */
+export function remoteProblem(ref: string, policy: RemoteBases = FETCH_REMOTE): string | undefined {
+  if (!policy.fetch) return 'remote resources are refused (--no-remote-bases)';
+  const url = remoteUrl(ref);
+  if (!url) return 'only http(s) remote resources are fetched: a file, ssh or other git URL could read this machine\'s files or use its credentials';
+  const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+  const local = localHost(host);
+  if (local === 'loopback' && policy.loopback) return undefined;
+  if (local) return `${LOCAL_HOSTS[local]} ${host} is refused: only hosts on the network are fetched`;
+  return undefined;
+}
+
+/** The http(s) URL kustomize will fetch for REF (git::, the github.com/… shorthand), or undefined. */
+function remoteUrl(ref: string): URL | undefined {
+  let r = ref.replace(/^git::/, '');
+  if (/^(github\.com|gitlab\.com|bitbucket\.org)\//.test(r)) r = `https://${r}`;
+  if (!/^https?:\/\//i.test(r)) return undefined;
+  try {
+    return new URL(r);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why kustomize may not connect to ADDRESS (an IP address a host name resolved to), or undefined (render/kustomize/egress.ts). */
+export function addressProblem(address: string, loopback: boolean): string | undefined {
+  const local = localHost(address.toLowerCase());
+  if (!local || (local === 'loopback' && loopback)) return undefined;
+  return `${LOCAL_HOSTS[local]} ${address}`;
+}
+
+const LOCAL_HOSTS = {
+  loopback: 'the loopback host',
+  'link-local': 'the link-local (cloud metadata) host',
+  unspecified: 'the unspecified address',
+} as const;
+
+/**
+ * A host only this machine reaches: loopback, link-local (cloud metadata), unspecified. HOST is as the
+ * WHATWG URL parser canonicalizes it: `2130706433` and `0x7f.1` are already `127.0.0.1`.
+ */
+function localHost(host: string): keyof typeof LOCAL_HOSTS | undefined {
+  if (host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '::1' || /^::ffff:127\./.test(host) || /^::ffff:7f/.test(host)) return 'loopback';
+  if (/^169\.254\./.test(host) || /^::ffff:a9fe:/.test(host) || /^fe[89ab][0-9a-f]:/.test(host) || host === 'fd00:ec2::254' || host === 'metadata.google.internal' || host === 'metadata') return 'link-local';
+  if (host === '0.0.0.0' || host === '::' || /^0\./.test(host)) return 'unspecified';
+  return undefined;
+}
+
+export function remoteError(where: string, field: string, ref: string, why: string): BuildError {
+  return new BuildError(`${where}: ${field} ${ref}: ${why}`, where);
 }
 
 const YAML_EXT = /\.(ya?ml|json)$|(^|\/)Kustomization$/i;
