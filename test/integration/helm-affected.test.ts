@@ -9,7 +9,7 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeF
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findKustomize } from '../../src/render/kustomize.js';
+import { findKustomize } from '../../src/render/kustomize/kustomize.js';
 import { run } from '../../src/pipeline/run.js';
 import type { RunOptions } from '../../src/model/settings.js';
 import type { DiffReport } from '../../src/model/change.js';

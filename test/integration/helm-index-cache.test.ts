@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findKustomize } from '../../src/render/kustomize.js';
+import { findKustomize } from '../../src/render/kustomize/kustomize.js';
 import { run } from '../../src/pipeline/run.js';
 import type { RunOptions } from '../../src/model/settings.js';
 import { helmPath, startChartRepo, type ChartRepo } from '../helpers/chart-repo.js';
