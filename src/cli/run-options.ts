@@ -1,12 +1,13 @@
 // Flags → RunOptions, made once here and passed down unchanged (model/settings.ts). Pure apart from
-// the kustomize lookup, which is handed in.
+// the kustomize lookup, which is handed in; the environment is handed in too (read once by the command).
 import os from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../model/errors.js';
-import type { BuildSettings, KustomizeBinary, RunOptions, Selection } from '../model/settings.js';
+import type { KustomizeBinary, RunOptions, Selection } from '../model/settings.js';
 import { parseLocalSources } from '../sources/local-sources.js';
 import { defaultCacheDir, lazyHelm, type HelmChoice } from '../render/helm/binary.js';
-import { connectionSettings, ignorePathsOf, parseDuration, parsePositiveInt, type BuildOptionFlags } from './options.js';
+import { connectionSettings, ignorePathsOf, type BuildOptionFlags } from './options.js';
+import { fillFromFlags, type CommandId, type FlagValues } from './flags.js';
 
 /**
  * Kustomizations evaluated at once in --all and --recursive runs: four per core, so that while some
@@ -16,50 +17,45 @@ import { connectionSettings, ignorePathsOf, parseDuration, parsePositiveInt, typ
  */
 const PARALLEL_KUSTOMIZATIONS = Math.max(8, 4 * os.availableParallelism());
 
-export interface RunFlags extends BuildOptionFlags {
-  all?: boolean;
-  recursive?: boolean;
-  /** --source, the older spelling of --local-sources. */
-  source?: string[];
-  baseRef?: string;
-  clusterPath?: string[];
-  concurrency?: string;
-}
+/** The flags toRunOptions reads: those of `podo build`, and of `podo diff` when diffing. */
+export type RunFlags = Partial<FlagValues<'build'> & FlagValues<'diff'>> & Pick<FlagValues<'build'>, 'path' | 'namespace' | 'timeout'>;
 
-export function toRunOptions(name: string | undefined, f: RunFlags, namespaceGiven: boolean, kustomize: () => KustomizeBinary, helm: BuildSettings['helm'] = lazyHelm(f.helmBin, process.env, helmChoice(f, process.env))): RunOptions {
+/**
+ * The run's options from its flags (flags.ts: the fields of flags with a value parser are filled from
+ * the table; the rest here) and the environment, read once here and passed down.
+ */
+export function toRunOptions(name: string | undefined, f: RunFlags, namespaceGiven: boolean, env: NodeJS.ProcessEnv, kustomize: () => KustomizeBinary, command: CommandId = 'diff'): RunOptions {
   if (!f.path) throw new UsageError('--path DIR is required');
   if (f.clusterPath?.length && !(f.baseRef && f.all)) throw new UsageError('--cluster-path applies to --base-ref --all (with a cluster, --all lists the cluster\'s Kustomizations)');
   const selection: Selection = f.all
     ? { mode: 'all', ...(namespaceGiven ? { namespace: f.namespace } : {}) }
     : { mode: 'single', name: name!, namespace: f.namespace, recursive: f.recursive === true };
-  return {
+  const run: RunOptions = {
     selection,
     path: path.resolve(f.path),
-    kustomizationFile: f.kustomizationFile,
-    ignoreNotFound: f.ignoreNotFound === true,
+    ignoreNotFound: false,
     localSources: [...parseLocalSources(f.localSources ?? []), ...parseLocalSources(f.source ?? [], '--source')],
-    baseRef: f.baseRef,
     ...(f.clusterPath?.length ? { clusterPaths: f.clusterPath } : {}),
     parallel: PARALLEL_KUSTOMIZATIONS,
     build: {
       kustomize: kustomize(),
-      strictSubstitute: f.strictSubstitute === true,
-      sopsAgeKeyFile: f.sopsAgeKeyFile,
+      strictSubstitute: false,
       ignorePaths: ignorePathsOf(f.ignorePaths),
-      helm,
-      cacheDir: f.cacheDir ? path.resolve(f.cacheDir) : defaultCacheDir(process.env),
+      helm: lazyHelm(f.helmBin, env, helmChoice(f, env)),
+      cacheDir: defaultCacheDir(env),
     },
     cluster: {
       ...connectionSettings(f),
-      concurrency: f.concurrency ? parsePositiveInt('--concurrency', f.concurrency) : 16,
-      timeoutMs: parseDuration('--timeout', f.timeout),
-      impersonate: f.impersonate !== false,
-      defaultServiceAccount: f.defaultServiceAccount,
+      concurrency: 16,
+      timeoutMs: 0,
+      impersonate: true,
     },
   };
+  fillFromFlags({ run }, f, command, 'run.');
+  return run;
 }
 
 /** --helm-version and podo's cache directory (XDG_CACHE_HOME), for the helm lookup. */
-export function helmChoice(f: BuildOptionFlags, env: NodeJS.ProcessEnv): HelmChoice {
+export function helmChoice(f: Pick<BuildOptionFlags, 'helmVersion' | 'cacheDir'>, env: NodeJS.ProcessEnv): HelmChoice {
   return { ...(f.helmVersion ? { major: f.helmVersion === '3' ? 3 : 4 } : {}), cacheDir: f.cacheDir ? path.resolve(f.cacheDir) : defaultCacheDir(env) };
 }
