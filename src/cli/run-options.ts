@@ -43,6 +43,9 @@ export function toRunOptions(name: string | undefined, f: RunFlags, namespaceGiv
       ignorePaths: ignorePathsOf(f.ignorePaths),
       helm: lazyHelm(f.helmBin, env, helmChoice(f, env)),
       cacheDir: defaultCacheDir(env),
+      env,
+      // PODO_FULL_COPY=1 (hidden, for differential tests): every build copies the whole repository.
+      ...(env.PODO_FULL_COPY === '1' ? { fullCopy: true } : {}),
     },
     cluster: {
       ...connectionSettings(f),

