@@ -139,7 +139,7 @@ export function clusterSources(env: NodeJS.ProcessEnv): CompletionSources {
     async kustomizations(flags, namespace) {
       let client;
       try {
-        client = await createClusterClient({ ...connectionSettings(flags), concurrency: 2, deadline: Date.now() + 3000 });
+        client = await createClusterClient({ ...connectionSettings(flags, env), concurrency: 2, deadline: Date.now() + 3000 });
         return (await listFromCluster(client, namespace)).map((k) => k.spec.name);
       } catch {
         return [];

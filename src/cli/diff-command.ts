@@ -183,5 +183,5 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
 function targetOf(run: RunOptions): ReportTarget {
   if (run.baseRef) return { baseRef: run.baseRef };
   const c = run.cluster;
-  return { context: contextNameOf(c.kubeconfig, c.context) ?? c.server ?? 'in-cluster' };
+  return { context: contextNameOf(c.kubeconfig, c.context, c.env) ?? c.server ?? 'in-cluster' };
 }

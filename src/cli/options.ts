@@ -132,7 +132,7 @@ export interface NamespaceCommand {
  * flux's PersistentPreRunE: without -n, --ns-follows-kube-context (or FLUX_NS_FOLLOWS_KUBE_CONTEXT) takes
  * the namespace of the kubeconfig context; then the namespace must be a DNS label.
  */
-export function resolveNamespace(cmd: NamespaceCommand, env: NodeJS.ProcessEnv, lookup: (kubeconfig?: string, context?: string) => string | undefined = kubeContextNamespace): void {
+export function resolveNamespace(cmd: NamespaceCommand, env: NodeJS.ProcessEnv, lookup: (kubeconfig?: string, context?: string) => string | undefined = (k, c) => contextNamespace(k, c, env)): void {
   const o = cmd.opts();
   if (cmd.getOptionValueSource('namespace') !== 'cli' && (o.nsFollowsKubeContext === true || !!env.FLUX_NS_FOLLOWS_KUBE_CONTEXT)) {
     const ns = lookup(o.kubeconfig as string | undefined, o.context as string | undefined);
@@ -142,12 +142,8 @@ export function resolveNamespace(cmd: NamespaceCommand, env: NodeJS.ProcessEnv, 
   if (!isDnsLabel(ns)) throw new UsageError(`namespace must be a valid DNS label: "${ns}"`);
 }
 
-function kubeContextNamespace(kubeconfig?: string, context?: string): string | undefined {
-  return contextNamespace(kubeconfig, context);
-}
-
 /** Connection flags → ConnectionSettings for cluster/. Pure; throws UsageError. */
-export function connectionSettings(f: ConnectionFlags): ConnectionSettings {
+export function connectionSettings(f: ConnectionFlags, env: NodeJS.ProcessEnv): ConnectionSettings {
   const groups = f.asGroup ?? [];
   if (!f.as && (groups.length > 0 || f.asUid)) throw new UsageError('--as-group and --as-uid need --as USER (the user to impersonate)');
   if (f.insecureSkipTlsVerify && f.certificateAuthority) throw new UsageError('--certificate-authority and --insecure-skip-tls-verify cannot be used together');
@@ -175,6 +171,7 @@ export function connectionSettings(f: ConnectionFlags): ConnectionSettings {
     actAs: f.as ? { user: f.as, groups, uid: f.asUid } : undefined,
     qps,
     burst,
+    env,
   };
   // Only the settings given: callers spread this over their own defaults.
   return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) as ConnectionSettings;

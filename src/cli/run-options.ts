@@ -48,7 +48,7 @@ export function toRunOptions(name: string | undefined, f: RunFlags, namespaceGiv
       ...(env.PODO_FULL_COPY === '1' ? { fullCopy: true } : {}),
     },
     cluster: {
-      ...connectionSettings(f),
+      ...connectionSettings(f, env),
       concurrency: 16,
       timeoutMs: 0,
       impersonate: true,

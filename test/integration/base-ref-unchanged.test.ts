@@ -101,7 +101,7 @@ const options = (repo: string, buildAll: boolean): RunOptions => ({
   parallel: 4,
   buildAll,
   build: { kustomize, strictSubstitute: false, ignorePaths: [], sopsAgeKeyFile: keyFile, env: process.env, helm: async () => ({ missing: 'no HelmReleases in these builds' }) },
-  cluster: { concurrency: 4, timeoutMs: 60_000, impersonate: true },
+  cluster: { concurrency: 4, timeoutMs: 60_000, impersonate: true, env: process.env },
 });
 
 const NOT_BUILT = /^inputs identical at HEAD: not built$/;

@@ -181,7 +181,7 @@ describe('diff against a git ref, engine', () => {
     localSources: [],
     parallel: 4,
     build: { kustomize, strictSubstitute: false, ignorePaths: [], env, helm: async () => ({ missing: 'not used by these builds' }) },
-    cluster: { concurrency: 4, timeoutMs: 60_000, impersonate: true },
+    cluster: { concurrency: 4, timeoutMs: 60_000, impersonate: true, env },
   });
   const diffAgainstRef = run;
 
