@@ -51,8 +51,9 @@ export interface FlagDef {
    */
   readonly fills?: string;
   /**
-   * The value parser (throws UsageError): given, run-options.ts sets `fills` to its result when the flag
-   * is given. Without it, the flag's field is filled by the code named in `filledBy`.
+   * The value parser of a value flag, switch or negation (throws UsageError): given, `fillFromFlags` sets
+   * `fills` to its result when the flag is given (or has a default). Without it, the flag's field is
+   * filled by the code named in `filledBy` (lists, fields several flags make, cross-flag checks).
    */
   readonly parse?: (value: string, flag: string) => unknown;
   /** Where a flag whose field is not a plain copy of its value is filled (e.g. several flags make one field). */
