@@ -37,6 +37,9 @@ describe('the flag table', () => {
       for (const c of f.commands) expect(helpOf(f, c).length, `${f.long} on ${c}`).toBeGreaterThan(0);
       // A flag that takes a value says what; a switch does not.
       expect(f.value !== undefined, f.long).toBe(['value', 'repeat', 'csv'].includes(f.kind));
+      // A field is filled either by the table (parse, for single values) or by the code filledBy names.
+      if (f.fills) expect(!!f.parse !== !!f.filledBy, `${f.long}: parse or filledBy`).toBe(true);
+      if (f.parse) expect(['value', 'switch', 'negation'], f.long).toContain(f.kind);
     }
   });
 
