@@ -39,6 +39,20 @@ module.exports = {
       to: { path: '^src/(cluster|pipeline|sources|diff|report)/' },
     },
     {
+      name: 'sources-are-below-the-pipeline',
+      comment: 'sources/ finds specs and source trees (cluster reads, the checkout, git); it knows nothing of the run that uses them, its comparison or its report.',
+      severity: 'error',
+      from: { path: '^src/sources/' },
+      to: { path: '^src/(pipeline|diff|report|cli)/' },
+    },
+    {
+      name: 'pipeline-does-not-print',
+      comment: 'pipeline/ turns RunOptions into a DiffReport; rendering it and the exit code are cli/\'s (with report/).',
+      severity: 'error',
+      from: { path: '^src/pipeline/' },
+      to: { path: '^src/(report|cli)/' },
+    },
+    {
       name: 'model-and-flux-stand-alone',
       comment: 'model/ (hand-off types) and flux/ (Flux rules as data) import only model/ and themselves.',
       severity: 'error',

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../model/errors.js';
 import { findKustomize } from '../render/kustomize/kustomize.js';
+import { checkHelmBin } from '../render/helm/binary.js';
 import { assertDirectory } from '../render/tree/workspace.js';
 import { renderNamed } from '../pipeline/build.js';
 import { maskSecrets } from '../diff/mask.js';
@@ -9,29 +10,35 @@ import { renderManifests } from '../report/manifests.js';
 import type { RunOptions } from '../model/settings.js';
 import type { RenderedObject } from '../model/object.js';
 import { isHelmRelease } from '../flux/helmrelease.js';
-import { toRunOptions, type RunFlags } from './run-options.js';
+import { toRunOptions } from './run-options.js';
+import type { FlagValues } from './flags.js';
 import { EXIT_NO_CHANGES } from './exit.js';
 import { err, out } from './output.js';
 import { startDeadline } from './guard.js';
 
-export interface BuildFlags extends RunFlags {
-  dryRun?: boolean;
-  /** commander's --no-charts: false when given. */
-  charts?: boolean;
+/** The flags of `podo build kustomization` (flags.ts). */
+export type BuildFlags = FlagValues<'build'>;
+
+/** The validated options of `podo build kustomization`. */
+export interface BuildCommandOptions {
+  run: RunOptions;
+  /** Without --dry-run: the spec (and substituteFrom, the decryption Secret) come from the cluster. */
+  withCluster: boolean;
 }
 
-export function validateBuild(name: string | undefined, f: BuildFlags): { run: RunOptions; withCluster: boolean } {
+export function validateBuild(name: string | undefined, f: BuildFlags, env: NodeJS.ProcessEnv): BuildCommandOptions {
   if (!name) throw new UsageError('missing Kustomization name: podo build kustomization NAME --path DIR');
   if (!f.path) throw new UsageError('--path DIR is required');
   if (f.dryRun && !f.kustomizationFile) throw new UsageError('--dry-run needs --kustomization-file FILE (there is no cluster to read the spec from)');
   assertDirectory(f.path);
-  const run = toRunOptions(name, f, true, () => findKustomize(f.kustomizeBin));
-  run.build.charts = f.charts !== false;
+  // --helm-bin renders the build's charts, as in diff: a named helm that is not there is said before anything runs.
+  checkHelmBin(f.helmBin, env);
+  const run = toRunOptions(name, f, true, env, () => findKustomize(f.kustomizeBin, env), 'build');
   return { run, withCluster: !f.dryRun };
 }
 
 export async function runBuildKustomization(name: string | undefined, flags: unknown, _cmd: Command): Promise<number> {
-  const v = validateBuild(name, flags as BuildFlags);
+  const v = validateBuild(name, flags as BuildFlags, process.env);
   startDeadline(v.run.cluster.timeoutMs, (flags as BuildFlags).timeout);
   const result = await renderNamed(v.run, v.withCluster);
   for (const n of result.notes) err(`podo: note: ${n}\n`);

@@ -8,6 +8,7 @@ import { readKubeconfig } from '../cluster/kubeconfig-fast.js';
 import { createClusterClient } from '../cluster/client.js';
 import { listFromCluster } from '../sources/cluster.js';
 import { connectionSettings, defaultNamespace, type ConnectionFlags } from './options.js';
+import { flagNamed } from './flags.js';
 
 export type Directive = 'none' | 'files' | 'dirs';
 
@@ -16,9 +17,6 @@ export interface Completion {
   directive: Directive;
 }
 
-/** Options whose value is a path: the shell completes it. */
-const DIR_VALUES = new Set(['--path', '--cache-dir', '--cluster-path']);
-const FILE_VALUES = new Set(['--kubeconfig', '--kustomization-file', '--kustomize-bin', '--sops-age-key-file', '--certificate-authority', '--client-certificate', '--client-key', '--helm-bin']);
 
 export interface CompletionSources {
   /** Names of the Flux Kustomizations in `namespace`, or [] when the cluster cannot be asked. */
@@ -81,8 +79,9 @@ export async function complete(program: Command, words: string[], sources: Compl
   }
   if (valueOf) {
     const long = valueOf.long ?? '';
-    if (DIR_VALUES.has(long)) return { candidates: [], directive: 'dirs' };
-    if (FILE_VALUES.has(long)) return { candidates: [], directive: 'files' };
+    // Options whose value is a path (flags.ts `complete`): the shell completes it.
+    const paths = flagNamed(long)?.complete;
+    if (paths) return { candidates: [], directive: paths };
     let list: string[] = [];
     if (valueOf.argChoices) list = valueOf.argChoices;
     else if (long === '--context' || long === '--cluster' || long === '--user') {
@@ -140,7 +139,7 @@ export function clusterSources(env: NodeJS.ProcessEnv): CompletionSources {
     async kustomizations(flags, namespace) {
       let client;
       try {
-        client = await createClusterClient({ ...connectionSettings(flags), concurrency: 2, deadline: Date.now() + 3000 });
+        client = await createClusterClient({ ...connectionSettings(flags, env), concurrency: 2, deadline: Date.now() + 3000 });
         return (await listFromCluster(client, namespace)).map((k) => k.spec.name);
       } catch {
         return [];

@@ -6,7 +6,7 @@ import { contextNameOf } from '../cluster/kubeconfig-fast.js';
 import type { RunOptions } from '../model/settings.js';
 import { countKustomizations, formatNotEvaluated } from '../model/summary.js';
 import { findKustomize } from '../render/kustomize/kustomize.js';
-import { checkHelmBin, lazyHelm } from '../render/helm/binary.js';
+import { checkHelmBin } from '../render/helm/binary.js';
 import { assertDirectory } from '../render/tree/workspace.js';
 import { run } from '../pipeline/run.js';
 import { FORMATS, render } from '../report/index.js';
@@ -18,30 +18,15 @@ import { applyFilters, FilterError, parseIgnoreField, parseIgnoreFieldFile, vali
 import { formatFiltered, formatShard } from '../model/summary.js';
 import { readFileSync } from 'node:fs';
 import { parseOutput, parsePositiveInt, useColor, type OutputFormat } from './options.js';
-import { helmChoice, toRunOptions, type RunFlags } from './run-options.js';
+import { toRunOptions } from './run-options.js';
+import type { FlagValues } from './flags.js';
 import { EXIT_CHANGES, exitCodeFor, failureLines } from './exit.js';
 import { err, errLine, out } from './output.js';
 import { startDeadline } from './guard.js';
 import { createProgress, progressEnabled } from './progress.js';
 
-export interface DiffFlags extends RunFlags {
-  output: string;
-  verbose?: boolean;
-  color: boolean;
-  progress: boolean;
-  /** flux's --progress-bar (false with --progress-bar=false). */
-  progressBar?: boolean;
-  failOnWarnings?: boolean;
-  failOnSkipped?: boolean;
-  maxCommentBytes?: string;
-  ignoreField?: string[];
-  ignoreFieldFile?: string[];
-  selector?: string;
-  kind?: string[];
-  skipKind?: string[];
-  diffContext?: string;
-  withObjects?: boolean;
-}
+/** The flags of `podo diff kustomization` (flags.ts). */
+export type DiffFlags = FlagValues<'diff'>;
 
 export interface DiffOptions {
   run: RunOptions;
@@ -77,7 +62,7 @@ export function validate(name: string | undefined, f: DiffFlags, namespaceGiven:
   checkHelmBin(f.helmBin, env);
   const filters = reportFilters(f, globs);
   const diffContext = f.diffContext === undefined ? undefined : parseContext(f.diffContext);
-  const run = toRunOptions(f.all ? undefined : name, f, namespaceGiven, () => findKustomize(f.kustomizeBin), lazyHelm(f.helmBin, env, helmChoice(f, env)));
+  const run = toRunOptions(f.all ? undefined : name, f, namespaceGiven, env, () => findKustomize(f.kustomizeBin, env));
   if (timeoutGiven) run.cluster.overallTimeout = true;
   // PODO_BUILD_ALL=1 (hidden, for differential tests): --base-ref builds even what it proves unchanged.
   if (env.PODO_BUILD_ALL === '1') run.buildAll = true;
@@ -200,5 +185,5 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
 function targetOf(run: RunOptions): ReportTarget {
   if (run.baseRef) return { baseRef: run.baseRef };
   const c = run.cluster;
-  return { context: contextNameOf(c.kubeconfig, c.context) ?? c.server ?? 'in-cluster' };
+  return { context: contextNameOf(c.kubeconfig, c.context, c.env) ?? c.server ?? 'in-cluster' };
 }

@@ -1,34 +1,19 @@
 // Flag values → validated options. Pure: throws UsageError, does no I/O.
 import { UsageError } from '../model/errors.js';
 import type { ConnectionSettings } from '../model/connection.js';
+import type { ConnectionFlags, FlagValues } from './flags.js';
 import { contextNamespace } from '../cluster/kubeconfig-fast.js';
 import { FORMAT_NAMES, type Format } from '../report/index.js';
+import { parsePositiveInt } from './values.js';
+
+export { parseDuration, parsePositiveInt } from './values.js';
+export type { ConnectionFlags };
 
 export type OutputFormat = Format;
 
 export function parseOutput(v: string): OutputFormat {
   if ((FORMAT_NAMES as string[]).includes(v)) return v as OutputFormat;
   throw new UsageError(`--output must be one of ${FORMAT_NAMES.join(', ')}, got "${v}"`);
-}
-
-export function parsePositiveInt(flag: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got "${v}"`);
-  return n;
-}
-
-/** Go-style durations as Flux takes them: 90s, 5m, 1h30m, 500ms. */
-export function parseDuration(flag: string, v: string): number {
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-  let total = 0;
-  let consumed = 0;
-  for (const m of v.matchAll(re)) {
-    if (m.index !== consumed) break;
-    consumed += m[0].length;
-    total += Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-  }
-  if (consumed !== v.length || v.length === 0 || total <= 0) throw new UsageError(`${flag} must be a duration like 90s, 5m or 1h, got "${v}"`);
-  return total;
 }
 
 export interface ColorChoice {
@@ -75,32 +60,8 @@ export function isCI(env: NodeJS.ProcessEnv): boolean {
   );
 }
 
-/** The flags of program.ts's withBuildOptions, shared by every command that builds a Kustomization. */
-export interface BuildOptionFlags extends ConnectionFlags {
-  path?: string;
-  namespace: string;
-  kustomizeBin?: string;
-  /** --helm-bin: the helm to render HelmReleases with (`none`: do not render charts). */
-  helmBin?: string;
-  /** --helm-version 3|4: the Helm major version to render with. */
-  helmVersion?: string;
-  /** --cache-dir: charts and the npm helms are kept there. */
-  cacheDir?: string;
-  kustomizationFile?: string;
-  ignoreNotFound?: boolean;
-  strictSubstitute?: boolean;
-  /** commander's --no-remote-bases: false when given. */
-  remoteBases?: boolean;
-  sopsAgeKeyFile?: string;
-  ignorePaths?: string[];
-  inMemoryBuild?: boolean;
-  timeout: string;
-  /** --local-sources (and its alias --source): repeatable, comma-separated. */
-  localSources?: string[];
-  defaultServiceAccount?: string;
-  /** commander's --no-impersonate: false when given. */
-  impersonate?: boolean;
-}
+/** The flags of every command that builds a Kustomization (flags.ts). */
+export type BuildOptionFlags = FlagValues<'build'>;
 
 /** commander parser for a repeatable flag: every occurrence is kept. */
 export function collectRepeat(value: string, previous: string[] = []): string[] {
@@ -171,7 +132,7 @@ export interface NamespaceCommand {
  * flux's PersistentPreRunE: without -n, --ns-follows-kube-context (or FLUX_NS_FOLLOWS_KUBE_CONTEXT) takes
  * the namespace of the kubeconfig context; then the namespace must be a DNS label.
  */
-export function resolveNamespace(cmd: NamespaceCommand, env: NodeJS.ProcessEnv, lookup: (kubeconfig?: string, context?: string) => string | undefined = kubeContextNamespace): void {
+export function resolveNamespace(cmd: NamespaceCommand, env: NodeJS.ProcessEnv, lookup: (kubeconfig?: string, context?: string) => string | undefined = (k, c) => contextNamespace(k, c, env)): void {
   const o = cmd.opts();
   if (cmd.getOptionValueSource('namespace') !== 'cli' && (o.nsFollowsKubeContext === true || !!env.FLUX_NS_FOLLOWS_KUBE_CONTEXT)) {
     const ns = lookup(o.kubeconfig as string | undefined, o.context as string | undefined);
@@ -181,32 +142,8 @@ export function resolveNamespace(cmd: NamespaceCommand, env: NodeJS.ProcessEnv, 
   if (!isDnsLabel(ns)) throw new UsageError(`namespace must be a valid DNS label: "${ns}"`);
 }
 
-function kubeContextNamespace(kubeconfig?: string, context?: string): string | undefined {
-  return contextNamespace(kubeconfig, context);
-}
-
-/** The connection flags of program.ts's withConnectionOptions. */
-export interface ConnectionFlags {
-  kubeconfig?: string;
-  context?: string;
-  cluster?: string;
-  user?: string;
-  server?: string;
-  token?: string;
-  certificateAuthority?: string;
-  clientCertificate?: string;
-  clientKey?: string;
-  insecureSkipTlsVerify?: boolean;
-  tlsServerName?: string;
-  as?: string;
-  asGroup?: string[];
-  asUid?: string;
-  kubeApiQps?: string;
-  kubeApiBurst?: string;
-}
-
 /** Connection flags → ConnectionSettings for cluster/. Pure; throws UsageError. */
-export function connectionSettings(f: ConnectionFlags): ConnectionSettings {
+export function connectionSettings(f: ConnectionFlags, env: NodeJS.ProcessEnv): ConnectionSettings {
   const groups = f.asGroup ?? [];
   if (!f.as && (groups.length > 0 || f.asUid)) throw new UsageError('--as-group and --as-uid need --as USER (the user to impersonate)');
   if (f.insecureSkipTlsVerify && f.certificateAuthority) throw new UsageError('--certificate-authority and --insecure-skip-tls-verify cannot be used together');
@@ -234,6 +171,7 @@ export function connectionSettings(f: ConnectionFlags): ConnectionSettings {
     actAs: f.as ? { user: f.as, groups, uid: f.asUid } : undefined,
     qps,
     burst,
+    env,
   };
   // Only the settings given: callers spread this over their own defaults.
   return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) as ConnectionSettings;

@@ -12,17 +12,10 @@ import { countKustomizations, formatFiltered, formatNotEvaluated } from '../mode
 import { EXIT_CHANGES, exitCodeFor, failureLines } from './exit.js';
 import { parseOutput, parsePositiveInt, useColor } from './options.js';
 import { err, errLine, out } from './output.js';
+import type { FlagValues } from './flags.js';
 
-interface MergeFlags {
-  output: string;
-  verbose?: boolean;
-  color: boolean;
-  maxCommentBytes?: string;
-  diffContext?: string;
-  withObjects?: boolean;
-  failOnWarnings?: boolean;
-  failOnSkipped?: boolean;
-}
+/** The flags of `podo report merge` (flags.ts). */
+type MergeFlags = FlagValues<'merge'>;
 
 export function runReportMerge(files: string[], flags: unknown, _cmd: Command): number {
   const f = flags as MergeFlags;

@@ -34,13 +34,13 @@ function execConfig(exec: unknown, user: string): ExecConfig {
   return { command: e.command, args, env, apiVersion: typeof e.apiVersion === 'string' ? e.apiVersion : 'client.authentication.k8s.io/v1beta1' };
 }
 
-export async function runExecPlugin(exec: unknown, user: string): Promise<ExecCredential> {
+export async function runExecPlugin(exec: unknown, user: string, env: NodeJS.ProcessEnv): Promise<ExecCredential> {
   const cfg = execConfig(exec, user);
   const what = `exec credential plugin ${cfg.command} (kubeconfig user ${user})`;
   const info = { apiVersion: cfg.apiVersion, kind: 'ExecCredential', spec: { interactive: false } };
   let res;
   try {
-    res = await runChild(cfg.command, cfg.args, { what, env: { ...process.env, ...cfg.env, KUBERNETES_EXEC_INFO: JSON.stringify(info) }, maxBuffer: 4 << 20 });
+    res = await runChild(cfg.command, cfg.args, { what, env: { ...env, ...cfg.env, KUBERNETES_EXEC_INFO: JSON.stringify(info) }, maxBuffer: 4 << 20 });
   } catch (err) {
     if (err instanceof ChildStartError) throw new ClusterError(`${what} could not be started (${err.code === 'ENOENT' ? 'not found' : err.code ?? 'error'})`);
     throw err;
@@ -69,11 +69,11 @@ export async function runExecPlugin(exec: unknown, user: string): Promise<ExecCr
 }
 
 /** Replaces the current user's exec section by the credential its plugin prints, before the client library sees it. */
-export async function resolveExecCredentials(kc: KubeConfig): Promise<void> {
+export async function resolveExecCredentials(kc: KubeConfig, env: NodeJS.ProcessEnv): Promise<void> {
   const user = kc.getCurrentUser();
   const exec = user?.exec ?? (user?.authProvider as { config?: { exec?: unknown } } | undefined)?.config?.exec;
   if (!user || !exec) return;
-  const cred = await runExecPlugin(exec, user.name);
+  const cred = await runExecPlugin(exec, user.name, env);
   const b64 = (s: string | undefined) => (s === undefined ? undefined : Buffer.from(s).toString('base64'));
   kc.users = kc.users.map((u) =>
     u.name === user.name

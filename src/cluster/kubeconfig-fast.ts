@@ -12,7 +12,7 @@ import { isJsonObject, type JsonObject } from '../model/object.js';
 import type { ConnectionSettings, Impersonation } from '../model/connection.js';
 
 /** The overrides of ConnectionSettings (everything except which kubeconfig and context to load). */
-export type KubeconfigOverrides = Omit<ConnectionSettings, 'kubeconfig' | 'context' | 'qps' | 'burst'>;
+export type KubeconfigOverrides = Omit<ConnectionSettings, 'kubeconfig' | 'context' | 'qps' | 'burst' | 'env'>;
 
 export interface StaticCredentials {
   server: string;
@@ -50,7 +50,7 @@ export interface RawKubeconfig {
 }
 
 /** The merged kubeconfig files as kubectl merges KUBECONFIG: the first file to define a name wins. */
-export function readKubeconfig(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): RawKubeconfig | undefined {
+export function readKubeconfig(explicit: string | undefined, env: NodeJS.ProcessEnv): RawKubeconfig | undefined {
   const files = kubeconfigFiles(explicit, env);
   if (files.length === 0) return undefined;
   const raw: RawKubeconfig = { clusters: new Map(), users: new Map(), contexts: new Map() };
@@ -109,7 +109,7 @@ export function selectEntries(raw: RawKubeconfig | undefined, contextName: strin
 }
 
 /** The kubeconfig context a run uses (for report headings), or undefined when there is none to read. */
-export function contextNameOf(explicit: string | undefined, contextName: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function contextNameOf(explicit: string | undefined, contextName: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
   if (contextName) return contextName;
   try {
     return readKubeconfig(explicit, env)?.current;
@@ -119,7 +119,7 @@ export function contextNameOf(explicit: string | undefined, contextName: string 
 }
 
 /** The namespace of the kubeconfig context (for --ns-follows-kube-context), or undefined. */
-export function contextNamespace(explicit: string | undefined, contextName: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function contextNamespace(explicit: string | undefined, contextName: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
   try {
     return selectEntries(readKubeconfig(explicit, env), contextName)?.namespace;
   } catch {
@@ -175,7 +175,7 @@ export function impersonationHeaders(user: JsonObject | undefined, o: Impersonat
 export function loadStaticCredentials(
   explicit: string | undefined,
   contextName: string | undefined,
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv,
   o: KubeconfigOverrides = {},
 ): StaticCredentials | undefined {
   checkOverrides(o);

@@ -34,7 +34,8 @@ function parseServer(value: string): URL {
   }
 }
 
-export async function connect(opts: ConnectionOptions, maxSockets: number, env: NodeJS.ProcessEnv = process.env): Promise<Connection> {
+export async function connect(opts: ConnectionOptions, maxSockets: number): Promise<Connection> {
+  const env = opts.env;
   if (opts.kubeconfig && !existsSync(opts.kubeconfig)) throw new InputError(`kubeconfig ${opts.kubeconfig}: no such file`, opts.kubeconfig);
   checkOverrides(opts);
   const fast = loadStaticCredentials(opts.kubeconfig, opts.context, env, opts);
@@ -61,7 +62,7 @@ export async function connect(opts: ConnectionOptions, maxSockets: number, env: 
     };
   }
   // Loaded lazily: the client library is heavy and only needed for plugin-based credentials.
-  const endActivity = beginActivity(`reading the credentials of kubeconfig ${opts.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config'}`);
+  const endActivity = beginActivity(`reading the credentials of kubeconfig ${opts.kubeconfig ?? env.KUBECONFIG ?? '~/.kube/config'}`);
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   const file = opts.kubeconfig;
@@ -70,8 +71,8 @@ export async function connect(opts: ConnectionOptions, maxSockets: number, env: 
       if (!existsSync(file)) throw new InputError(`kubeconfig ${file}: no such file`, file);
       kc.loadFromFile(file);
     } else {
-      const envFiles = (process.env.KUBECONFIG ?? '').split(':').filter(Boolean);
-      const home = process.env.HOME ?? '';
+      const envFiles = (env.KUBECONFIG ?? '').split(':').filter(Boolean);
+      const home = env.HOME ?? '';
       const inCluster = existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token');
       if (envFiles.length > 0 && !envFiles.some((f) => existsSync(f))) {
         throw new InputError(`kubeconfig ${envFiles.join(':')} (from KUBECONFIG): no such file`, envFiles[0]);
@@ -83,7 +84,7 @@ export async function connect(opts: ConnectionOptions, maxSockets: number, env: 
     }
   } catch (err) {
     if (err instanceof InputError) throw err;
-    const where = file ?? process.env.KUBECONFIG ?? '~/.kube/config';
+    const where = file ?? env.KUBECONFIG ?? '~/.kube/config';
     throw new InputError(`kubeconfig ${where}: ${firstLine(err)}`, where);
   }
   if (opts.context) {
@@ -99,7 +100,7 @@ export async function connect(opts: ConnectionOptions, maxSockets: number, env: 
   }
   const reqOpts: https.RequestOptions = { headers: {} };
   // podo runs exec plugins itself: bounded by --timeout, their output never quoted.
-  await resolveExecCredentials(kc);
+  await resolveExecCredentials(kc, env);
   try {
     await kc.applyToHTTPSOptions(reqOpts);
   } catch (err) {

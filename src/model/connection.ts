@@ -32,4 +32,6 @@ export interface ConnectionSettings {
   /** `--kube-api-qps` / `--kube-api-burst`: a client-side rate limit on requests, when given. */
   qps?: number;
   burst?: number;
+  /** The user's environment, read once in cli/: KUBECONFIG, HOME, proxy variables, and what exec credential plugins run with. */
+  env: NodeJS.ProcessEnv;
 }

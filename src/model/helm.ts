@@ -75,6 +75,8 @@ export interface HelmBinary {
   source?: string;
   /** Why this helm's major version is not the one asked for (a fallback), when it is not. */
   note?: string;
+  /** The environment it was found in (the user's, read once in cli/): helm runs with its PATH and proxy settings. */
+  env: NodeJS.ProcessEnv;
 }
 
 /** What the run knows before it picks a helm: the helm-controller of the cluster, when there is one. */

@@ -1,5 +1,6 @@
-// The options of one run, made once in cli/ from the flags and passed down unchanged (kubectl's
-// DiffOptions idea): a new build flag is one field here and one line where cli/ fills it in.
+// The options of one run, made once in cli/ from the flags (cli/flags.ts) and the environment, and
+// passed down unchanged and whole (kubectl's DiffOptions idea): a new flag is one entry in the flag
+// table and its field here.
 import type { ConnectionSettings } from './connection.js';
 import type { HelmHint, HelmLookup } from './helm.js';
 
@@ -8,6 +9,8 @@ export interface KustomizeBinary {
   argv: string[];
   /** What its builds may fetch; absent: remote resources are fetched (kustomize-controller's default). */
   remoteBases?: RemoteBases;
+  /** The environment it was found in (the user's, read once in cli/) and that it runs with. */
+  env: NodeJS.ProcessEnv;
 }
 
 /**
@@ -39,6 +42,10 @@ export interface BuildSettings {
   charts?: boolean;
   /** --cache-dir: where charts (and the npm helms) are kept across runs; unset: nothing is kept. */
   cacheDir?: string;
+  /** Copy the whole repository even when the build's reference closure is known (PODO_FULL_COPY=1, for differential tests). */
+  fullCopy?: boolean;
+  /** The user's environment, read once in cli/: where SOPS age keys are looked up (SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, XDG_CONFIG_HOME). */
+  env: NodeJS.ProcessEnv;
 }
 
 /** How the cluster is reached (kubeconfig and the kubectl connection flags, model/connection.ts) and asked. */

@@ -79,15 +79,13 @@ async function renderOnce(args: RenderArgs, variant: ShadowVariant | undefined, 
   const built = await buildKustomization({
     path: dir,
     spec: ks.spec,
-    kustomize: build.kustomize,
+    settings: build,
     // The stand-in renderings read the substituteFrom sources once with the real one.
     variables: variablesOf(client, run.variables, reads),
-    strictSubstitute: build.strictSubstitute,
-    ignorePaths: build.ignorePaths,
     // The source root the build must stay inside, when the caller knows it (render/tree/containment.ts).
     boundary,
     // A stand-in rendering decrypts nothing: it writes stand-ins where the real one decrypted.
-    ageKeys: () => (variant ? Promise.resolve([]) : ageKeys(client, ks.spec, build.sopsAgeKeyFile, keyNotes)),
+    ageKeys: () => (variant ? Promise.resolve([]) : ageKeys(client, ks.spec, build, keyNotes)),
     trees: run.trees,
     deadline: run.deadline,
     ...(variant ? { variant, real: realBuild } : {}),
@@ -166,7 +164,7 @@ export function chartSources(resolve: SourceResolver, mapRoot: (root: string) =>
  * Age identities: the user's (--sops-age-key-file, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY, keys.txt) and, when
  * the Kustomization names a decryption Secret the caller may read, its `*.agekey` entries.
  */
-async function ageKeys(client: ClusterClient | undefined, spec: FluxKustomization['spec'], keyFile: string | undefined, notes: string[]): Promise<string[]> {
+async function ageKeys(client: ClusterClient | undefined, spec: FluxKustomization['spec'], build: BuildSettings, notes: string[]): Promise<string[]> {
   const { loadAgeKeys, parseAgeKeys } = await import('../render/sops/sops.js');
   const extra: string[] = [];
   const ref = spec.decryption?.secretRef;
@@ -179,6 +177,6 @@ async function ageKeys(client: ClusterClient | undefined, spec: FluxKustomizatio
       notes.push(`decryption Secret ${spec.namespace}/${ref.name} not read: ${errorMessage(err)}`);
     }
   }
-  const { keys } = await loadAgeKeys({ keyFile, env: process.env, home: os.homedir(), extra });
+  const { keys } = await loadAgeKeys({ keyFile: build.sopsAgeKeyFile, env: build.env, home: os.homedir(), extra });
   return keys;
 }

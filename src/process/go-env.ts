@@ -17,7 +17,7 @@ const SOFT_MEMORY_LIMIT = '128MiB';
 export const SMALL_BUILD_BYTES = 512 * 1024;
 
 /** ENV for a kustomize child reading INPUTBYTES of files (undefined: unknown); USER is podo's own environment. */
-export function goChildEnv(env: NodeJS.ProcessEnv, inputBytes: number | undefined, user: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function goChildEnv(env: NodeJS.ProcessEnv, inputBytes: number | undefined, user: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   if (user.GOGC !== undefined || user.GOMEMLIMIT !== undefined) {
     return { ...env, ...(user.GOGC !== undefined ? { GOGC: user.GOGC } : {}), ...(user.GOMEMLIMIT !== undefined ? { GOMEMLIMIT: user.GOMEMLIMIT } : {}) };
   }

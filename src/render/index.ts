@@ -12,7 +12,7 @@ import { checkKustomizationRefs, kustomizationFileIn, referenceClosure } from '.
 import { countExcludedUnder, relativeTo, SourceTrees } from './tree/source-tree.js';
 import { prepareOverlay } from './flux/overlay.js';
 import { runKustomize } from './kustomize/kustomize.js';
-import type { KustomizeBinary } from '../model/settings.js';
+import type { BuildSettings } from '../model/settings.js';
 import { parseKustomizeOutput } from './documents.js';
 import { applyFluxMetadata } from './flux/metadata.js';
 import { collectVariables, substituteObjects, type VariableSource } from './flux/substitute.js';
@@ -21,15 +21,16 @@ import { BuildError } from '../model/errors.js';
 import { classifyObject, decryptObject, decryptWorkspace, scrubSecrets, standInWorkspace, stripSopsFields, type DecryptOutcome } from './sops/decrypt.js';
 import { decryptBeforeBuild } from './sops/sops-sources.js';
 
+/** What of the run's build settings the build reads: kustomize, --strict-substitute, --ignore-paths, PODO_FULL_COPY. */
+export type RenderSettings = Pick<BuildSettings, 'kustomize' | 'strictSubstitute' | 'ignorePaths' | 'fullCopy'>;
+
 export interface BuildOptions {
   path: string;
   spec: KustomizationSpec;
-  kustomize: KustomizeBinary;
+  /** The run's build settings (model/settings.ts), as cli/ made them: passed whole, never copied field by field. */
+  settings: RenderSettings;
   /** Reads postBuild.substituteFrom sources; absent without a cluster. */
   variables?: VariableSource;
-  strictSubstitute?: boolean;
-  /** gitignore patterns (--ignore-paths) excluded on top of .sourceignore files. */
-  ignorePaths?: string[];
   /** The repository boundary (the source's root): --all, --recursive and --base-ref know it; else it is found from `path`. */
   boundary?: string;
   /** Age identities to decrypt SOPS files with; called only when the build holds an encrypted file. */
@@ -38,8 +39,6 @@ export interface BuildOptions {
   trees?: SourceTrees;
   /** Give up on kustomize at this time (ms since epoch): the Kustomization's budget. */
   deadline?: number;
-  /** Copy the whole repository even when the reference closure is known (PODO_FULL_COPY=1): for differential tests. */
-  fullCopy?: boolean;
   /** A stand-in rendering (render/secret-derived.ts): every secret input replaced by this variant's stand-ins. */
   variant?: ShadowVariant;
   /** For a stand-in rendering: the real build it stands beside. */
@@ -73,11 +72,10 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
   const real = realpathSync(opts.path);
   const userRoot = await buildRoot(opts.path, opts.spec.path, opts.boundary);
   if (!isWithin(real, userRoot)) throw new BuildError(`${subject}: ${opts.path} is outside the repository root ${userRoot}`);
-  const tree = await (opts.trees ?? new SourceTrees()).get(userRoot, opts.ignorePaths ?? []);
+  const tree = await (opts.trees ?? new SourceTrees()).get(userRoot, opts.settings.ignorePaths);
   const specDir = relativeTo(tree, real) ?? '';
   // Only what the build reads is copied (its reference closure), unless the walk cannot prove it.
-  const fullCopy = opts.fullCopy ?? process.env.PODO_FULL_COPY === '1';
-  const closure = fullCopy ? undefined : await referenceClosure(tree, specDir, opts.spec.components ?? []);
+  const closure = opts.settings.fullCopy ? undefined : await referenceClosure(tree, specDir, opts.spec.components ?? []);
   const ws = await createWorkspaceFor(tree, opts.path, closure);
   if (!existsSync(ws.dir)) {
     // The ignore rules excluded the Kustomization's whole directory: source-controller's artifact has
@@ -88,7 +86,7 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
   try {
     const display = (file: string) => path.relative(process.cwd(), path.join(ws.userRoot, path.relative(ws.root, file))) || '.';
     refuseEncryptedKustomization(ws.dir, display);
-    const overlay = prepareOverlay(ws, opts.spec, opts.kustomize.remoteBases);
+    const overlay = prepareOverlay(ws, opts.spec, opts.settings.kustomize.remoteBases);
     const overlayNotes = overlay.notes;
     const sops =
       opts.variant && opts.real
@@ -97,9 +95,9 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
     // The boundary is checked on what kustomize will really read: a kustomization that was encrypted
     // is walked again in plaintext.
     let fetches = overlay.fetches;
-    if (sops.files.length > 0) fetches = (await scrubbed(sops.secrets, async () => checkKustomizationRefs(ws, ws.dir, opts.kustomize.remoteBases))) > 0;
+    if (sops.files.length > 0) fetches = (await scrubbed(sops.secrets, async () => checkKustomizationRefs(ws, ws.dir, opts.settings.kustomize.remoteBases))) > 0;
     const built = await scrubbed(sops.secrets, async () =>
-      parseKustomizeOutput(await runKustomize(opts.kustomize, ws.dir, opts.path, opts.deadline, ws.inputBytes, fetches), `kustomize build ${opts.path}`),
+      parseKustomizeOutput(await runKustomize(opts.settings.kustomize, ws.dir, opts.path, opts.deadline, ws.inputBytes, fetches), `kustomize build ${opts.path}`),
     );
     if (built.length === 0) {
       // What the ignore rules leave out under the Kustomization's path, so an empty build can say why.
@@ -140,7 +138,7 @@ async function finishBuild(opts: BuildOptions, built: KubeObject[], sops: Decryp
   if (unknown.length > 0) {
     notes.push(`SOPS values unknown, comparing key sets only (${unknown.join('; ')})`);
   }
-  const substituted = await scrubbed(sops.secrets, async () => substituteObjects(opts.spec, rendered.map((r) => r.object), variables.vars, opts.strictSubstitute === true, variables.unread));
+  const substituted = await scrubbed(sops.secrets, async () => substituteObjects(opts.spec, rendered.map((r) => r.object), variables.vars, opts.settings.strictSubstitute, variables.unread));
   return {
     objects: substituted.map((object, i) => {
       applyFluxMetadata(object, opts.spec);

@@ -67,8 +67,8 @@ const toYaml = (objs: KubeObject[]) => JSON.stringify({ apiVersion: 'v1', kind: 
 
 /** Applies the committed production tree to the cluster as kustomize-controller would have, inventories included. */
 export async function applyProduction(repo: string): Promise<void> {
-  const kustomize = findKustomize(undefined);
-  const build = { kustomize, strictSubstitute: false, ignorePaths: [], helm: async () => ({ missing: 'the fleet has no HelmRelease' }) };
+  const kustomize = findKustomize(undefined, process.env);
+  const build = { kustomize, strictSubstitute: false, ignorePaths: [], env: process.env, helm: async () => ({ missing: 'the fleet has no HelmRelease' }) };
   const dirs: Record<string, string> = { podinfo: path.join(SOURCES, 'podinfo-oci'), generated: path.join(SOURCES, 'generated') };
   const all = discover(repo).kustomizations; // production's definitions come first in the walk, so they win
   const objects: KubeObject[] = [];

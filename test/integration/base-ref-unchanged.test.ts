@@ -91,7 +91,7 @@ beforeAll(async () => {
   git(base, ['commit', '-qm', 'base']);
 });
 
-const kustomize = findKustomize(undefined);
+const kustomize = findKustomize(undefined, process.env);
 const options = (repo: string, buildAll: boolean): RunOptions => ({
   selection: { mode: 'all' },
   path: repo,
@@ -100,8 +100,8 @@ const options = (repo: string, buildAll: boolean): RunOptions => ({
   localSources: [],
   parallel: 4,
   buildAll,
-  build: { kustomize, strictSubstitute: false, ignorePaths: [], sopsAgeKeyFile: keyFile, helm: async () => ({ missing: 'no HelmReleases in these builds' }) },
-  cluster: { concurrency: 4, timeoutMs: 60_000, impersonate: true },
+  build: { kustomize, strictSubstitute: false, ignorePaths: [], sopsAgeKeyFile: keyFile, env: process.env, helm: async () => ({ missing: 'no HelmReleases in these builds' }) },
+  cluster: { concurrency: 4, timeoutMs: 60_000, impersonate: true, env: process.env },
 });
 
 const NOT_BUILT = /^inputs identical at HEAD: not built$/;
@@ -207,7 +207,7 @@ describe('--base-ref with HelmReleases: a chart from a chart repository is prove
 
   const helmOptions = (repo: string, buildAll: boolean): RunOptions => {
     const o = options(repo, buildAll);
-    return { ...o, build: { ...o.build, kustomize: findKustomize(kbin), helm: lazyHelm(helmBin, {}, { cacheDir: os.tmpdir() }) } };
+    return { ...o, build: { ...o.build, kustomize: findKustomize(kbin, process.env), helm: lazyHelm(helmBin, {}, { cacheDir: os.tmpdir() }) } };
   };
 
   const corpus: Array<[string, (repo: string) => void, string[]]> = [

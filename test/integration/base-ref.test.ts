@@ -180,8 +180,8 @@ describe('diff against a git ref, engine', () => {
     ignoreNotFound: false,
     localSources: [],
     parallel: 4,
-    build: { kustomize, strictSubstitute: false, ignorePaths: [], helm: async () => ({ missing: 'not used by these builds' }) },
-    cluster: { concurrency: 4, timeoutMs: 60_000, impersonate: true },
+    build: { kustomize, strictSubstitute: false, ignorePaths: [], env, helm: async () => ({ missing: 'not used by these builds' }) },
+    cluster: { concurrency: 4, timeoutMs: 60_000, impersonate: true, env },
   });
   const diffAgainstRef = run;
 

@@ -49,6 +49,26 @@ spec:
     expect(readFileSync(path.join(repo, 'apps/web/cm.yaml'), 'utf8')).toBe(before);
   });
 
+  it('--helm-bin chooses the helm the build renders its charts with: none turns rendering off (said), a missing one is a usage error', async () => {
+    const repo = writeTree({
+      'apps/kustomization.yaml': 'resources: [hr.yaml]\n',
+      'apps/hr.yaml':
+        'apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web\n  namespace: apps\nspec:\n  interval: 5m\n  chart:\n    spec:\n      chart: ./charts/web\n      sourceRef: {kind: GitRepository, name: flux-system, namespace: flux-system}\n',
+      'charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
+      'charts/web/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n',
+      'clusters/prod/apps.yaml': 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n  path: ./apps\n  sourceRef: {kind: GitRepository, name: flux-system}\n',
+    });
+    const env = { KUBECONFIG: '/nonexistent/kubeconfig', HOME: mkdtempSync(path.join(os.tmpdir(), 'podo-home-')) };
+    const base = ['build', 'ks', 'apps', '--path', path.join(repo, 'apps'), '--kustomization-file', path.join(repo, 'clusters/prod/apps.yaml'), '--dry-run'];
+    const off = await runPodo([...base, '--helm-bin', 'none'], env);
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.stdout).toContain('kind: HelmRelease');
+    expect(off.stderr).toContain('podo: note: HelmRelease apps/web not rendered: chart rendering is turned off (--helm-bin none)');
+    const missing = await runPodo([...base, '--helm-bin', '/nonexistent/helm'], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('podo: error: helm binary /nonexistent/helm (--helm-bin) not found or not executable');
+  });
+
   it('--dry-run without --kustomization-file is a usage error', async () => {
     const r = await runPodo(['build', 'ks', 'web', '--path', '.', '--dry-run']);
     expect(r.code).toBe(2);

@@ -17,7 +17,7 @@ import type { KustomizationSpec } from '../../src/model/kustomization.js';
 import { writeTree } from '../helpers/cluster.js';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures');
-const kustomize = findKustomize(undefined);
+const kustomize = findKustomize(undefined, process.env);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-closure-build-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -27,7 +27,7 @@ type Outcome = { objects: unknown } | { error: string };
 
 async function outcome(repo: string, spec: KustomizationSpec, fullCopy: boolean, ignorePaths: string[] = []): Promise<Outcome> {
   try {
-    const r = await buildKustomization({ path: path.join(repo, spec.path ?? '.'), spec, kustomize, ignorePaths, fullCopy });
+    const r = await buildKustomization({ path: path.join(repo, spec.path ?? '.'), spec, settings: { kustomize, strictSubstitute: false, ignorePaths, fullCopy } });
     return { objects: r.objects };
   } catch (err) {
     // kubectl's klog prefix carries a timestamp and a pid: the only part allowed to differ.

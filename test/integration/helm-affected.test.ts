@@ -94,7 +94,7 @@ describe('--base-ref renders an unchanged HelmRelease once, with the report of r
     rmSync(wrapDir, { recursive: true, force: true });
   });
 
-  const kustomize = findKustomize(undefined);
+  const kustomize = findKustomize(undefined, process.env);
   const options = (repo: string, buildAll: boolean): RunOptions => ({
     selection: { mode: 'all' },
     path: repo,
@@ -103,8 +103,8 @@ describe('--base-ref renders an unchanged HelmRelease once, with the report of r
     localSources: [],
     parallel: 4,
     buildAll,
-    build: { kustomize, strictSubstitute: false, ignorePaths: [], helm: lazyHelm(wrapper, {}, { cacheDir: os.tmpdir() }) },
-    cluster: { concurrency: 4, timeoutMs: 60_000, impersonate: true },
+    build: { kustomize, strictSubstitute: false, ignorePaths: [], env: process.env, helm: lazyHelm(wrapper, process.env, { cacheDir: os.tmpdir() }) },
+    cluster: { concurrency: 4, timeoutMs: 60_000, impersonate: true, env: process.env },
   });
 
   const changedReleases = (r: DiffReport) =>

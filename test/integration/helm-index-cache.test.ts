@@ -58,8 +58,8 @@ describe('chart repository indexes are kept a few minutes under --cache-dir', ()
     ignoreNotFound: false,
     localSources: [],
     parallel: 4,
-    build: { kustomize: findKustomize(undefined), strictSubstitute: false, ignorePaths: [], cacheDir, helm: lazyHelm(helm, {}, { cacheDir }) },
-    cluster: { concurrency: 4, timeoutMs: 60_000, impersonate: true },
+    build: { kustomize: findKustomize(undefined, process.env), strictSubstitute: false, ignorePaths: [], cacheDir, env: process.env, helm: lazyHelm(helm, process.env, { cacheDir }) },
+    cluster: { concurrency: 4, timeoutMs: 60_000, impersonate: true, env: process.env },
   });
   const served = async () => {
     server.requests.length = 0;

