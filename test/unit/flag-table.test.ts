@@ -83,6 +83,7 @@ writeFileSync(
 );
 const NEEDS: Record<string, string[]> = {
   '--cluster-path': ['--base-ref', 'main', '--all'],
+  '--shard': ['--all'],
   '--ignore-not-found': ['--kustomization-file', 'ks.yaml'],
   '--dry-run': ['--kustomization-file', 'ks.yaml'],
   '--as-group': ['--as', 'jane'],
