@@ -39,6 +39,8 @@ export default function setup(project: TestProject): () => void {
   execFileSync('kubectl', ['--kubeconfig', kubeconfig, 'wait', '--for=condition=Established', '--timeout=60s', '-f', path.join(root, 'fixtures/crds')], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  // A cluster Flux runs on has its flux-system namespace (where Kustomizations live): every test may rely on it.
+  execFileSync('kubectl', ['--kubeconfig', kubeconfig, 'apply', '--server-side', '-f', '-'], { input: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n', stdio: ['pipe', 'ignore', 'inherit'] });
   project.provide('kubeconfig', kubeconfig);
   const audit = path.join(path.dirname(kubeconfig), 'audit.log');
   project.provide('auditLog', (stateDir || process.env.PODO_TEST_AUDIT_LOG) && existsSync(audit) ? audit : '');
