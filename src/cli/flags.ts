@@ -63,7 +63,6 @@ export interface FlagDef {
 }
 
 const DIFF_BUILD = ['diff', 'build'] as const;
-const ALL = ['diff', 'build', 'merge'] as const;
 const DIFF_MERGE = ['diff', 'merge'] as const;
 
 const str = (v: string) => v;

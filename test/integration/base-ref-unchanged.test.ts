@@ -2,8 +2,7 @@
 // the report with Kustomizations proven unchanged left unbuilt must be the report of building every
 // Kustomization on both sides (buildAll), apart from the unchanged objects the skipped builds would
 // have listed and the note saying they were not built. Real git, real kustomize, real SOPS files.
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,21 +15,11 @@ import { chartFiles, helmPath, startChartRepo, type ChartRepo } from '../helpers
 import { repoRoot } from '../helpers/cluster.js';
 import { lazyHelm } from '../../src/render/helm/binary.js';
 import { chmodSync } from 'node:fs';
+import { git, write } from '../helpers/git-repo.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-unchanged-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const gitEnv: NodeJS.ProcessEnv = { ...process.env };
-for (const k of Object.keys(gitEnv)) if (k.startsWith('GIT_')) delete gitEnv[k];
-const git = (repo: string, args: string[]) =>
-  execFileSync('git', ['-c', 'commit.gpgsign=false', '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo, env: gitEnv, stdio: 'pipe' });
-
-function write(repo: string, files: Record<string, string>): void {
-  for (const [rel, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(repo, rel)), { recursive: true });
-    writeFileSync(path.join(repo, rel), content);
-  }
-}
 
 const fluxKs = (name: string, p: string, extra = '') =>
   `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${name}\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ${p}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n${extra}`;

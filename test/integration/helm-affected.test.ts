@@ -4,8 +4,7 @@
 // with renderings shared between the sides must be the report of rendering every release on both sides
 // (buildAll), and helm must have run fewer times. helm is the real one, behind a wrapper that logs each
 // `helm template` it runs.
-import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,21 +15,11 @@ import type { DiffReport } from '../../src/model/change.js';
 import { helmPath, startChartRepo, type ChartRepo } from '../helpers/chart-repo.js';
 import { repoRoot } from '../helpers/cluster.js';
 import { lazyHelm } from '../../src/render/helm/binary.js';
+import { git, write } from '../helpers/git-repo.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-helm-affected-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const gitEnv: NodeJS.ProcessEnv = { ...process.env };
-for (const k of Object.keys(gitEnv)) if (k.startsWith('GIT_')) delete gitEnv[k];
-const git = (repo: string, args: string[]) =>
-  execFileSync('git', ['-c', 'commit.gpgsign=false', '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo, env: gitEnv, stdio: 'pipe' });
-
-function write(repo: string, files: Record<string, string>): void {
-  for (const [rel, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(repo, rel)), { recursive: true });
-    writeFileSync(path.join(repo, rel), content);
-  }
-}
 
 const CHART = path.join(repoRoot, 'fixtures/helm/app');
 // A Secret value that must not reach any output, whatever is shared between the sides.

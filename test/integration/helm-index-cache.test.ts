@@ -1,7 +1,6 @@
 // A chart repository's index.yaml is fetched once per run (both sides of --base-ref share it), kept
 // under --cache-dir for a few minutes and reused by the next run, and fetched again once older than
 // that. Counted on a loopback chart repository; the chart itself comes from the chart cache.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,14 +12,11 @@ import { helmPath, startChartRepo, type ChartRepo } from '../helpers/chart-repo.
 import { repoRoot } from '../helpers/cluster.js';
 import { lazyHelm } from '../../src/render/helm/binary.js';
 import { INDEX_TTL_MS } from '../../src/render/helm/repo-index.js';
+import { git } from '../helpers/git-repo.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-index-cache-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const gitEnv: NodeJS.ProcessEnv = { ...process.env };
-for (const k of Object.keys(gitEnv)) if (k.startsWith('GIT_')) delete gitEnv[k];
-const git = (repo: string, args: string[]) =>
-  execFileSync('git', ['-c', 'commit.gpgsign=false', '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo, env: gitEnv, stdio: 'pipe' });
 
 describe('chart repository indexes are kept a few minutes under --cache-dir', () => {
   let server: ChartRepo;

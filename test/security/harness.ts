@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import os from 'node:os';
 import path from 'node:path';
 import { expect, inject } from 'vitest';
-import { kubeconfig, kubectl, runPodo, writeKubeconfig, type RunResult } from '../helpers/cluster.js';
+import { kubeconfig, runPodo, writeKubeconfig, type RunResult } from '../helpers/cluster.js';
 
 export interface CaseCtx {
   /** A fresh namespace (created) and a Flux Kustomization name of the case's own. */
