@@ -16,6 +16,7 @@ import { repoRoot } from '../helpers/cluster.js';
 import { lazyHelm } from '../../src/render/helm/binary.js';
 import { chmodSync } from 'node:fs';
 import { git, write } from '../helpers/git-repo.js';
+import { baseRefRun } from '../helpers/run-options.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-unchanged-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -80,18 +81,8 @@ beforeAll(async () => {
   git(base, ['commit', '-qm', 'base']);
 });
 
-const kustomize = findKustomize(undefined, process.env);
-const options = (repo: string, buildAll: boolean): RunOptions => ({
-  selection: { mode: 'all' },
-  path: repo,
-  baseRef: 'HEAD',
-  ignoreNotFound: false,
-  localSources: [],
-  parallel: 4,
-  buildAll,
-  build: { kustomize, strictSubstitute: false, ignorePaths: [], sopsAgeKeyFile: keyFile, env: process.env, helm: async () => ({ missing: 'no HelmReleases in these builds' }) },
-  cluster: { concurrency: 4, timeoutMs: 60_000, impersonate: true, env: process.env },
-});
+const options = (repo: string, buildAll: boolean): RunOptions =>
+  baseRefRun(repo, { sopsAgeKeyFile: keyFile, helm: async () => ({ missing: 'no HelmReleases in these builds' }) }, buildAll);
 
 const NOT_BUILT = /^inputs identical at HEAD: not built$/;
 

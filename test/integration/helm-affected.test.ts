@@ -8,7 +8,6 @@ import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findKustomize } from '../../src/render/kustomize/kustomize.js';
 import { run } from '../../src/pipeline/run.js';
 import type { RunOptions } from '../../src/model/settings.js';
 import type { DiffReport } from '../../src/model/change.js';
@@ -16,6 +15,7 @@ import { helmPath, startChartRepo, type ChartRepo } from '../helpers/chart-repo.
 import { repoRoot } from '../helpers/cluster.js';
 import { lazyHelm } from '../../src/render/helm/binary.js';
 import { git, write } from '../helpers/git-repo.js';
+import { baseRefRun } from '../helpers/run-options.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-helm-affected-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -83,18 +83,7 @@ describe('--base-ref renders an unchanged HelmRelease once, with the report of r
     rmSync(wrapDir, { recursive: true, force: true });
   });
 
-  const kustomize = findKustomize(undefined, process.env);
-  const options = (repo: string, buildAll: boolean): RunOptions => ({
-    selection: { mode: 'all' },
-    path: repo,
-    baseRef: 'HEAD',
-    ignoreNotFound: false,
-    localSources: [],
-    parallel: 4,
-    buildAll,
-    build: { kustomize, strictSubstitute: false, ignorePaths: [], env: process.env, helm: lazyHelm(wrapper, process.env, { cacheDir: os.tmpdir() }) },
-    cluster: { concurrency: 4, timeoutMs: 60_000, impersonate: true, env: process.env },
-  });
+  const options = (repo: string, buildAll: boolean): RunOptions => baseRefRun(repo, { helm: lazyHelm(wrapper, process.env, { cacheDir: os.tmpdir() }) }, buildAll);
 
   const changedReleases = (r: DiffReport) =>
     [...new Set(r.kustomizations.flatMap((k) => k.resources.filter((x) => x.action !== 'unchanged' && x.helmRelease).map((x) => x.helmRelease!)))].sort();

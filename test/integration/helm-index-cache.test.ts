@@ -5,7 +5,6 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findKustomize } from '../../src/render/kustomize/kustomize.js';
 import { run } from '../../src/pipeline/run.js';
 import type { RunOptions } from '../../src/model/settings.js';
 import { helmPath, startChartRepo, type ChartRepo } from '../helpers/chart-repo.js';
@@ -13,6 +12,7 @@ import { repoRoot } from '../helpers/cluster.js';
 import { lazyHelm } from '../../src/render/helm/binary.js';
 import { INDEX_TTL_MS } from '../../src/render/helm/repo-index.js';
 import { git } from '../helpers/git-repo.js';
+import { baseRefRun } from '../helpers/run-options.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-index-cache-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -47,16 +47,7 @@ describe('chart repository indexes are kept a few minutes under --cache-dir', ()
   });
   afterAll(() => server?.close());
 
-  const options = (): RunOptions => ({
-    selection: { mode: 'all' },
-    path: repo,
-    baseRef: 'HEAD',
-    ignoreNotFound: false,
-    localSources: [],
-    parallel: 4,
-    build: { kustomize: findKustomize(undefined, process.env), strictSubstitute: false, ignorePaths: [], cacheDir, env: process.env, helm: lazyHelm(helm, process.env, { cacheDir }) },
-    cluster: { concurrency: 4, timeoutMs: 60_000, impersonate: true, env: process.env },
-  });
+  const options = (): RunOptions => baseRefRun(repo, { cacheDir, helm: lazyHelm(helm, process.env, { cacheDir }) });
   const served = async () => {
     server.requests.length = 0;
     const report = await run(options());
