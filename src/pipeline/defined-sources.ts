@@ -46,7 +46,7 @@ export class DefinedSources {
     return refs.every((r) => this.sides[side].has(keyOf(r.kind, namespace, r.name)));
   }
 
-  /** What the references resolve to on `side`, as one comparable string (values hashed by the caller's comparison only). */
+  /** What the references resolve to on `side`, as one string to compare the two sides by (never printed: it holds Secret values). */
   resolved(side: Side, namespace: string, refs: readonly SubstituteReference[]): string {
     return JSON.stringify(refs.map((r) => this.sides[side].get(keyOf(r.kind, namespace, r.name)) ?? null));
   }
