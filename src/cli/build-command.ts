@@ -4,7 +4,7 @@ import { UsageError } from '../model/errors.js';
 import { findKustomize } from '../render/kustomize/kustomize.js';
 import { checkHelmBin } from '../render/helm/binary.js';
 import { assertDirectory } from '../render/tree/workspace.js';
-import { renderNamed } from '../pipeline/build.js';
+import { build } from '../pipeline/run.js';
 import { maskSecrets } from '../diff/mask.js';
 import { renderManifests } from '../report/manifests.js';
 import type { RunOptions } from '../model/settings.js';
@@ -22,8 +22,6 @@ export type BuildFlags = FlagValues<'build'>;
 /** The validated options of `podo build kustomization`. */
 export interface BuildCommandOptions {
   run: RunOptions;
-  /** Without --dry-run: the spec (and substituteFrom, the decryption Secret) come from the cluster. */
-  withCluster: boolean;
 }
 
 export function validateBuild(name: string | undefined, f: BuildFlags, env: NodeJS.ProcessEnv): BuildCommandOptions {
@@ -34,15 +32,16 @@ export function validateBuild(name: string | undefined, f: BuildFlags, env: Node
   // --helm-bin renders the build's charts, as in diff: a named helm that is not there is said before anything runs.
   checkHelmBin(f.helmBin, env);
   const run = toRunOptions(name, f, true, env, () => findKustomize(f.kustomizeBin, env), 'build');
-  return { run, withCluster: !f.dryRun };
+  // Without --dry-run the spec (and substituteFrom, the decryption Secret) come from the cluster.
+  return { run: { ...run, buildOnly: { specFromCluster: !f.dryRun } } };
 }
 
 export async function runBuildKustomization(name: string | undefined, flags: unknown, _cmd: Command): Promise<number> {
   const v = validateBuild(name, flags as BuildFlags, process.env);
   startDeadline(v.run.cluster.timeoutMs, (flags as BuildFlags).timeout);
-  const result = await renderNamed(v.run, v.withCluster);
+  const result = await build(v.run);
   for (const n of result.notes) err(`podo: note: ${n}\n`);
-  const releases = result.helm?.releases ?? [];
+  const releases = result.releases;
   // A chart that was not rendered is said, never silently left out.
   for (const r of releases) if (r.notRendered) err(`podo: note: HelmRelease ${r.namespace}/${r.name} not rendered: ${r.notRendered}\n`);
   const ordered = underTheirHelmReleases(result.objects);

@@ -92,7 +92,7 @@ export const FLAGS = [
     },
   },
   { long: '--source', value: '<Kind/ns/name=DIR>', kind: 'repeat', commands: DIFF_BUILD, hidden: true, fills: 'run.localSources', filledBy: 'run-options.ts toRunOptions (with --local-sources)', example: 'GitRepository/flux-system/infra=.', help: 'alias of --local-sources' },
-  { long: '--dry-run', kind: 'switch', commands: ['build'], fills: 'withCluster', filledBy: 'build-command.ts validateBuild', help: 'with --kustomization-file: no cluster at all (substituteFrom is skipped, with a note)' },
+  { long: '--dry-run', kind: 'switch', commands: ['build'], fills: 'run.buildOnly', filledBy: 'build-command.ts validateBuild', help: 'with --kustomization-file: no cluster at all (substituteFrom is skipped, with a note)' },
   { long: '--no-charts', kind: 'negation', commands: ['build'], fills: 'run.build.charts', parse: () => false, help: 'print HelmRelease objects without the objects their charts render' },
   { long: '--base-ref', value: '<ref>', kind: 'value', commands: ['diff'], fills: 'run.baseRef', parse: str, example: 'main', help: 'no cluster: diff the build at this git ref against the working tree' },
   {

@@ -87,6 +87,8 @@ export interface RunOptions {
   localSources: LocalSource[];
   /** --base-ref: no cluster; compare with the same build at this git ref. */
   baseRef?: string;
+  /** `podo build`: nothing is compared; the spec comes from the cluster unless `specFromCluster` is false (--dry-run). */
+  buildOnly?: { specFromCluster: boolean };
   /** --cluster-path (repeatable): with --base-ref --all, the cluster directories to follow (relative to --path); default: all. */
   clusterPaths?: string[];
   /** --shard K/N (with --all): evaluate and report only part `index` of `total` (pipeline/shard.ts). */

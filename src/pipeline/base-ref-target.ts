@@ -29,6 +29,13 @@ export interface GitRefTree {
   worktree: string;
 }
 
+/** A working-tree path in the checkout of the ref; undefined when it is outside the git repository. */
+export function pathAtRef(tree: GitRefTree, p: string): string | undefined {
+  const rel = path.relative(tree.toplevel, p);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+  return path.join(tree.worktree, rel);
+}
+
 export class BaseRefTarget implements Target {
   readonly kind = 'base-ref' as const;
   readonly headLabel = 'working tree';
@@ -80,9 +87,7 @@ export class BaseRefTarget implements Target {
 
   /** A working-tree path in the checkout of the ref; undefined when it is outside the git repository. */
   atRef(p: string): string | undefined {
-    const rel = path.relative(this.tree.toplevel, p);
-    if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
-    return path.join(this.tree.worktree, rel);
+    return pathAtRef(this.tree, p);
   }
 
   /** `/tmp/podo-base-x/tree/apps/a.yaml` → `REF:apps/a.yaml`, also in the cwd-relative form the build prints. */

@@ -7,7 +7,7 @@
 // define. What no Kustomization of the run defines stays unread (render/flux/substitute.ts leaves its
 // variables as written), never guessed.
 //
-// A run evaluates Kustomizations in waves (pipeline/run.ts); what a wave's builds define is recorded when
+// A run evaluates Kustomizations in waves (pipeline/orchestrate.ts); what a wave's builds define is recorded when
 // the wave ends, in evaluation order, so what a Kustomization reads never depends on timing.
 import { isJsonObject, type KubeObject, type RenderedObject } from '../model/object.js';
 import type { SubstituteReference } from '../model/kustomization.js';

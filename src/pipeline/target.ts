@@ -1,5 +1,5 @@
 // What the built objects are compared against: the cluster through server-side dry-run, or the same
-// build at a git ref (kubectl diff's Object{Live, Merged} idea). The orchestrator (pipeline/run.ts)
+// build at a git ref (kubectl diff's Object{Live, Merged} idea). The orchestrator (pipeline/orchestrate.ts)
 // builds the working tree's side and hands it over; a target answers with one Verdict per object.
 import type { FluxKustomization } from '../model/kustomization.js';
 import type { RenderedObject } from '../model/object.js';
@@ -83,7 +83,8 @@ export interface UnchangedProof {
 }
 
 export interface Target {
-  readonly kind: 'cluster' | 'base-ref';
+  /** `build`: nothing is compared (podo build, build-target.ts). */
+  readonly kind: 'cluster' | 'base-ref' | 'build';
   /** How a working-tree failure is labelled (`working tree: …` when the other side is a build too). */
   readonly headLabel?: string;
   /** A target comparing two builds: proof, without building, that both sides would build the same; undefined when not proven. */

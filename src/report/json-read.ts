@@ -204,7 +204,7 @@ export function mergeReports(reports: Array<{ file: string; report: DiffReport; 
     }
   }
   if (shards) {
-    // The shards of one run (--shard K/N): one run's order, as the run lists them (pipeline/run.ts):
+    // The shards of one run (--shard K/N): one run's order, as the run lists them (pipeline/orchestrate.ts):
     // by cluster, then by group, each group in its shard's (evaluation) order. The merged report is that
     // run's, so it says nothing of shards.
     const order = (k: KustomizationDiff) => [k.cluster ?? '', k.group ?? ''];

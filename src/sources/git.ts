@@ -96,20 +96,27 @@ export function gitRemotes(dir: string): string[] {
  * off: a post-checkout hook has no business running for a read-only diff.
  */
 export async function withWorktree<T>(repoDir: string, ref: string, fn: (worktreeRoot: string) => Promise<T>): Promise<T> {
+  const checkout = await openWorktree(repoDir, ref);
+  try {
+    return await fn(checkout.worktree);
+  } finally {
+    checkout.close();
+  }
+}
+
+/** A detached checkout of `ref` beside the user's working tree; `close` removes it (also on interrupt, model/cleanup.ts). */
+export async function openWorktree(repoDir: string, ref: string): Promise<{ toplevel: string; worktree: string; close: () => void }> {
   const toplevel = await gitToplevel(repoDir);
   await assertRefExists(toplevel, ref);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-base-'));
   const worktree = path.join(realpathSync(tmp), 'tree');
-  const cleanup = registerCleanup(() => removeSync(toplevel, tmp, worktree));
+  const close = registerCleanup(() => removeSync(toplevel, tmp, worktree));
   try {
-    try {
-      await git(toplevel, ['-c', 'core.hooksPath=/dev/null', 'worktree', 'add', '--detach', '--quiet', worktree, `${ref}^{commit}`]);
-    } catch (err) {
-      if (err instanceof ChildTimeoutError) throw err;
-      throw new InputError(`--base-ref ${ref}: git worktree add failed: ${isFailure(err) ? firstLine(err.stderr) : String(err)}`);
-    }
-    return await fn(worktree);
-  } finally {
-    cleanup();
+    await git(toplevel, ['-c', 'core.hooksPath=/dev/null', 'worktree', 'add', '--detach', '--quiet', worktree, `${ref}^{commit}`]);
+  } catch (err) {
+    close();
+    if (err instanceof ChildTimeoutError) throw err;
+    throw new InputError(`--base-ref ${ref}: git worktree add failed: ${isFailure(err) ? firstLine(err.stderr) : String(err)}`);
   }
+  return { toplevel, worktree, close };
 }

@@ -1,5 +1,5 @@
 // Where the Kustomizations a run starts from come from: the cluster, the repository's files (without a
-// cluster), or --kustomization-file. The orchestrator (pipeline/run.ts) takes any of them.
+// cluster), or --kustomization-file. The orchestrator (pipeline/orchestrate.ts) takes any of them.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ClusterClient } from '../cluster/client.js';
@@ -48,6 +48,15 @@ export function clusterNamed(client: ClusterClient, name: string, namespace: str
       }
       if (!head) throw notFound(name, namespace);
       return { roots: [{ head, former: live, dir, notes: [], requested: true }], problems: [] };
+    },
+  };
+}
+
+/** One named Kustomization from --kustomization-file alone, with no cluster (`podo build --dry-run`). */
+export function fileNamed(file: string, name: string, namespace: string, dir: string): SpecSource {
+  return {
+    async roots() {
+      return { roots: [{ head: pickFromFile(file, name, namespace), dir, notes: [], requested: true }], problems: [] };
     },
   };
 }

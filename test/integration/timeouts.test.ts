@@ -3,7 +3,7 @@
 // Kustomization fails alone; the others of an --all run go on.
 import { describe, expect, it } from 'vitest';
 import { applyLive, ensureNamespace, kubeconfig, runPodo, uniqueName, writeTree } from '../helpers/cluster.js';
-import { budgetOf } from '../../src/pipeline/run.js';
+import { budgetOf } from '../../src/pipeline/evaluate.js';
 
 const cm = (ns: string, name: string, value: string, owner?: { ks: string; ns: string }) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\n${owner ? `  labels:\n    kustomize.toolkit.fluxcd.io/name: ${owner.ks}\n    kustomize.toolkit.fluxcd.io/namespace: ${owner.ns}\n` : ''}data:\n  value: "${value}"\n`;

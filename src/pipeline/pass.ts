@@ -1,0 +1,77 @@
+// What the planner (plan.ts) hands the orchestrator (orchestrate.ts): the passes of one run, each with
+// the Kustomizations it starts from and how each is evaluated. Every mode is a plan: the modes differ
+// in the spec source and the target the planner chose, not in the loop.
+import type { FluxKustomization } from '../model/kustomization.js';
+import type { RenderedObject } from '../model/object.js';
+import type { SourceResolver } from '../sources/local-sources.js';
+import type { Root, SpecProblem } from '../sources/spec-source.js';
+import type { VariableSource } from '../render/flux/substitute.js';
+import type { DefinedSources } from './defined-sources.js';
+import type { HelmExpansion } from './helm.js';
+import type { Shard } from './shard.js';
+import type { Target } from './target.js';
+import type { BuildTarget } from './build-target.js';
+
+export interface RunHooks {
+  /** What is happening, for a progress display. */
+  onProgress?: (text: string) => void;
+  /** One-time messages for the person running podo (e.g. impersonation refused). */
+  onWarning?: (text: string) => void;
+}
+
+
+/** A run, planned: one pass per cluster directory (--base-ref --all over several), else one. */
+export interface Plan {
+  passes: Pass[];
+  /** The shard this run reports (--shard), named in the report. */
+  shard?: Shard;
+  /** `podo build`: where each Kustomization's build is kept, to be printed. */
+  build?: BuildTarget;
+  /** Releases what the plan holds: the cluster connection, the checkout of the ref, the helm home. */
+  close(): void;
+}
+
+/** One pass of the orchestrator: the Kustomizations it starts from, and how each is evaluated. */
+export interface Pass {
+  roots: Root[];
+  problems: SpecProblem[];
+  /** Set when the run has several cluster directories: each Kustomization is reported under its own. */
+  cluster?: string;
+  pipeline: Pipeline;
+}
+
+/** How a pass evaluates its Kustomizations: the target, where sources live, the render step, and the rules of following. */
+export interface Pipeline {
+  target: Target;
+  resolve: SourceResolver;
+  /** `boundary`: the source root the build must stay inside, when known. */
+  render: (ks: FluxKustomization, dir: string, boundary?: string, deadline?: number, variables?: VariableSource) => Promise<{ objects: RenderedObject[]; notes: string[]; helm?: HelmExpansion }>;
+  /** Without a cluster: the substituteFrom sources the run's own builds define, per side (--base-ref --all). */
+  sources?: DefinedSources;
+  /** Also evaluate the Kustomizations the builds produce (--recursive; --base-ref --all from the cluster root; --all: new ones). */
+  follow: boolean;
+  /** With `follow`: only the children this accepts (--all against the cluster: those it does not have). */
+  followOnly?: (ks: FluxKustomization) => boolean;
+  /**
+   * A child in the run (--all against the cluster: every Kustomization is a root) that its pruning
+   * parent's build no longer produces is removed by Flux with its parent's next apply: it is evaluated
+   * as removed (its deletionPolicy applied to its inventory), replacing its own diff.
+   */
+  removedChildrenInRun?: boolean;
+  /** Followed children were asked for (--recursive): not evaluating one fails the run. */
+  childrenRequested: boolean;
+  /** Kustomizations evaluated at once. */
+  parallel: number;
+  /** Evaluating a Kustomization that deploys to another cluster (spec.kubeConfig) needs that cluster (against a cluster, not between refs). */
+  remoteNeedsCluster: boolean;
+  /** One named Kustomization: its failure is the run's failure (printed as an error), not a report entry. */
+  rethrow: boolean;
+  /** A Kustomization's time budget, from when its evaluation starts. */
+  budget?: (spec: FluxKustomization['spec']) => { ms: number; label: string };
+  hooks: RunHooks;
+  /** --shard: only this part's groups are evaluated and reported (shard.ts); `cluster` goes into the hash. */
+  shard?: Shard & { cluster: string };
+  /** The roots apply the rest (--base-ref --all: the cluster root): each is a cluster root for --shard. */
+  rootsApplyTheRest?: boolean;
+}
+

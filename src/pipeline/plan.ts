@@ -1,0 +1,225 @@
+// The planner: RunOptions → one Plan, made once, for every mode. It decides the three things a run
+// is made of, and nothing else does:
+//   where specs come from   the cluster, the repository at both refs, or --kustomization-file;
+//   the checkout root       checkout-root.ts, once, from --path and the first spec;
+//   the target              the cluster's dry-run, the build at a git ref, or nothing (`podo build`).
+// The orchestrator (orchestrate.ts) then runs the plan without asking which mode it is in.
+import path from 'node:path';
+import { realpathSync } from 'node:fs';
+import { createClusterClient, type ClusterClient } from '../cluster/client.js';
+import { UsageError } from '../model/errors.js';
+import type { FluxKustomization } from '../model/kustomization.js';
+import type { RunOptions } from '../model/settings.js';
+import { secrets } from '../model/secrets.js';
+import { existingAncestor } from '../process/git-toplevel.js';
+import { SourceTrees } from '../render/tree/source-tree.js';
+import { listGitRepositories } from '../sources/cluster.js';
+import { openWorktree } from '../sources/git.js';
+import { checkoutSources, sourceResolver } from '../sources/local-sources.js';
+import { clusterRoots, discover as discoverOnce, discoveryOnce } from '../sources/repository.js';
+import { clusterAll, clusterNamed, fileNamed, repositoryClusterRoot, repositoryNamed, type SpecSource, type Trees } from '../sources/spec-source.js';
+import { BaseRefTarget, pathAtRef, type GitRefTree } from './base-ref-target.js';
+import { BuildTarget } from './build-target.js';
+import { checkoutRoot } from './checkout-root.js';
+import { ClusterTarget } from './cluster-target.js';
+import { DefinedSources, substituteFromNames } from './defined-sources.js';
+import { budgetOf } from './evaluate.js';
+import { HelmStage } from './helm.js';
+import { impersonation } from './impersonation.js';
+import { keyOf } from './order.js';
+import type { Pass, Plan, RunHooks } from './pass.js';
+import { chartSources, renderKustomization, type HelmRender } from './render.js';
+
+/** From this many Kustomizations, --all reads live objects through one list per kind (ClusterTarget.shareLiveReads). */
+const SHARED_LIVE_READS_FROM = 4;
+
+/** The plan the options describe. What it opens (a connection, a checkout, a helm home) is released by `close`, also when planning fails. */
+export async function plan(options: RunOptions, hooks: RunHooks = {}): Promise<Plan> {
+  const held = new Held();
+  try {
+    const passes = options.buildOnly
+      ? await buildPasses(options, options.buildOnly.specFromCluster, hooks, held)
+      : options.baseRef
+        ? await refPasses(options, options.baseRef, hooks, held)
+        : await clusterPasses(options, hooks, held);
+    const build = passes[0]?.pipeline.target;
+    return {
+      passes,
+      ...(options.shard ? { shard: options.shard } : {}),
+      ...(build instanceof BuildTarget ? { build } : {}),
+      close: () => held.close(),
+    };
+  } catch (err) {
+    held.close();
+    throw err;
+  }
+}
+
+/** Against the cluster: its Kustomizations (one, or --all), dry-run applied. */
+async function clusterPasses(options: RunOptions, hooks: RunHooks, held: Held): Promise<Pass[]> {
+  const { cluster, selection } = options;
+  // --timeout is each Kustomization's budget (below); the run as a whole has a deadline only when the
+  // user gave --timeout, as `flux diff --timeout` has one.
+  const client = held.add(await createClusterClient({ ...cluster, deadline: cluster.overallTimeout ? Date.now() + cluster.timeoutMs : Number.MAX_SAFE_INTEGER }), (c) => c.close());
+  const helmStage = held.add(newHelmStage(options), (h) => h.cleanup());
+  const target = new ClusterTarget(client, cluster.concurrency, impersonation(client, cluster, hooks.onWarning));
+  if (selection.mode === 'all') hooks.onProgress?.('listing kustomizations');
+  const specs: SpecSource =
+    selection.mode === 'all'
+      ? clusterAll(client, selection.namespace)
+      : clusterNamed(client, selection.name, selection.namespace, options.path, options.kustomizationFile, options.ignoreNotFound);
+  const { roots, problems } = await specs.roots();
+  const rootSpecs = roots.map((r) => (r.head ?? r.former)!.spec);
+  const inCluster = new Set(rootSpecs.map(keyOf));
+  if (selection.mode === 'all' && roots.length >= SHARED_LIVE_READS_FROM) target.shareLiveReads(rootSpecs.map((s) => s.namespace));
+  // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.
+  const root = checkoutRoot(options, roots[0]?.head, selection.mode === 'all' ? options.path : undefined);
+  const resolve = sourceResolver(root, checkoutSources(root, await listGitRepositories(client)), options.localSources);
+  const helm: HelmRender = { stage: helmStage, sourceDir: chartSources(resolve), concurrency: cluster.concurrency };
+  const trees = new SourceTrees();
+  const pipeline: Pass['pipeline'] = {
+    target,
+    resolve,
+    render: (ks, dir, boundary, deadline) => renderKustomization(client, ks, dir, options.build, boundary, helm, { trees, deadline }),
+    // --all lists what the cluster has; a Kustomization the builds add (a new app in the pull request)
+    // is not there yet, so it is followed from its parent's build (in -n's namespace only).
+    follow: selection.mode === 'all' || selection.recursive,
+    followOnly:
+      selection.mode === 'all' ? (ks) => !inCluster.has(keyOf(ks.spec)) && (selection.namespace === undefined || ks.spec.namespace === selection.namespace) : undefined,
+    removedChildrenInRun: selection.mode === 'all',
+    childrenRequested: selection.mode === 'single',
+    parallel: options.parallel,
+    remoteNeedsCluster: true,
+    rethrow: selection.mode === 'single' && !selection.recursive,
+    budget: (spec) => budgetOf(spec, cluster.timeoutMs),
+    hooks,
+    ...(options.shard ? { shard: { ...options.shard, cluster: '' } } : {}),
+  };
+  return [{ roots, problems, pipeline }];
+}
+
+/**
+ * --base-ref: no cluster; the same build at the ref, from a checkout of it. --all follows every cluster
+ * directory of the repository (or those --cluster-path names), one pass each, each Kustomization
+ * reported under its cluster; a repository never has one picked silently.
+ */
+async function refPasses(options: RunOptions, ref: string, hooks: RunHooks, held: Held): Promise<Pass[]> {
+  const checkout = held.add(await openWorktree(options.path, ref), (c) => c.close());
+  const helmStage = held.add(newHelmStage(options), (h) => h.cleanup());
+  const discover = discoveryOnce();
+  const tree: GitRefTree = { ref, toplevel: checkout.toplevel, worktree: checkout.worktree };
+  if (options.selection.mode !== 'all') return [await refPass(options, tree, hooks, helmStage, discover, undefined)];
+  // Sorted: the report's order does not depend on how --cluster-path was spelled, so that shards merge
+  // into the same report as one run (`podo report merge` sorts by cluster too).
+  const dirs = [...(options.clusterPaths ?? clusterRoots(discover(realish(options.path))))].sort();
+  if (dirs.length <= 1) return [await refPass(options, tree, hooks, helmStage, discover, dirs[0])];
+  const passes: Pass[] = [];
+  for (const dir of dirs) passes.push({ ...(await refPass(options, tree, hooks, helmStage, discover, dir)), cluster: dir });
+  return passes;
+}
+
+async function refPass(options: RunOptions, tree: GitRefTree, hooks: RunHooks, helmStage: HelmStage, discover: Trees['discover'], clusterPath: string | undefined): Promise<Pass> {
+  const { selection } = options;
+  const trees: Trees = { ...tree, atRef: (p) => pathAtRef(tree, realish(p)), discover };
+  const head = realish(options.path);
+  const specs: SpecSource =
+    selection.mode === 'all'
+      ? repositoryClusterRoot(trees, head, clusterPath)
+      : repositoryNamed(trees, selection.name, selection.namespace, head, options.kustomizationFile);
+  const { roots, problems } = await specs.roots();
+  // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.
+  const root = checkoutRoot(options, roots[0]?.head, head);
+  const resolve = sourceResolver(root, checkoutSources(tree.toplevel, discover(tree.toplevel).gitRepositories), options.localSources);
+  const helm = (mapRoot?: (root: string) => string): HelmRender => ({ stage: helmStage, sourceDir: chartSources(resolve, mapRoot), concurrency: options.cluster.concurrency });
+  const sourceTrees = new SourceTrees();
+  // The build at the ref takes its chart sources from the ref's checkout: the same mapping, moved there.
+  const target = new BaseRefTarget(tree, options.build, helm((r) => pathAtRef(tree, r) ?? r), sourceTrees, options.buildAll === true);
+  const headHelm = helm();
+  return {
+    roots,
+    problems,
+    pipeline: {
+      target,
+      resolve,
+      render: (ks, dir, boundary, deadline, variables) => renderKustomization(undefined, ks, dir, options.build, boundary, headHelm, { trees: sourceTrees, deadline, variables }),
+      // --all: a substituteFrom ConfigMap or Secret the run's own builds define is read from them, per side.
+      sources: selection.mode === 'all' ? new DefinedSources(substituteFromNames([...discover(tree.toplevel).definitions, ...discover(tree.worktree).definitions])) : undefined,
+      budget: (spec) => budgetOf(spec, options.cluster.timeoutMs),
+      follow: selection.mode === 'all',
+      childrenRequested: false,
+      parallel: options.parallel,
+      remoteNeedsCluster: false,
+      rethrow: selection.mode === 'single',
+      hooks,
+      rootsApplyTheRest: selection.mode === 'all',
+      ...(options.shard ? { shard: { ...options.shard, cluster: clusterPath ?? '' } } : {}),
+    },
+  };
+}
+
+/**
+ * `podo build`: one Kustomization (with -r, the ones it produces), compared with nothing. Its spec comes
+ * from the cluster (which also answers substituteFrom and the decryption Secret) or, with --dry-run,
+ * from --kustomization-file alone.
+ */
+async function buildPasses(options: RunOptions, specFromCluster: boolean, hooks: RunHooks, held: Held): Promise<Pass[]> {
+  const { selection, cluster } = options;
+  if (selection.mode !== 'single') throw new UsageError('podo build takes one Kustomization name');
+  // The HelmReleases of the build are rendered too (--no-charts: not), their objects after the build's own.
+  const stage = options.build.charts === false ? undefined : held.add(new HelmStage(options.build.helm, options.build.kustomize, (v) => secrets.add(v), options.build.cacheDir), (h) => h.cleanup());
+  const client: ClusterClient | undefined = specFromCluster
+    ? held.add(await createClusterClient({ ...cluster, concurrency: 4, deadline: Date.now() + cluster.timeoutMs }), (c) => c.close())
+    : undefined;
+  const specs = client
+    ? clusterNamed(client, selection.name, selection.namespace, options.path, options.kustomizationFile, options.ignoreNotFound)
+    : fileNamed(options.kustomizationFile!, selection.name, selection.namespace, options.path);
+  const { roots, problems } = await specs.roots();
+  const root = checkoutRoot(options, roots[0].head);
+  const gitRepositories = client ? await listGitRepositories(client) : discoverOnce(root).gitRepositories;
+  const resolve = sourceResolver(root, checkoutSources(root, gitRepositories), options.localSources);
+  const helm: HelmRender | undefined = stage ? { stage, sourceDir: chartSources(resolve), concurrency: 4 } : undefined;
+  return [
+    {
+      roots,
+      problems,
+      pipeline: {
+        target: new BuildTarget(),
+        resolve,
+        render: (ks: FluxKustomization, dir: string, boundary?: string) => renderKustomization(client, ks, dir, options.build, boundary, helm),
+        // -r as `flux build --recursive`: the Flux Kustomizations a build produces are built too.
+        follow: selection.recursive,
+        childrenRequested: true,
+        parallel: options.parallel,
+        remoteNeedsCluster: false,
+        rethrow: true,
+        hooks,
+      },
+    },
+  ];
+}
+
+/** The run's helm: looked up on first use, its temporary helm home removed when the run ends. */
+function newHelmStage(options: RunOptions): HelmStage {
+  // Every value read from a Secret for chart values goes to the run's secret registry.
+  return new HelmStage(options.build.helm, options.build.kustomize, (v) => secrets.add(v), options.build.cacheDir, options.buildAll !== true);
+}
+
+/** The path with symlinks resolved as far as it exists (a path deleted in the working tree still maps to the ref). */
+function realish(p: string): string {
+  const dir = existingAncestor(p);
+  return path.join(realpathSync(dir), path.relative(dir, path.resolve(p)));
+}
+
+/** What a plan holds open, released in the reverse order it was taken. */
+class Held {
+  private readonly releases: Array<() => void> = [];
+
+  add<T>(thing: T, release: (t: T) => void): T {
+    this.releases.push(() => release(thing));
+    return thing;
+  }
+
+  close(): void {
+    for (const r of this.releases.splice(0).reverse()) r();
+  }
+}
