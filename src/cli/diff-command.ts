@@ -1,26 +1,22 @@
-// `podo diff kustomization`: flags → RunOptions (once) → pipeline.run() → report → exit code.
+// `podo diff kustomization`: flags → RunOptions (once) → pipeline run (plan, orchestrate) → report → what is printed, and the exit code.
 import type { Command } from 'commander';
 import { PodoError, UsageError, oneLineMessage } from '../model/errors.js';
-import type { DiffReport, ReportTarget } from '../model/change.js';
-import { contextNameOf } from '../cluster/kubeconfig-fast.js';
+import type { DiffReport } from '../model/change.js';
 import type { RunOptions } from '../model/settings.js';
-import { countKustomizations, formatNotEvaluated } from '../model/summary.js';
 import { findKustomize } from '../render/kustomize/kustomize.js';
 import { checkHelmBin } from '../render/helm/binary.js';
 import { assertDirectory } from '../render/tree/workspace.js';
 import { run } from '../pipeline/run.js';
-import { FORMATS, render } from '../report/index.js';
-import { formatGroupedNote, groupNotes } from '../report/notes.js';
-import { notRenderedNote } from '../report/helm.js';
-import { terminalSafeReport } from '../report/escape-terminal.js';
+import { reportTarget } from '../pipeline/plan.js';
+import { render } from '../report/index.js';
+import { present } from '../report/terminal.js';
 import { DEFAULT_MAX_COMMENT_BYTES, MIN_COMMENT_BYTES } from '../report/markdown.js';
-import { applyFilters, FilterError, parseIgnoreField, parseIgnoreFieldFile, validateFilters, type ReportFilters } from '../diff/filters.js';
-import { formatFiltered, formatShard } from '../model/summary.js';
+import { FilterError, parseIgnoreField, parseIgnoreFieldFile, validateFilters, type ReportFilters } from '../diff/filters.js';
 import { readFileSync } from 'node:fs';
 import { parseOutput, parsePositiveInt, useColor, type OutputFormat } from './options.js';
 import { toRunOptions } from './run-options.js';
 import type { FlagValues } from './flags.js';
-import { EXIT_CHANGES, exitCodeFor, failureLines } from './exit.js';
+import { EXIT_CHANGES, exitOf } from './exit.js';
 import { err, errLine, out } from './output.js';
 import { startDeadline } from './guard.js';
 import { createProgress, progressEnabled } from './progress.js';
@@ -38,8 +34,6 @@ export interface DiffOptions {
   failOnSkipped: boolean;
   /** -o markdown: parts of at most this many bytes. */
   maxCommentBytes: number;
-  /** --ignore-field, -l, --kind, --skip-kind and the name globs of --all (diff/filters.ts). */
-  filters: ReportFilters;
   /** -U/--diff-context: unchanged lines around each change in unified and markdown diffs. */
   diffContext?: number;
   /** --with-objects: -o json carries each changed object's two sides. */
@@ -63,6 +57,7 @@ export function validate(name: string | undefined, f: DiffFlags, namespaceGiven:
   const filters = reportFilters(f, globs);
   const diffContext = f.diffContext === undefined ? undefined : parseContext(f.diffContext);
   const run = toRunOptions(f.all ? undefined : name, f, namespaceGiven, env, () => findKustomize(f.kustomizeBin, env));
+  run.filters = filters;
   if (timeoutGiven) run.cluster.overallTimeout = true;
   // PODO_BUILD_ALL=1 (hidden, for differential tests): --base-ref builds even what it proves unchanged.
   if (env.PODO_BUILD_ALL === '1') run.buildAll = true;
@@ -75,7 +70,6 @@ export function validate(name: string | undefined, f: DiffFlags, namespaceGiven:
     failOnWarnings: f.failOnWarnings === true,
     failOnSkipped: f.failOnSkipped === true,
     maxCommentBytes,
-    filters,
     ...(diffContext !== undefined ? { diffContext } : {}),
     withObjects: f.withObjects === true,
   };
@@ -128,7 +122,6 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
       onProgress: (text) => progress.update(text),
       onWarning: (text) => errLine('warning', text),
     });
-    report = applyFilters({ ...report, target: targetOf(opts.run) }, opts.filters);
   } catch (err) {
     // -o json: a failed single run is still a report, with `error` (schema/diff-report.v1alpha1.json), so
     // a consumer always gets a document; the same line goes to stderr as for any error.
@@ -137,53 +130,19 @@ export async function runDiffKustomization(name: string | undefined, flags: unkn
     progress.stop();
     const error = oneLineMessage(err);
     errLine('error', error);
-    const failed: DiffReport = { kustomizations: [{ name: sel.name, namespace: sel.namespace, error, resources: [], warnings: [], notes: [] }], target: targetOf(opts.run) };
+    const failed: DiffReport = { kustomizations: [{ name: sel.name, namespace: sel.namespace, error, resources: [], warnings: [], notes: [] }], target: reportTarget(opts.run) };
     process.stdout.write(render(failed, 'json', { color: false, verbose: false, grouped: false }));
     return err.exitCode;
   } finally {
     progress.stop();
   }
-  const format = FORMATS[opts.output];
   const grouped = report.kustomizations.length > 1 || opts.run.selection.mode === 'all';
-  // stderr lines name objects and carry messages from the repository and the cluster: one line each.
-  const safe = terminalSafeReport(report);
-  // Notes are for the person at the terminal; machine formats carry them inside the document.
-  if (!format.notesInDocument) {
-    // A note many Kustomizations share is said once, with a count.
-    for (const g of groupNotes(safe)) err(`podo: note: ${formatGroupedNote(g, grouped)}\n`);
-  }
-  if (!format.summaryInDocument) {
-    for (const k of safe.kustomizations) {
-      // A failed Kustomization is said below, as an error line, in every format.
-      if (!k.error && k.skipped) err(`podo: Kustomization ${k.namespace}/${k.name} not evaluated: ${k.skipped}\n`);
-    }
-    const line = formatNotEvaluated(countKustomizations(report));
-    if (line) err(`podo: ${line}\n`);
-    const filtered = formatFiltered(safe.filtered);
-    if (filtered) err(`podo: ${filtered}\n`);
-    const shard = formatShard(report.shard);
-    if (shard) err(`podo: ${shard}\n`);
-  }
-  // Charts not rendered are said once on stderr whatever the format (and in every format's own notes).
-  const helmNote = notRenderedNote(safe);
-  if (helmNote) err(`podo: note: ${helmNote}\n`);
-  if (opts.verbose) {
-    // -v: which helm rendered the charts (also in -o json, per HelmRelease: `helm`).
-    const used = new Set(safe.kustomizations.flatMap((k) => (k.helmReleases ?? []).map((h) => h.helm).filter((h): h is string => h !== undefined)));
-    for (const h of used) err(`podo: charts rendered with helm ${h}\n`);
-  }
-  out(render(report, opts.output, { color: opts.color, verbose: opts.verbose, grouped, maxCommentBytes: opts.maxCommentBytes, diffContext: opts.diffContext, withObjects: opts.withObjects }));
-  const policy = { failOnWarnings: opts.failOnWarnings, failOnSkipped: opts.failOnSkipped };
-  const code = exitCodeFor(report, policy);
+  const shown = present(report, opts.output, { color: opts.color, verbose: opts.verbose, grouped, maxCommentBytes: opts.maxCommentBytes, diffContext: opts.diffContext, withObjects: opts.withObjects });
+  const { code, failures } = exitOf(shown.safe, { failOnWarnings: opts.failOnWarnings, failOnSkipped: opts.failOnSkipped });
+  for (const line of shown.lines) err(line);
+  out(shown.document);
   // Exit 2 always says why on stderr, one line per failure, whatever the format already carries.
-  for (const line of failureLines(safe, policy)) errLine('error', line);
+  for (const line of failures) errLine('error', line);
   if (code === EXIT_CHANGES && opts.output === 'text') err('⚠ identified at least one change, exiting with non-zero exit code\n');
   return code;
-}
-
-/** What the report compares against, for its heading: the git ref, or the kubeconfig context (else the server). */
-function targetOf(run: RunOptions): ReportTarget {
-  if (run.baseRef) return { baseRef: run.baseRef };
-  const c = run.cluster;
-  return { context: contextNameOf(c.kubeconfig, c.context, c.env) ?? c.server ?? 'in-cluster' };
 }

@@ -22,50 +22,57 @@ export interface ExitPolicy {
 }
 
 export function exitCodeFor(report: DiffReport, policy: ExitPolicy): number {
-  let changes = 0;
-  let warnings = 0;
-  let unseen = 0;
-  for (const k of report.kustomizations) {
-    if (k.error) return EXIT_ERROR;
-    if (k.skipped !== undefined) {
-      const policySkip = k.skipCause !== undefined && POLICY_CAUSES.includes(k.skipCause);
-      if (k.requested || policy.failOnSkipped || !policySkip) return EXIT_ERROR;
-      // Only a suspended one is left alone by Flux too; any other is a part podo could not see.
-      if (k.skipCause !== 'suspended') unseen++;
-    }
-    const s = summarize(k.resources);
-    if (s.failed > 0) return EXIT_ERROR;
-    if (policy.failOnSkipped && unrenderedReleases(k, policy).length > 0) return EXIT_ERROR;
-    unseen += unrenderedReleases(k, policy).length;
-    changes += changeCount(s);
-    warnings += k.warnings.length;
-  }
-  if (changes > 0 || (policy.failOnWarnings && warnings > 0)) return EXIT_CHANGES;
-  // A Kustomization not evaluated (an unmapped source, say) or a chart not rendered is a part of the change
-  // podo could not see: never a green run.
-  return unseen > 0 ? EXIT_ERROR : EXIT_NO_CHANGES;
+  return exitOf(report, policy).code;
 }
 
 /** One line per failure that makes the run exit 2: each failed Kustomization, object and required one skipped. */
 export function failureLines(report: DiffReport, policy: ExitPolicy): string[] {
-  const out: string[] = [];
-  for (const k of report.kustomizations) {
-    const id = `Kustomization ${k.namespace}/${k.name}${k.cluster ? ` (cluster ${k.cluster})` : ''}`;
-    if (k.error) out.push(`${id}: ${k.error}`);
-    else if (k.skipped !== undefined) {
-      const policySkip = k.skipCause !== undefined && POLICY_CAUSES.includes(k.skipCause);
-      if (k.requested || policy.failOnSkipped || !policySkip || (k.skipCause !== 'suspended' && exitCodeFor(report, policy) === EXIT_ERROR)) out.push(`${id} not evaluated: ${k.skipped}`);
-    }
-    if (exitCodeFor(report, policy) === EXIT_ERROR) for (const h of unrenderedReleases(k, policy)) out.push(`HelmRelease ${h.namespace}/${h.name} (${id}) not rendered: ${h.notRendered}`);
-    for (const r of k.resources) {
-      if (r.action !== 'failed') continue;
-      out.push(`${r.ref.kind}/${r.ref.namespace ? `${r.ref.namespace}/` : ''}${r.ref.name} (${id}): ${r.reason ?? 'failed'}`);
-    }
-  }
-  return out;
+  return exitOf(report, policy).failures;
 }
 
-/** HelmReleases whose charts were not rendered and that fail the run: all but suspended ones, which only --fail-on-skipped counts. */
-function unrenderedReleases(k: DiffReport['kustomizations'][number], policy: ExitPolicy): HelmReleaseReport[] {
-  return (k.helmReleases ?? []).filter((h) => h.notRendered !== undefined && (policy.failOnSkipped || !h.suspended));
+/**
+ * The run's exit code, and one line per failure that makes it 2 (each failed Kustomization, object,
+ * required one skipped, chart not rendered): decided together, in one pass over the report.
+ */
+export function exitOf(report: DiffReport, policy: ExitPolicy): { code: number; failures: string[] } {
+  const rows = report.kustomizations.map((k) => {
+    const policySkip = k.skipped !== undefined && k.skipCause !== undefined && POLICY_CAUSES.includes(k.skipCause);
+    // Charts not rendered fail the run, but suspended releases, which only --fail-on-skipped counts.
+    const unrendered: HelmReleaseReport[] = (k.helmReleases ?? []).filter((h) => h.notRendered !== undefined && (policy.failOnSkipped || !h.suspended));
+    const summary = summarize(k.resources);
+    return { k, policySkip, unrendered, summary, changes: changeCount(summary) };
+  });
+  let fails = false;
+  let changes = 0;
+  let warnings = 0;
+  let unseen = 0;
+  for (const { k, policySkip, unrendered, summary, changes: n } of rows) {
+    if (k.error || summary.failed > 0) fails = true;
+    if (k.skipped !== undefined) {
+      if (k.requested || policy.failOnSkipped || !policySkip) fails = true;
+      // Only a suspended one is left alone by Flux too; any other is a part podo could not see.
+      else if (k.skipCause !== 'suspended') unseen++;
+    }
+    if (policy.failOnSkipped && unrendered.length > 0) fails = true;
+    unseen += unrendered.length;
+    changes += n;
+    warnings += k.warnings.length;
+  }
+  // A Kustomization not evaluated (an unmapped source, say) or a chart not rendered is a part of the change
+  // podo could not see: never a green run.
+  const code = fails ? EXIT_ERROR : changes > 0 || (policy.failOnWarnings && warnings > 0) ? EXIT_CHANGES : unseen > 0 ? EXIT_ERROR : EXIT_NO_CHANGES;
+  const failures: string[] = [];
+  for (const { k, policySkip, unrendered } of rows) {
+    const id = `Kustomization ${k.namespace}/${k.name}${k.cluster ? ` (cluster ${k.cluster})` : ''}`;
+    if (k.error) failures.push(`${id}: ${k.error}`);
+    else if (k.skipped !== undefined) {
+      if (k.requested || policy.failOnSkipped || !policySkip || (k.skipCause !== 'suspended' && code === EXIT_ERROR)) failures.push(`${id} not evaluated: ${k.skipped}`);
+    }
+    if (code === EXIT_ERROR) for (const h of unrendered) failures.push(`HelmRelease ${h.namespace}/${h.name} (${id}) not rendered: ${h.notRendered}`);
+    for (const r of k.resources) {
+      if (r.action !== 'failed') continue;
+      failures.push(`${r.ref.kind}/${r.ref.namespace ? `${r.ref.namespace}/` : ''}${r.ref.name} (${id}): ${r.reason ?? 'failed'}`);
+    }
+  }
+  return { code, failures };
 }

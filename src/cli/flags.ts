@@ -120,16 +120,16 @@ export const FLAGS = [
     help: '-o markdown: split the comment into parts (part k/N) of at most this many bytes',
   },
   {
-    long: '--ignore-field', value: '<KIND:POINTER>', kind: 'repeat', commands: ['diff'], fills: 'filters.ignoreFields', filledBy: 'diff-command.ts reportFilters', example: 'Deployment:/spec/replicas',
+    long: '--ignore-field', value: '<KIND:POINTER>', kind: 'repeat', commands: ['diff'], fills: 'run.filters.ignoreFields', filledBy: 'diff-command.ts reportFilters', example: 'Deployment:/spec/replicas',
     help: 'leave a field of existing objects out of the comparison, as Flux spec.ignore paths (e.g. Deployment:/spec/replicas, *:/metadata/annotations/x; repeatable)',
   },
   {
-    long: '--ignore-field-file', value: '<file>', kind: 'repeat', commands: ['diff'], complete: 'files', fills: 'filters.ignoreFields', filledBy: 'diff-command.ts reportFilters (reads the file)',
+    long: '--ignore-field-file', value: '<file>', kind: 'repeat', commands: ['diff'], complete: 'files', fills: 'run.filters.ignoreFields', filledBy: 'diff-command.ts reportFilters (reads the file)',
     help: 'read --ignore-field values from a file, one KIND:POINTER a line (# comments; repeatable)',
   },
-  { long: '--selector', short: '-l', value: '<selector>', kind: 'value', commands: ['diff'], fills: 'filters.selector', filledBy: 'diff-command.ts reportFilters', example: 'app=web', help: 'only objects whose labels match (e.g. app=web,tier!=db)' },
-  { long: '--kind', value: '<kinds>', kind: 'csv', commands: ['diff'], fills: 'filters.kinds', filledBy: 'diff-command.ts reportFilters', example: 'Deployment,Service', help: 'only objects of these kinds (comma-separated, repeatable)' },
-  { long: '--skip-kind', value: '<kinds>', kind: 'csv', commands: ['diff'], fills: 'filters.skipKinds', filledBy: 'diff-command.ts reportFilters', example: 'Secret', help: 'leave out objects of these kinds (comma-separated, repeatable)' },
+  { long: '--selector', short: '-l', value: '<selector>', kind: 'value', commands: ['diff'], fills: 'run.filters.selector', filledBy: 'diff-command.ts reportFilters', example: 'app=web', help: 'only objects whose labels match (e.g. app=web,tier!=db)' },
+  { long: '--kind', value: '<kinds>', kind: 'csv', commands: ['diff'], fills: 'run.filters.kinds', filledBy: 'diff-command.ts reportFilters', example: 'Deployment,Service', help: 'only objects of these kinds (comma-separated, repeatable)' },
+  { long: '--skip-kind', value: '<kinds>', kind: 'csv', commands: ['diff'], fills: 'run.filters.skipKinds', filledBy: 'diff-command.ts reportFilters', example: 'Secret', help: 'leave out objects of these kinds (comma-separated, repeatable)' },
   {
     long: '--diff-context', short: '-U', value: '<n>', kind: 'value', commands: DIFF_MERGE, fills: 'diffContext', filledBy: 'diff-command.ts parseContext', example: '5',
     help: 'unchanged lines around each change in unified and markdown diffs (default 3)',

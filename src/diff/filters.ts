@@ -13,25 +13,12 @@ import { isJsonObject, type KubeObject } from '../model/object.js';
 import { parseLabelSelector, SelectorError } from '../flux/selector.js';
 import { compareObjects } from './compare.js';
 import { removePointers } from './drift-ignore.js';
+import type { IgnoreField, ReportFilters } from '../model/filters.js';
+
+export type { IgnoreField, ReportFilters };
 
 /** A filter given wrongly: the message names the flag and the value. */
 export class FilterError extends Error {}
-
-export interface IgnoreField {
-  /** A kind (case-insensitive), or `*` for every kind. */
-  kind: string;
-  /** RFC 6901 JSON pointer, as in spec.ignore[].paths. */
-  path: string;
-}
-
-export interface ReportFilters {
-  ignoreFields: IgnoreField[];
-  selector?: string;
-  kinds: string[];
-  skipKinds: string[];
-  /** Globs (`*`, `?`) over a Kustomization's `name` or `namespace/name`; empty: every one. */
-  kustomizations: string[];
-}
 
 export function noFilters(f: ReportFilters): boolean {
   return f.ignoreFields.length === 0 && !f.selector && f.kinds.length === 0 && f.skipKinds.length === 0 && f.kustomizations.length === 0;
@@ -90,8 +77,8 @@ export function validateFilters(f: ReportFilters): void {
 /** The report as the filters leave it, with what they left out counted in `filtered`. */
 export function applyFilters(report: DiffReport, f: ReportFilters): DiffReport {
   if (noFilters(f)) return report;
-  const labels = selectorOf(f);
   const filtered: FilteredOut = { filters: describe(f), objects: 0, kustomizations: 0, ignoredFieldObjects: 0 };
+  const labels = selectorOf(f);
   const globs = f.kustomizations.map(globRegExp);
   const kinds = new Set(f.kinds.map((k) => k.toLowerCase()));
   const skipKinds = new Set(f.skipKinds.map((k) => k.toLowerCase()));

@@ -3,6 +3,7 @@
 // table and its field here.
 import type { ConnectionSettings } from './connection.js';
 import type { HelmHint, HelmLookup } from './helm.js';
+import type { ReportFilters } from './filters.js';
 
 /** The kustomize to run: command and leading arguments, e.g. ['kubectl', 'kustomize'] or ['/usr/bin/kustomize', 'build']. */
 export interface KustomizeBinary {
@@ -87,6 +88,8 @@ export interface RunOptions {
   localSources: LocalSource[];
   /** --base-ref: no cluster; compare with the same build at this git ref. */
   baseRef?: string;
+  /** What the report leaves out (diff/filters.ts), applied to the finished report; none when absent. */
+  filters?: ReportFilters;
   /** `podo build`: nothing is compared; the spec comes from the cluster unless `specFromCluster` is false (--dry-run). */
   buildOnly?: { specFromCluster: boolean };
   /** --cluster-path (repeatable): with --base-ref --all, the cluster directories to follow (relative to --path); default: all. */

@@ -2,6 +2,7 @@
 // `podo build` are the same loop: take the Kustomizations whose dependencies are done, evaluate each
 // (evaluate.ts), and where the pass follows them, add the Kustomizations their builds produce.
 import { mapConcurrent } from '../cluster/pool.js';
+import { applyFilters } from '../diff/filters.js';
 import type { DiffReport, KustomizationDiff } from '../model/change.js';
 import type { FluxKustomization } from '../model/kustomization.js';
 import { byNamespaceName } from '../model/object.js';
@@ -11,7 +12,7 @@ import type { DefinedSources } from './defined-sources.js';
 import { groupKeys, shardOf } from './shard.js';
 import { emptyCreated, type CreatedByDependencies } from './target.js';
 import { emptyDiff, evaluateKustomization, notEvaluated, type Outcome, type Unit } from './evaluate.js';
-import type { Pass, Pipeline, Plan } from './pass.js';
+import type { Pass, Plan } from './pass.js';
 
 /** Runs every pass of the plan; several cluster directories report each Kustomization under its own. */
 export async function orchestrate(plan: Plan): Promise<DiffReport> {
@@ -20,8 +21,13 @@ export async function orchestrate(plan: Plan): Promise<DiffReport> {
     const r = await runPass(pass);
     reports.push(pass.cluster === undefined ? r : { ...r, kustomizations: r.kustomizations.map((k) => ({ ...k, cluster: pass.cluster })) });
   }
-  const report: DiffReport = { ...reports[0], kustomizations: reports.flatMap((r) => r.kustomizations) };
-  return plan.shard ? { ...report, shard: { ...plan.shard } } : report;
+  const report: DiffReport = {
+    ...reports[0],
+    kustomizations: reports.flatMap((r) => r.kustomizations),
+    ...(plan.shard ? { shard: { ...plan.shard } } : {}),
+    ...(plan.target ? { target: plan.target } : {}),
+  };
+  return plan.filters ? applyFilters(report, plan.filters) : report;
 }
 
 /** A report entry, with its group and whether this shard reports it. */

@@ -1,6 +1,8 @@
 // What the planner (plan.ts) hands the orchestrator (orchestrate.ts): the passes of one run, each with
 // the Kustomizations it starts from and how each is evaluated. Every mode is a plan: the modes differ
 // in the spec source and the target the planner chose, not in the loop.
+import type { ReportTarget } from '../model/change.js';
+import type { ReportFilters } from '../model/filters.js';
 import type { FluxKustomization } from '../model/kustomization.js';
 import type { RenderedObject } from '../model/object.js';
 import type { SourceResolver } from '../sources/local-sources.js';
@@ -23,6 +25,10 @@ export interface RunHooks {
 /** A run, planned: one pass per cluster directory (--base-ref --all over several), else one. */
 export interface Plan {
   passes: Pass[];
+  /** What the report says it compared against: the git ref, or the kubeconfig context. */
+  target?: ReportTarget;
+  /** What the report leaves out (--ignore-field, -l, --kind, --skip-kind, the name globs of --all). */
+  filters?: ReportFilters;
   /** The shard this run reports (--shard), named in the report. */
   shard?: Shard;
   /** `podo build`: where each Kustomization's build is kept, to be printed. */

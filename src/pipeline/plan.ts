@@ -8,6 +8,8 @@ import path from 'node:path';
 import { realpathSync } from 'node:fs';
 import { createClusterClient, type ClusterClient } from '../cluster/client.js';
 import { UsageError } from '../model/errors.js';
+import type { ReportTarget } from '../model/change.js';
+import { contextNameOf } from '../cluster/kubeconfig-fast.js';
 import type { FluxKustomization } from '../model/kustomization.js';
 import type { RunOptions } from '../model/settings.js';
 import { secrets } from '../model/secrets.js';
@@ -37,14 +39,12 @@ const SHARED_LIVE_READS_FROM = 4;
 export async function plan(options: RunOptions, hooks: RunHooks = {}): Promise<Plan> {
   const held = new Held();
   try {
-    const passes = options.buildOnly
-      ? await buildPasses(options, options.buildOnly.specFromCluster, hooks, held)
-      : options.baseRef
-        ? await refPasses(options, options.baseRef, hooks, held)
-        : await clusterPasses(options, hooks, held);
+    const { passes, target } = await PLANNERS[options.buildOnly ? 'build' : options.baseRef ? 'ref' : 'cluster'](options, hooks, held);
     const build = passes[0]?.pipeline.target;
     return {
       passes,
+      ...(target ? { target } : {}),
+      ...(options.filters ? { filters: options.filters } : {}),
       ...(options.shard ? { shard: options.shard } : {}),
       ...(build instanceof BuildTarget ? { build } : {}),
       close: () => held.close(),
@@ -54,6 +54,23 @@ export async function plan(options: RunOptions, hooks: RunHooks = {}): Promise<P
     throw err;
   }
 }
+
+/** What a report compares against, for its heading: the git ref, or the kubeconfig context (else the server). */
+export function reportTarget(options: RunOptions): ReportTarget {
+  if (options.baseRef) return { baseRef: options.baseRef };
+  const c = options.cluster;
+  return { context: contextNameOf(c.kubeconfig, c.context, c.env) ?? c.server ?? 'in-cluster' };
+}
+
+/** A mode's plan: its passes, and what its report says it compared against. */
+type Planner = (options: RunOptions, hooks: RunHooks, held: Held) => Promise<{ passes: Pass[]; target?: ReportTarget }>;
+
+/** What is compared with what: the cluster's dry-run, the build at a git ref, or nothing (`podo build`). */
+const PLANNERS: Record<'cluster' | 'ref' | 'build', Planner> = {
+  cluster: async (options, hooks, held) => ({ passes: await clusterPasses(options, hooks, held), target: reportTarget(options) }),
+  ref: async (options, hooks, held) => ({ passes: await refPasses(options, options.baseRef!, hooks, held), target: { baseRef: options.baseRef! } }),
+  build: async (options, hooks, held) => ({ passes: await buildPasses(options, options.buildOnly!.specFromCluster, hooks, held) }),
+};
 
 /** Against the cluster: its Kustomizations (one, or --all), dry-run applied. */
 async function clusterPasses(options: RunOptions, hooks: RunHooks, held: Held): Promise<Pass[]> {
