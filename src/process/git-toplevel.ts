@@ -10,9 +10,10 @@ export type Toplevel = { dir: string } | { none: 'no git' | 'not a repository' }
 
 /** The top of the git work tree holding `dir` (which need not exist: its nearest existing ancestor is asked), symlinks resolved. */
 export async function gitToplevelOf(dir: string): Promise<Toplevel> {
+  const cwd = existingAncestor(dir);
   let res;
   try {
-    res = await runChild('git', ['rev-parse', '--show-toplevel'], { what: 'git rev-parse --show-toplevel', cwd: existingAncestor(dir), env: gitEnv(), maxBuffer: 1 << 16 });
+    res = await runChild('git', ['rev-parse', '--show-toplevel'], { what: 'git rev-parse --show-toplevel', cwd, env: gitEnv(), maxBuffer: 1 << 16 });
   } catch (err) {
     if (err instanceof ChildStartError) return { none: 'no git' };
     throw err;

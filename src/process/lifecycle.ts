@@ -17,11 +17,11 @@ let timeoutText = '';
 /** Tracks a running child; the returned function forgets it and ends what is left of its process group. */
 export function trackChild(c: RunningChild): () => void {
   children.set(c.pid, c);
-  const undo = registerCleanup(() => {
+  const end = () => {
     children.delete(c.pid);
     killGroup(c.pid);
-  });
-  return undo;
+  };
+  return registerCleanup(end);
 }
 
 export function runningChildren(): RunningChild[] {

@@ -110,7 +110,8 @@ export async function openWorktree(repoDir: string, ref: string): Promise<{ topl
   await assertRefExists(toplevel, ref);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'podo-base-'));
   const worktree = path.join(realpathSync(tmp), 'tree');
-  const close = registerCleanup(() => removeSync(toplevel, tmp, worktree));
+  const remove = () => removeSync(toplevel, tmp, worktree);
+  const close = registerCleanup(remove);
   try {
     await git(toplevel, ['-c', 'core.hooksPath=/dev/null', 'worktree', 'add', '--detach', '--quiet', worktree, `${ref}^{commit}`]);
   } catch (err) {
