@@ -39,14 +39,11 @@ const SHARED_LIVE_READS_FROM = 4;
 export async function plan(options: RunOptions, hooks: RunHooks = {}): Promise<Plan> {
   const held = new Held();
   try {
-    const { passes, target } = await PLANNERS[options.buildOnly ? 'build' : options.baseRef ? 'ref' : 'cluster'](options, hooks, held);
-    const build = passes[0]?.pipeline.target;
+    const planned = await PLANNERS[options.buildOnly ? 'build' : options.baseRef ? 'ref' : 'cluster'](options, hooks, held);
     return {
-      passes,
-      ...(target ? { target } : {}),
+      ...planned,
       ...(options.filters ? { filters: options.filters } : {}),
       ...(options.shard ? { shard: options.shard } : {}),
-      ...(build instanceof BuildTarget ? { build } : {}),
       close: () => held.close(),
     };
   } catch (err) {
@@ -62,14 +59,17 @@ export function reportTarget(options: RunOptions): ReportTarget {
   return { context: contextNameOf(c.kubeconfig, c.context, c.env) ?? c.server ?? 'in-cluster' };
 }
 
-/** A mode's plan: its passes, and what its report says it compared against. */
-type Planner = (options: RunOptions, hooks: RunHooks, held: Held) => Promise<{ passes: Pass[]; target?: ReportTarget }>;
+/** A mode's plan: its passes, what its report says it compared against, and (podo build) where the builds are kept. */
+type Planner = (options: RunOptions, hooks: RunHooks, held: Held) => Promise<Pick<Plan, 'passes' | 'target' | 'build'>>;
 
 /** What is compared with what: the cluster's dry-run, the build at a git ref, or nothing (`podo build`). */
 const PLANNERS: Record<'cluster' | 'ref' | 'build', Planner> = {
   cluster: async (options, hooks, held) => ({ passes: await clusterPasses(options, hooks, held), target: reportTarget(options) }),
   ref: async (options, hooks, held) => ({ passes: await refPasses(options, options.baseRef!, hooks, held), target: { baseRef: options.baseRef! } }),
-  build: async (options, hooks, held) => ({ passes: await buildPasses(options, options.buildOnly!.specFromCluster, hooks, held) }),
+  build: async (options, hooks, held) => {
+    const build = new BuildTarget();
+    return { passes: await buildPasses(options, options.buildOnly!.specFromCluster, build, hooks, held), build };
+  },
 };
 
 /** Against the cluster: its Kustomizations (one, or --all), dry-run applied. */
@@ -179,7 +179,7 @@ async function refPass(options: RunOptions, tree: GitRefTree, hooks: RunHooks, h
  * from the cluster (which also answers substituteFrom and the decryption Secret) or, with --dry-run,
  * from --kustomization-file alone.
  */
-async function buildPasses(options: RunOptions, specFromCluster: boolean, hooks: RunHooks, held: Held): Promise<Pass[]> {
+async function buildPasses(options: RunOptions, specFromCluster: boolean, target: BuildTarget, hooks: RunHooks, held: Held): Promise<Pass[]> {
   const { selection, cluster } = options;
   if (selection.mode !== 'single') throw new UsageError('podo build takes one Kustomization name');
   // The HelmReleases of the build are rendered too (--no-charts: not), their objects after the build's own.
@@ -200,7 +200,7 @@ async function buildPasses(options: RunOptions, specFromCluster: boolean, hooks:
       roots,
       problems,
       pipeline: {
-        target: new BuildTarget(),
+        target,
         resolve,
         render: (ks: FluxKustomization, dir: string, boundary?: string) => renderKustomization(client, ks, dir, options.build, boundary, helm),
         // -r as `flux build --recursive`: the Flux Kustomizations a build produces are built too.
