@@ -165,7 +165,7 @@ export function chartSources(resolve: SourceResolver, mapRoot: (root: string) =>
  * the Kustomization names a decryption Secret the caller may read, its `*.agekey` entries.
  */
 async function ageKeys(client: ClusterClient | undefined, spec: FluxKustomization['spec'], build: BuildSettings, notes: string[]): Promise<string[]> {
-  const { loadAgeKeys, parseAgeKeys } = await import('../render/sops/sops.js');
+  const { loadAgeKeys, parseAgeKeys } = await import('../render/sops/age-keys.js');
   const extra: string[] = [];
   const ref = spec.decryption?.secretRef;
   if (ref && !client) notes.push(`decryption Secret ${spec.namespace}/${ref.name} not read: no cluster`);

@@ -2,7 +2,8 @@
 // written by the independent test writer, decrypted by podo, MAC checked, and the plaintext bytes
 // exactly what sops (go-ini's pretty writer, or the raw binary data) gives back.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decryptSopsText, DecryptionError, NoKeyError } from '../../src/render/sops/sops.js';
+import { decryptSopsText } from '../../src/render/sops/sops.js';
+import { DecryptionError, NoKeyError } from '../../src/render/sops/sops-errors.js';
 import { formatOf } from '../../src/render/sops/decrypt.js';
 import { emitIni, parseIni } from '../../src/render/sops/sops-ini.js';
 import { encryptBinary, encryptIni, encryptYaml, newAgeIdentity } from '../helpers/sops-writer.js';

@@ -4,16 +4,11 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decryptSops } from 'sops-age';
 import { parse, parseAllDocuments } from 'yaml';
-import {
-  DecryptionError,
-  NoKeyError,
-  UndecryptableError,
-  decryptSopsText,
-  formatFloatF,
-  isSopsEncrypted,
-  loadAgeKeys,
-  parseAgeKeys,
-} from '../../src/render/sops/sops.js';
+import { loadAgeKeys, parseAgeKeys } from '../../src/render/sops/age-keys.js';
+import { formatFloatF } from '../../src/render/sops/mac.js';
+import { isSopsEncrypted } from '../../src/render/sops/metadata.js';
+import { decryptSopsText } from '../../src/render/sops/sops.js';
+import { DecryptionError, NoKeyError, UndecryptableError } from '../../src/render/sops/sops-errors.js';
 import { encryptDotenv, encryptJson, encryptYaml, newAgeIdentity } from '../helpers/sops-writer.js';
 import type { KubeObject } from '../../src/model/object.js';
 

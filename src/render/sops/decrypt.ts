@@ -7,7 +7,7 @@ import path from 'node:path';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { isJsonObject, type JsonValue, type KubeObject } from '../../model/object.js';
 // sops.ts (and age-encryption behind it) loads only when a file is encrypted: ~90 ms of start-up otherwise.
-import type { DecryptionError, SopsFormat } from './sops.js';
+import { DecryptionError, NoKeyError, UndecryptableError, type SopsFormat } from './sops-errors.js';
 import { secrets as registry } from '../../model/secrets.js';
 import { parseIni } from './sops-ini.js';
 import { guardYaml } from '../documents.js';
@@ -198,8 +198,7 @@ export async function decryptWorkspace(root: string, getKeys: () => Promise<stri
         registry.add(v);
       }
     } catch (err) {
-      if (!(err instanceof sops.DecryptionError)) throw err;
-      const { NoKeyError, UndecryptableError } = sops;
+      if (!(err instanceof DecryptionError)) throw err;
       // No key at all: values are unknown and key sets are compared. Keys given but none fits: an error,
       // since the user expects this file to be decrypted.
       const fatal = !(err instanceof NoKeyError || err instanceof UndecryptableError) || (err instanceof NoKeyError && (keys?.length ?? 0) > 0);

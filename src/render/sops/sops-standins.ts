@@ -3,7 +3,7 @@
 // clear in `ENC[…,type:int]`), so it needs no key and knows nothing of the real values.
 import { isMap, isScalar, parseAllDocuments, visit } from 'yaml';
 import { standIn, standInScalar, type ShadowVariant } from '../secret-derived.js';
-import type { SopsFormat } from './sops.js';
+import type { SopsFormat } from './sops-errors.js';
 
 const ENC = /ENC\[AES256_GCM,[^\]]*?type:(str|int|float|bool|bytes)\]/g;
 
