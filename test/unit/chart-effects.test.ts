@@ -63,6 +63,10 @@ describe('chartEffects', () => {
     expect('build' in r && r.build).toMatch(why);
   });
 
+  it('a run that needs substituteFrom sources from builds proves nothing from charts (a chart may compose such a name)', async () => {
+    expect(await chartEffects(files(release('plain')), SPEC, { cache, watched: new Set(['plain-config']) })).toMatchObject({ build: expect.stringMatching(/substituteFrom/) });
+  });
+
   it('a spec that patches, or substitutes into a chart field, is built once', async () => {
     expect(await effects(files(release('plain')), { ...SPEC, patches: [{ patch: 'x' }] })).toMatchObject({ build: expect.stringMatching(/patches/) });
     expect(await effects(files(release('plain', '${v}')), { ...SPEC, postBuild: { substitute: { v: '1.0.0' } } })).toMatchObject({ build: expect.stringMatching(/substitution/) });

@@ -1,7 +1,8 @@
 // What the charts of a build's HelmReleases can produce beyond their own objects, decided without
 // building and without rendering: whether any of them may create a CustomResourceDefinition (which
-// scopes its dependents' objects), a Flux Kustomization (a child to follow) or name one of the run's
-// substituteFrom sources. --base-ref uses it for a Kustomization whose inputs are proven identical
+// scopes its dependents' objects) or a Flux Kustomization (a child to follow); when the run needs
+// substituteFrom sources from builds, a chart could define one under a name made of pieces, so nothing
+// is proven. --base-ref uses it for a Kustomization whose inputs are proven identical
 // on both sides (render/fingerprint.ts): when its charts can produce none of these, it is not built
 // at all; otherwise, or when anything here cannot be proven, it is built once, as before.
 //
@@ -41,6 +42,8 @@ export interface ChartEffectsContext {
 export async function chartEffects(files: readonly { path: string; text: string }[], spec: KustomizationSpec, ctx: ChartEffectsContext): Promise<ChartEffects> {
   if (spec.patches?.length || spec.images?.length || spec.components?.length || spec.namePrefix || spec.nameSuffix) return { build: 'the spec patches or renames its objects' };
   if (spec.decryption) return { build: 'the spec decrypts SOPS files' };
+  // A chart names its objects from pieces (`{{ .Release.Name }}-config`): a watched name need not be written anywhere.
+  if (ctx.watched && ctx.watched.size > 0) return { build: 'the run needs substituteFrom sources a chart could define' };
   const docs: JsonObject[] = [];
   for (const f of files) {
     const base = f.path.split('/').pop() ?? '';
@@ -70,7 +73,7 @@ export async function chartEffects(files: readonly { path: string; text: string 
     const dir = await pinnedChart(hr, docs, ctx.cache);
     if (typeof dir !== 'string') return dir;
     let r = checked.get(dir);
-    if (!r) checked.set(dir, (r = Promise.resolve(scanChart(dir, ctx.watched))));
+    if (!r) checked.set(dir, (r = Promise.resolve(scanChart(dir))));
     const answer = await r;
     if ('build' in answer) return answer;
   }
@@ -169,8 +172,8 @@ function plainRegistry(o: JsonObject, url: string | undefined): OciRepositoryRef
   return parsed ? { ...parsed, insecure: o.insecure === true } : undefined;
 }
 
-/** Whether a cached chart's files can produce a CRD, a Flux Kustomization or name a watched source. */
-function scanChart(dir: string, watched: ReadonlySet<string> | undefined): ChartEffects {
+/** Whether a cached chart's files can produce a CRD or a Flux Kustomization. */
+function scanChart(dir: string): ChartEffects {
   const stack = [''];
   while (stack.length > 0) {
     const rel = stack.pop()!;
@@ -184,7 +187,6 @@ function scanChart(dir: string, watched: ReadonlySet<string> | undefined): Chart
         const text = readFileSync(full, 'utf8');
         if (text.includes(CRD_KIND)) return { build: `its chart may create CRDs (${r})` };
         if (text.includes(FLUX_GROUP)) return { build: `its chart may create a Flux Kustomization (${r})` };
-        for (const w of watched ?? []) if (text.includes(w)) return { build: `its chart may define ${w}` };
       }
     }
   }
