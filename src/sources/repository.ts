@@ -174,10 +174,9 @@ const KEY_CHAR = /[\w.-]/;
 
 /**
  * Whether a file may define a Flux Kustomization or a source the checkout may serve (a GitRepository:
- * sources/kinds/), decided without parsing it. Only those kinds are used here, and their apiVersion names a
- * `*.toolkit.fluxcd.io` group. Parsing is
- * most of a repository scan's time, and most files that name such a group name it only in keys: the
- * `kustomize.toolkit.fluxcd.io/name` labels of applied manifests. So a file is passed over only when every
+ * sources/kinds/), decided without parsing it. Only those kinds are used here, and their apiVersion names
+ * a `*.toolkit.fluxcd.io` group. Parsing is most of a repository scan's time, and most files that name
+ * such a group name it only in keys: the `kustomize.toolkit.fluxcd.io/name` labels of applied manifests. So a file is passed over only when every
  * occurrence of the group is where a mapping key stands (first on its line, or after `{`, `,` or `- `,
  * and followed by `: `); a value, which an apiVersion must be, sends the file to the parser. Conservative:
  * anything unusual around an `apiVersion` parses the file, whatever it holds.
