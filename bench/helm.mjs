@@ -1,8 +1,11 @@
 // bench --helm: a home-lab shaped repository of N HelmReleases (one Flux Kustomization per app: an
 // OCIRepository and a HelmRelease whose chart is in a docker-registry on loopback), timed with podo
 // at --base-ref (no cluster):
-//   cold      every release rendered, empty --cache-dir (charts pulled from the registry)
-//   warm      the same with the cache filled by the cold run
+//   cold      `--base-ref HEAD`, no change, empty --cache-dir: no chart is cached, so every Kustomization
+//             is built and every release rendered once (charts pulled from the registry)
+//   warm      every release rendered once with the cache filled: `--base-ref HEAD~1`, an empty commit
+//             below the repository's, so every Kustomization is new
+//   no change `--base-ref HEAD`, no change, warm cache: nothing is built (charts pinned and cached)
 //   one-change one HelmRelease's values changed in the working tree, warm cache
 //   one       `podo diff kustomization` of that one app alone (its release rendered on both sides)
 //   floor     `helm template` of every release from charts on disk, all cores busy
@@ -103,6 +106,8 @@ export async function main(opts) {
     }
     const git = (dir, ...args) => execFileSync('git', ['-c', 'commit.gpgsign=false', '-c', 'user.name=b', '-c', 'user.email=b@e', ...args], { cwd: dir, stdio: 'pipe' });
     git(repo, 'init', '-q');
+    // An empty first commit: `--base-ref HEAD~1` makes every Kustomization new (the warm run renders all).
+    git(repo, 'commit', '-q', '--allow-empty', '-m', 'empty');
     git(repo, 'add', '-A');
     git(repo, 'commit', '-qm', 'base');
     const changed = path.join(tmp, 'repo-one');
@@ -119,7 +124,7 @@ export async function main(opts) {
       if (notRendered > 0) die(`podo ${args.join(' ')}: ${notRendered} HelmRelease(s) not rendered`);
       return r.ms;
     };
-    const all = (dir, expect) => podo(['diff', 'kustomization', '--all', '--path', dir, '--base-ref', 'HEAD'], expect);
+    const all = (dir, expect, ref = 'HEAD') => podo(['diff', 'kustomization', '--all', '--path', dir, '--base-ref', ref], expect);
     const one = podo(['diff', 'kustomization', `app-${pick}`, '-n', 'flux-system', '--path', path.join(changed, `apps/app-${pick}`), '--base-ref', 'HEAD'], 1);
 
     // The floor: helm template of each release, charts on disk, every core busy.
@@ -139,8 +144,8 @@ export async function main(opts) {
 
     // Where the time goes: podo with no helm at all (every build, no chart), and the kustomize builds alone.
     const noHelm = async () => {
-      const r = await run(process.execPath, [PODO, 'diff', 'kustomization', '--all', '--path', repo, '--base-ref', 'HEAD', '--helm-bin', 'none', '-o', 'json', '--no-color']);
-      if (r.code !== 0 && r.code !== 2) die(`podo --helm-bin none exited ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
+      const r = await run(process.execPath, [PODO, 'diff', 'kustomization', '--all', '--path', repo, '--base-ref', 'HEAD~1', '--helm-bin', 'none', '-o', 'json', '--no-color']);
+      if (r.code !== 1 && r.code !== 2) die(`podo --helm-bin none exited ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
       return r.ms;
     };
     const kustomizeAll = async () => {
@@ -151,12 +156,13 @@ export async function main(opts) {
       }), os.cpus().length);
       return performance.now() - t0;
     };
-    const times = { cold: [], warm: [], oneChange: [], one: [], floor: [], noHelm: [], kustomize: [] };
+    const times = { cold: [], warm: [], noChange: [], oneChange: [], one: [], floor: [], noHelm: [], kustomize: [] };
     for (let k = 0; k < opts.runs; k++) {
       log(`repetition ${k + 1}/${opts.runs}`);
       rmSync(cacheDir, { recursive: true, force: true });
       times.cold.push(await all(repo, 0)());
-      times.warm.push(await all(repo, 0)());
+      times.warm.push(await all(repo, 1, 'HEAD~1')());
+      times.noChange.push(await all(repo, 0)());
       times.oneChange.push(await all(changed, 1)());
       times.one.push(await one());
       times.floor.push(await floor());
@@ -167,7 +173,8 @@ export async function main(opts) {
     const ratios = { warmOverFloor: m.warm / m.floor, oneChangeOverOne: m.oneChange / m.one };
     const rows = [
       [`cold (${n} releases, empty cache)`, m.cold],
-      ['warm (cache filled)', m.warm],
+      ['warm: every release rendered once (all new)', m.warm],
+      ['no change, warm (nothing built)', m.noChange],
       ['one changed HelmRelease', m.oneChange],
       ['that one release alone', m.one],
       [`floor: helm template × ${n}, ${os.cpus().length} at a time`, m.floor],

@@ -28,10 +28,10 @@ export function validateBuild(name: string | undefined, f: BuildFlags, env: Node
   if (!name) throw new UsageError('missing Kustomization name: podo build kustomization NAME --path DIR');
   if (!f.path) throw new UsageError('--path DIR is required');
   if (f.dryRun && !f.kustomizationFile) throw new UsageError('--dry-run needs --kustomization-file FILE (there is no cluster to read the spec from)');
+  const run = toRunOptions(name, f, true, env, () => findKustomize(f.kustomizeBin, env), 'build');
   assertDirectory(f.path);
   // --helm-bin renders the build's charts, as in diff: a named helm that is not there is said before anything runs.
   checkHelmBin(f.helmBin, env);
-  const run = toRunOptions(name, f, true, env, () => findKustomize(f.kustomizeBin, env), 'build');
   // Without --dry-run the spec (and substituteFrom, the decryption Secret) come from the cluster.
   return { run: { ...run, buildOnly: { specFromCluster: !f.dryRun } } };
 }

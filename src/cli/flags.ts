@@ -11,6 +11,7 @@
 // the table.
 import path from 'node:path';
 import { FORMAT_NAMES } from '../report/index.js';
+import { SOURCE_KIND_NAMES } from '../sources/kinds/index.js';
 import { parseDuration, parsePositiveInt } from './values.js';
 
 /** The commands that take flags: `podo diff kustomization`, `podo build kustomization`, `podo report merge`. */
@@ -87,8 +88,8 @@ export const FLAGS = [
   {
     long: '--local-sources', value: '<Kind/ns/name=DIR,...>', kind: 'repeat', commands: DIFF_BUILD, fills: 'run.localSources', filledBy: 'run-options.ts toRunOptions (with --source)', example: 'GitRepository/flux-system/infra=.',
     help: {
-      diff: "serve a Flux source (GitRepository, OCIRepository, Bucket, ExternalArtifact) from a local directory; namespace defaults to the Kustomization's (comma-separated, repeatable)",
-      build: 'serve a Flux source (GitRepository, OCIRepository, Bucket, ExternalArtifact) from a local directory (with -r; comma-separated, repeatable)',
+      diff: `serve a Flux source (${SOURCE_KIND_NAMES.join(', ')}) from a local directory; namespace defaults to the Kustomization's (comma-separated, repeatable)`,
+      build: `serve a Flux source (${SOURCE_KIND_NAMES.join(', ')}) from a local directory (with -r; comma-separated, repeatable)`,
     },
   },
   { long: '--source', value: '<Kind/ns/name=DIR>', kind: 'repeat', commands: DIFF_BUILD, hidden: true, fills: 'run.localSources', filledBy: 'run-options.ts toRunOptions (with --local-sources)', example: 'GitRepository/flux-system/infra=.', help: 'alias of --local-sources' },

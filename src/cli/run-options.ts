@@ -32,6 +32,9 @@ export function toRunOptions(name: string | undefined, f: RunFlags, namespaceGiv
   const selection: Selection = f.all
     ? { mode: 'all', ...(namespaceGiven ? { namespace: f.namespace } : {}) }
     : { mode: 'single', name: name!, namespace: f.namespace, recursive: f.recursive === true };
+  // Flag values first, then what looks on the machine (helm, kustomize).
+  const ignorePaths = ignorePathsOf(f.ignorePaths);
+  const connection = connectionSettings(f, env);
   const run: RunOptions = {
     selection,
     path: path.resolve(f.path),
@@ -44,7 +47,7 @@ export function toRunOptions(name: string | undefined, f: RunFlags, namespaceGiv
       // kustomize-controller fetches remote resources unless started with --no-remote-bases.
       kustomize: { ...kustomize(), remoteBases: { fetch: f.remoteBases !== false, loopback: env.PODO_ALLOW_LOOPBACK_REMOTE === '1' } },
       strictSubstitute: false,
-      ignorePaths: ignorePathsOf(f.ignorePaths),
+      ignorePaths,
       helm: lazyHelm(f.helmBin, env, helmChoice(f, env)),
       cacheDir: defaultCacheDir(env),
       env,
@@ -52,7 +55,7 @@ export function toRunOptions(name: string | undefined, f: RunFlags, namespaceGiv
       ...(env.PODO_FULL_COPY === '1' ? { fullCopy: true } : {}),
     },
     cluster: {
-      ...connectionSettings(f, env),
+      ...connection,
       concurrency: 16,
       timeoutMs: 0,
       impersonate: true,

@@ -16,6 +16,7 @@ import type { FluxKustomization } from '../model/kustomization.js';
 import { canonical, fingerprintOf, sameInputs } from '../render/fingerprint.js';
 import type { SourceTrees } from '../render/tree/source-tree.js';
 import { collectVariables } from '../render/flux/substitute.js';
+import { chartEffects } from '../render/helm/chart-effects.js';
 import { renderKustomization, type HelmRender } from './render.js';
 import { sameSpec, type HelmExpansion } from './helm.js';
 import { clusterScopedWithoutCluster, crdKinds } from './scope.js';
@@ -71,13 +72,24 @@ export class BaseRefTarget implements Target {
       ]);
       if (!sameInputs(h, b) || !('digest' in h)) return undefined;
       // Built once also when it may define a substituteFrom source of the run (pipeline/defined-sources.ts).
-      const buildOnce = h.mayProduce.fluxKustomizations || h.mayProduce.crds || h.mayProduce.watched;
+      let buildOnce = h.mayProduce.fluxKustomizations || h.mayProduce.crds || h.mayProduce.watched;
+      // Its HelmReleases' charts may produce CRDs (their crds/ directory) too: unless every chart is
+      // pinned and cached and shown to produce none of what the run needs, built once.
+      if (!buildOnce && h.helm) buildOnce = !(await this.chartsInert(h.helm.files, s));
       // The notes a build derives from the spec alone (substituteFrom without a cluster).
       const { notes } = await collectVariables(s.head.spec, s.variables);
       return { notes: buildOnce ? notes : [...notes, `inputs identical at ${this.tree.ref}: not built`], buildOnce };
     } catch {
       return undefined;
     }
+  }
+
+  /** Whether every HelmRelease of an unchanged build has a pinned, cached chart that produces nothing the run needs (render/helm/chart-effects.ts). */
+  private async chartsInert(files: { path: string; text: string }[], s: Sides): Promise<boolean> {
+    const cache = this.helm?.stage.charts;
+    if (!cache) return false;
+    const answer = await chartEffects(files, s.head.spec, { cache, watched: s.watched });
+    return 'inert' in answer;
   }
 
   /** The root the build at the ref is confined to: the former source's root, in the ref's checkout. */

@@ -68,6 +68,11 @@ export class HelmStage {
 
   private readonly indexes: RepoIndexes;
   private readonly chartCache: ChartCache | undefined;
+
+  /** The run's chart cache (--cache-dir), when there is one: what charts produce is read there without rendering. */
+  get charts(): ChartCache | undefined {
+    return this.chartCache;
+  }
   private readonly renders: Map<string, Promise<ChartRendering>> | undefined;
 
   private async ensureRunner(client: ClusterClient | undefined): Promise<{ runner?: HelmRunner; missing?: string }> {

@@ -23,6 +23,12 @@ export type Fingerprint =
       files: number;
       /** What the build may produce that a run needs beyond a diff: found by the text of its inputs. */
       mayProduce: { fluxKustomizations: boolean; crds: boolean; watched: boolean };
+      /**
+       * Set when the build may hold a HelmRelease: the closure's files (path relative to the tree's
+       * root, text), for the caller to prove what its charts produce (render/helm/chart-effects.ts).
+       * `mayProduce` then covers the closure's text only, not what a chart renders.
+       */
+      helm?: { files: { path: string; text: string }[] };
     }
   | { unprovable: string };
 
@@ -61,6 +67,7 @@ export async function inputsFingerprint(tree: SourceTree, dir: string, spec: Kus
             const bytes = await readFile(path.join(tree.root, ...p.split('/')));
             const text = bytes.toString('utf8');
             return {
+              text,
               hash: createHash('sha256').update(bytes).digest('hex'),
               helm: HELM_RELEASE.test(text),
               localSource: LOCAL_CHART_SOURCE.test(text),
@@ -69,7 +76,7 @@ export async function inputsFingerprint(tree: SourceTree, dir: string, spec: Kus
               watched: mentionsAny(text, watched),
             };
           })
-        : Promise.resolve({ hash: '', helm: false, localSource: false, flux: false, crd: false, watched: false }),
+        : Promise.resolve({ text: '', hash: '', helm: false, localSource: false, flux: false, crd: false, watched: false }),
     ),
   );
   const specText = canonical(spec);
@@ -85,11 +92,12 @@ export async function inputsFingerprint(tree: SourceTree, dir: string, spec: Kus
     files: paths.filter((p) => closure.entries.get(p) === 'file').length,
     mayProduce: {
       fluxKustomizations: FLUX_GROUP.test(specText) || hashes.some((x) => x.flux),
-      // A chart may hold CRDs (its crds/ directory), which scope the run's other objects: built once.
-      crds: specText.includes(CRD_KIND) || hashes.some((x) => x.crd) || helm !== undefined,
-      // A name can only be given by text in the inputs (a chart's templates aside: a HelmRelease counts).
-      watched: watched.size > 0 && (mentionsAny(canonical({ ...spec, postBuild: { ...spec.postBuild, substituteFrom: undefined } }), watched) || hashes.some((x) => x.watched) || helm !== undefined),
+      // What a chart renders (CRDs from its crds/ directory, …) is not text of the closure: see `helm`.
+      crds: specText.includes(CRD_KIND) || hashes.some((x) => x.crd),
+      // A name can only be given by text in the inputs (a chart's templates aside: see `helm`).
+      watched: watched.size > 0 && (mentionsAny(canonical({ ...spec, postBuild: { ...spec.postBuild, substituteFrom: undefined } }), watched) || hashes.some((x) => x.watched)),
     },
+    ...(helm !== undefined ? { helm: { files: paths.flatMap((p, i) => (closure.entries.get(p) === 'file' ? [{ path: p, text: hashes[i].text }] : [])) } } : {}),
   };
 }
 

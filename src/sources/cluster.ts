@@ -1,10 +1,11 @@
-// Kustomization specs (and GitRepositories) as the cluster has them.
+// Kustomization specs (and the source objects the checkout may serve) as the cluster has them.
 import type { ClusterClient } from '../cluster/client.js';
 import { asDenied, deniedError } from '../cluster/denied.js';
 import { InputError, NotFoundError, ClusterError } from '../model/errors.js';
 import { specFromObject, FLUX_KUSTOMIZATION_GROUP } from '../flux/spec.js';
 import type { FluxKustomization } from '../model/kustomization.js';
 import { isJsonObject, type JsonObject, type JsonValue, type KubeObject } from '../model/object.js';
+import { CHECKOUT_KINDS } from './kinds/index.js';
 
 export async function kustomizationResource(client: ClusterClient) {
   const info = await client.resolve(`${FLUX_KUSTOMIZATION_GROUP}/v1`, 'Kustomization');
@@ -56,15 +57,25 @@ function sourceFields(spec: JsonValue | undefined): JsonObject {
   return out;
 }
 
-/** The cluster's GitRepositories, to find the one the checkout at --path serves; none when they cannot be read. */
-export async function listGitRepositories(client: ClusterClient): Promise<KubeObject[]> {
-  try {
-    const info = await client.resolve('source.toolkit.fluxcd.io/v1', 'GitRepository');
-    return info ? await client.list(info) : [];
-  } catch {
-    return [];
+/**
+ * The cluster's objects of the source kinds the checkout at --path may serve (sources/kinds/: its
+ * GitRepositories), to find the ones it serves; none of a kind that cannot be read.
+ */
+export async function listCheckoutSourceObjects(client: ClusterClient): Promise<KubeObject[]> {
+  const out: KubeObject[] = [];
+  for (const k of CHECKOUT_KINDS) {
+    try {
+      const info = await client.resolve(k.apiVersion, k.kind);
+      if (info) out.push(...(await client.list(info)));
+    } catch {
+      /* not readable: the checkout serves Flux's bootstrap default */
+    }
   }
+  return out;
 }
+
+/** The name pipeline/ calls listCheckoutSourceObjects by. */
+export const listGitRepositories = listCheckoutSourceObjects;
 
 export function notFound(name: string, namespace: string): NotFoundError {
   return new NotFoundError(

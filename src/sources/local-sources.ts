@@ -6,14 +6,11 @@
 import path from 'node:path';
 import type { KustomizationSpec } from '../model/kustomization.js';
 import type { LocalSource } from '../model/settings.js';
-import { isJsonObject, type KubeObject } from '../model/object.js';
+import type { KubeObject } from '../model/object.js';
 import { UsageError } from '../model/errors.js';
-import { gitCurrentBranch, gitRemotes } from './git.js';
+import { CHECKOUT_KINDS, sourceKey, sourceKind, SOURCE_KIND_NAMES } from './kinds/index.js';
 
-export const BOOTSTRAP_SOURCE = 'GitRepository/flux-system/flux-system';
-
-/** The source kinds a Kustomization can refer to (kustomize-controller's sourceRef kinds). */
-export const SOURCE_KINDS = ['GitRepository', 'OCIRepository', 'Bucket', 'ExternalArtifact'] as const;
+export { normalizeGitUrl } from './kinds/index.js';
 
 const NAME = '[a-z0-9]([-a-z0-9.]*[a-z0-9])?';
 const MAPPING = new RegExp(`^([A-Za-z]+)/(?:(${NAME})/)?(${NAME})=(.+)$`);
@@ -23,7 +20,7 @@ export function parseLocalSource(v: string, flag = '--local-sources'): LocalSour
   const m = v.trim().match(MAPPING);
   if (!m) throw new UsageError(`${flag} must look like Kind/namespace/name=DIR (namespace optional), got "${v}"`);
   const kind = m[1];
-  if (!(SOURCE_KINDS as readonly string[]).includes(kind)) throw new UsageError(`${flag} ${v}: the kind must be one of ${SOURCE_KINDS.join(', ')}, got ${kind}`);
+  if (!sourceKind(kind)) throw new UsageError(`${flag} ${v}: the kind must be one of ${SOURCE_KIND_NAMES.join(', ')}, got ${kind}`);
   return { kind, ...(m[2] ? { namespace: m[2] } : {}), name: m[4], dir: path.resolve(m[6]) };
 }
 
@@ -34,41 +31,13 @@ export function parseLocalSources(values: string[], flag = '--local-sources'): L
 
 export type SourceResolver = (spec: KustomizationSpec) => { root: string } | { reason: string };
 
-export function normalizeGitUrl(url: string): string {
-  let u = url.trim().replace(/\.git$/, '').replace(/\/+$/, '');
-  u = u.replace(/^[a-z+]+:\/\//, '').replace(/^[^@/]+@/, '');
-  // scp-like `host:org/repo` → `host/org/repo`
-  u = u.replace(/^([^/:]+):(?!\d+\/)/, '$1/').replace(/^([^/:]+):\d+\//, '$1/');
-  return u.toLowerCase();
-}
-
-const keyOfGitRepository = (g: KubeObject) => `GitRepository/${typeof g.metadata.namespace === 'string' ? g.metadata.namespace : 'flux-system'}/${g.metadata.name}`;
-
-/** `spec.ref` as a comparable string ('' when it names nothing: the default branch). */
-function refOfGitRepository(g: KubeObject): string {
-  const ref = isJsonObject(g.spec) && isJsonObject(g.spec.ref) ? g.spec.ref : {};
-  return JSON.stringify(['branch', 'tag', 'semver', 'name', 'commit'].map((k) => ref[k] ?? null));
-}
-
 /**
- * The sources the checkout at `repoRoot` serves: the GitRepositories (from the cluster, or found in the
- * repository without one) whose URL is one of its remotes and that follow the same tree (a tenant's
- * GitRepository may point at another branch of the same repository: another tree); without one, Flux's
- * bootstrap GitRepository/flux-system/flux-system, unless that is known to be another repository.
+ * The sources the checkout at `repoRoot` serves, of OBJECTS (from the cluster, or found in the repository
+ * without one): for each kind the checkout may serve (kinds/), the ones it matches.
  */
-export function checkoutSources(repoRoot: string, gitRepositories: KubeObject[]): Set<string> {
-  const remotes = gitRemotes(repoRoot).map(normalizeGitUrl);
-  const isRemote = (g: KubeObject) => isJsonObject(g.spec) && typeof g.spec.url === 'string' && remotes.includes(normalizeGitUrl(g.spec.url));
-  const bootstrap = gitRepositories.find((g) => keyOfGitRepository(g) === BOOTSTRAP_SOURCE);
-  // The bootstrap GitRepository's ref is "this tree"; without its manifest, the checkout's own branch is.
-  const branch = gitCurrentBranch(repoRoot);
-  const sameTree = (g: KubeObject) => {
-    if (bootstrap && isRemote(bootstrap)) return refOfGitRepository(g) === refOfGitRepository(bootstrap);
-    const ref = isJsonObject(g.spec) && isJsonObject(g.spec.ref) ? g.spec.ref : {};
-    return typeof ref.branch !== 'string' || branch === undefined || ref.branch === branch;
-  };
-  const own = new Set(gitRepositories.filter((g) => isRemote(g) && sameTree(g)).map(keyOfGitRepository));
-  if (own.size === 0 && !(bootstrap && remotes.length > 0 && !isRemote(bootstrap))) own.add(BOOTSTRAP_SOURCE);
+export function checkoutSources(repoRoot: string, objects: KubeObject[]): Set<string> {
+  const own = new Set<string>();
+  for (const k of CHECKOUT_KINDS) for (const key of k.served(repoRoot, objects.filter((o) => o.kind === k.kind))) own.add(key);
   return own;
 }
 
@@ -77,7 +46,7 @@ export function sourceResolver(repoRoot: string, own: Set<string>, explicit: Loc
   return (spec) => {
     const ref = spec.sourceRef;
     if (!ref) return { reason: 'it has no spec.sourceRef' };
-    const key = `${ref.kind}/${ref.namespace}/${ref.name}`;
+    const key = sourceKey(ref.kind, ref.namespace, ref.name);
     const mapped = explicit.find((s) => s.kind === ref.kind && s.name === ref.name && (s.namespace ?? spec.namespace) === ref.namespace);
     if (mapped) return { root: mapped.dir };
     if (own.has(key)) return { root: repoRoot };

@@ -10,6 +10,7 @@ import { isFluxKustomization, specFromObject } from '../flux/spec.js';
 import type { FluxKustomization } from '../model/kustomization.js';
 import { byNamespaceName, isJsonObject, type KubeObject } from '../model/object.js';
 import { errorMessage } from '../model/errors.js';
+import { CHECKOUT_KINDS, sourceKey, sourceKind } from './kinds/index.js';
 
 const SKIP_DIRS = new Set(['.git', 'node_modules']);
 
@@ -25,7 +26,10 @@ export interface Discovery {
   kustomizations: FluxKustomization[];
   /** Every Kustomization manifest found, second definitions of a name included (cluster roots repeat names). */
   definitions: FluxKustomization[];
-  /** GitRepository manifests found, to tell which one the checkout serves (its URL is a remote). */
+  /**
+   * Manifests of the source kinds the checkout may serve (sources/kinds/: GitRepositories), to tell which
+   * ones it serves (a GitRepository whose URL is a remote).
+   */
   gitRepositories: KubeObject[];
   /** Manifests that were found but not used: malformed specs, and second definitions of a name. */
   problems: DiscoveryProblem[];
@@ -51,7 +55,7 @@ export function discover(repoRoot: string): Discovery {
       const sync = isJsonObject(o.spec) && isJsonObject(o.spec.sync) ? o.spec.sync : undefined;
       if (sync && typeof sync.path === 'string') fluxInstances.push({ file: rel, syncPath: normalizeRelPath(sync.path) });
     }
-    gitRepositories.push(...objects.filter((o) => o.kind === 'GitRepository' && o.apiVersion.startsWith('source.toolkit.fluxcd.io/')));
+    gitRepositories.push(...objects.filter((o) => CHECKOUT_KINDS.some((k) => k.isManifest(o))));
     for (const obj of objects.filter(isFluxKustomization)) {
       const namespace = typeof obj.metadata.namespace === 'string' && obj.metadata.namespace !== '' ? obj.metadata.namespace : 'flux-system';
       const key = `${namespace}/${obj.metadata.name}`;
@@ -111,12 +115,13 @@ export function clusterRoots(d: Discovery): string[] {
   // A Kustomization whose source is another repository (a GitRepository this repository defines, other
   // than the bootstrap flux-system one, or an OCI artifact: a tenant's or a vendor's) applies that
   // source's paths, not this one's (fluxcd/flux2-multi-tenancy's tenant and kyverno syncs).
-  const foreign = new Set(d.gitRepositories.map((g) => `${typeof g.metadata.namespace === 'string' ? g.metadata.namespace : ''}/${g.metadata.name}`));
+  const foreign = new Set(d.gitRepositories.map((g) => sourceKey(g.kind, typeof g.metadata.namespace === 'string' ? g.metadata.namespace : '', g.metadata.name)));
   const ownSource = (k: FluxKustomization) => {
     const ref = k.spec.sourceRef;
     if (!ref || ref.name === 'flux-system') return true;
-    if (ref.kind !== 'GitRepository') return false;
-    return !foreign.has(`${ref.namespace ?? k.spec.namespace}/${ref.name}`);
+    // A kind the checkout never serves (an OCI artifact, a bucket) is always another source.
+    if (!sourceKind(ref.kind)?.checkout) return false;
+    return !foreign.has(sourceKey(ref.kind, ref.namespace ?? k.spec.namespace, ref.name));
   };
   const own = live.filter((o) => ownSource(o.ks));
   // Only this repository's Kustomizations make a cluster: a sync of another repository kept here is not one.
@@ -160,16 +165,18 @@ function isFile(p: string): boolean {
 }
 
 const FLUX_GROUP = 'toolkit.fluxcd.io';
+/** The kinds a scan keeps: Flux Kustomizations and the sources the checkout may serve. */
+const SCANNED_KINDS = ['Kustomization', ...CHECKOUT_KINDS.map((k) => k.kind)];
 // An `apiVersion:` whose value does not end on its own line (block scalar, tag, anchor, alias, an open
 // quote, nothing), or an explicit `? key`: the value may start on a later line, so the file is parsed.
 const VALUE_ELSEWHERE = /apiVersion["']?[ \t]*:[ \t]*(?:\r?$|[|>!&*]|"[^"\n]*$|'[^'\n]*$)|^[ \t]*\?/m;
 const KEY_CHAR = /[\w.-]/;
 
 /**
- * Whether a file may define a Flux Kustomization or GitRepository, decided without parsing it. Only
- * those two kinds are used here, and their apiVersion names a `*.toolkit.fluxcd.io` group. Parsing is
- * most of a repository scan's time, and most files that name such a group name it only in keys: the
- * `kustomize.toolkit.fluxcd.io/name` labels of applied manifests. So a file is passed over only when every
+ * Whether a file may define a Flux Kustomization or a source the checkout may serve (a GitRepository:
+ * sources/kinds/), decided without parsing it. Only those kinds are used here, and their apiVersion names
+ * a `*.toolkit.fluxcd.io` group. Parsing is most of a repository scan's time, and most files that name
+ * such a group name it only in keys: the `kustomize.toolkit.fluxcd.io/name` labels of applied manifests. So a file is passed over only when every
  * occurrence of the group is where a mapping key stands (first on its line, or after `{`, `,` or `- `,
  * and followed by `: `); a value, which an apiVersion must be, sends the file to the parser. Conservative:
  * anything unusual around an `apiVersion` parses the file, whatever it holds.
@@ -178,7 +185,7 @@ export function mayDefineFluxObject(text: string): boolean {
   // flux-operator's FluxInstance names the cluster directory it syncs.
   if (text.includes('fluxcd.controlplane.io') && text.includes('FluxInstance')) return true;
   if (!text.includes(FLUX_GROUP)) return false;
-  if (!text.includes('Kustomization') && !text.includes('GitRepository')) return false;
+  if (!SCANNED_KINDS.some((kind) => text.includes(kind))) return false;
   if (VALUE_ELSEWHERE.test(text)) return true;
   for (let i = text.indexOf(FLUX_GROUP); i >= 0; i = text.indexOf(FLUX_GROUP, i + FLUX_GROUP.length)) {
     if (!atKey(text, i)) return true;

@@ -9,6 +9,7 @@ import { byNamespaceName } from '../model/object.js';
 import { listFromCluster, loadFromCluster, notFound } from './cluster.js';
 import { pickFromFile } from './file.js';
 import { clusterRoots, normalizeRelPath, type Discovery } from './repository.js';
+import { BOOTSTRAP_GIT_REPOSITORY } from './kinds/index.js';
 
 /** A Kustomization the run starts from, as each side has it. */
 export interface Root {
@@ -136,7 +137,7 @@ export function repositoryClusterRoot(trees: Trees, repoRoot: string, clusterPat
       const rootOf = (d: Discovery) => d.definitions.find((k) => normalizeRelPath(k.spec.path) === dir);
       const notes: string[] = [];
       const synthetic = (): FluxKustomization => ({
-        spec: { name: 'flux-system', namespace: 'flux-system', path: `./${dir}`, prune: true, sourceRef: { kind: 'GitRepository', name: 'flux-system', namespace: 'flux-system' } },
+        spec: { name: 'flux-system', namespace: 'flux-system', path: `./${dir}`, prune: true, sourceRef: { ...BOOTSTRAP_GIT_REPOSITORY } },
         origin: `cluster root ${dir}`,
       });
       let h = rootOf(head);

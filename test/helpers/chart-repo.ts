@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,10 +39,17 @@ export async function helmPath(major: 3 | 4 = 4): Promise<string> {
   return h;
 }
 
-export async function startChartRepo(chartDirs: string[]): Promise<ChartRepo> {
+/** Served over https with this certificate and key; with `ca`, a client certificate signed by it is required. */
+export interface ChartRepoTls {
+  cert: string;
+  key: string;
+  ca?: string;
+}
+
+export async function startChartRepo(chartDirs: string[], tls?: ChartRepoTls): Promise<ChartRepo> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'podo-chart-repo-'));
   const requests: string[] = [];
-  const server: Server = createServer((req, res) => {
+  const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
     requests.push(`${req.method} ${req.url}`);
     const file = path.join(dir, path.basename(decodeURIComponent((req.url ?? '/').split('?')[0])));
     if (req.method !== 'GET' || !existsSync(file)) {
@@ -50,9 +58,12 @@ export async function startChartRepo(chartDirs: string[]): Promise<ChartRepo> {
     }
     res.writeHead(200, { 'content-type': file.endsWith('.yaml') ? 'text/yaml' : 'application/gzip' });
     createReadStream(file).pipe(res);
-  });
+  };
+  const server: Server = tls
+    ? createHttpsServer({ cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca, requestCert: true, rejectUnauthorized: true } : {}) }, handler)
+    : createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const helm = await helmPath();
   const env = { PATH: process.env.PATH ?? '', HOME: dir, HELM_CACHE_HOME: path.join(dir, '.cache'), HELM_CONFIG_HOME: path.join(dir, '.config'), HELM_DATA_HOME: path.join(dir, '.data') };
   for (const c of chartDirs) execFileSync(helm, ['package', c, '--destination', dir], { env, stdio: 'pipe' });

@@ -1,7 +1,7 @@
 // Where a HelmRelease's chart comes from, as source-controller would fetch it: a directory of a
 // locally mapped source (GitRepository, Bucket, ExternalArtifact), a chart repository (HelmRepository
 // over HTTP(S)), or an OCI artifact (OCIRepository, HelmRepository of type oci).
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChartTemplate, HelmReleaseSpec, ObjectKey } from '../../model/helm.js';
 import { isJsonObject, type JsonObject, type KubeObject } from '../../model/object.js';
@@ -11,10 +11,10 @@ import { urlPasswords, withoutUserinfo } from '../../model/url-credentials.js';
 import { ChartRefused, sealChart, type ChartSchema } from './chart-copy.js';
 import { HelmFailure, type HelmRunner } from './run.js';
 import { mergeMaps, readValuesYaml } from './values.js';
-import { ociHelmRepositoryChart, ociRepositoryChart, type OciChartContext, type OciChartLocation } from './oci-chart.js';
+import { certs, ociHelmRepositoryChart, ociRepositoryChart, type OciChartContext, type OciChartLocation } from './oci-chart.js';
 import { repoKey } from './chart-cache.js';
 import { IndexError, pickIndexVersion, repoIndexes, type RepoIndexes } from './repo-index.js';
-import { OciError } from './oci.js';
+import { OciError, type RegistryTls } from './oci.js';
 
 
 /** A Flux source object, from the build or the cluster; undefined when it exists in neither. */
@@ -95,8 +95,16 @@ async function fromTemplate(c: ChartTemplate, ctx: ChartSourceContext): Promise<
       if (!url) throw new NotRendered(`HelmRepository ${ref.namespace}/${ref.name} has no spec.url`);
       for (const pw of urlPasswords(url)) ctx.registerSecret?.(pw);
       if (s.type === 'oci' || url.startsWith('oci://')) return withValuesFiles(ociFound(await ociHelmRepositoryChart(repo, c.chart, c.version, ctx)), c, undefined);
-      if (s.secretRef || s.certSecretRef) throw new NotRendered(`HelmRepository ${ref.namespace}/${ref.name} needs credentials (spec.secretRef/certSecretRef), which podo does not read`);
-      return withValuesFiles(await pullRepo(ctx, url, c.chart, c.version), c, undefined);
+      if (s.secretRef) throw new NotRendered(`HelmRepository ${ref.namespace}/${ref.name} needs credentials (spec.secretRef), which podo does not read`);
+      // spec.certSecretRef: the CA and client certificate of the index fetch and the chart download (source-controller's getter client options).
+      let tls: RegistryTls | undefined;
+      try {
+        tls = await certs(repo, s, ctx);
+      } catch (err) {
+        if (err instanceof OciError) throw new NotRendered(`HelmRepository ${ref.namespace}/${ref.name}: ${err.message}`);
+        throw err;
+      }
+      return withValuesFiles(await pullRepo(ctx, url, c.chart, c.version, tls), c, undefined);
     }
     default:
       throw new NotRendered(`chart source kind ${ref.kind} is not supported`);
@@ -166,11 +174,13 @@ function localChart(root: string, chartPath: string, source: string): Found {
 }
 
 /** `helm pull` from a chart repository, as source-controller would download it (latest stable when no version). */
-async function pullRepo(ctx: ChartSourceContext, url: string, chart: string, version: string | undefined): Promise<Found> {
+async function pullRepo(ctx: ChartSourceContext, url: string, chart: string, version: string | undefined, tls?: RegistryTls): Promise<Found> {
   if (!/^https?:\/\//.test(url)) throw new NotRendered(`chart repository URL ${url} is not http(s)`);
-  // An exact version of a chart repository's chart is kept across runs (chart-cache.ts).
-  const exactKey = ctx.cache ? repoKey(url, chart, version) : undefined;
-  const exactHit = exactKey ? ctx.cache!.get(exactKey) : undefined;
+  // An exact version of a chart repository's chart is kept across runs (chart-cache.ts); one behind a
+  // client certificate is as private as one behind a password: not kept.
+  const cache = tls?.cert ? undefined : ctx.cache;
+  const exactKey = cache ? repoKey(url, chart, version) : undefined;
+  const exactHit = exactKey ? cache!.get(exactKey) : undefined;
   if (exactHit) return { dir: exactHit, display: `${url} ${chart} ${version}`, root: exactHit };
   // The version is picked from the repository's index (repo-index.ts, kept a few minutes), then the
   // package is downloaded by its URL: helm reads no index of its own. When podo cannot read the index
@@ -178,15 +188,15 @@ async function pullRepo(ctx: ChartSourceContext, url: string, chart: string, ver
   const display = `${url} ${chart}${version ? ` ${version}` : ''}`;
   let picked: { version: string; url: string } | undefined;
   try {
-    const index = await (ctx.indexes ?? repoIndexes(undefined)).get(url);
+    const index = await (ctx.indexes ?? repoIndexes(undefined)).get(url, tls);
     picked = pickIndexVersion(index, url, chart, version);
     if (!picked) throw new NotRendered(`chart ${chart}${version ? ` ${version}` : ''} is not in the index of ${withoutUserinfo(url)}`);
   } catch (err) {
     if (err instanceof OciError) throw new NotRendered(`chart ${chart}: version ${JSON.stringify(version)} is not a semantic version range`);
     if (!(err instanceof IndexError)) throw err;
   }
-  const key = ctx.cache ? repoKey(url, chart, picked?.version ?? version) : undefined;
-  const hit = key ? ctx.cache!.get(key) : undefined;
+  const key = cache ? repoKey(url, chart, picked?.version ?? version) : undefined;
+  const hit = key ? cache!.get(key) : undefined;
   if (hit) return { dir: hit, display, root: hit };
   const dest = ctx.runner.scratch('chart');
   const args = picked ? ['pull', picked.url, '--untar', '--untardir', dest] : ['pull', chart, '--repo', url, '--untar', '--untardir', dest];
@@ -197,14 +207,26 @@ async function pullRepo(ctx: ChartSourceContext, url: string, chart: string, ver
     const pkg = new URL(picked.url);
     if (repo.username && pkg.host === repo.host && !pkg.username) args[1] = Object.assign(pkg, { username: repo.username, password: repo.password }).toString();
   }
+  // The certificate material reaches helm as files of a private directory, removed once the chart is pulled.
+  const tlsDir = tls ? ctx.runner.scratch('tls') : undefined;
+  if (tls && tlsDir) {
+    const put = (file: string, text: string) => {
+      writeFileSync(path.join(tlsDir, file), text, { mode: 0o600 });
+      return path.join(tlsDir, file);
+    };
+    if (tls.ca) args.push('--ca-file', put('ca.crt', tls.ca));
+    if (tls.cert && tls.key) args.push('--cert-file', put('tls.crt', tls.cert), '--key-file', put('tls.key', tls.key));
+  }
   try {
     await ctx.runner.run(args);
   } catch (err) {
     if (!(err instanceof HelmFailure)) throw err;
     throw new NotRendered(`chart ${chart}${version ? ` ${version}` : ''} could not be downloaded from ${url}: ${err.message}`);
+  } finally {
+    if (tlsDir) rmSync(tlsDir, { recursive: true, force: true });
   }
   const dir = untarred(dest, chart);
-  const kept = key ? ctx.cache!.put(key, dir) : dir;
+  const kept = key ? cache!.put(key, dir) : dir;
   return { dir: kept, display, root: kept };
 }
 

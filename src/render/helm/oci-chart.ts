@@ -93,8 +93,8 @@ async function auth(obj: KubeObject, s: JsonObject, host: string, ctx: OciChartC
   return creds;
 }
 
-/** spec.certSecretRef: the CA and client certificate the registry is reached with; every value is a secret. */
-async function certs(obj: KubeObject, s: JsonObject, ctx: OciChartContext): Promise<RegistryTls | undefined> {
+/** spec.certSecretRef: the CA and client certificate the registry (or chart repository) is reached with; every value is a secret. */
+export async function certs(obj: KubeObject, s: JsonObject, ctx: OciChartContext): Promise<RegistryTls | undefined> {
   const ref = isJsonObject(s.certSecretRef) ? s.certSecretRef : undefined;
   if (!ref) return undefined;
   const name = typeof ref.name === 'string' ? ref.name : '';

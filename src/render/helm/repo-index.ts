@@ -2,18 +2,19 @@
 // (INDEX_TTL_MS) across runs: both sides of --base-ref and the next run resolve a chart's version from
 // the same copy, and a chart already in the chart cache then needs no request at all. source-controller
 // refetches a HelmRepository's index at its spec.interval (usually minutes to hours), so an index a few
-// minutes old is what a cluster sees too. An index behind credentials (a URL with user:password) is
-// kept in memory only, never on disk.
+// minutes old is what a cluster sees too. An index behind credentials (a URL with user:password, or
+// a certSecretRef's CA and client certificate) is kept in memory only, never on disk.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { rootCertificates } from 'node:tls';
 import path from 'node:path';
 import { load } from 'js-yaml';
 import { BuildError } from '../../model/errors.js';
 import { isJsonObject } from '../../model/object.js';
 import { runDeadline } from '../../process/lifecycle.js';
-import { pickSemverTag } from './oci.js';
+import { pickSemverTag, type RegistryTls } from './oci.js';
 
 /** How long a kept index is used before it is fetched again. */
 export const INDEX_TTL_MS = 5 * 60_000;
@@ -27,15 +28,15 @@ export class IndexError extends BuildError {}
 export type ChartIndex = Map<string, { version: string; urls: string[] }[]>;
 
 export interface RepoIndexes {
-  /** The index of the repository at URL (without index.yaml). */
-  get(url: string): Promise<ChartIndex>;
+  /** The index of the repository at URL (without index.yaml), reached with TLS (spec.certSecretRef) when given. */
+  get(url: string, tls?: RegistryTls): Promise<ChartIndex>;
 }
 
 export function repoIndexes(cacheDir: string | undefined, ttlMs = INDEX_TTL_MS, now: () => number = Date.now): RepoIndexes {
   const memo = new Map<string, Promise<ChartIndex>>();
   const file = (url: string) => (cacheDir ? path.join(cacheDir, 'index', `${createHash('sha256').update(url).digest('hex').slice(0, 32)}.yaml`) : undefined);
-  const load1 = async (url: string): Promise<ChartIndex> => {
-    const kept = new URL(url).password === '' ? file(url) : undefined;
+  const load1 = async (url: string, tls: RegistryTls | undefined): Promise<ChartIndex> => {
+    const kept = new URL(url).password === '' && !tls ? file(url) : undefined;
     if (kept) {
       try {
         if (now() - statSync(kept).mtimeMs < ttlMs) return parseIndex(readFileSync(kept, 'utf8'), url);
@@ -43,7 +44,7 @@ export function repoIndexes(cacheDir: string | undefined, ttlMs = INDEX_TTL_MS, 
         /* none kept, or unreadable: fetched */
       }
     }
-    const text = await fetchText(`${url.replace(/\/+$/, '')}/index.yaml`, runDeadline());
+    const text = await fetchText(`${url.replace(/\/+$/, '')}/index.yaml`, runDeadline(), 0, tls);
     const index = parseIndex(text, url);
     if (kept) {
       try {
@@ -58,9 +59,11 @@ export function repoIndexes(cacheDir: string | undefined, ttlMs = INDEX_TTL_MS, 
     return index;
   };
   return {
-    get(url) {
-      let p = memo.get(url);
-      if (!p) memo.set(url, (p = load1(url)));
+    get(url, tls) {
+      // The same URL reached with other certificates is another index (kept apart; the key is a digest, never printed).
+      const key = tls ? `${url}\n${createHash('sha256').update(JSON.stringify(tls)).digest('hex')}` : url;
+      let p = memo.get(key);
+      if (!p) memo.set(key, (p = load1(url, tls)));
       return p;
     },
   };
@@ -107,14 +110,19 @@ export function pickIndexVersion(index: ChartIndex, repoUrl: string, chart: stri
   return { version: picked.version, url: new URL(picked.urls[0], `${repoUrl.replace(/\/+$/, '')}/`).toString() };
 }
 
-/** One GET of an index, following a few redirects within http(s), bounded by size and the deadline. */
-function fetchText(url: string, deadline: number, redirects = 0): Promise<string> {
+/**
+ * One GET of an index, following a few redirects within http(s), bounded by size and the deadline.
+ * TLS: source-controller's certSecretRef CA is added to the system's (secrets.WithSystemCertPool), and
+ * the client certificate is presented to the repository's own host only.
+ */
+function fetchText(url: string, deadline: number, redirects = 0, tls?: RegistryTls): Promise<string> {
   return new Promise((resolve, reject) => {
     const shown = new URL(url);
     const host = shown.host;
     const ms = Math.min(deadline, Date.now() + 60_000) - Date.now();
     if (ms <= 0) return reject(new IndexError(`fetching the index of ${host} timed out`));
-    const req = (url.startsWith('https:') ? httpsRequest : httpRequest)(url, { headers: { accept: 'application/x-yaml, text/yaml, */*' }, timeout: ms }, (res) => {
+    const secure = tls && url.startsWith('https:') ? { ...(tls.ca ? { ca: [...rootCertificates, tls.ca] } : {}), ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}) } : {};
+    const req = (url.startsWith('https:') ? httpsRequest : httpRequest)(url, { headers: { accept: 'application/x-yaml, text/yaml, */*' }, timeout: ms, ...secure }, (res) => {
       const status = res.statusCode ?? 0;
       if (status >= 300 && status < 400 && res.headers.location && redirects < MAX_REDIRECTS) {
         res.resume();
@@ -125,7 +133,7 @@ function fetchText(url: string, deadline: number, redirects = 0): Promise<string
           next.username = '';
           next.password = '';
         }
-        fetchText(next.toString(), deadline, redirects + 1).then(resolve, reject);
+        fetchText(next.toString(), deadline, redirects + 1, next.host === shown.host ? tls : undefined).then(resolve, reject);
         return;
       }
       if (status !== 200) {

@@ -99,7 +99,7 @@ function bundledKustomize(): string | undefined {
 /**
  * Builds DIR and returns the multi-document YAML kustomize printed. Killed (with its process group) at
  * --timeout. INPUTBYTES, when known, is the size of every file the build reads (process/go-env.ts).
- * FETCHES: the build fetches remote resources (kustomize/kustomize-refs.ts counted them).
+ * FETCHES: the build fetches remote resources (kustomize/boundary-check.ts counted them).
  */
 export function runKustomize(bin: KustomizeBinary, dir: string, displayDir: string, deadline?: number, inputBytes?: number, fetches = false): Promise<string> {
   return buildSlots(() => runKustomizeNow(bin, dir, displayDir, deadline, inputBytes, fetches));

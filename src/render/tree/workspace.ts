@@ -1,6 +1,6 @@
 // The build never touches the user's tree: what the build reads is copied into a temporary
 // directory, and the Flux overlay, decryption and kustomize all work on the copy. The copy holds
-// the Kustomization's reference closure (kustomize-refs.ts) when the walk could prove it, so that
+// the Kustomization's reference closure (kustomize/reference-closure.ts) when the walk could prove it, so that
 // preparing a Kustomization costs what it reads, not the size of the repository; otherwise the
 // whole repository root.
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, statSync, existsSync, realpathSync } from 'node:fs';
