@@ -5,23 +5,13 @@
 // is not rendered, with a reason. The client key never reaches any output.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { makeTestCa } from '../helpers/test-ca.js';
 import { repoRoot, runPodo, writeTree } from '../helpers/cluster.js';
 import { startOciRegistry, type OciRegistry } from '../helpers/oci-registry.js';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'podo-oci-tls-'));
-const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-const read = (f: string) => readFileSync(path.join(dir, f), 'utf8');
-
-/** A certificate for CN signed by the test CA, with EXT (subjectAltName, extendedKeyUsage). */
-function issue(name: string, cn: string, ext: string): { cert: string; key: string } {
-  writeFileSync(path.join(dir, `${name}.ext`), ext);
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
-  openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`);
-  return { cert: read(`${name}.crt`), key: read(`${name}.key`) };
-}
+let dir: string;
 
 let reg: OciRegistry;
 let ca: string;
@@ -30,17 +20,15 @@ let client: { cert: string; key: string };
 let keyLine: string;
 
 beforeAll(async () => {
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=podo-test-ca');
-  ca = read('ca.crt');
-  const server = issue('server', '127.0.0.1', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-  client = issue('client', 'podo-client', 'extendedKeyUsage=clientAuth\n');
-  keyLine = client.key.split('\n')[5];
+  const made = makeTestCa('podo-oci-tls-');
+  ({ dir, ca, client, keyLine } = made);
+  const server = made.server;
   reg = await startOciRegistry(undefined, { ...server, ca, clientCa: ca, client });
   await reg.push(path.join(repoRoot, 'fixtures/helm/app'), 'charts');
 }, 120_000);
 afterAll(() => {
   reg?.close();
-  rmSync(dir, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 const indent = (text: string, n: number) => text.trimEnd().split('\n').map((l) => `${' '.repeat(n)}${l}`).join('\n');

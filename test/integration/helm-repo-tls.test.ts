@@ -3,10 +3,10 @@
 // caFile/certFile/keyFile): the index is fetched and the chart downloaded with that CA and client
 // certificate. Without the client certificate, or without certSecretRef, the chart is not rendered, with
 // a reason. The key is in no report and nothing fetched with it is kept in the cache directory.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { makeTestCa } from '../helpers/test-ca.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/pipeline/run.js';
 import { lazyHelm } from '../../src/render/helm/binary.js';
@@ -15,17 +15,7 @@ import { repoRoot } from '../helpers/cluster.js';
 import { git, write } from '../helpers/git-repo.js';
 import { baseRefRun } from '../helpers/run-options.js';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'podo-repo-tls-'));
-const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-const read = (f: string) => readFileSync(path.join(dir, f), 'utf8');
-
-/** A certificate for CN signed by the test CA, with EXT (subjectAltName, extendedKeyUsage). */
-function issue(name: string, cn: string, ext: string): { cert: string; key: string } {
-  writeFileSync(path.join(dir, `${name}.ext`), ext);
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
-  openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`);
-  return { cert: read(`${name}.crt`), key: read(`${name}.key`) };
-}
+let dir: string;
 
 let charts: ChartRepo;
 let ca: string;
@@ -34,17 +24,15 @@ let keyLine: string;
 let helm: string;
 
 beforeAll(async () => {
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=podo-test-ca');
-  ca = read('ca.crt');
-  const server = issue('server', '127.0.0.1', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-  client = issue('client', 'podo-client', 'extendedKeyUsage=clientAuth\n');
-  keyLine = client.key.split('\n')[5];
+  const made = makeTestCa('podo-repo-tls-');
+  ({ dir, ca, client, keyLine } = made);
+  const server = made.server;
   charts = await startChartRepo([path.join(repoRoot, 'fixtures/helm/app')], { ...server, ca });
   helm = await helmPath();
 }, 120_000);
 afterAll(async () => {
   await charts?.close();
-  rmSync(dir, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 const indent = (text: string, n: number) => text.trimEnd().split('\n').map((l) => `${' '.repeat(n)}${l}`).join('\n');
