@@ -103,8 +103,12 @@ class HttpClusterClient implements ClusterClient {
     const path = objectPath(info, name, namespace);
     const res = await this.http.request({ method: 'GET', path, retryServerErrors: true, headers: this.headers });
     if (res.status === 404) return undefined;
+    if (res.status >= 200 && res.status < 300) {
+      const o = expectObject(res.body, info, name, namespace, 'GET', path);
+      secrets.addSecretsIn(o);
+      return o;
+    }
     secrets.addSecretsIn(res.body);
-    if (res.status >= 200 && res.status < 300) return expectObject(res.body, info, name, namespace, 'GET', path);
     throw toApiError(res, 'get', path);
   }
 
@@ -120,9 +124,8 @@ class HttpClusterClient implements ClusterClient {
       if (cont) query.continue = cont;
       const res = await this.http.request({ method: 'GET', path, query, retryServerErrors: true, headers: this.headers, maxBodyBytes: opts.maxPageBytes });
       if (res.status < 200 || res.status >= 300 || !isJsonObject(res.body)) throw toApiError(res, 'list', path);
-      if (info.kind === 'Secret') secrets.addSecretsIn({ kind: 'SecretList', items: res.body.items ?? [] });
-      else secrets.addSecretsIn(res.body);
       const items = expectList(res.body, info, path);
+      secrets.addSecretsIn({ kind: info.kind === 'Secret' ? 'SecretList' : 'List', items });
       const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
       for (const it of items) {
         // List items come without apiVersion/kind; restore them so they look like GET results.
@@ -167,8 +170,13 @@ class HttpClusterClient implements ClusterClient {
       contentType: 'application/apply-patch+yaml',
       headers: this.headers,
     });
+    if (res.status >= 200 && res.status < 300) {
+      const o = expectObject(res.body, info, obj.metadata.name, info.namespaced && typeof ns === 'string' ? ns : undefined, 'PATCH', path);
+      secrets.addSecretsIn(o);
+      return o;
+    }
+    // An error may echo what was sent: its Secret values are registered before anyone reads the message.
     secrets.addSecretsIn(res.body);
-    if (res.status >= 200 && res.status < 300) return expectObject(res.body, info, obj.metadata.name, info.namespaced && typeof ns === 'string' ? ns : undefined, 'PATCH', path);
     throw toApiError(res, 'patch', path);
   }
 

@@ -2,7 +2,7 @@
 // discovered lazily, one request each, and cached for the run.
 import type { KubeHttp } from './http.js';
 import { ApiError } from './http.js';
-import { isJsonObject } from '../model/object.js';
+import { isJsonObject, type KubeObject } from '../model/object.js';
 import { assertValidName, assertValidNamespace } from './names.js';
 
 export interface ResourceInfo {
@@ -70,4 +70,13 @@ export function objectPath(info: ResourceInfo, name: string, namespace?: string)
   // A namespaced object without its namespace would address another URL (`/api/v1/secrets/x`).
   if (info.namespaced) assertValidNamespace(info.kind, namespace ?? '');
   return `${collectionPath(info, namespace)}/${encodeURIComponent(name)}`;
+}
+
+/**
+ * What the API server does with an object's namespace as it stores it: drops it on cluster-scoped kinds,
+ * defaults it to `default` on the others (the apiserver's namespace defaulting for namespaced resources).
+ */
+export function placeNamespace(obj: KubeObject, clusterScoped: boolean): void {
+  if (clusterScoped) delete obj.metadata.namespace;
+  else if (typeof obj.metadata.namespace !== 'string' || obj.metadata.namespace === '') obj.metadata.namespace = 'default';
 }

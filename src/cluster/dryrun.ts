@@ -4,7 +4,9 @@
 import { ApiError, DeadlineError } from './http.js';
 import type { ResourceInfo } from './discovery.js';
 import { asDenied, deniedMessage } from './denied.js';
-import { isJsonObject, isSecret, type JsonObject, type JsonValue, type KubeObject, type ObjectRef } from '../model/object.js';
+import { isJsonObject, isSecret, refOf, type JsonObject, type JsonValue, type KubeObject, type ObjectRef } from '../model/object.js';
+import type { ClusterClient } from './client.js';
+import { mapConcurrent } from './pool.js';
 import { secrets } from '../model/secrets.js';
 import { ClusterError, errorMessage } from '../model/errors.js';
 import type { DryRunFailure } from '../model/verdict.js';
@@ -84,4 +86,33 @@ function carriesSecret(obj: KubeObject): boolean {
   if (secrets.size === 0) return false;
   const walk = (v: JsonValue): boolean => (typeof v === 'string' ? secrets.holdsSecret(v) : Array.isArray(v) ? v.some(walk) : isJsonObject(v) ? Object.values(v).some(walk) : false);
   return walk(obj as unknown as JsonValue);
+}
+
+/** An object to merge by a server-side apply dry run. */
+export interface MergeAsk {
+  info: ResourceInfo;
+  object: KubeObject;
+  fieldManager?: string;
+  /** Some field depends on a secret value: a refusal's message is reduced as a Secret's. */
+  secretDerived: boolean;
+  /** Only to learn whether it would change: any failure, a passed deadline too, is just "other". */
+  compare: boolean;
+}
+
+/** The merged object, why the server refused it, or the deadline passed first. */
+export type MergeAnswer = { merged: KubeObject } | { failure: DryRunFailure } | { timedOut: true };
+
+/** Dry-runs each object (server-side apply, dryRun=All), `concurrency` at a time, answers in input order. */
+export async function mergeAll(client: ClusterClient, asks: MergeAsk[], concurrency: number, onDone?: () => void): Promise<MergeAnswer[]> {
+  return mapConcurrent(asks, concurrency, async (a): Promise<MergeAnswer> => {
+    try {
+      return { merged: await client.dryRunApply(a.info, a.object, a.fieldManager ? { fieldManager: a.fieldManager } : {}) };
+    } catch (err) {
+      if (a.compare) return { failure: { kind: 'other', message: errorMessage(err) } };
+      if (err instanceof DeadlineError) return { timedOut: true };
+      return { failure: describeDryRunFailure(err, refOf(a.object), a.object, a.info, client.identity, a.secretDerived) };
+    } finally {
+      onDone?.();
+    }
+  });
 }

@@ -5,6 +5,7 @@ import { InvalidNameError } from './names.js';
 import type { ClusterClient, ResourceInfo } from './client.js';
 import { mapConcurrent } from './pool.js';
 import { identityKey, refOf, type KubeObject, type ObjectRef } from '../model/object.js';
+import { placeNamespace } from './discovery.js';
 
 export interface LiveQuery {
   ref: ObjectRef;
@@ -158,4 +159,55 @@ export async function fetchLive(
     }
   });
   return out;
+}
+
+/** A built object as the API server would take it: its kind resolved, its namespace placed, the live object read. */
+export interface ReadObject {
+  object: KubeObject;
+  ref: ObjectRef;
+  /** Undefined when the cluster serves no such kind (no CRD installed). */
+  info?: ResourceInfo;
+  live?: KubeObject;
+}
+
+/**
+ * Every object's kind resolved once, its namespace placed as the server would store it (an unknown kind
+ * keeps it as built), and the live objects read (fetchLive).
+ */
+export async function readObjects(client: ClusterClient, objects: KubeObject[], concurrency: number, shared?: { index: LiveIndex; deadline?: number }): Promise<ReadObject[]> {
+  const resolved = await Promise.all(
+    objects.map(async (object) => {
+      const info = await client.resolve(object.apiVersion, object.kind);
+      if (info) placeNamespace(object, !info.namespaced);
+      return { object, ref: refOf(object), info };
+    }),
+  );
+  const known = resolved.filter((r) => r.info).map((r) => ({ ref: r.ref, info: r.info! }));
+  const live = await fetchLive(client, known, concurrency, shared);
+  return resolved.map((r) => ({ ...r, live: r.info ? live.get(identityKey(r.ref)) : undefined }));
+}
+
+/** An object to read as it stands: `lenient` when a failing discovery means "nothing to read" rather than an error. */
+export interface ExistingQuery {
+  ref: ObjectRef;
+  lenient?: boolean;
+}
+
+/** What reading an existing object found: the object (undefined: there is none), or the deadline passed first. */
+export type ExistingAnswer = { object?: KubeObject } | { timedOut: true };
+
+/** The objects as they stand, one GET each (a cluster-scoped kind is read without the namespace the ref may carry). */
+export async function readExisting(client: ClusterClient, queries: ExistingQuery[], concurrency: number, onDone?: () => void): Promise<ExistingAnswer[]> {
+  return mapConcurrent(queries, concurrency, async ({ ref, lenient }): Promise<ExistingAnswer> => {
+    try {
+      const info = await (lenient ? client.resolve(ref.apiVersion, ref.kind).catch(() => undefined) : client.resolve(ref.apiVersion, ref.kind));
+      if (!info) return {};
+      return { object: await client.get(info, ref.name, info.namespaced ? ref.namespace : undefined) };
+    } catch (err) {
+      if (err instanceof DeadlineError) return { timedOut: true };
+      throw err;
+    } finally {
+      onDone?.();
+    }
+  });
 }

@@ -16,7 +16,7 @@
 //   IfNotPresent (on the desired object) skips it only when it exists. `shouldForceApply`: an immutable-field
 //   error (ssa/errors/immutable.go `IsImmutableError`) recreates the object when spec.force is set or the
 //   force selector matches the desired or the existing object. `ApplyAllStaged`: CRDs, Namespaces (and
-//   ClusterRoles upstream; podo stages the first two, flux/order.ts `appliedFirst`) go before the rest.
+//   ClusterRoles upstream; podo stages the first two: flux/order.ts `applyOrder`, `ApplySettings.inBuild`) go before the rest.
 // - selectors match annotations and labels (ssa/utils `AnyInMetadata`); podo reads values case-insensitively.
 // - helm (pkg/action/resource_policy.go `filterManifestsToKeep`): `helm.sh/resource-policy: keep` keeps an
 //   object helm would delete on upgrade or uninstall.
@@ -197,12 +197,6 @@ export function forced(local: KubeObject, live: KubeObject | undefined): boolean
 /** helm's keep policy: an object helm would delete stays. */
 export function helmKeep(live: KubeObject): string | undefined {
   return annotationsOf(live)['helm.sh/resource-policy'] === 'keep' ? 'helm.sh/resource-policy: keep' : undefined;
-}
-
-/** What the API server does with the namespace: drops it on cluster-scoped kinds, defaults it on the others. */
-export function placeNamespace(obj: KubeObject, clusterScoped: boolean): void {
-  if (clusterScoped) delete obj.metadata.namespace;
-  else if (typeof obj.metadata.namespace !== 'string' || obj.metadata.namespace === '') obj.metadata.namespace = 'default';
 }
 
 /** The identity reports show: a name that depends on a secret shown hidden. */

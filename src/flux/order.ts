@@ -7,8 +7,3 @@ export function applyOrder(a: ObjectRef, b: ObjectRef): number {
   const rank = (r: ObjectRef) => (r.kind === 'Namespace' ? 0 : r.kind === 'CustomResourceDefinition' ? 1 : 2);
   return rank(a) - rank(b) || a.kind.localeCompare(b.kind) || byNamespaceName(a, b);
 }
-
-/** Namespaces and CRDs go first: what depends on them is judged against their outcome. */
-export function appliedFirst(ref: { kind: string }): boolean {
-  return ref.kind === 'Namespace' || ref.kind === 'CustomResourceDefinition';
-}

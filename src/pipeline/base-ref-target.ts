@@ -4,12 +4,13 @@
 import { isDeepStrictEqual } from 'node:util';
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { decideApply, decideRemoval, placeNamespace, type ApplySettings } from '../flux/apply-rules.js';
+import { decideApply, decideRemoval, type ApplySettings } from '../flux/apply-rules.js';
 import { removalEffect } from '../flux/deletion-policy.js';
 import { applyOrder } from '../flux/order.js';
 import { isFluxKustomization, specFromObject } from '../flux/spec.js';
 import { normalizeDesired } from '../diff/normalize.js';
 import { identityKey, refOf, type ObjectRef, type RenderedObject } from '../model/object.js';
+import { placeNamespace } from '../cluster/discovery.js';
 import type { BuildSettings } from '../model/settings.js';
 import type { Verdict } from '../model/verdict.js';
 import type { FluxKustomization } from '../model/kustomization.js';

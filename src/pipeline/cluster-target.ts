@@ -1,40 +1,28 @@
-// The cluster target: asks the API server what it would make of each object (live state, then a
-// server-side apply dry run). Namespaces and CRDs go first; objects that depend on ones created by the
-// same build, or by a Kustomization this one depends on, are staged (reported created with their
-// local content) instead of failing as flux diff does. What Flux does with each object (skip, stage,
-// replace, prune) is the rule book's (flux/apply-rules.ts); this target supplies the live object and the
-// dry run's answer, and cluster/ only carries the requests.
+// The cluster target: asks the API server what it would make of each object. One Kustomization is one
+// round: the facts are read (the live Kustomization, each object's kind and live state: cluster/live.ts),
+// the rule book decides (flux/apply-rules.ts: skip, stage, fail, or merge first), the objects it asks for
+// are dry-run (server-side apply, dryRun=All: cluster/dryrun.ts mergeAll), the rule book decides again;
+// then what prune and helm would delete is read and decided. Objects that depend on ones created by the
+// same build, or by a Kustomization this one depends on, are staged (reported created with their local
+// content) instead of failing as flux diff does. This file only orders the round; cluster/ carries the
+// requests and flux/ makes every decision.
 import type { ClusterClient, ResourceInfo } from '../cluster/client.js';
 import { mapConcurrent } from '../cluster/pool.js';
-import { fetchLive, LiveIndex } from '../cluster/live.js';
-import { DeadlineError, describeDryRunFailure, TimeoutError } from '../cluster/dryrun.js';
+import { LiveIndex, readExisting, readObjects } from '../cluster/live.js';
+import { DeadlineError, mergeAll, TimeoutError } from '../cluster/dryrun.js';
 import { loadFromCluster } from '../sources/cluster.js';
-import { decideApply, decideRemoval, mayPrune, placeNamespace, pruneWithheld, type ApplyInput, type ApplySettings, type MergeOutcome } from '../flux/apply-rules.js';
-import { removalEffect } from '../flux/deletion-policy.js';
-import { appliedFirst, applyOrder } from '../flux/order.js';
-import { FLUX_KUSTOMIZATION_GROUP, inventoryId } from '../flux/spec.js';
+import { decideApply, decideRemoval, mayPrune, pruneWithheld, type ApplyInput, type ApplySettings } from '../flux/apply-rules.js';
+import { applyScope, type PruneCandidate } from '../flux/apply-scope.js';
+import { applyOrder } from '../flux/order.js';
+import { FLUX_KUSTOMIZATION_GROUP } from '../flux/spec.js';
 import { normalizeDesired } from '../diff/normalize.js';
-import { sameSpec } from './helm.js';
-import type { FluxKustomization, InventoryEntry } from '../model/kustomization.js';
-import { groupOf, identityKey, refOf, subjectOf, type KubeObject, type ObjectRef, type RenderedObject } from '../model/object.js';
-import { errorMessage } from '../model/errors.js';
+import type { FluxKustomization } from '../model/kustomization.js';
+import { subjectOf, type ObjectRef, type RenderedObject } from '../model/object.js';
 import type { Verdict } from '../model/verdict.js';
 import { toResourceChange } from '../diff/changes.js';
 import { crdKinds } from './scope.js';
-import { helmDeletions, removedHelmReleases, type HelmDeletion } from './helm.js';
+import { helmRemovals, sameSpec } from './helm.js';
 import type { CreatedByDependencies, Evaluation, Target, TargetAnswer } from './target.js';
-
-export interface PruneCandidate {
-  ref: ObjectRef;
-  group: string;
-  version: string;
-}
-
-interface Planned {
-  desired: RenderedObject;
-  ref: ObjectRef;
-  info?: ResourceInfo;
-}
 
 export class ClusterTarget implements Target {
   readonly kind = 'cluster' as const;
@@ -69,62 +57,33 @@ export class ClusterTarget implements Target {
   }
 
   private async evaluateWithin(e: Evaluation): Promise<TargetAnswer> {
-    // The live object is the former state: its inventory is what would be pruned.
+    // The live Kustomization is the former state: its inventory is what would be pruned.
+    const live = e.former ?? (e.head ? await loadFromCluster(this.client, e.head.spec.name, e.head.spec.namespace, e.deadline) : undefined);
+    const scope = applyScope(e.head, live, (e.rendered ?? []).map((o) => o.object));
+    if (!scope.evaluated) return { verdicts: [], notes: scope.notes, formerChildren: [] };
+    const { client, notes: identityNotes } = await this.clientFor(scope.spec);
     // Every request of this Kustomization shares the client's pool but gives up at its own deadline.
-    const base = e.deadline ? this.client.withDeadline(e.deadline) : this.client;
-    const live = e.former ?? (e.head ? await loadFromCluster(base, e.head.spec.name, e.head.spec.namespace) : undefined);
-    const spec = (e.head ?? live)!.spec;
-    const notes: string[] = [];
-    if (e.head && !live) notes.push('new Kustomization: not in the cluster yet');
-    // Removed from the build: Flux deletes the Kustomization; its deletionPolicy says what happens to its inventory.
-    const removal = !e.head && live ? removalEffect(live.spec) : undefined;
-    if (!e.head) {
-      if (!live || !removal) return { verdicts: [], notes, formerChildren: [] };
-      if (!removal.deletes || !live.inventory) return { verdicts: [], notes: [removal.note], formerChildren: [] };
-      notes.push(removal.note);
-    }
-    const desired = (e.rendered ?? []).map((o) => ({ ...o, object: normalizeDesired(o.object) }));
-    const prune = removal ? removal.deletes : e.head?.spec.prune === true;
-    const pruneCandidates = prune && live?.inventory ? candidatesOf(live.inventory, desired.map((d) => d.object)) : [];
-    const { client: identityClient, notes: identityNotes } = await this.clientFor(spec);
-    const client = e.deadline ? identityClient.withDeadline(e.deadline) : identityClient;
-    notes.push(...identityNotes);
+    const dryRunClient = e.deadline ? client.withDeadline(e.deadline) : client;
     // The index is read with podo's own identity: a Kustomization impersonating its service account
     // reads what that account may read, so it does not use it.
-    const shared = this.liveIndex && identityClient === this.client ? { index: this.liveIndex, deadline: e.deadline } : undefined;
-    const verdicts = await dryRun(client, desired, {
+    const shared = this.liveIndex && client === this.client ? { index: this.liveIndex, deadline: e.deadline } : undefined;
+    const round = await dryRun(dryRunClient, e.rendered ?? [], {
       concurrency: this.concurrency,
       shared,
-      force: spec.force === true,
-      pruneCandidates,
+      force: scope.spec.force === true,
+      pruneCandidates: scope.pruneCandidates,
       prior: e.prior,
       budget: e.budget,
       onProgress: e.onProgress ? (d, t) => e.onProgress!('dry-run', d, t) : undefined,
     });
-    const withheld = pruneWithheld(verdicts, pruneCandidates.length, `${spec.namespace}/${spec.name}`);
-    if (withheld) notes.push(withheld);
-    // helm-controller's deletions: what each HelmRelease's upgrade drops, and the releases uninstalled
-    // because their HelmRelease is pruned. Read with the caller's identity (the HelmRelease's status and
-    // release Secret are helm-controller's, not the Kustomization's service account's).
-    const removed = prune && live?.inventory ? removedHelmReleases(live.inventory, desired.map((d) => d.object)) : [];
-    let removedHelmReleasesReport: TargetAnswer['removedHelmReleases'];
-    if ((e.helm?.rendered.length ?? 0) > 0 || removed.length > 0) {
-      const h = await helmDeletions(this.client, e.helm?.rendered ?? [], removed, this.concurrency);
-      notes.push(...h.notes);
-      const taken = new Set([...verdicts.map((v) => identityKey(v.ref))]);
-      const deletions = await mapConcurrent(
-        h.deletions.filter((d) => !taken.has(identityKey(d.ref))),
-        this.concurrency,
-        (d) => helmDeleteOne(client, d),
-      );
-      for (const d of deletions) if (d) verdicts.push(d);
-      if (h.removedReleases.length > 0) removedHelmReleasesReport = h.removedReleases;
-    }
+    const withheld = pruneWithheld(round, scope.pruneCandidates.length, `${scope.spec.namespace}/${scope.spec.name}`);
+    // helm-controller's deletions: what each HelmRelease's upgrade drops, and the releases uninstalled with their pruned HelmRelease.
+    const helm = await helmRemovals(this.client, dryRunClient, e.helm?.rendered ?? [], scope.removedReleases, round, this.concurrency);
     return {
-      verdicts,
-      notes,
-      formerChildren: e.head && prune ? await this.inventoryChildren(live) : [],
-      ...(removedHelmReleasesReport ? { removedHelmReleases: removedHelmReleasesReport } : {}),
+      verdicts: [...round, ...helm.verdicts],
+      notes: [...(e.head && !live ? ['new Kustomization: not in the cluster yet'] : []), ...scope.notes, ...identityNotes, ...(withheld ? [withheld] : []), ...helm.notes],
+      formerChildren: e.head && scope.prune ? await this.inventoryChildren(live) : [],
+      ...(helm.removedReleases.length > 0 ? { removedHelmReleases: helm.removedReleases } : {}),
     };
   }
 
@@ -134,20 +93,6 @@ export class ClusterTarget implements Target {
     const loaded = await mapConcurrent(entries, this.concurrency, (e) => loadFromCluster(this.client, e.name, e.namespace));
     return loaded.filter((k): k is FluxKustomization => k !== undefined);
   }
-}
-
-/** Inventory entries the build no longer produces. */
-function candidatesOf(inventory: InventoryEntry[], produced: KubeObject[]): PruneCandidate[] {
-  const ids = new Set(
-    produced.map((o) => inventoryId({ namespace: o.metadata.namespace as string | undefined, name: o.metadata.name, group: groupOf(o.apiVersion), kind: o.kind })),
-  );
-  return inventory
-    .filter((e) => !ids.has(e.id))
-    .map((e) => ({
-      ref: { apiVersion: e.group ? `${e.group}/${e.version}` : e.version, kind: e.kind, name: e.name, ...(e.namespace ? { namespace: e.namespace } : {}) },
-      group: e.group,
-      version: e.version,
-    }));
 }
 
 export interface DryRunOptions {
@@ -164,118 +109,78 @@ export interface DryRunOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/**
+ * One round of a Kustomization's objects against the cluster: the facts are read (kinds, live objects),
+ * the rule book decides, the objects it asks for are dry-run, the rule book decides again; with prune,
+ * the objects the build no longer produces are read and decided last. Verdicts in apply order.
+ */
 export async function dryRun(client: ClusterClient, objects: RenderedObject[], opts: DryRunOptions): Promise<Verdict[]> {
-  const pending = new Set<string>();
   const total = objects.length + opts.pruneCandidates.length;
   let done = 0;
   const tick = () => opts.onProgress?.(++done, total);
-  const timedOut: string[] = [];
-
-  const track = async <T>(subject: string, fn: () => Promise<T>, onTimeout: T): Promise<T> => {
-    pending.add(subject);
-    try {
-      return await fn();
-    } catch (err) {
-      if (err instanceof DeadlineError) {
-        timedOut.push(subject);
-        return onTimeout;
-      }
-      throw err;
-    } finally {
-      pending.delete(subject);
-      tick();
-    }
-  };
-
-  const namespacesInBuild = new Set(objects.filter((o) => o.object.kind === 'Namespace' && o.object.apiVersion === 'v1').map((o) => o.object.metadata.name));
-  const crdKindsInBuild = crdKinds(objects.map((o) => o.object));
-
-  // Resolve every kind once; an unknown kind is fine when a CRD of this build (or a dependency) defines it.
-  const planned: Planned[] = await Promise.all(
-    objects.map(async (d): Promise<Planned> => {
-      const info = await client.resolve(d.object.apiVersion, d.object.kind);
-      const obj = d.object;
-      if (info) placeNamespace(obj, !info.namespaced);
-      return { desired: d, ref: refOf(obj), info };
-    }),
-  );
-  planned.sort((a, b) => applyOrder(a.ref, b.ref));
-
-  const live = await fetchLive(
+  const desired = objects.map((o) => ({ ...o, object: normalizeDesired(o.object) }));
+  const read = await readObjects(
     client,
-    planned.filter((p) => p.info).map((p) => ({ ref: p.ref, info: p.info! })),
+    desired.map((d) => d.object),
     opts.concurrency,
     opts.shared,
   );
-
   const rules: ApplySettings = {
     force: opts.force,
     existingFrom: 'cluster',
-    inBuild: { namespaces: namespacesInBuild, crdKinds: crdKindsInBuild },
+    inBuild: { namespaces: namespacesOf(desired), crdKinds: crdKinds(desired.map((d) => d.object)) },
     prior: opts.prior,
     same: { unchanged: (v) => toResourceChange(v).action === 'unchanged', sameSpec },
   };
-
-  // The rule book decides (flux/apply-rules.ts); this only supplies the live object and the dry run.
-  const runOne = async (p: Planned): Promise<Verdict> => {
-    const { ref, info } = p;
-    const obj = p.desired.object;
-    const current = info ? live.get(identityKey(ref)) : undefined;
-    const input: ApplyInput = { desired: p.desired, existing: current ? { object: current } : undefined, kindKnown: info !== undefined, mergeable: !p.desired.valuesUnknown };
-    const decision = decideApply(input, rules);
-    if ('verdict' in decision) return decision.verdict;
-    const merge = () => client.dryRunApply(info!, obj, p.desired.fieldManager ? { fieldManager: p.desired.fieldManager } : {});
-    // Only to learn whether an object Flux leaves alone would change: whatever fails, it is skipped.
-    if (decision.merge === 'compare') {
-      const outcome: MergeOutcome = await merge().then(
-        (merged) => ({ merged }),
-        (err: unknown) => ({ failure: { kind: 'other', message: errorMessage(err) } }),
-      );
-      return decideApply({ ...input, merge: outcome }, rules).verdict;
-    }
-    return track(
-      subjectOf(ref),
-      async () => {
-        const outcome: MergeOutcome = await merge().then(
-          (merged) => ({ merged }),
-          (err: unknown) => ({ failure: describeDryRunFailure(err, ref, obj, info, client.identity, p.desired.secretPaths !== undefined) }),
-        );
-        return decideApply({ ...input, merge: outcome }, rules).verdict;
-      },
-      decideApply({ ...input, merge: { failure: { kind: 'other', message: 'timed out' } } }, rules).verdict,
+  const inputs: Fact[] = read
+    .map((r, i) => ({ desired: desired[i], existing: r.live ? { object: r.live } : undefined, kindKnown: r.info !== undefined, mergeable: !desired[i].valuesUnknown, info: r.info, ref: r.ref }))
+    .sort((a, b) => applyOrder(a.ref, b.ref));
+  const decisions = inputs.map((input) => decideApply(input, rules));
+  const asks = decisions.flatMap((d, i) => ('merge' in d ? [{ i, compare: d.merge === 'compare' }] : []));
+  for (const d of decisions) if ('verdict' in d) tick();
+  const answers = await mergeAll(
+    client,
+    asks.map(({ i, compare }) => ({
+      info: inputs[i].info!,
+      object: inputs[i].desired.object,
+      fieldManager: inputs[i].desired.fieldManager,
+      secretDerived: inputs[i].desired.secretPaths !== undefined,
+      compare,
+    })),
+    opts.concurrency,
+    tick,
+  );
+  const timedOut: string[] = [];
+  const merged = new Map(asks.map(({ i }, k) => [i, answers[k]]));
+  const verdicts = decisions.map((d, i) => {
+    if ('verdict' in d) return d.verdict;
+    const answer = merged.get(i)!;
+    if ('timedOut' in answer) timedOut.push(subjectOf(inputs[i].ref));
+    return decideApply({ ...inputs[i], merge: 'timedOut' in answer ? { failure: { kind: 'other', message: 'timed out' } } : answer }, rules).verdict;
+  });
+  if (mayPrune(verdicts) && opts.pruneCandidates.length > 0) {
+    const existing = await readExisting(
+      client,
+      opts.pruneCandidates.map((c) => ({ ref: c.ref })),
+      opts.concurrency,
+      tick,
     );
-  };
-
-  const first = planned.filter((p) => appliedFirst(p.ref));
-  const rest = planned.filter((p) => !appliedFirst(p.ref));
-  const results = [...(await mapConcurrent(first, opts.concurrency, runOne)), ...(await mapConcurrent(rest, opts.concurrency, runOne))];
-
-  if (mayPrune(results) && opts.pruneCandidates.length > 0) {
-    const deletions = await mapConcurrent(opts.pruneCandidates, opts.concurrency, (c) => track(subjectOf(c.ref), () => pruneOne(client, c), undefined));
-    for (const d of deletions) if (d) results.push(d);
+    opts.pruneCandidates.forEach((c, i) => {
+      const found = existing[i];
+      if ('timedOut' in found) timedOut.push(subjectOf(c.ref));
+      else if (found.object) verdicts.push(decideRemoval({ ref: c.ref, object: found.object }, 'prune'));
+    });
   }
   if (timedOut.length > 0) {
-    const all = [...timedOut, ...pending];
-    throw new TimeoutError(`timed out (${opts.budget ?? '--timeout'}) with ${all.length} object(s) still pending: ${all.slice(0, 10).join(', ')}${all.length > 10 ? ', …' : ''}`);
+    throw new TimeoutError(`timed out (${opts.budget ?? '--timeout'}) with ${timedOut.length} object(s) still pending: ${timedOut.slice(0, 10).join(', ')}${timedOut.length > 10 ? ', …' : ''}`);
   }
-  return results;
+  return verdicts;
 }
 
-/** An object helm would delete: gone already, kept by `helm.sh/resource-policy: keep`, or deleted. */
-async function helmDeleteOne(client: ClusterClient, d: HelmDeletion): Promise<Verdict | undefined> {
-  const info = await client.resolve(d.ref.apiVersion, d.ref.kind).catch(() => undefined);
-  if (!info) return undefined;
-  const ref = info.namespaced ? d.ref : { ...d.ref, namespace: undefined };
-  const current = await client.get(info, ref.name, info.namespaced ? ref.namespace : undefined);
-  if (!current) return undefined;
-  return decideRemoval({ ref: refOf(current), object: current, helmRelease: d.helmRelease }, 'helm');
-}
+/** What the rule book is given about one object, with what the dry run needs to send it. */
+type Fact = ApplyInput & { info?: ResourceInfo; ref: ObjectRef };
 
-async function pruneOne(client: ClusterClient, c: PruneCandidate): Promise<Verdict | undefined> {
-  const apiVersion = c.group ? `${c.group}/${c.version}` : c.version;
-  const info = await client.resolve(apiVersion, c.ref.kind);
-  if (!info) return undefined;
-  const current = await client.get(info, c.ref.name, info.namespaced ? c.ref.namespace : undefined);
-  if (!current) return undefined;
-  return decideRemoval({ ref: c.ref, object: current }, 'prune');
+/** The Namespaces the build creates (applied before the rest: ApplyAllStaged). */
+function namespacesOf(objects: RenderedObject[]): Set<string> {
+  return new Set(objects.filter((o) => o.object.kind === 'Namespace' && o.object.apiVersion === 'v1').map((o) => o.object.metadata.name));
 }

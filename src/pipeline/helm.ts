@@ -5,6 +5,10 @@
 import type { ClusterClient } from '../cluster/client.js';
 import { readKeyValues } from '../cluster/key-values.js';
 import { mapConcurrent } from '../cluster/pool.js';
+import { readExisting } from '../cluster/live.js';
+import { DeadlineError } from '../cluster/dryrun.js';
+import { decideRemoval } from '../flux/apply-rules.js';
+import type { Verdict } from '../model/verdict.js';
 import { helmInventory, helmReleaseFromObject, HELM_GROUP, isHelmRelease } from '../flux/helmrelease.js';
 import { chartCache, createHelmRunner, renderHelmRelease, type ChartCache, type ChartRendering, repoIndexes, type RepoIndexes, type HelmRenderResult, type HelmLookup, type HelmRunner, type KeyValues, type SourceDir } from '../render/helm/index.js';
 import { describeHelm, isHelm, type HelmHint } from '../render/helm/binary.js';
@@ -13,7 +17,7 @@ import type { KustomizeBinary } from '../model/settings.js';
 import type { HelmReleaseReport } from '../model/change.js';
 import type { HelmReleaseSpec } from '../model/helm.js';
 import { helmReleaseId } from '../model/helm.js';
-import { groupOf, identityKey, isJsonObject, type KubeObject, type ObjectRef, type RenderedObject } from '../model/object.js';
+import { groupOf, identityKey, isJsonObject, refOf, type KubeObject, type ObjectRef, type RenderedObject } from '../model/object.js';
 import { errorMessage } from '../model/errors.js';
 import { registerCleanup } from '../model/cleanup.js';
 import { compareObjects } from '../diff/compare.js';
@@ -228,6 +232,34 @@ export async function helmDeletions(
     }
   });
   return { deletions, notes, removedReleases };
+}
+
+/**
+ * helm-controller's deletions as verdicts: what each HelmRelease's upgrade drops, and every object of a
+ * release uninstalled because its HelmRelease is pruned; an object another verdict already speaks for
+ * (`taken`) is left to it. The history is read with `history` (podo's own identity: the
+ * HelmRelease's status and release Secret are helm-controller's, not the Kustomization's service
+ * account's), the objects with `client`.
+ */
+export async function helmRemovals(
+  history: ClusterClient,
+  client: ClusterClient,
+  rendered: HelmExpansion['rendered'],
+  removed: { name: string; namespace: string }[],
+  taken: Verdict[],
+  concurrency: number,
+): Promise<{ verdicts: Verdict[]; notes: string[]; removedReleases: HelmReleaseReport[] }> {
+  if (rendered.length === 0 && removed.length === 0) return { verdicts: [], notes: [], removedReleases: [] };
+  const h = await helmDeletions(history, rendered, removed, concurrency);
+  const seen = new Set(taken.map((v) => identityKey(v.ref)));
+  const deletions = h.deletions.filter((d) => !seen.has(identityKey(d.ref)));
+  const existing = await readExisting(client, deletions.map((d) => ({ ref: d.ref, lenient: true })), concurrency);
+  const verdicts = deletions.flatMap((d, i) => {
+    const found = existing[i];
+    if ('timedOut' in found) throw new DeadlineError('timed out reading what helm would delete');
+    return found.object ? [decideRemoval({ ref: refOf(found.object), object: found.object, helmRelease: d.helmRelease }, 'helm')] : [];
+  });
+  return { verdicts, notes: h.notes, removedReleases: h.removedReleases };
 }
 
 /** Whether two versions of an object have the same spec (what a create-only object's content is about). */

@@ -15,10 +15,11 @@ export async function kustomizationResource(client: ClusterClient) {
   return info;
 }
 
-export async function loadFromCluster(client: ClusterClient, name: string, namespace: string): Promise<FluxKustomization | undefined> {
+/** The Kustomization as the cluster has it; `deadline`: the read gives up then (the Kustomization's budget). */
+export async function loadFromCluster(client: ClusterClient, name: string, namespace: string, deadline?: number): Promise<FluxKustomization | undefined> {
   const info = await kustomizationResource(client);
   try {
-    const obj = await client.get(info, name, namespace);
+    const obj = await (deadline ? client.withDeadline(deadline) : client).get(info, name, namespace);
     return obj ? specFromObject(obj, 'cluster') : undefined;
   } catch (err) {
     const denied = asDenied(err);

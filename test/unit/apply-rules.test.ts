@@ -2,11 +2,11 @@
 // existing object, before and after the merge, and the reason text each verdict carries.
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { placeNamespace } from '../../src/cluster/discovery.js';
 import {
   decideApply,
   decideRemoval,
   mayPrune,
-  placeNamespace,
   pruneWithheld,
   type ApplyInput,
   type ApplySettings,
