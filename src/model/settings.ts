@@ -41,7 +41,7 @@ export interface BuildSettings {
   helm: (hint?: HelmHint) => Promise<HelmLookup>;
   /** `podo build --no-charts`: print HelmRelease objects without rendering their charts (default: rendered). */
   charts?: boolean;
-  /** --cache-dir: where charts (and the npm helms) are kept across runs; unset: nothing is kept. */
+  /** --cache-dir: where charts, kustomize outputs (render/kustomize/build-cache.ts) and the npm helms are kept across runs; unset: nothing is kept. */
   cacheDir?: string;
   /** Copy the whole repository even when the build's reference closure is known (PODO_FULL_COPY=1, for differential tests). */
   fullCopy?: boolean;

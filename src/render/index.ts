@@ -12,6 +12,7 @@ import { checkKustomizationRefs, kustomizationFileIn, referenceClosure } from '.
 import { countExcludedUnder, relativeTo, SourceTrees } from './tree/source-tree.js';
 import { prepareOverlay } from './flux/overlay.js';
 import { runKustomize } from './kustomize/kustomize.js';
+import { buildKey, keepOutput, keptOutput } from './kustomize/build-cache.js';
 import type { BuildSettings } from '../model/settings.js';
 import { parseKustomizeOutput } from './documents.js';
 import { applyFluxMetadata } from './flux/metadata.js';
@@ -21,8 +22,8 @@ import { BuildError } from '../model/errors.js';
 import { classifyObject, decryptObject, decryptWorkspace, scrubSecrets, standInWorkspace, stripSopsFields, type DecryptOutcome } from './sops/decrypt.js';
 import { decryptBeforeBuild } from './sops/sops-sources.js';
 
-/** What of the run's build settings the build reads: kustomize, --strict-substitute, --ignore-paths, PODO_FULL_COPY. */
-export type RenderSettings = Pick<BuildSettings, 'kustomize' | 'strictSubstitute' | 'ignorePaths' | 'fullCopy'>;
+/** What of the run's build settings the build reads: kustomize, --strict-substitute, --ignore-paths, PODO_FULL_COPY, --cache-dir (kustomize's kept outputs). */
+export type RenderSettings = Pick<BuildSettings, 'kustomize' | 'strictSubstitute' | 'ignorePaths' | 'fullCopy' | 'cacheDir'>;
 
 export interface BuildOptions {
   path: string;
@@ -96,9 +97,14 @@ export async function buildKustomization(opts: BuildOptions): Promise<BuildResul
     // is walked again in plaintext.
     let fetches = overlay.fetches;
     if (sops.files.length > 0) fetches = (await scrubbed(sops.secrets, async () => checkKustomizationRefs(ws, ws.dir, opts.settings.kustomize.remoteBases))) > 0;
-    const built = await scrubbed(sops.secrets, async () =>
-      parseKustomizeOutput(await runKustomize(opts.settings.kustomize, ws.dir, opts.path, opts.deadline, ws.inputBytes, fetches), `kustomize build ${opts.path}`),
-    );
+    // kustomize's output is kept by what it read (kustomize/build-cache.ts): never for a build that
+    // decrypted anything, a stand-in rendering, or a workspace that is not the closure's plain copy.
+    const cacheDir = opts.settings.cacheDir;
+    const key = cacheDir && !opts.variant && ws.inputBytes !== undefined && sops.files.length === 0 ? await buildKey(ws.root, ws.dir, opts.settings.kustomize, fetches) : undefined;
+    const kept = key ? await keptOutput(cacheDir!, key) : undefined;
+    const output = kept ?? (await scrubbed(sops.secrets, () => runKustomize(opts.settings.kustomize, ws.dir, opts.path, opts.deadline, ws.inputBytes, fetches)));
+    const built = await scrubbed(sops.secrets, async () => parseKustomizeOutput(output, `kustomize build ${opts.path}`));
+    if (key && kept === undefined && !built.some((o) => o.kind === 'Secret')) await keepOutput(cacheDir!, key, output);
     if (built.length === 0) {
       // What the ignore rules leave out under the Kustomization's path, so an empty build can say why.
       const excludedHere = await countExcludedUnder(tree, specDir);
