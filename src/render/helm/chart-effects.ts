@@ -30,6 +30,7 @@ import { parseAllDocuments } from 'yaml';
 import type { KustomizationSpec } from '../../model/kustomization.js';
 import { isJsonObject, type JsonObject, type KubeObject } from '../../model/object.js';
 import { helmReleaseFromObject } from '../../flux/helmrelease.js';
+import type { CrdPolicy } from '../../model/helm.js';
 import { KUSTOMIZATION_FILES } from '../kustomize/kustomize-refs.js';
 import { ociKey, repoKey, type ChartCache } from './chart-cache.js';
 import { listTags, parseOciUrl, pickSemverTag, resolveDigest, type OciRepositoryRef } from './oci.js';
@@ -55,7 +56,7 @@ export interface ChartEffectsContext {
   upgrade: boolean;
 }
 
-/** Whether the HelmReleases among FILES (the proven closure of a Kustomization built with SPEC) have charts that produce nothing the run needs. */
+/** What the charts of the HelmReleases among FILES (the proven closure of a Kustomization built with SPEC) produce that the run needs, or why it is not proven. */
 export async function chartEffects(files: readonly { path: string; text: string }[], spec: KustomizationSpec, ctx: ChartEffectsContext): Promise<ChartEffects> {
   if (spec.patches?.length || spec.images?.length || spec.components?.length || spec.namePrefix || spec.nameSuffix) return { build: 'the spec patches or renames its objects' };
   if (spec.decryption) return { build: 'the spec decrypts SOPS files' };
@@ -93,14 +94,15 @@ export async function chartEffects(files: readonly { path: string; text: string 
     let scan = checked.get(dir);
     if (!scan) checked.set(dir, (scan = scanChart(dir)));
     if ('build' in scan) return scan;
-    let policy: string;
+    let policy: CrdPolicy;
     try {
-      const spec = helmReleaseFromObject(hr as KubeObject);
+      const release = helmReleaseFromObject(hr as KubeObject);
       // A suspended release is not rendered (render/helm/index.ts): its build creates nothing.
-      if (spec.suspend) continue;
-      policy = ctx.upgrade ? spec.upgradeCrds : spec.installCrds;
+      if (release.suspend) continue;
+      policy = ctx.upgrade ? release.upgradeCrds : release.installCrds;
     } catch (err) {
-      return { build: `HelmRelease ${releaseName(hr)}: ${err instanceof Error ? err.message : String(err)}` };
+      // The build reports the same error (an invalid CRD policy) for it.
+      return { build: err instanceof Error ? err.message : String(err) };
     }
     if (scan.crds.length === 0) continue;
     // A value passed to `tpl` (the release's, or a valuesFrom source of the build) could read crds/ through `.Files` too.
@@ -109,12 +111,13 @@ export async function chartEffects(files: readonly { path: string; text: string 
     if (policy !== 'Skip') crds.push(...scan.crds);
   }
   // The same kind defined twice with another scope: which one a dependent sees depends on order.
-  const scopes = new Map<string, unknown>();
+  const scopes = new Map<string, boolean>();
   for (const c of crds) {
     const s = c.spec as JsonObject;
     const kind = `${String(s.group)}/${String((s.names as JsonObject).kind)}`;
-    if (scopes.has(kind) && scopes.get(kind) !== s.scope) return { build: `the CRD of ${kind} is given twice with different scopes` };
-    scopes.set(kind, s.scope);
+    const cluster = s.scope === 'Cluster';
+    if (scopes.has(kind) && scopes.get(kind) !== cluster) return { build: `the CRD of ${kind} is given twice with different scopes` };
+    scopes.set(kind, cluster);
   }
   return { creates: { crds } };
 }
