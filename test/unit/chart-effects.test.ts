@@ -45,6 +45,8 @@ const charts: Record<string, string> = {
   reads: chart('reads', { 'crds/w.yaml': crd('Widget'), 'templates/w.yaml': '{{ .Files.Get "crds/w.yaml" | replace "Widget" "Gizmo" }}\n' }),
   notCrd: chart('notCrd', { 'crds/ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n' }),
   badCrd: chart('badCrd', { 'crds/w.yaml': 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: w\n' }),
+  upper: chart('upper', { 'CRDS/w.yaml': crd('Widget') }),
+  v3: chart('v3', { 'Chart.yaml': 'apiVersion: v3\nname: v3\nversion: 1.0.0\n', 'crds/w.yaml': crd('Widget') }),
   scopes: chart('scopes', { 'crds/a.yaml': crd('Widget'), 'charts/sub/Chart.yaml': sub('sub'), 'charts/sub/crds/a.yaml': crd('Widget', 'Cluster') }),
   templated: chart('templated', { 'templates/crd.yaml': '{{- if .Values.crds }}\nkind: CustomResourceDefinition\n{{- end }}\n' }),
   packed: chart('packed', { 'charts/sub-1.0.0.tgz': 'not read' }),
@@ -114,6 +116,8 @@ describe('chartEffects', () => {
     ['a crds/ file holding another kind', 'notCrd', /other than a CustomResourceDefinition/],
     ['a CRD without group or kind', 'badCrd', /other than a CustomResourceDefinition/],
     ['one kind given with two scopes', 'scopes', /different scopes/],
+    ['a CRD in CRDS/ (no crds/ for helm, a file a template may read)', 'upper', /may create CRDs \(CRDS\/w.yaml\)/],
+    ['a chart of API v3', 'v3', /not a chart API v1 or v2/],
   ])('%s: its CRDs are not proven, built once', async (_n, name, why) => {
     expect(await kinds(files(release(name)))).toMatch(why);
   });

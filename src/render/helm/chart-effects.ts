@@ -221,8 +221,9 @@ function plainRegistry(o: JsonObject, url: string | undefined): OciRepositoryRef
 /** A chart's crds/ CustomResourceDefinitions (its enabled subcharts' included), or why they are not proven. */
 type ChartScan = { crds: KubeObject[] } | { build: string };
 
-// A crds/ file of the chart or of a subchart (any depth): what helm's CRDObjects reads, by extension.
-const CRD_FILE = /^((?:charts\/[^/]+\/)*)crds\/.+\.(ya?ml|json)$/i;
+// A crds/ file of the chart or of a subchart (any depth): what helm's CRDObjects reads, by extension
+// (compared without case; the directory names are not).
+const CRD_FILE = /^((?:charts\/[^/]+\/)*)crds\/.+\.(?:[yY][aA]?[mM][lL]|[jJ][sS][oO][nN])$/;
 const IN_CRDS = /^(?:charts\/[^/]+\/)*crds\//;
 
 /** What a cached chart's files can produce: its crds/ CRDs, or why anything else (a CRD, a Flux Kustomization) may come out. */
@@ -250,6 +251,7 @@ function scanChart(dir: string): ChartScan {
     if (crdFiles.length > 0 && /crds\/|Glob/.test(text)) return { build: `its chart may read its crds/ files through .Files (${rel})` };
   }
   if (crdFiles.length === 0) return { crds: [] };
+  if (!chartMeta(dir)) return { build: "its chart's Chart.yaml is not a chart API v1 or v2 podo reads" };
   const ignored = helmIgnored(dir, crdFiles);
   if (ignored) return { build: ignored };
   const crds: KubeObject[] = [];
