@@ -21,7 +21,7 @@ import { chartEffects } from '../render/helm/chart-effects.js';
 import { renderKustomization, type HelmRender } from './render.js';
 import { sameSpec, type HelmExpansion } from './helm.js';
 import { clusterScopedWithoutCluster, crdKinds } from './scope.js';
-import type { CreatedByDependencies, Evaluation, Sides, Target, TargetAnswer, UnchangedProof } from './target.js';
+import { createdByKustomization, emptyCreated, type CreatedByDependencies, type Evaluation, type Sides, type Target, type TargetAnswer, type UnchangedProof } from './target.js';
 
 export interface GitRefTree {
   ref: string;
@@ -74,23 +74,37 @@ export class BaseRefTarget implements Target {
       if (!sameInputs(h, b) || !('digest' in h)) return undefined;
       // Built once also when it may define a substituteFrom source of the run (pipeline/defined-sources.ts).
       let buildOnce = h.mayProduce.fluxKustomizations || h.mayProduce.crds || h.mayProduce.watched;
-      // Its HelmReleases' charts may produce CRDs (their crds/ directory) too: unless every chart is
-      // pinned and cached and shown to produce none of what the run needs, built once.
-      if (!buildOnce && h.helm) buildOnce = !(await this.chartsInert(h.helm.files, s));
+      // Its HelmReleases' charts may produce CRDs too: unless every chart is pinned and cached and what
+      // it produces is proven (the CRDs of its crds/ directory, nothing else the run needs), built once.
+      let creates: CreatedByDependencies | undefined;
+      if (!buildOnce && h.helm) {
+        creates = await this.chartCreates(h.helm.files, s);
+        buildOnce = creates === undefined;
+      }
       // The notes a build derives from the spec alone (substituteFrom without a cluster).
       const { notes } = await collectVariables(s.head.spec, s.variables);
-      return { notes: buildOnce ? notes : [...notes, `inputs identical at ${this.tree.ref}: not built`], buildOnce };
+      if (buildOnce) return { notes, buildOnce };
+      return { notes: [...notes, `inputs identical at ${this.tree.ref}: not built`], buildOnce, ...(creates ? { creates } : {}) };
     } catch {
       return undefined;
     }
   }
 
-  /** Whether every HelmRelease of an unchanged build has a pinned, cached chart that produces nothing the run needs (render/helm/chart-effects.ts). */
-  private async chartsInert(files: { path: string; text: string }[], s: Sides): Promise<boolean> {
+  /**
+   * What the charts of an unchanged build create for its dependents, when every HelmRelease has a
+   * pinned, cached chart whose effects are proven (render/helm/chart-effects.ts): the kinds of the CRDs
+   * of their crds/ directories, created by this Kustomization as its build would say (evaluate.ts).
+   */
+  private async chartCreates(files: { path: string; text: string }[], s: Sides): Promise<CreatedByDependencies | undefined> {
     const cache = this.helm?.stage.charts;
-    if (!cache) return false;
-    const answer = await chartEffects(files, s.head.spec, { cache, watched: s.watched });
-    return 'inert' in answer;
+    if (!cache) return undefined;
+    // Without a cluster every release is rendered as installed, so as upgraded (pipeline/helm.ts): its upgrade.crds policy.
+    const answer = await chartEffects(files, s.head.spec, { cache, watched: s.watched, upgrade: true });
+    if ('build' in answer) return undefined;
+    const out = emptyCreated();
+    const by = createdByKustomization(s.head.spec);
+    for (const [kind, namespaced] of crdKinds(answer.creates.crds)) out.crds.set(kind, { by, namespaced });
+    return out;
   }
 
   /** The root the build at the ref is confined to: the former source's root, in the ref's checkout. */

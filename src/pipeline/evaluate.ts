@@ -19,7 +19,7 @@ import type { HelmExpansion } from './helm.js';
 import type { DefinedSources } from './defined-sources.js';
 import type { Pipeline } from './pass.js';
 import { crdKinds } from './scope.js';
-import { emptyCreated, type CreatedByDependencies } from './target.js';
+import { createdByKustomization, emptyCreated, type CreatedByDependencies } from './target.js';
 
 /**
  * A Kustomization's time budget: its spec.timeout when set (kustomize-controller bounds each
@@ -146,7 +146,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
       .catch(() => undefined);
     if (proof && !proof.buildOnce) {
       const diff: KustomizationDiff = { ...emptyDiff(spec.namespace, spec.name), ...(u.requested ? { requested: true } : {}), notes: [...new Set([...notes, ...proof.notes])] };
-      return { diff, ok: true, creates: emptyCreated(), headChildren: [], formerChildren: [], deps: u.deps };
+      return { diff, ok: true, creates: proof.creates ?? emptyCreated(), headChildren: [], formerChildren: [], deps: u.deps };
     }
     if (proof) {
       formerBuildsSame = true;
@@ -200,7 +200,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
     return {
       diff,
       ok: summarize(resources).failed === 0,
-      creates: createdBy(rendered ?? [], keyOf(spec)),
+      creates: createdBy(rendered ?? [], createdByKustomization(spec)),
       headChildren: (rendered ?? []).filter((o) => isFluxKustomization(o.object)).map((o) => childSpec(o, spec)),
       formerChildren: answer.formerChildren,
       deps: u.deps,
@@ -228,9 +228,8 @@ function childSpec(o: RenderedObject, parent: FluxKustomization['spec']): FluxKu
 }
 
 /** The Namespaces and CRDs a build creates (or keeps): for its dependents they exist. */
-function createdBy(objects: RenderedObject[], by: string): CreatedByDependencies {
+function createdBy(objects: RenderedObject[], who: string): CreatedByDependencies {
   const out = emptyCreated();
-  const who = `Kustomization ${by}`;
   for (const o of objects) if (o.object.kind === 'Namespace' && o.object.apiVersion === 'v1') out.namespaces.set(o.object.metadata.name, who);
   for (const [kind, namespaced] of crdKinds(objects.map((o) => o.object))) out.crds.set(kind, { by: who, namespaced });
   return out;

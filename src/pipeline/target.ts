@@ -80,6 +80,11 @@ export interface UnchangedProof {
    * Otherwise nothing is built and the Kustomization is reported without resources.
    */
   buildOnce: boolean;
+  /**
+   * When nothing is built: what the build would have created for its dependents, proven without it
+   * (the CRDs of its unchanged charts' crds/ directories); absent, nothing.
+   */
+  creates?: CreatedByDependencies;
 }
 
 export interface Target {
@@ -93,3 +98,6 @@ export interface Target {
 }
 
 export const emptyCreated = (): CreatedByDependencies => ({ namespaces: new Map(), crds: new Map() });
+
+/** Who creates what a Kustomization's build holds, as its dependents' reasons name it. */
+export const createdByKustomization = (spec: { namespace: string; name: string }): string => `Kustomization ${spec.namespace}/${spec.name}`;

@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultCacheDir } from '../../src/render/helm/binary.js';
-import { createHelmRunner, findHelm, isHelm, renderHelmRelease, type HelmRenderContext, type HelmRunner } from '../../src/render/helm/index.js';
+import { createHelmRunner, findHelm, isHelm, renderHelmRelease, splitManifest, type HelmRenderContext, type HelmRunner } from '../../src/render/helm/index.js';
 import { shortenReleaseName } from '../../src/flux/helmrelease.js';
 import { findKustomize } from '../../src/render/kustomize/kustomize.js';
 import type { KubeObject } from '../../src/model/object.js';
@@ -190,6 +190,21 @@ describe('renderHelmRelease', () => {
     const r = await renderHelmRelease(spec, ctx());
     expect(r.notRendered).toBeUndefined();
     expect(r.notes).toEqual(['HelmRelease apps/web: valuesFrom Secret apps/nope not read (no cluster to read it from): rendered without it']);
+  });
+});
+
+describe('splitManifest', () => {
+  it('keeps every document of a crds/ file with its CRDs (helm writes one `# Source:` line per crds/ file, one per template document)', () => {
+    // What helm 3.17 and 4.1 print for a crds/ file with two CRDs and a template (helm template --include-crds).
+    const out = [
+      '---\n# Source: mdc/crds/ab.yaml\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: a.x.io\n',
+      '\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: b.x.io\n\n',
+      '\n# Source: mdc/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n',
+      '\n# Source: mdc/charts/sub/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: d\n',
+    ].join('---');
+    const { crds, manifests } = splitManifest(out);
+    expect(crds.map((o) => o.metadata.name)).toEqual(['a.x.io', 'b.x.io']);
+    expect(manifests.map((o) => o.metadata.name)).toEqual(['c', 'd']);
   });
 });
 

@@ -1,29 +1,45 @@
 // What the charts of a build's HelmReleases can produce beyond their own objects, decided without
-// building and without rendering: whether any of them may create a CustomResourceDefinition (which
-// scopes its dependents' objects) or a Flux Kustomization (a child to follow); when the run needs
-// substituteFrom sources from builds, a chart could define one under a name made of pieces, so nothing
-// is proven. --base-ref uses it for a Kustomization whose inputs are proven identical
-// on both sides (render/fingerprint.ts): when its charts can produce none of these, it is not built
-// at all; otherwise, or when anything here cannot be proven, it is built once, as before.
+// building and without rendering: the CustomResourceDefinitions they create (which scope their
+// dependents' objects) and whether any may create a Flux Kustomization (a child to follow); when the
+// run needs substituteFrom sources from builds, a chart could define one under a name made of pieces,
+// so nothing is proven. --base-ref uses it for a Kustomization whose inputs are proven identical on
+// both sides (render/fingerprint.ts): when its charts' effects are proven, it is not built at all and
+// the CRDs are handed to its dependents as a build would; otherwise it is built once, as before.
 //
 // Proven only for the plain shape: every kustomization file of the closure lists resources (no patch,
 // replacement, transformer or component could rewrite a HelmRelease or its source), the Flux spec adds
 // none, no substitution variable and no SOPS file; every HelmRelease pinned to a chart that is in the
 // chart cache (chart-cache.ts): an OCI chart by digest, or by tag resolved to its digest now (one HEAD
 // request; a semver range against the tag list, as oci-chart.ts does), a chart repository's chart by
-// exact version. A chart can only render a kind whose name is written in it (its crds/ and templates,
-// subcharts included) or in its values, which are closure text the fingerprint already reads; a chart
-// holding a packed subchart (.tgz) is not read and counts as unproven.
-import { readdirSync, readFileSync, lstatSync } from 'node:fs';
+// exact version. A chart can only render a kind whose name is written in it (its templates, subcharts
+// included) or in its values, which are closure text the fingerprint already reads; a chart holding a
+// packed subchart (.tgz) is not read and counts as unproven.
+//
+// CRDs from a chart's crds/ directory are never templated: helm-controller applies them itself before
+// the release, by the CRD policy (internal/action/crds.go: `install.crds` on install, `upgrade.crds` on
+// upgrade, empty = Create, Skip = none), the same in its Helm 4 and Helm 3 modes; helm gives them the
+// CRDs of the enabled subcharts too (ProcessDependencies, then CRDObjects). So their kinds are read
+// from the files. Proven only when nothing can change which files those are or what becomes of them:
+// every document a CRD, no `.helmignore` rule that could match one, a subchart's only when no
+// dependency of its parent has a condition or tags (values could disable it), and no other file of the
+// chart naming `crds/` or using `Glob` (a template could read one through `.Files` and render it). A
+// CRD in templates/ is rendered, maybe conditionally: the build is left to say.
+import { existsSync, readdirSync, readFileSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { KustomizationSpec } from '../../model/kustomization.js';
-import { isJsonObject, type JsonObject } from '../../model/object.js';
+import { isJsonObject, type JsonObject, type KubeObject } from '../../model/object.js';
+import { helmReleaseFromObject } from '../../flux/helmrelease.js';
+import type { CrdPolicy } from '../../model/helm.js';
 import { KUSTOMIZATION_FILES } from '../kustomize/kustomize-refs.js';
 import { ociKey, repoKey, type ChartCache } from './chart-cache.js';
 import { listTags, parseOciUrl, pickSemverTag, resolveDigest, type OciRepositoryRef } from './oci.js';
 
-export type ChartEffects = { inert: true } | { build: string };
+/**
+ * `creates`: proven; the CustomResourceDefinitions its charts' crds/ directories create under their
+ * releases' CRD policy (none can create anything else the run needs). `build`: not proven, why.
+ */
+export type ChartEffects = { creates: { crds: KubeObject[] } } | { build: string };
 
 // The keys a kustomization file may have for its resources to reach the output as written (names,
 // kinds and spec fields; labels, annotations and namespaces do not choose a chart).
@@ -36,9 +52,11 @@ export interface ChartEffectsContext {
   cache: ChartCache;
   /** Names of substituteFrom sources the run needs from builds. */
   watched?: ReadonlySet<string>;
+  /** Whether the releases are upgraded (their `upgrade.crds` policy applies) or installed (`install.crds`), as the build renders them. */
+  upgrade: boolean;
 }
 
-/** Whether the HelmReleases among FILES (the proven closure of a Kustomization built with SPEC) have charts that produce nothing the run needs. */
+/** What the charts of the HelmReleases among FILES (the proven closure of a Kustomization built with SPEC) produce that the run needs, or why it is not proven. */
 export async function chartEffects(files: readonly { path: string; text: string }[], spec: KustomizationSpec, ctx: ChartEffectsContext): Promise<ChartEffects> {
   if (spec.patches?.length || spec.images?.length || spec.components?.length || spec.namePrefix || spec.nameSuffix) return { build: 'the spec patches or renames its objects' };
   if (spec.decryption) return { build: 'the spec decrypts SOPS files' };
@@ -68,16 +86,44 @@ export async function chartEffects(files: readonly { path: string; text: string 
   if (releases.length === 0) return { build: 'no HelmRelease found in its files' };
   // postBuild substitution rewrites `${var}` anywhere, the chart's version too.
   if (spec.postBuild && docs.some((d) => JSON.stringify(d).includes('${'))) return { build: 'a chart field may hold a substitution variable' };
-  const checked = new Map<string, Promise<ChartEffects>>();
+  const checked = new Map<string, ChartScan>();
+  const crds: KubeObject[] = [];
   for (const hr of releases) {
     const dir = await pinnedChart(hr, docs, ctx.cache);
     if (typeof dir !== 'string') return dir;
-    let r = checked.get(dir);
-    if (!r) checked.set(dir, (r = Promise.resolve(scanChart(dir))));
-    const answer = await r;
-    if ('build' in answer) return answer;
+    let scan = checked.get(dir);
+    if (!scan) checked.set(dir, (scan = scanChart(dir)));
+    if ('build' in scan) return scan;
+    let policy: CrdPolicy;
+    try {
+      const release = helmReleaseFromObject(hr as KubeObject);
+      // A suspended release is not rendered (render/helm/index.ts): its build creates nothing.
+      if (release.suspend) continue;
+      policy = ctx.upgrade ? release.upgradeCrds : release.installCrds;
+    } catch (err) {
+      // The build reports the same error (an invalid CRD policy) for it.
+      return { build: err instanceof Error ? err.message : String(err) };
+    }
+    if (scan.crds.length === 0) continue;
+    // A value passed to `tpl` (the release's, or a valuesFrom source of the build) could read crds/ through `.Files` too.
+    const reads = files.find((f) => /crds\/|Glob/.test(f.text));
+    if (reads) return { build: `HelmRelease ${releaseName(hr)}: ${reads.path} may read its chart's crds/ files` };
+    if (policy !== 'Skip') crds.push(...scan.crds);
   }
-  return { inert: true };
+  // The same kind defined twice with another scope: which one a dependent sees depends on order.
+  const scopes = new Map<string, boolean>();
+  for (const c of crds) {
+    const s = c.spec as JsonObject;
+    const kind = `${String(s.group)}/${String((s.names as JsonObject).kind)}`;
+    const cluster = s.scope === 'Cluster';
+    if (scopes.has(kind) && scopes.get(kind) !== cluster) return { build: `the CRD of ${kind} is given twice with different scopes` };
+    scopes.set(kind, cluster);
+  }
+  return { creates: { crds } };
+}
+
+function releaseName(hr: JsonObject): string {
+  return isJsonObject(hr.metadata) ? String(hr.metadata.name) : '?';
 }
 
 function parseDocs(text: string): JsonObject[] | undefined {
@@ -172,23 +218,140 @@ function plainRegistry(o: JsonObject, url: string | undefined): OciRepositoryRef
   return parsed ? { ...parsed, insecure: o.insecure === true } : undefined;
 }
 
-/** Whether a cached chart's files can produce a CRD or a Flux Kustomization. */
-function scanChart(dir: string): ChartEffects {
+/** A chart's crds/ CustomResourceDefinitions (its enabled subcharts' included), or why they are not proven. */
+type ChartScan = { crds: KubeObject[] } | { build: string };
+
+// A crds/ file of the chart or of a subchart (any depth): what helm's CRDObjects reads, by extension
+// (compared without case; the directory names are not).
+const CRD_FILE = /^((?:charts\/[^/]+\/)*)crds\/.+\.(?:[yY][aA]?[mM][lL]|[jJ][sS][oO][nN])$/;
+const IN_CRDS = /^(?:charts\/[^/]+\/)*crds\//;
+
+/** What a cached chart's files can produce: its crds/ CRDs, or why anything else (a CRD, a Flux Kustomization) may come out. */
+function scanChart(dir: string): ChartScan {
+  const crdFiles: string[] = [];
+  const others: { rel: string; text: string }[] = [];
   const stack = [''];
   while (stack.length > 0) {
     const rel = stack.pop()!;
-    for (const name of readdirSync(path.join(dir, rel))) {
+    for (const name of readdirSync(path.join(dir, rel)).sort()) {
       const r = rel ? `${rel}/${name}` : name;
       const full = path.join(dir, r);
       const st = lstatSync(full);
       if (st.isDirectory()) stack.push(r);
-      else if (st.isFile()) {
-        if (/\.(tgz|tar\.gz|tar)$/.test(name)) return { build: `its chart holds a packed subchart (${r})` };
-        const text = readFileSync(full, 'utf8');
-        if (text.includes(CRD_KIND)) return { build: `its chart may create CRDs (${r})` };
-        if (text.includes(FLUX_GROUP)) return { build: `its chart may create a Flux Kustomization (${r})` };
-      }
+      else if (!st.isFile()) return { build: `its chart holds ${r}, neither a file nor a directory` };
+      else if (/\.(tgz|tar\.gz|tar)$/.test(name)) return { build: `its chart holds a packed subchart (${r})` };
+      else if (CRD_FILE.test(r)) crdFiles.push(r);
+      // A crds/ file helm does not read as a CRD (README.txt) is no template either.
+      else if (!IN_CRDS.test(r)) others.push({ rel: r, text: readFileSync(full, 'utf8') });
     }
   }
-  return { inert: true };
+  for (const { rel, text } of others) {
+    if (text.includes(CRD_KIND)) return { build: `its chart may create CRDs (${rel})` };
+    if (text.includes(FLUX_GROUP)) return { build: `its chart may create a Flux Kustomization (${rel})` };
+    if (crdFiles.length > 0 && /crds\/|Glob/.test(text)) return { build: `its chart may read its crds/ files through .Files (${rel})` };
+  }
+  if (crdFiles.length === 0) return { crds: [] };
+  if (!chartMeta(dir)) return { build: "its chart's Chart.yaml is not a chart API v1 or v2 podo reads" };
+  const ignored = helmIgnored(dir, crdFiles);
+  if (ignored) return { build: ignored };
+  const crds: KubeObject[] = [];
+  const charts = new Map<string, string | undefined>();
+  for (const rel of crdFiles.sort()) {
+    const chartPath = CRD_FILE.exec(rel)![1];
+    if (chartPath) {
+      let why = charts.get(chartPath);
+      if (!charts.has(chartPath)) charts.set(chartPath, (why = subchartProblem(dir, chartPath)));
+      if (why) return { build: `its chart's ${chartPath.slice(0, -1)} ${why}` };
+    }
+    const docs = parseDocs(readFileSync(path.join(dir, rel), 'utf8'));
+    if (!docs) return { build: `its chart's ${rel} could not be read` };
+    for (const d of docs) {
+      // helm-controller drops anything else in crds/ (v1.5+), older ones applied it: not guessed.
+      const s = isJsonObject(d.spec) ? d.spec : undefined;
+      if (d.kind !== CRD_KIND || !s || typeof s.group !== 'string' || !isJsonObject(s.names) || typeof s.names.kind !== 'string') {
+        return { build: `its chart's ${rel} holds something other than a CustomResourceDefinition with spec.group and spec.names.kind` };
+      }
+      crds.push(d as KubeObject);
+    }
+  }
+  return { crds };
+}
+
+/**
+ * Why the subchart at CHART_PATH (`charts/a/` or deeper) may not be rendered whatever the values, or
+ * undefined. helm keeps every chart under charts/ (a dependency listed in Chart.yaml or not) unless a
+ * dependency's condition or tags disable it (chartutil processDependencyEnabled), skips names starting
+ * with `_` or `.`, and keeps one of two same-named charts.
+ */
+function subchartProblem(dir: string, chartPath: string): string | undefined {
+  const parts = chartPath.split('/').filter(Boolean);
+  for (let i = 0; i < parts.length; i += 2) {
+    const parent = parts.slice(0, i).join('/');
+    const name = parts[i + 1];
+    if (/^[_.]/.test(name)) return 'is not loaded by helm (its name starts with _ or .)';
+    if (existsSync(path.join(dir, parent, 'requirements.yaml'))) return 'is listed in a requirements.yaml';
+    const meta = chartMeta(path.join(dir, parent));
+    if (!meta) return 'has a parent whose Chart.yaml could not be read';
+    const deps = Array.isArray(meta.dependencies) ? meta.dependencies : [];
+    if (deps.some((d) => !isJsonObject(d) || (d.condition !== undefined && d.condition !== '') || (Array.isArray(d.tags) && d.tags.length > 0))) {
+      return 'may be disabled by a dependency condition or tags';
+    }
+    const siblings = path.join(dir, parent, 'charts');
+    const names = readdirSync(siblings).filter((n) => !/^[_.]/.test(n) && !/\.(tgz|tar\.gz|tar)$/.test(n)).map((n) => chartMeta(path.join(siblings, n))?.name);
+    const own = chartMeta(path.join(siblings, name))?.name;
+    if (typeof own !== 'string' || names.filter((n) => n === own).length > 1) return 'has no Chart.yaml name, or shares it with another subchart';
+  }
+  return undefined;
+}
+
+function chartMeta(dir: string): JsonObject | undefined {
+  try {
+    const meta = parseDocs(readFileSync(path.join(dir, 'Chart.yaml'), 'utf8'))?.[0];
+    return meta && (meta.apiVersion === 'v1' || meta.apiVersion === 'v2') ? meta : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why the chart's .helmignore (helm reads the top one when it loads a directory, pkg/ignore) may leave
+ * out a crds/ file, or undefined. A rule is matched as helm does (Go's filepath.Match, against the
+ * base name when the rule has no slash); a negation is not evaluated.
+ */
+function helmIgnored(dir: string, crdFiles: string[]): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path.join(dir, '.helmignore'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const paths = new Set<string>();
+  for (const f of crdFiles) {
+    const parts = f.split('/');
+    for (let i = 1; i <= parts.length; i++) paths.add(parts.slice(0, i).join('/'));
+  }
+  for (const line of text.split(/\r?\n/)) {
+    let rule = line.trim();
+    if (rule === '' || rule.startsWith('#')) continue;
+    if (rule.startsWith('!')) return `its chart's .helmignore has a negation (${rule})`;
+    rule = rule.replace(/\/$/, '');
+    const anchored = rule.includes('/');
+    const re = goMatch(rule.replace(/^\//, ''));
+    if (!re) return `its chart's .helmignore rule ${rule} is not read by podo`;
+    for (const p of paths) if (re.test(anchored ? p : p.split('/').pop()!)) return `its chart's .helmignore rule ${rule} matches ${p}`;
+  }
+  return undefined;
+}
+
+/**
+ * Go's filepath.Match pattern as a RegExp (`*` and `?` never match `/`); undefined for a class or an
+ * escape, which podo does not read (helm create's .helmignore has neither).
+ */
+export function goMatch(pattern: string): RegExp | undefined {
+  if (/[[\\]/.test(pattern)) return undefined;
+  return new RegExp(`^${[...pattern].map((c) => (c === '*' ? '[^/]*' : c === '?' ? '[^/]' : escapeRe(c))).join('')}$`);
+}
+
+function escapeRe(c: string): string {
+  return /[\\^$.*+?()[\]{}|\/-]/.test(c) ? `\\${c}` : c;
 }

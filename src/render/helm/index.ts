@@ -375,9 +375,12 @@ function registerSecretObject(o: KubeObject, ctx: HelmRenderContext, secrets: st
 export function splitManifest(out: string): { crds: KubeObject[]; manifests: KubeObject[] } {
   const crds: KubeObject[] = [];
   const manifests: KubeObject[] = [];
+  // helm writes a crds/ file as it is, after one `# Source:` line: the file's further documents follow
+  // without one (a template's documents each get their own), so they belong to the last file named.
+  let source = '';
   for (const doc of out.split(/^---[ \t]*$/m)) {
     if (doc.trim() === '') continue;
-    const source = doc.match(/^# Source: (.*)$/m)?.[1] ?? '';
+    source = doc.match(/^# Source: (.*)$/m)?.[1] ?? source;
     const objs = parseKustomizeOutput(doc, `helm template ${source}`.trim());
     // helm 3.6 writes `crds/x.yaml`, newer ones `chart/crds/x.yaml` (and `chart/charts/sub/crds/...`).
     const isCrdFile = /^([^/]+\/)?(charts\/[^/]+\/)*crds\//.test(source);
