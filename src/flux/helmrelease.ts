@@ -30,8 +30,8 @@ export function shortenReleaseName(name: string): string {
   return `${name.slice(0, 53 - 13)}-${sum.slice(0, 12)}`;
 }
 
-function crdPolicy(v: JsonValue | undefined, where: string, skipCrds: boolean): CrdPolicy {
-  if (v === undefined || v === '') return skipCrds ? 'Skip' : 'Create';
+function crdPolicy(v: JsonValue | undefined, where: string): CrdPolicy {
+  if (v === undefined || v === '') return 'Create';
   if (v === 'Skip' || v === 'Create' || v === 'CreateReplace') return v;
   throw new InputError(`${where}: invalid CRD policy ${JSON.stringify(v)} (Skip, Create or CreateReplace)`);
 }
@@ -126,10 +126,11 @@ export function helmReleaseFromObject(obj: KubeObject): HelmReleaseSpec {
     commonMetadata: isJsonObject(s.commonMetadata)
       ? { labels: strMap(s.commonMetadata.labels), annotations: strMap(s.commonMetadata.annotations) }
       : undefined,
-    // helm-controller's internal/action/crds.go: an empty policy is Create on install and upgrade alike;
-    // the deprecated install.skipCRDs means Skip.
-    installCrds: crdPolicy(install.crds, where, install.skipCRDs === true),
-    upgradeCrds: crdPolicy(upgrade.crds, where, false),
+    // helm-controller's internal/action/crds.go: an empty policy is Create on install and upgrade alike.
+    // The deprecated install.skipCRDs has no effect (internal/action/install.go sets helm's SkipCRDs
+    // always and applies crds/ by install.crds alone).
+    installCrds: crdPolicy(install.crds, where),
+    upgradeCrds: crdPolicy(upgrade.crds, where),
     // helm-controller only passes CreateNamespace with a targetNamespace (internal/action/install.go).
     createNamespace: targetNamespace !== undefined && install.createNamespace === true,
     suspend: s.suspend === true,
