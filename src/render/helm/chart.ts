@@ -71,6 +71,9 @@ async function sourceObject(ctx: ChartSourceContext, ref: ObjectKey): Promise<Ku
   const found = await ctx.lookup(ref.kind, ref.name, ref.namespace);
   if (found === undefined) throw new NotRendered(`its chart source ${ref.kind} ${ref.namespace}/${ref.name} is neither in the build nor in the cluster`);
   if ('unavailable' in found) throw new NotRendered(`its chart source ${ref.kind} ${ref.namespace}/${ref.name} could not be read (${found.unavailable})`);
+  // A source URL may carry `user:password@`: a secret wherever it goes (helm's own errors quote it too).
+  const url = spec(found as KubeObject).url;
+  if (typeof url === 'string') for (const pw of urlPasswords(url)) ctx.registerSecret?.(pw);
   return found as KubeObject;
 }
 
@@ -78,75 +81,88 @@ function spec(obj: KubeObject): JsonObject {
   return isJsonObject(obj.spec) ? obj.spec : {};
 }
 
-async function fromTemplate(c: ChartTemplate, ctx: ChartSourceContext): Promise<Found> {
-  const ref = c.sourceRef;
-  switch (ref.kind) {
-    case 'GitRepository':
-    case 'Bucket':
-    case 'ExternalArtifact': {
-      const mapped = ctx.sourceDir(ref.kind, ref.namespace, ref.name);
-      if ('reason' in mapped) throw new NotRendered(mapped.reason);
-      return withValuesFiles(localChart(mapped.root, c.chart, `${ref.kind} ${ref.namespace}/${ref.name}`), c, mapped.root);
-    }
-    case 'HelmRepository': {
-      const repo = await sourceObject(ctx, ref);
-      const s = spec(repo);
-      const url = typeof s.url === 'string' ? s.url : '';
-      if (!url) throw new NotRendered(`HelmRepository ${ref.namespace}/${ref.name} has no spec.url`);
-      for (const pw of urlPasswords(url)) ctx.registerSecret?.(pw);
-      if (s.type === 'oci' || url.startsWith('oci://')) return withValuesFiles(ociFound(await ociHelmRepositoryChart(repo, c.chart, c.version, ctx)), c, undefined);
-      if (s.secretRef) throw new NotRendered(`HelmRepository ${ref.namespace}/${ref.name} needs credentials (spec.secretRef), which podo does not read`);
-      // spec.certSecretRef: the CA and client certificate of the index fetch and the chart download (source-controller's getter client options).
-      let tls: RegistryTls | undefined;
-      try {
-        tls = await certs(repo, s, ctx);
-      } catch (err) {
-        if (err instanceof OciError) throw new NotRendered(`HelmRepository ${ref.namespace}/${ref.name}: ${err.message}`);
-        throw err;
-      }
-      return withValuesFiles(await pullRepo(ctx, url, c.chart, c.version, tls), c, undefined);
-    }
-    default:
-      throw new NotRendered(`chart source kind ${ref.kind} is not supported`);
-  }
+/** A chart named by spec.chart (a HelmChart template): found by its sourceRef's kind. */
+function fromTemplate(c: ChartTemplate, ctx: ChartSourceContext): Promise<Found> {
+  const find = BY_TEMPLATE_SOURCE[c.sourceRef.kind];
+  if (!find) throw new NotRendered(`chart source kind ${c.sourceRef.kind} is not supported`);
+  return find(c, ctx);
 }
 
-async function fromChartRef(ref: ObjectKey, ctx: ChartSourceContext): Promise<Found> {
-  switch (ref.kind) {
-    case 'OCIRepository': {
-      const obj = await sourceObject(ctx, ref);
-      const url = spec(obj).url;
-      if (typeof url === 'string') for (const pw of urlPasswords(url)) ctx.registerSecret?.(pw);
-      return ociFound(await ociRepositoryChart(obj, ctx));
-    }
-    case 'HelmChart': {
-      const obj = await sourceObject(ctx, ref);
-      const s = spec(obj);
-      const src = isJsonObject(s.sourceRef) ? s.sourceRef : {};
-      if (typeof s.chart !== 'string' || typeof src.kind !== 'string' || typeof src.name !== 'string') {
-        throw new NotRendered(`HelmChart ${ref.namespace}/${ref.name} has no spec.chart or spec.sourceRef`);
-      }
-      return fromTemplate(
-        {
-          chart: s.chart,
-          version: typeof s.version === 'string' ? s.version : undefined,
-          // A HelmChart's source is always in its own namespace.
-          sourceRef: { kind: src.kind, name: src.name, namespace: ref.namespace },
-          valuesFiles: Array.isArray(s.valuesFiles) ? s.valuesFiles.filter((f): f is string => typeof f === 'string') : undefined,
-          ignoreMissingValuesFiles: s.ignoreMissingValuesFiles === true,
-        },
-        ctx,
-      );
-    }
-    case 'ExternalArtifact': {
-      const mapped = ctx.sourceDir(ref.kind, ref.namespace, ref.name);
-      if ('reason' in mapped) throw new NotRendered(mapped.reason);
-      return localChart(mapped.root, '.', `ExternalArtifact ${ref.namespace}/${ref.name}`);
-    }
-    default:
-      throw new NotRendered(`spec.chartRef kind ${ref.kind} is not supported`);
-  }
+/** A chart named by spec.chartRef: found by the kind of the object it names. */
+function fromChartRef(ref: ObjectKey, ctx: ChartSourceContext): Promise<Found> {
+  const find = BY_CHART_REF[ref.kind];
+  if (!find) throw new NotRendered(`spec.chartRef kind ${ref.kind} is not supported`);
+  return find(ref, ctx);
 }
+
+/** A directory of a source mapped to the checkout or --local-sources (GitRepository, Bucket, ExternalArtifact). */
+async function fromMappedSource(c: ChartTemplate, ctx: ChartSourceContext): Promise<Found> {
+  const ref = c.sourceRef;
+  const mapped = ctx.sourceDir(ref.kind, ref.namespace, ref.name);
+  if ('reason' in mapped) throw new NotRendered(mapped.reason);
+  return withValuesFiles(localChart(mapped.root, c.chart, `${ref.kind} ${ref.namespace}/${ref.name}`), c, mapped.root);
+}
+
+/** A chart repository: an HTTP(S) index, or an OCI registry (`type: oci`). */
+async function fromHelmRepository(c: ChartTemplate, ctx: ChartSourceContext): Promise<Found> {
+  const ref = c.sourceRef;
+  const repo = await sourceObject(ctx, ref);
+  const s = spec(repo);
+  const url = typeof s.url === 'string' ? s.url : '';
+  if (!url) throw new NotRendered(`HelmRepository ${ref.namespace}/${ref.name} has no spec.url`);
+  if (s.type === 'oci' || url.startsWith('oci://')) return withValuesFiles(ociFound(await ociHelmRepositoryChart(repo, c.chart, c.version, ctx)), c, undefined);
+  if (s.secretRef) throw new NotRendered(`HelmRepository ${ref.namespace}/${ref.name} needs credentials (spec.secretRef), which podo does not read`);
+  // spec.certSecretRef: the CA and client certificate of the index fetch and the chart download (source-controller's getter client options).
+  let tls: RegistryTls | undefined;
+  try {
+    tls = await certs(repo, s, ctx);
+  } catch (err) {
+    if (err instanceof OciError) throw new NotRendered(`HelmRepository ${ref.namespace}/${ref.name}: ${err.message}`);
+    throw err;
+  }
+  return withValuesFiles(await pullRepo(ctx, url, c.chart, c.version, tls), c, undefined);
+}
+
+/** A HelmChart object: its own template, its source in its own namespace. */
+async function fromHelmChart(ref: ObjectKey, ctx: ChartSourceContext): Promise<Found> {
+  const s = spec(await sourceObject(ctx, ref));
+  const src = isJsonObject(s.sourceRef) ? s.sourceRef : {};
+  if (typeof s.chart !== 'string' || typeof src.kind !== 'string' || typeof src.name !== 'string') {
+    throw new NotRendered(`HelmChart ${ref.namespace}/${ref.name} has no spec.chart or spec.sourceRef`);
+  }
+  return fromTemplate(
+    {
+      chart: s.chart,
+      version: typeof s.version === 'string' ? s.version : undefined,
+      // A HelmChart's source is always in its own namespace.
+      sourceRef: { kind: src.kind, name: src.name, namespace: ref.namespace },
+      valuesFiles: Array.isArray(s.valuesFiles) ? s.valuesFiles.filter((f): f is string => typeof f === 'string') : undefined,
+      ignoreMissingValuesFiles: s.ignoreMissingValuesFiles === true,
+    },
+    ctx,
+  );
+}
+
+/**
+ * The chart source kinds, one finder each (helm-controller's chart template sourceRef kinds and chartRef
+ * kinds; source-controller fetches each kind its own way). A kind is one function and one entry here.
+ */
+const BY_TEMPLATE_SOURCE: Partial<Record<string, (c: ChartTemplate, ctx: ChartSourceContext) => Promise<Found>>> = {
+  GitRepository: fromMappedSource,
+  Bucket: fromMappedSource,
+  ExternalArtifact: fromMappedSource,
+  HelmRepository: fromHelmRepository,
+};
+
+const BY_CHART_REF: Partial<Record<string, (ref: ObjectKey, ctx: ChartSourceContext) => Promise<Found>>> = {
+  OCIRepository: async (ref, ctx) => ociFound(await ociRepositoryChart(await sourceObject(ctx, ref), ctx)),
+  HelmChart: fromHelmChart,
+  ExternalArtifact: async (ref, ctx) => {
+    const mapped = ctx.sourceDir(ref.kind, ref.namespace, ref.name);
+    if ('reason' in mapped) throw new NotRendered(mapped.reason);
+    return localChart(mapped.root, '.', `ExternalArtifact ${ref.namespace}/${ref.name}`);
+  },
+};
 
 /**
  * A chart directory inside a mapped source. Like source-controller, the chart path is relative to the
