@@ -5,7 +5,6 @@
 //   the target              the cluster's dry-run, the build at a git ref, or nothing (`podo build`).
 // The orchestrator (orchestrate.ts) then runs the plan without asking which mode it is in.
 import path from 'node:path';
-import { realpathSync } from 'node:fs';
 import { createClusterClient, type ClusterClient } from '../cluster/client.js';
 import { UsageError } from '../model/errors.js';
 import type { ReportTarget } from '../model/change.js';
@@ -13,10 +12,10 @@ import { contextNameOf } from '../cluster/kubeconfig-fast.js';
 import type { FluxKustomization } from '../model/kustomization.js';
 import type { RunOptions } from '../model/settings.js';
 import { secrets } from '../model/secrets.js';
-import { existingAncestor } from '../process/git-toplevel.js';
+import { realish } from '../process/git.js';
 import { SourceTrees } from '../render/tree/source-tree.js';
 import { listGitRepositories } from '../sources/cluster.js';
-import { openWorktree } from '../sources/git.js';
+import { openRefCheckout, type RefCheckout } from '../sources/git.js';
 import { checkoutSources, sourceResolver } from '../sources/local-sources.js';
 import { clusterRoots, discover as discoverOnce, discoveryOnce } from '../sources/repository.js';
 import { clusterAll, clusterNamed, fileNamed, repositoryClusterRoot, repositoryNamed, type SpecSource, type Trees } from '../sources/spec-source.js';
@@ -121,31 +120,30 @@ async function clusterPasses(options: RunOptions, hooks: RunHooks, held: Held): 
  * reported under its cluster; a repository never has one picked silently.
  */
 async function refPasses(options: RunOptions, ref: string, hooks: RunHooks, held: Held): Promise<Pass[]> {
-  const checkout = held.add(await openWorktree(options.path, ref), (c) => c.close());
+  const checkout = held.add(await openRefCheckout(options.path, ref), (c) => c.close());
   const helmStage = held.add(newHelmStage(options), (h) => h.cleanup());
   const discover = discoveryOnce();
-  const tree: GitRefTree = { ref, toplevel: checkout.toplevel, worktree: checkout.worktree };
-  if (options.selection.mode !== 'all') return [await refPass(options, tree, hooks, helmStage, discover, undefined)];
+  if (options.selection.mode !== 'all') return [await refPass(options, checkout, hooks, helmStage, discover, undefined)];
   // Sorted: the report's order does not depend on how --cluster-path was spelled, so that shards merge
   // into the same report as one run (`podo report merge` sorts by cluster too).
-  const dirs = [...(options.clusterPaths ?? clusterRoots(discover(realish(options.path))))].sort();
-  if (dirs.length <= 1) return [await refPass(options, tree, hooks, helmStage, discover, dirs[0])];
+  const dirs = [...(options.clusterPaths ?? clusterRoots(discover(checkout.path)))].sort();
+  if (dirs.length <= 1) return [await refPass(options, checkout, hooks, helmStage, discover, dirs[0])];
   const passes: Pass[] = [];
-  for (const dir of dirs) passes.push({ ...(await refPass(options, tree, hooks, helmStage, discover, dir)), cluster: dir });
+  for (const dir of dirs) passes.push({ ...(await refPass(options, checkout, hooks, helmStage, discover, dir)), cluster: dir });
   return passes;
 }
 
-async function refPass(options: RunOptions, tree: GitRefTree, hooks: RunHooks, helmStage: HelmStage, discover: Trees['discover'], clusterPath: string | undefined): Promise<Pass> {
+async function refPass(options: RunOptions, checkout: RefCheckout, hooks: RunHooks, helmStage: HelmStage, discover: Trees['discover'], clusterPath: string | undefined): Promise<Pass> {
   const { selection } = options;
+  const tree: GitRefTree = { ref: checkout.ref, toplevel: checkout.toplevel, worktree: checkout.worktree };
   const trees: Trees = { ...tree, atRef: (p) => pathAtRef(tree, realish(p)), discover };
-  const head = realish(options.path);
   const specs: SpecSource =
     selection.mode === 'all'
-      ? repositoryClusterRoot(trees, head, clusterPath)
-      : repositoryNamed(trees, selection.name, selection.namespace, head, options.kustomizationFile);
+      ? repositoryClusterRoot(trees, checkout.path, clusterPath)
+      : repositoryNamed(trees, selection.name, selection.namespace, checkout.path, options.kustomizationFile);
   const { roots, problems } = await specs.roots();
   // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.
-  const root = checkoutRoot(options, roots[0]?.head, head);
+  const root = checkoutRoot(options, roots[0]?.head, checkout.path);
   const resolve = sourceResolver(root, checkoutSources(tree.toplevel, discover(tree.toplevel).gitRepositories), options.localSources);
   const helm = (mapRoot?: (root: string) => string): HelmRender => ({ stage: helmStage, sourceDir: chartSources(resolve, mapRoot), concurrency: options.cluster.concurrency });
   const sourceTrees = new SourceTrees();
@@ -219,12 +217,6 @@ async function buildPasses(options: RunOptions, specFromCluster: boolean, target
 function newHelmStage(options: RunOptions): HelmStage {
   // Every value read from a Secret for chart values goes to the run's secret registry.
   return new HelmStage(options.build.helm, options.build.kustomize, (v) => secrets.add(v), options.build.cacheDir, options.buildAll !== true);
-}
-
-/** The path with symlinks resolved as far as it exists (a path deleted in the working tree still maps to the ref). */
-function realish(p: string): string {
-  const dir = existingAncestor(p);
-  return path.join(realpathSync(dir), path.relative(dir, path.resolve(p)));
 }
 
 /** What a plan holds open, released in the reverse order it was taken. */
