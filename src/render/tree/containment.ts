@@ -11,7 +11,7 @@ import { BuildError } from '../../model/errors.js';
 import type { RemoteBases } from '../../model/settings.js';
 import type { Workspace } from './workspace.js';
 import { guardYaml, MAX_YAML_BYTES, tooLargeError } from '../documents.js';
-import { repositoryRoot } from './workspace.js';
+import { repositoryRoot } from '../../flux/source-root.js';
 import { isVcsPathUnder } from './vcs.js';
 
 export function isWithin(p: string, root: string): boolean {
