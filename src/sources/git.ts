@@ -1,7 +1,7 @@
 // The git facts of podo's checkout in podo's words. A second checkout of the repository at another
 // ref, for diffing without a cluster, is a detached `git worktree` in a temporary directory: the user's
 // working tree, index and HEAD are never touched, and the worktree is removed afterwards, also when the
-// run is interrupted (model/cleanup.ts). git itself runs in process/git.ts.
+// run is interrupted (model/cleanup.ts). git runs in process/git.ts, the two synchronous reads below aside.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, realpathSync } from 'node:fs';
 import os from 'node:os';
