@@ -2,8 +2,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../model/errors.js';
 import { findKustomize } from '../render/kustomize/kustomize.js';
-import { checkHelmBin } from '../render/helm/binary.js';
-import { assertDirectory } from '../render/tree/workspace.js';
 import { build } from '../pipeline/run.js';
 import { maskSecrets } from '../diff/mask.js';
 import { renderManifests } from '../report/manifests.js';
@@ -28,10 +26,8 @@ export function validateBuild(name: string | undefined, f: BuildFlags, env: Node
   if (!name) throw new UsageError('missing Kustomization name: podo build kustomization NAME --path DIR');
   if (!f.path) throw new UsageError('--path DIR is required');
   if (f.dryRun && !f.kustomizationFile) throw new UsageError('--dry-run needs --kustomization-file FILE (there is no cluster to read the spec from)');
+  // --helm-bin renders the build's charts, as in diff: a named helm that is not there is said before anything runs (toRunOptions).
   const run = toRunOptions(name, f, true, env, () => findKustomize(f.kustomizeBin, env), 'build');
-  assertDirectory(f.path);
-  // --helm-bin renders the build's charts, as in diff: a named helm that is not there is said before anything runs.
-  checkHelmBin(f.helmBin, env);
   // Without --dry-run the spec (and substituteFrom, the decryption Secret) come from the cluster.
   return { run: { ...run, buildOnly: { specFromCluster: !f.dryRun } } };
 }

@@ -4,8 +4,6 @@ import { PodoError, UsageError, oneLineMessage } from '../model/errors.js';
 import type { DiffReport } from '../model/change.js';
 import type { RunOptions } from '../model/settings.js';
 import { findKustomize } from '../render/kustomize/kustomize.js';
-import { checkHelmBin } from '../render/helm/binary.js';
-import { assertDirectory } from '../render/tree/workspace.js';
 import { run } from '../pipeline/run.js';
 import { reportTarget } from '../pipeline/plan.js';
 import { render } from '../report/index.js';
@@ -52,10 +50,9 @@ export function validate(name: string | undefined, f: DiffFlags, namespaceGiven:
   const output = parseOutput(f.output);
   const maxCommentBytes = f.maxCommentBytes === undefined ? DEFAULT_MAX_COMMENT_BYTES : parsePositiveInt('--max-comment-bytes', f.maxCommentBytes);
   if (maxCommentBytes < MIN_COMMENT_BYTES) throw new UsageError(`--max-comment-bytes must be at least ${MIN_COMMENT_BYTES}, got "${f.maxCommentBytes}"`);
-  assertDirectory(f.path);
-  checkHelmBin(f.helmBin, env);
-  const filters = reportFilters(f, globs);
+  const color = useColor({ flag: f.color, env, isTTY });
   const diffContext = f.diffContext === undefined ? undefined : parseContext(f.diffContext);
+  const filters = reportFilters(f, globs);
   const run = toRunOptions(f.all ? undefined : name, f, namespaceGiven, env, () => findKustomize(f.kustomizeBin, env));
   run.filters = filters;
   if (timeoutGiven) run.cluster.overallTimeout = true;
@@ -65,7 +62,7 @@ export function validate(name: string | undefined, f: DiffFlags, namespaceGiven:
     run,
     output,
     verbose: f.verbose === true,
-    color: useColor({ flag: f.color, env, isTTY }),
+    color,
     progress: f.progress !== false && f.progressBar !== false,
     failOnWarnings: f.failOnWarnings === true,
     failOnSkipped: f.failOnSkipped === true,

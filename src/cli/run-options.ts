@@ -1,12 +1,14 @@
-// Flags → RunOptions, made once here and passed down unchanged (model/settings.ts). Pure apart from
-// the kustomize lookup, which is handed in; the environment is handed in too (read once by the command).
+// Flags → RunOptions, made once here and passed down unchanged (model/settings.ts). The flags are read
+// first, then the machine is looked at (--path, a named helm, the kustomize lookup, which is handed in);
+// the environment is handed in too (read once by the command).
 import os from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../model/errors.js';
-import type { KustomizeBinary, RunOptions, Selection } from '../model/settings.js';
+import type { BuildSettings, KustomizeBinary, RunOptions, Selection } from '../model/settings.js';
 import { parseLocalSources } from '../sources/local-sources.js';
 import { parseShard, ShardError } from '../pipeline/shard.js';
-import { defaultCacheDir, lazyHelm, type HelmChoice } from '../render/helm/binary.js';
+import { checkHelmBin, defaultCacheDir, lazyHelm, type HelmChoice } from '../render/helm/binary.js';
+import { assertDirectory } from '../render/tree/workspace.js';
 import { connectionSettings, ignorePathsOf, type BuildOptionFlags } from './options.js';
 import { fillFromFlags, type CommandId, type FlagValues } from './flags.js';
 
@@ -23,7 +25,8 @@ export type RunFlags = Partial<FlagValues<'build'> & FlagValues<'diff'>> & Pick<
 
 /**
  * The run's options from its flags (flags.ts: the fields of flags with a value parser are filled from
- * the table; the rest here) and the environment, read once here and passed down.
+ * the table; the rest here) and the environment, read once here and passed down. The flags are read
+ * first; then what looks at the machine: --path, a named helm, kustomize.
  */
 export function toRunOptions(name: string | undefined, f: RunFlags, namespaceGiven: boolean, env: NodeJS.ProcessEnv, kustomize: () => KustomizeBinary, command: CommandId = 'diff'): RunOptions {
   if (!f.path) throw new UsageError('--path DIR is required');
@@ -32,23 +35,18 @@ export function toRunOptions(name: string | undefined, f: RunFlags, namespaceGiv
   const selection: Selection = f.all
     ? { mode: 'all', ...(namespaceGiven ? { namespace: f.namespace } : {}) }
     : { mode: 'single', name: name!, namespace: f.namespace, recursive: f.recursive === true };
-  // Flag values first, then what looks on the machine (helm, kustomize).
   const ignorePaths = ignorePathsOf(f.ignorePaths);
   const connection = connectionSettings(f, env);
-  const run: RunOptions = {
+  const run: Omit<RunOptions, 'build'> & { build: Omit<BuildSettings, 'kustomize' | 'helm'> } = {
     selection,
     path: path.resolve(f.path),
     ignoreNotFound: false,
     localSources: [...parseLocalSources(f.localSources ?? []), ...parseLocalSources(f.source ?? [], '--source')],
     ...(f.clusterPath?.length ? { clusterPaths: f.clusterPath } : {}),
-    ...(f.shard !== undefined ? { shard: shardOption(f.shard) } : {}),
     parallel: PARALLEL_KUSTOMIZATIONS,
     build: {
-      // kustomize-controller fetches remote resources unless started with --no-remote-bases.
-      kustomize: { ...kustomize(), remoteBases: { fetch: f.remoteBases !== false, loopback: env.PODO_ALLOW_LOOPBACK_REMOTE === '1' } },
       strictSubstitute: false,
       ignorePaths,
-      helm: lazyHelm(f.helmBin, env, helmChoice(f, env)),
       cacheDir: defaultCacheDir(env),
       env,
       // PODO_FULL_COPY=1 (hidden, for differential tests): every build copies the whole repository.
@@ -62,7 +60,17 @@ export function toRunOptions(name: string | undefined, f: RunFlags, namespaceGiv
     },
   };
   fillFromFlags({ run }, f, command, 'run.');
-  return run;
+  const shard = f.shard !== undefined ? { shard: shardOption(f.shard) } : {};
+  // The machine: the helm is looked up on first use (a named one that is not there is said now), kustomize now.
+  const helm = lazyHelm(f.helmBin, env, helmChoice(f, env));
+  assertDirectory(f.path);
+  checkHelmBin(f.helmBin, env);
+  return {
+    ...run,
+    ...shard,
+    // kustomize-controller fetches remote resources unless started with --no-remote-bases.
+    build: { ...run.build, kustomize: { ...kustomize(), remoteBases: { fetch: f.remoteBases !== false, loopback: env.PODO_ALLOW_LOOPBACK_REMOTE === '1' } }, helm },
+  };
 }
 
 function shardOption(v: string): { index: number; total: number } {

@@ -1,28 +1,27 @@
 // The planner: RunOptions → one Plan, made once, for every mode. It decides the three things a run
 // is made of, and nothing else does:
 //   where specs come from   the cluster, the repository at both refs, or --kustomization-file;
-//   the checkout root       checkout-root.ts, once, from --path and the first spec;
+//   the checkout root       flux/source-root.ts, once, from --path and the first spec;
 //   the target              the cluster's dry-run, the build at a git ref, or nothing (`podo build`).
 // The orchestrator (orchestrate.ts) then runs the plan without asking which mode it is in.
-import path from 'node:path';
 import { realpathSync } from 'node:fs';
 import { createClusterClient, type ClusterClient } from '../cluster/client.js';
+import { checkoutRoot } from '../flux/source-root.js';
 import { UsageError } from '../model/errors.js';
 import type { ReportTarget } from '../model/change.js';
 import { contextNameOf } from '../cluster/kubeconfig-fast.js';
 import type { FluxKustomization } from '../model/kustomization.js';
 import type { RunOptions } from '../model/settings.js';
 import { secrets } from '../model/secrets.js';
-import { existingAncestor } from '../process/git-toplevel.js';
+import { realish } from '../process/git.js';
 import { SourceTrees } from '../render/tree/source-tree.js';
 import { listGitRepositories } from '../sources/cluster.js';
-import { openWorktree } from '../sources/git.js';
+import { openRefCheckout } from '../sources/git.js';
 import { checkoutSources, sourceResolver } from '../sources/local-sources.js';
 import { clusterRoots, discover as discoverOnce, discoveryOnce } from '../sources/repository.js';
-import { clusterAll, clusterNamed, fileNamed, repositoryClusterRoot, repositoryNamed, type SpecSource, type Trees } from '../sources/spec-source.js';
+import { clusterAll, clusterNamed, fileNamed, repositoryClusterRoot, repositoryNamed, type Root, type SpecProblem, type SpecSource, type Trees } from '../sources/spec-source.js';
 import { BaseRefTarget, pathAtRef, type GitRefTree } from './base-ref-target.js';
 import { BuildTarget } from './build-target.js';
-import { checkoutRoot } from './checkout-root.js';
 import { ClusterTarget } from './cluster-target.js';
 import { DefinedSources, substituteFromNames } from './defined-sources.js';
 import { budgetOf } from './evaluate.js';
@@ -90,7 +89,7 @@ async function clusterPasses(options: RunOptions, hooks: RunHooks, held: Held): 
   const inCluster = new Set(rootSpecs.map(keyOf));
   if (selection.mode === 'all' && roots.length >= SHARED_LIVE_READS_FROM) target.shareLiveReads(rootSpecs.map((s) => s.namespace));
   // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.
-  const root = checkoutRoot(options, roots[0]?.head, selection.mode === 'all' ? options.path : undefined);
+  const root = checkoutRoot(selection, selection.mode === 'all' ? options.path : realpathSync(options.path), roots[0]?.head);
   const resolve = sourceResolver(root, checkoutSources(root, await listGitRepositories(client)), options.localSources);
   const helm: HelmRender = { stage: helmStage, sourceDir: chartSources(resolve), concurrency: cluster.concurrency };
   const trees = new SourceTrees();
@@ -118,60 +117,59 @@ async function clusterPasses(options: RunOptions, hooks: RunHooks, held: Held): 
 /**
  * --base-ref: no cluster; the same build at the ref, from a checkout of it. --all follows every cluster
  * directory of the repository (or those --cluster-path names), one pass each, each Kustomization
- * reported under its cluster; a repository never has one picked silently.
+ * reported under its cluster; a repository never has one picked silently. The checkout's facts are
+ * found once (sources/git.ts), then each pass's specs; the checkout root and the source resolver are
+ * the same for every pass (with --all the root is --path), each pass has its own target.
  */
 async function refPasses(options: RunOptions, ref: string, hooks: RunHooks, held: Held): Promise<Pass[]> {
-  const checkout = held.add(await openWorktree(options.path, ref), (c) => c.close());
+  const { selection } = options;
+  const checkout = held.add(await openRefCheckout(options.path, ref), (c) => c.close());
   const helmStage = held.add(newHelmStage(options), (h) => h.cleanup());
-  const discover = discoveryOnce();
   const tree: GitRefTree = { ref, toplevel: checkout.toplevel, worktree: checkout.worktree };
-  if (options.selection.mode !== 'all') return [await refPass(options, tree, hooks, helmStage, discover, undefined)];
+  const discover = discoveryOnce();
+  const trees: Trees = { ...tree, atRef: (p) => pathAtRef(tree, realish(p)), discover };
   // Sorted: the report's order does not depend on how --cluster-path was spelled, so that shards merge
   // into the same report as one run (`podo report merge` sorts by cluster too).
-  const dirs = [...(options.clusterPaths ?? clusterRoots(discover(realish(options.path))))].sort();
-  if (dirs.length <= 1) return [await refPass(options, tree, hooks, helmStage, discover, dirs[0])];
-  const passes: Pass[] = [];
-  for (const dir of dirs) passes.push({ ...(await refPass(options, tree, hooks, helmStage, discover, dir)), cluster: dir });
-  return passes;
-}
-
-async function refPass(options: RunOptions, tree: GitRefTree, hooks: RunHooks, helmStage: HelmStage, discover: Trees['discover'], clusterPath: string | undefined): Promise<Pass> {
-  const { selection } = options;
-  const trees: Trees = { ...tree, atRef: (p) => pathAtRef(tree, realish(p)), discover };
-  const head = realish(options.path);
-  const specs: SpecSource =
-    selection.mode === 'all'
-      ? repositoryClusterRoot(trees, head, clusterPath)
-      : repositoryNamed(trees, selection.name, selection.namespace, head, options.kustomizationFile);
-  const { roots, problems } = await specs.roots();
+  const dirs = selection.mode === 'all' ? [...(options.clusterPaths ?? clusterRoots(discover(checkout.path)))].sort() : [];
+  const clusters = dirs.length > 1 ? dirs : [dirs[0]];
+  const found: Array<{ roots: Root[]; problems: SpecProblem[] }> = [];
+  for (const clusterPath of clusters) {
+    const specs: SpecSource =
+      selection.mode === 'all'
+        ? repositoryClusterRoot(trees, checkout.path, clusterPath)
+        : repositoryNamed(trees, selection.name, selection.namespace, checkout.path, options.kustomizationFile);
+    found.push(await specs.roots());
+  }
   // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.
-  const root = checkoutRoot(options, roots[0]?.head, head);
+  const root = checkoutRoot(selection, checkout.path, found[0].roots[0]?.head);
   const resolve = sourceResolver(root, checkoutSources(tree.toplevel, discover(tree.toplevel).gitRepositories), options.localSources);
   const helm = (mapRoot?: (root: string) => string): HelmRender => ({ stage: helmStage, sourceDir: chartSources(resolve, mapRoot), concurrency: options.cluster.concurrency });
-  const sourceTrees = new SourceTrees();
-  // The build at the ref takes its chart sources from the ref's checkout: the same mapping, moved there.
-  const target = new BaseRefTarget(tree, options.build, helm((r) => pathAtRef(tree, r) ?? r), sourceTrees, options.buildAll === true);
-  const headHelm = helm();
-  return {
-    roots,
-    problems,
-    pipeline: {
-      target,
-      resolve,
-      render: (ks, dir, boundary, deadline, variables) => renderKustomization(undefined, ks, dir, options.build, boundary, headHelm, { trees: sourceTrees, deadline, variables }),
-      // --all: a substituteFrom ConfigMap or Secret the run's own builds define is read from them, per side.
-      sources: selection.mode === 'all' ? new DefinedSources(substituteFromNames([...discover(tree.toplevel).definitions, ...discover(tree.worktree).definitions])) : undefined,
-      budget: (spec) => budgetOf(spec, options.cluster.timeoutMs),
-      follow: selection.mode === 'all',
-      childrenRequested: false,
-      parallel: options.parallel,
-      remoteNeedsCluster: false,
-      rethrow: selection.mode === 'single',
-      hooks,
-      rootsApplyTheRest: selection.mode === 'all',
-      ...(options.shard ? { shard: { ...options.shard, cluster: clusterPath ?? '' } } : {}),
-    },
-  };
+  return clusters.map((clusterPath, i) => {
+    const sourceTrees = new SourceTrees();
+    // The build at the ref takes its chart sources from the ref's checkout: the same mapping, moved there.
+    const target = new BaseRefTarget(tree, options.build, helm((r) => pathAtRef(tree, r) ?? r), sourceTrees, options.buildAll === true);
+    const headHelm = helm();
+    return {
+      ...found[i],
+      ...(dirs.length > 1 ? { cluster: clusterPath } : {}),
+      pipeline: {
+        target,
+        resolve,
+        render: (ks, dir, boundary, deadline, variables) => renderKustomization(undefined, ks, dir, options.build, boundary, headHelm, { trees: sourceTrees, deadline, variables }),
+        // --all: a substituteFrom ConfigMap or Secret the run's own builds define is read from them, per side.
+        sources: selection.mode === 'all' ? new DefinedSources(substituteFromNames([...discover(tree.toplevel).definitions, ...discover(tree.worktree).definitions])) : undefined,
+        budget: (spec) => budgetOf(spec, options.cluster.timeoutMs),
+        follow: selection.mode === 'all',
+        childrenRequested: false,
+        parallel: options.parallel,
+        remoteNeedsCluster: false,
+        rethrow: selection.mode === 'single',
+        hooks,
+        rootsApplyTheRest: selection.mode === 'all',
+        ...(options.shard ? { shard: { ...options.shard, cluster: clusterPath ?? '' } } : {}),
+      },
+    };
+  });
 }
 
 /**
@@ -191,7 +189,7 @@ async function buildPasses(options: RunOptions, specFromCluster: boolean, target
     ? clusterNamed(client, selection.name, selection.namespace, options.path, options.kustomizationFile, options.ignoreNotFound)
     : fileNamed(options.kustomizationFile!, selection.name, selection.namespace, options.path);
   const { roots, problems } = await specs.roots();
-  const root = checkoutRoot(options, roots[0].head);
+  const root = checkoutRoot(selection, realpathSync(options.path), roots[0].head);
   const gitRepositories = client ? await listGitRepositories(client) : discoverOnce(root).gitRepositories;
   const resolve = sourceResolver(root, checkoutSources(root, gitRepositories), options.localSources);
   const helm: HelmRender | undefined = stage ? { stage, sourceDir: chartSources(resolve), concurrency: 4 } : undefined;
@@ -219,12 +217,6 @@ async function buildPasses(options: RunOptions, specFromCluster: boolean, target
 function newHelmStage(options: RunOptions): HelmStage {
   // Every value read from a Secret for chart values goes to the run's secret registry.
   return new HelmStage(options.build.helm, options.build.kustomize, (v) => secrets.add(v), options.build.cacheDir, options.buildAll !== true);
-}
-
-/** The path with symlinks resolved as far as it exists (a path deleted in the working tree still maps to the ref). */
-function realish(p: string): string {
-  const dir = existingAncestor(p);
-  return path.join(realpathSync(dir), path.relative(dir, path.resolve(p)));
 }
 
 /** What a plan holds open, released in the reverse order it was taken. */

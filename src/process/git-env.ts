@@ -1,4 +1,4 @@
-// The one environment every git invocation of podo runs with (sources/git.ts, render/tree/containment.ts).
+// The one environment every git invocation of podo runs with (process/git.ts, sources/git.ts).
 // git finds the repository from its working directory (--path), never from variables a calling hook or
 // CI step may have exported: GIT_INDEX_FILE in particular would make a worktree's checkout write into
 // the user's index, and GIT_DIR/GIT_WORK_TREE would point podo at another repository. No system config,

@@ -4,14 +4,14 @@
 // comment through a configMapGenerator. Flux guards the same hole with a filesystem that refuses
 // paths outside the source root (fluxcd/pkg kustomize/filesys MakeFsOnDiskSecure); podo checks
 // every file reference before kustomize runs.
-import { gitToplevelOf } from '../../process/git-toplevel.js';
+import { gitToplevelOf } from '../../process/git.js';
 import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { BuildError } from '../../model/errors.js';
 import type { RemoteBases } from '../../model/settings.js';
 import type { Workspace } from './workspace.js';
 import { guardYaml, MAX_YAML_BYTES, tooLargeError } from '../documents.js';
-import { repositoryRoot } from './workspace.js';
+import { repositoryRoot } from '../../flux/source-root.js';
 import { isVcsPathUnder } from './vcs.js';
 
 export function isWithin(p: string, root: string): boolean {

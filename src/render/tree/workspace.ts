@@ -8,6 +8,7 @@ import { cp, realpath, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../../model/errors.js';
+import { repositoryRoot } from '../../flux/source-root.js';
 import { registerAsyncCleanup, registerCleanup } from '../../model/cleanup.js';
 import type { ReferenceClosure, SourceTree } from './source-tree.js';
 import { isVcsPath } from './vcs.js';
@@ -25,23 +26,6 @@ export interface Workspace {
   release(): Promise<void>;
   /** Bytes of the files copied, when the copy is a reference closure (what the build reads); else unknown. */
   inputBytes?: number;
-}
-
-/**
- * The repository root is `--path` minus the Kustomization's `spec.path` when `--path` ends with it
- * (so `../base` references resolve as in Flux); otherwise `--path` itself.
- */
-export function repositoryRoot(userDir: string, specPath: string | undefined): string {
-  const abs = path.resolve(userDir);
-  const rel = (specPath ?? '').replace(/^\.\//, '').replace(/\/+$/, '');
-  if (rel === '' || rel === '.') return abs;
-  const parts = rel.split('/').filter((p) => p && p !== '.');
-  if (parts.includes('..')) return abs;
-  const tail = abs.split(path.sep).slice(-parts.length);
-  if (tail.length === parts.length && tail.every((p, i) => p === parts[i])) {
-    return abs.split(path.sep).slice(0, -parts.length).join(path.sep) || path.sep;
-  }
-  return abs;
 }
 
 /** Fails early, before any cluster round trip, when --path is not a directory. */
