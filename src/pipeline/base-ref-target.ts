@@ -40,6 +40,8 @@ export function pathAtRef(tree: GitRefTree, p: string): string | undefined {
 
 export class BaseRefTarget implements Target {
   readonly kind = 'base-ref' as const;
+  readonly allOrNothing = false;
+  readonly needsRemoteCluster = false;
   readonly headLabel = 'working tree';
 
   constructor(

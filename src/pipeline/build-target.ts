@@ -24,6 +24,8 @@ export interface BuildOutput {
 
 export class BuildTarget implements Target {
   readonly kind = 'build' as const;
+  readonly allOrNothing = true;
+  readonly needsRemoteCluster = false;
   private readonly builds = new Map<string, Built>();
 
   async evaluate(e: Evaluation): Promise<TargetAnswer> {

@@ -26,6 +26,8 @@ import type { CreatedByDependencies, Evaluation, Target, TargetAnswer } from './
 
 export class ClusterTarget implements Target {
   readonly kind = 'cluster' as const;
+  readonly allOrNothing = false;
+  readonly needsRemoteCluster = true;
   private liveIndex: LiveIndex | undefined;
 
   constructor(

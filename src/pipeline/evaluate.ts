@@ -102,7 +102,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
     notes.push(`dependency ${broken.map((d) => `${d} ${done.get(d)!.diff.skipped ? 'was not evaluated' : 'failed'}`).join(', ')}: evaluated without its objects; Flux applies this one only once ${broken.length === 1 ? 'it is' : 'they are'} ready`);
   }
   // A remote cluster is not read; building and comparing between two refs needs none.
-  if (spec.kubeConfig && p.remoteNeedsCluster) return skip('remote cluster', 'targets a remote cluster (spec.kubeConfig)');
+  if (spec.kubeConfig && p.target.needsRemoteCluster) return skip('remote cluster', 'targets a remote cluster (spec.kubeConfig)');
   if (spec.kubeConfig) notes.push('targets a remote cluster (spec.kubeConfig): compared between the two refs');
   if (spec.suspend) {
     if (!u.requested) return skip('suspended', 'suspended (spec.suspend: true)');
@@ -211,7 +211,7 @@ export async function evaluateKustomization(u: Unit, prior: CreatedByDependencie
     if (budget && deadline !== undefined && Date.now() >= deadline && err instanceof Error && budget.label !== '--timeout') {
       err.message = err.message.replace(/^timed out \(--timeout[^)]*\)/, `timed out (${budget.label})`);
     }
-    if (p.rethrow) throw err;
+    if (p.following.failureIsTheRun || p.target.allOrNothing) throw err;
     // One Kustomization's failure is reported under its own header; the others go on.
     return failedOutcome({ ...emptyDiff(spec.namespace, spec.name), ...(u.requested ? { requested: true } : {}), error: oneLineMessage(err), notes });
   }

@@ -41,7 +41,7 @@ interface Entry {
 /** One pass: its roots, in dependency order, then what their builds produce. */
 async function runPass({ roots, problems, pipeline: p }: Pass): Promise<DiffReport> {
   const inShard = (group: string) => !p.shard || shardOf(p.shard.cluster, group, p.shard.total) === p.shard.index;
-  const { groups: rootGroups, clusterRoots } = groupRoots(roots, problems, p.rootsApplyTheRest === true);
+  const { groups: rootGroups, clusterRoots } = groupRoots(roots, problems, p.following.rootsApplyTheRest === true);
   const out: Entry[] = problems.map((x) => {
     const group = rootGroups.get(keyOf(x))!;
     return { diff: { ...emptyDiff(x.namespace, x.name), error: x.message }, group, report: inShard(group) };
@@ -100,7 +100,7 @@ async function runPass({ roots, problems, pipeline: p }: Pass): Promise<DiffRepo
         p.sources.record('head', o.built.head);
         p.sources.record('former', o.built.former);
       }
-      if (!p.follow) continue;
+      if (!p.following.children) continue;
       const followed: Root[] = [];
       for (const c of o.headChildren) {
         if (!('spec' in c)) {
@@ -110,13 +110,13 @@ async function runPass({ roots, problems, pipeline: p }: Pass): Promise<DiffRepo
           seen.add(keyOf(c));
           continue;
         }
-        if (p.followOnly && !p.followOnly(c)) continue;
+        if (p.following.only && !p.following.only(c)) continue;
         const former = o.formerChildren.find((f) => keyOf(f.spec) === keyOf(c.spec));
-        followed.push({ head: c, former, notes: [], requested: p.childrenRequested });
+        followed.push({ head: c, former, notes: [], requested: p.following.requested });
       }
       // Children the former side has and the build no longer produces: removed (pruned when the parent prunes).
       if ((u.head ?? u.former)?.spec.prune) {
-        for (const f of o.formerChildren) if (!p.followOnly || p.followOnly(f)) followed.push({ former: f, notes: [], requested: p.childrenRequested });
+        for (const f of o.formerChildren) if (!p.following.only || p.following.only(f)) followed.push({ former: f, notes: [], requested: p.following.requested });
       }
       // A child goes with its parent; a cluster root's children are grouped among themselves (dependsOn),
       // joined to the group of a root they depend on.
@@ -134,7 +134,7 @@ async function runPass({ roots, problems, pipeline: p }: Pass): Promise<DiffRepo
         add(r, group, inShard(group));
       }
       if ((u.head ?? u.former)?.spec.prune) {
-        if (p.removedChildrenInRun && u.head) {
+        if (p.following.removedInRun && u.head) {
           const produced = new Set(o.headChildren.map((c) => keyOf('spec' in c ? c.spec : c)));
           for (const f of o.formerChildren) {
             const key = keyOf(f.spec);

@@ -6,7 +6,7 @@ import type { ReportFilters } from '../model/filters.js';
 import type { FluxKustomization } from '../model/kustomization.js';
 import type { RenderedObject } from '../model/object.js';
 import type { SourceResolver } from '../sources/local-sources.js';
-import type { Root, SpecProblem } from '../sources/spec-source.js';
+import type { Following, Root, SpecProblem } from '../sources/spec-source.js';
 import type { VariableSource } from '../render/flux/substitute.js';
 import type { DefinedSources } from './defined-sources.js';
 import type { HelmExpansion } from './helm.js';
@@ -54,30 +54,14 @@ export interface Pipeline {
   render: (ks: FluxKustomization, dir: string, boundary?: string, deadline?: number, variables?: VariableSource) => Promise<{ objects: RenderedObject[]; notes: string[]; helm?: HelmExpansion }>;
   /** Without a cluster: the substituteFrom sources the run's own builds define, per side (--base-ref --all). */
   sources?: DefinedSources;
-  /** Also evaluate the Kustomizations the builds produce (--recursive; --base-ref --all from the cluster root; --all: new ones). */
-  follow: boolean;
-  /** With `follow`: only the children this accepts (--all against the cluster: those it does not have). */
-  followOnly?: (ks: FluxKustomization) => boolean;
-  /**
-   * A child in the run (--all against the cluster: every Kustomization is a root) that its pruning
-   * parent's build no longer produces is removed by Flux with its parent's next apply: it is evaluated
-   * as removed (its deletionPolicy applied to its inventory), replacing its own diff.
-   */
-  removedChildrenInRun?: boolean;
-  /** Followed children were asked for (--recursive): not evaluating one fails the run. */
-  childrenRequested: boolean;
+  /** How the pass goes on from its roots: the spec source's rules (sources/spec-source.ts). */
+  following: Following;
   /** Kustomizations evaluated at once. */
   parallel: number;
-  /** Evaluating a Kustomization that deploys to another cluster (spec.kubeConfig) needs that cluster (against a cluster, not between refs). */
-  remoteNeedsCluster: boolean;
-  /** One named Kustomization: its failure is the run's failure (printed as an error), not a report entry. */
-  rethrow: boolean;
   /** A Kustomization's time budget, from when its evaluation starts. */
   budget?: (spec: FluxKustomization['spec']) => { ms: number; label: string };
   hooks: RunHooks;
   /** --shard: only this part's groups are evaluated and reported (shard.ts); `cluster` goes into the hash. */
   shard?: Shard & { cluster: string };
-  /** The roots apply the rest (--base-ref --all: the cluster root): each is a cluster root for --shard. */
-  rootsApplyTheRest?: boolean;
 }
 

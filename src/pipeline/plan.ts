@@ -19,7 +19,7 @@ import { listGitRepositories } from '../sources/cluster.js';
 import { openRefCheckout } from '../sources/git.js';
 import { checkoutSources, sourceResolver } from '../sources/local-sources.js';
 import { clusterRoots, discover as discoverOnce, discoveryOnce } from '../sources/repository.js';
-import { clusterAll, clusterNamed, fileNamed, repositoryClusterRoot, repositoryNamed, type Root, type SpecProblem, type SpecSource, type Trees } from '../sources/spec-source.js';
+import { clusterAll, clusterNamed, fileNamed, type Following, repositoryClusterRoot, repositoryNamed, type Root, type SpecProblem, type SpecSource, type Trees } from '../sources/spec-source.js';
 import { BaseRefTarget, pathAtRef, type GitRefTree } from './base-ref-target.js';
 import { BuildTarget } from './build-target.js';
 import { ClusterTarget } from './cluster-target.js';
@@ -27,7 +27,6 @@ import { DefinedSources, substituteFromNames } from './defined-sources.js';
 import { budgetOf } from './evaluate.js';
 import { HelmStage } from './helm.js';
 import { impersonation } from './impersonation.js';
-import { keyOf } from './order.js';
 import type { Pass, Plan, RunHooks } from './pass.js';
 import { chartSources, renderKustomization, type HelmRender } from './render.js';
 
@@ -83,10 +82,9 @@ async function clusterPasses(options: RunOptions, hooks: RunHooks, held: Held): 
   const specs: SpecSource =
     selection.mode === 'all'
       ? clusterAll(client, selection.namespace)
-      : clusterNamed(client, selection.name, selection.namespace, options.path, options.kustomizationFile, options.ignoreNotFound);
-  const { roots, problems } = await specs.roots();
+      : clusterNamed(client, selection.name, selection.namespace, options.path, options.kustomizationFile, options.ignoreNotFound, selection.recursive);
+  const { roots, problems, following } = await specs.roots();
   const rootSpecs = roots.map((r) => (r.head ?? r.former)!.spec);
-  const inCluster = new Set(rootSpecs.map(keyOf));
   if (selection.mode === 'all' && roots.length >= SHARED_LIVE_READS_FROM) target.shareLiveReads(rootSpecs.map((s) => s.namespace));
   // --all: --path is the repository root; one Kustomization: --path is its directory, the root is above it by spec.path.
   const root = checkoutRoot(selection, selection.mode === 'all' ? options.path : realpathSync(options.path), roots[0]?.head);
@@ -97,16 +95,8 @@ async function clusterPasses(options: RunOptions, hooks: RunHooks, held: Held): 
     target,
     resolve,
     render: (ks, dir, boundary, deadline) => renderKustomization(client, ks, dir, options.build, boundary, helm, { trees, deadline }),
-    // --all lists what the cluster has; a Kustomization the builds add (a new app in the pull request)
-    // is not there yet, so it is followed from its parent's build (in -n's namespace only).
-    follow: selection.mode === 'all' || selection.recursive,
-    followOnly:
-      selection.mode === 'all' ? (ks) => !inCluster.has(keyOf(ks.spec)) && (selection.namespace === undefined || ks.spec.namespace === selection.namespace) : undefined,
-    removedChildrenInRun: selection.mode === 'all',
-    childrenRequested: selection.mode === 'single',
+    following,
     parallel: options.parallel,
-    remoteNeedsCluster: true,
-    rethrow: selection.mode === 'single' && !selection.recursive,
     budget: (spec) => budgetOf(spec, cluster.timeoutMs),
     hooks,
     ...(options.shard ? { shard: { ...options.shard, cluster: '' } } : {}),
@@ -132,7 +122,7 @@ async function refPasses(options: RunOptions, ref: string, hooks: RunHooks, held
   // into the same report as one run (`podo report merge` sorts by cluster too).
   const dirs = selection.mode === 'all' ? [...(options.clusterPaths ?? clusterRoots(discover(checkout.path)))].sort() : [];
   const clusters = dirs.length > 1 ? dirs : [dirs[0]];
-  const found: Array<{ roots: Root[]; problems: SpecProblem[] }> = [];
+  const found: Array<{ roots: Root[]; problems: SpecProblem[]; following: Following }> = [];
   for (const clusterPath of clusters) {
     const specs: SpecSource =
       selection.mode === 'all'
@@ -159,13 +149,9 @@ async function refPasses(options: RunOptions, ref: string, hooks: RunHooks, held
         // --all: a substituteFrom ConfigMap or Secret the run's own builds define is read from them, per side.
         sources: selection.mode === 'all' ? new DefinedSources(substituteFromNames([...discover(tree.toplevel).definitions, ...discover(tree.worktree).definitions])) : undefined,
         budget: (spec) => budgetOf(spec, options.cluster.timeoutMs),
-        follow: selection.mode === 'all',
-        childrenRequested: false,
+        following: found[i].following,
         parallel: options.parallel,
-        remoteNeedsCluster: false,
-        rethrow: selection.mode === 'single',
         hooks,
-        rootsApplyTheRest: selection.mode === 'all',
         ...(options.shard ? { shard: { ...options.shard, cluster: clusterPath ?? '' } } : {}),
       },
     };
@@ -186,9 +172,9 @@ async function buildPasses(options: RunOptions, specFromCluster: boolean, target
     ? held.add(await createClusterClient({ ...cluster, concurrency: 4, deadline: Date.now() + cluster.timeoutMs }), (c) => c.close())
     : undefined;
   const specs = client
-    ? clusterNamed(client, selection.name, selection.namespace, options.path, options.kustomizationFile, options.ignoreNotFound)
-    : fileNamed(options.kustomizationFile!, selection.name, selection.namespace, options.path);
-  const { roots, problems } = await specs.roots();
+    ? clusterNamed(client, selection.name, selection.namespace, options.path, options.kustomizationFile, options.ignoreNotFound, selection.recursive)
+    : fileNamed(options.kustomizationFile!, selection.name, selection.namespace, options.path, selection.recursive);
+  const { roots, problems, following } = await specs.roots();
   const root = checkoutRoot(selection, realpathSync(options.path), roots[0].head);
   const gitRepositories = client ? await listGitRepositories(client) : discoverOnce(root).gitRepositories;
   const resolve = sourceResolver(root, checkoutSources(root, gitRepositories), options.localSources);
@@ -202,11 +188,8 @@ async function buildPasses(options: RunOptions, specFromCluster: boolean, target
         resolve,
         render: (ks: FluxKustomization, dir: string, boundary?: string) => renderKustomization(client, ks, dir, options.build, boundary, helm),
         // -r as `flux build --recursive`: the Flux Kustomizations a build produces are built too.
-        follow: selection.recursive,
-        childrenRequested: true,
+        following,
         parallel: options.parallel,
-        remoteNeedsCluster: false,
-        rethrow: true,
         hooks,
       },
     },

@@ -90,6 +90,10 @@ export interface UnchangedProof {
 export interface Target {
   /** `build`: nothing is compared (podo build, build-target.ts). */
   readonly kind: 'cluster' | 'base-ref' | 'build';
+  /** Evaluating a Kustomization that deploys to another cluster (spec.kubeConfig) needs that cluster: the cluster target; comparing or printing builds needs none. */
+  readonly needsRemoteCluster: boolean;
+  /** Any Kustomization's failure is the run's (`podo build` prints every build or none). */
+  readonly allOrNothing: boolean;
   /** How a working-tree failure is labelled (`working tree: …` when the other side is a build too). */
   readonly headLabel?: string;
   /** A target comparing two builds: proof, without building, that both sides would build the same; undefined when not proven. */

@@ -33,12 +33,35 @@ export interface SpecProblem {
   message: string;
 }
 
+/**
+ * How a run goes on from its roots, which depends on where they come from (and on --recursive): which
+ * of the Kustomizations the builds produce are evaluated too, and what a failure means.
+ */
+export interface Following {
+  /** Also evaluate the Kustomizations the builds produce (--recursive; a cluster root's tree; --all against the cluster: the new ones). */
+  children: boolean;
+  /** With `children`: only the children this accepts (--all against the cluster: those it does not list). */
+  only?: (ks: FluxKustomization) => boolean;
+  /** Followed children were asked for (--recursive): not evaluating one fails the run. */
+  requested: boolean;
+  /**
+   * A child in the run (--all against the cluster: every Kustomization is a root) that its pruning
+   * parent's build no longer produces is removed by Flux with its parent's next apply: it is evaluated
+   * as removed (its deletionPolicy applied to its inventory), replacing its own diff.
+   */
+  removedInRun?: boolean;
+  /** The roots apply the rest (a cluster root of --base-ref --all): each is a cluster root for --shard. */
+  rootsApplyTheRest?: boolean;
+  /** One named Kustomization: its failure is the run's failure (printed as an error), not a report entry. */
+  failureIsTheRun: boolean;
+}
+
 export interface SpecSource {
-  roots(): Promise<{ roots: Root[]; problems: SpecProblem[] }>;
+  roots(): Promise<{ roots: Root[]; problems: SpecProblem[]; following: Following }>;
 }
 
 /** One named Kustomization from the cluster; --kustomization-file replaces its spec, the live inventory still drives deletions (as in flux). */
-export function clusterNamed(client: ClusterClient, name: string, namespace: string, dir: string, file?: string, ignoreNotFound = false): SpecSource {
+export function clusterNamed(client: ClusterClient, name: string, namespace: string, dir: string, file?: string, ignoreNotFound = false, recursive = false): SpecSource {
   return {
     async roots() {
       const live = await loadFromCluster(client, name, namespace);
@@ -48,16 +71,16 @@ export function clusterNamed(client: ClusterClient, name: string, namespace: str
         head = { ...pickFromFile(file, name, namespace), inventory: live?.inventory };
       }
       if (!head) throw notFound(name, namespace);
-      return { roots: [{ head, former: live, dir, notes: [], requested: true }], problems: [] };
+      return { roots: [{ head, former: live, dir, notes: [], requested: true }], problems: [], following: { children: recursive, requested: true, failureIsTheRun: !recursive } };
     },
   };
 }
 
 /** One named Kustomization from --kustomization-file alone, with no cluster (`podo build --dry-run`). */
-export function fileNamed(file: string, name: string, namespace: string, dir: string): SpecSource {
+export function fileNamed(file: string, name: string, namespace: string, dir: string, recursive = false): SpecSource {
   return {
     async roots() {
-      return { roots: [{ head: pickFromFile(file, name, namespace), dir, notes: [], requested: true }], problems: [] };
+      return { roots: [{ head: pickFromFile(file, name, namespace), dir, notes: [], requested: true }], problems: [], following: { children: recursive, requested: true, failureIsTheRun: true } };
     },
   };
 }
@@ -67,7 +90,15 @@ export function clusterAll(client: ClusterClient, namespace?: string): SpecSourc
   return {
     async roots() {
       const all = (await listFromCluster(client, namespace)).sort((a, b) => byNamespaceName(a.spec, b.spec));
-      return { roots: all.map((ks) => ({ head: ks, former: ks, notes: [], requested: false })), problems: [] };
+      const listed = new Set(all.map((ks) => `${ks.spec.namespace}/${ks.spec.name}`));
+      // What the cluster lists is a root already; a Kustomization the builds add (a new app in the pull
+      // request) is not there yet, so it is followed from its parent's build (in -n's namespace only).
+      const only = (ks: FluxKustomization) => !listed.has(`${ks.spec.namespace}/${ks.spec.name}`) && (namespace === undefined || ks.spec.namespace === namespace);
+      return {
+        roots: all.map((ks) => ({ head: ks, former: ks, notes: [], requested: false })),
+        problems: [],
+        following: { children: true, only, requested: false, removedInRun: true, failureIsTheRun: false },
+      };
     },
   };
 }
@@ -117,7 +148,7 @@ export function repositoryNamed(trees: Trees, name: string, namespace: string, d
       // Without a manifest nothing says prune is off: a deletion that might not happen is shown rather than hidden.
       const minimal: FluxKustomization = { spec: { name, namespace, prune: true }, origin: '(no manifest found)' };
       const h = head ?? minimal;
-      return { roots: [{ head: h, former: former ?? h, dir, formerDir: dir, notes, requested: true }], problems: [] };
+      return { roots: [{ head: h, former: former ?? h, dir, formerDir: dir, notes, requested: true }], problems: [], following: { children: false, requested: false, failureIsTheRun: true } };
     },
   };
 }
@@ -151,7 +182,7 @@ export function repositoryClusterRoot(trees: Trees, repoRoot: string, clusterPat
       const mine = (p: { file: string; message: string }) => (p.file.startsWith(dir + '/') || dir === '.') && !p.message.startsWith('also defined in');
       const problems = [...head.problems.filter(mine), ...base.problems.filter(mine).map((p) => ({ ...p, message: `at ${trees.ref}: ${p.message}` }))]
         .map((p) => ({ namespace: p.namespace, name: p.name, message: `${p.file}: ${p.message}` }));
-      return { roots: [{ head: h, former, formerDir: path.join(repoRoot, dir), notes, requested: false }], problems };
+      return { roots: [{ head: h, former, formerDir: path.join(repoRoot, dir), notes, requested: false }], problems, following: { children: true, requested: false, rootsApplyTheRest: true, failureIsTheRun: false } };
     },
   };
 }
