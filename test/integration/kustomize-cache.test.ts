@@ -20,28 +20,33 @@ function countingKubectl(dir: string): { bin: string; runs: () => number } {
   return { bin, runs: () => (existsSync(count) ? readFileSync(count, 'utf8').split('\n').filter(Boolean).length : 0) };
 }
 
+/** A repository with one app NAME under apps/, a counting kubectl, and a `podo build` of it against its own cache. */
+function cacheCase(name: string, app: Record<string, string>, env: NodeJS.ProcessEnv = {}) {
+  const repo = writeTree({ ...Object.fromEntries(Object.entries(app).map(([f, text]) => [`apps/${name}/${f}`, text])), [`clusters/prod/${name}.yaml`]: KS(name, `apps/${name}`) });
+  const tools = mkdtempSync(path.join(os.tmpdir(), 'podo-kc-'));
+  const cache = path.join(tools, 'cache');
+  const k = countingKubectl(tools);
+  const build = () =>
+    runPodo(['build', 'ks', name, '--path', path.join(repo, `apps/${name}`), '--kustomization-file', path.join(repo, `clusters/prod/${name}.yaml`), '--dry-run', '--kustomize-bin', k.bin, '--cache-dir', cache], {
+      KUBECONFIG: '/nonexistent/kubeconfig',
+      ...env,
+    });
+  return { repo, cache, k, build, kept: () => (existsSync(path.join(cache, 'kustomize')) ? readdirSync(path.join(cache, 'kustomize')) : []) };
+}
+
 describe('kustomize output cache', () => {
   it('a second run of the same inputs runs no kustomize and prints the same bytes; a changed byte or binary builds again', async () => {
-    const repo = writeTree({
-      'apps/web/kustomization.yaml': 'resources: [cm.yaml]\nnamePrefix: web-\n',
-      'apps/web/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  color: blue\n',
-      'clusters/prod/web.yaml': KS('web', 'apps/web'),
+    const { repo, k, build, kept } = cacheCase('web', {
+      'kustomization.yaml': 'resources: [cm.yaml]\nnamePrefix: web-\n',
+      'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  color: blue\n',
     });
-    const tools = mkdtempSync(path.join(os.tmpdir(), 'podo-kc-'));
-    const cache = path.join(tools, 'cache');
-    const k = countingKubectl(tools);
-    const build = () =>
-      runPodo(['build', 'ks', 'web', '--path', path.join(repo, 'apps/web'), '--kustomization-file', path.join(repo, 'clusters/prod/web.yaml'), '--dry-run', '--kustomize-bin', k.bin, '--cache-dir', cache], {
-        KUBECONFIG: '/nonexistent/kubeconfig',
-      });
 
     const first = await build();
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('name: web-settings');
     expect(k.runs()).toBe(1);
-    const kept = readdirSync(path.join(cache, 'kustomize'));
-    expect(kept).toHaveLength(1);
+    expect(kept()).toHaveLength(1);
 
     const second = await build();
     expect(second.code).toBe(0);
@@ -68,18 +73,10 @@ describe('kustomize output cache', () => {
   });
 
   it('a build whose output holds a Secret is never kept, and its value reaches no cache file', async () => {
-    const repo = writeTree({
-      'apps/db/kustomization.yaml': 'resources: [cm.yaml]\nsecretGenerator:\n  - name: db\n    literals: [password=CANARY-kc-7xq]\n',
-      'apps/db/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: db\ndata:\n  host: db\n',
-      'clusters/prod/db.yaml': KS('db', 'apps/db'),
+    const { k, build, kept } = cacheCase('db', {
+      'kustomization.yaml': 'resources: [cm.yaml]\nsecretGenerator:\n  - name: db\n    literals: [password=CANARY-kc-7xq]\n',
+      'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: db\ndata:\n  host: db\n',
     });
-    const tools = mkdtempSync(path.join(os.tmpdir(), 'podo-kc-'));
-    const cache = path.join(tools, 'cache');
-    const k = countingKubectl(tools);
-    const build = () =>
-      runPodo(['build', 'ks', 'db', '--path', path.join(repo, 'apps/db'), '--kustomization-file', path.join(repo, 'clusters/prod/db.yaml'), '--dry-run', '--kustomize-bin', k.bin, '--cache-dir', cache], {
-        KUBECONFIG: '/nonexistent/kubeconfig',
-      });
     for (let i = 1; i <= 2; i++) {
       const r = await build();
       expect(r.code).toBe(0);
@@ -87,30 +84,25 @@ describe('kustomize output cache', () => {
       expect(r.stdout + r.stderr).not.toContain('CANARY-kc-7xq');
       expect(k.runs()).toBe(i);
     }
-    const dir = path.join(cache, 'kustomize');
-    const files = existsSync(dir) ? readdirSync(dir) : [];
-    expect(files).toEqual([]);
+    expect(kept()).toEqual([]);
   });
 
   it('a build that decrypted a file before kustomize ran (an encrypted patch) is never kept, even when its output holds no Secret', async () => {
     const id = await newAgeIdentity();
     const patch = await encryptYaml('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\ndata:\n  token: CANARY-kc-sops-4wz\n', { recipients: [id.recipient], encryptedRegex: '^data$' });
-    const repo = writeTree({
-      'apps/api/kustomization.yaml': 'resources: [cm.yaml]\npatches:\n  - path: token-patch.yaml\n',
-      'apps/api/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\ndata:\n  host: api\n',
-      'apps/api/token-patch.yaml': patch,
-      'clusters/prod/api.yaml': KS('api', 'apps/api'),
-    });
-    const tools = mkdtempSync(path.join(os.tmpdir(), 'podo-kc-'));
-    const cache = path.join(tools, 'cache');
-    const k = countingKubectl(tools);
+    const { k, build, kept } = cacheCase(
+      'api',
+      {
+        'kustomization.yaml': 'resources: [cm.yaml]\npatches:\n  - path: token-patch.yaml\n',
+        'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\ndata:\n  host: api\n',
+        'token-patch.yaml': patch,
+      },
+      { SOPS_AGE_KEY: id.identity },
+    );
     // Each run builds the real rendering and its two stand-in renderings (render/secret-derived.ts).
     const perRun: number[] = [];
     for (let i = 1; i <= 2; i++) {
-      const r = await runPodo(
-        ['build', 'ks', 'api', '--path', path.join(repo, 'apps/api'), '--kustomization-file', path.join(repo, 'clusters/prod/api.yaml'), '--dry-run', '--kustomize-bin', k.bin, '--cache-dir', cache],
-        { KUBECONFIG: '/nonexistent/kubeconfig', SOPS_AGE_KEY: id.identity },
-      );
+      const r = await build();
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('host: api');
@@ -119,7 +111,6 @@ describe('kustomize output cache', () => {
     }
     expect(perRun[0]).toBeGreaterThan(0);
     expect(perRun[1]).toBe(2 * perRun[0]);
-    const dir = path.join(cache, 'kustomize');
-    expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
+    expect(kept()).toEqual([]);
   });
 });
