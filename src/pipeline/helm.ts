@@ -199,7 +199,7 @@ export interface HelmDeletion {
  * upgrade, whatever the Kustomization's prune setting), and every object of a HelmRelease that is
  * uninstalled (`removed`). Not-rendered HelmReleases are left out: nothing is known about their objects.
  */
-export async function helmDeletions(
+async function helmDeletions(
   client: ClusterClient,
   rendered: { spec: HelmReleaseSpec; objects?: KubeObject[] }[],
   removed: { name: string; namespace: string }[],

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chartEffects, goMatch } from '../../src/render/helm/chart-effects.js';
+import { chartEffects, helmignoreRule } from '../../src/render/helm/chart-effects.js';
 import { repoKey, type ChartCache } from '../../src/render/helm/chart-cache.js';
 import type { KustomizationSpec } from '../../src/model/kustomization.js';
 
@@ -152,14 +152,14 @@ describe('chartEffects', () => {
   });
 });
 
-describe('goMatch (the .helmignore rules, as Go filepath.Match)', () => {
+describe('helmignoreRule (the .helmignore rules, as Go filepath.Match)', () => {
   it('* and ? stay within one path segment; classes and escapes are not read', () => {
-    expect(goMatch('*.swp')!.test('a.swp')).toBe(true);
-    expect(goMatch('crds/*')!.test('crds/a.yaml')).toBe(true);
-    expect(goMatch('*')!.test('crds/a.yaml')).toBe(false);
-    expect(goMatch('?.yaml')!.test('w.yaml')).toBe(true);
-    expect(goMatch('a.b')!.test('axb')).toBe(false);
-    expect(goMatch('[ab]')).toBeUndefined();
-    expect(goMatch('a\\*')).toBeUndefined();
+    expect(helmignoreRule('*.swp')!.test('a.swp')).toBe(true);
+    expect(helmignoreRule('crds/*')!.test('crds/a.yaml')).toBe(true);
+    expect(helmignoreRule('*')!.test('crds/a.yaml')).toBe(false);
+    expect(helmignoreRule('?.yaml')!.test('w.yaml')).toBe(true);
+    expect(helmignoreRule('a.b')!.test('axb')).toBe(false);
+    expect(helmignoreRule('[ab]')).toBeUndefined();
+    expect(helmignoreRule('a\\*')).toBeUndefined();
   });
 });

@@ -34,6 +34,7 @@ import type { CrdPolicy } from '../../model/helm.js';
 import { KUSTOMIZATION_FILES } from '../kustomize/kustomize-refs.js';
 import { ociKey, repoKey, type ChartCache } from './chart-cache.js';
 import { listTags, parseOciUrl, pickSemverTag, resolveDigest, type OciRepositoryRef } from './oci.js';
+import { goMatch } from '../tree/glob.js';
 
 /**
  * `creates`: proven; the CustomResourceDefinitions its charts' crds/ directories create under their
@@ -336,7 +337,7 @@ function helmIgnored(dir: string, crdFiles: string[]): string | undefined {
     if (rule.startsWith('!')) return `its chart's .helmignore has a negation (${rule})`;
     rule = rule.replace(/\/$/, '');
     const anchored = rule.includes('/');
-    const re = goMatch(rule.replace(/^\//, ''));
+    const re = helmignoreRule(rule.replace(/^\//, ''));
     if (!re) return `its chart's .helmignore rule ${rule} is not read by podo`;
     for (const p of paths) if (re.test(anchored ? p : p.split('/').pop()!)) return `its chart's .helmignore rule ${rule} matches ${p}`;
   }
@@ -344,14 +345,17 @@ function helmIgnored(dir: string, crdFiles: string[]): string | undefined {
 }
 
 /**
- * Go's filepath.Match pattern as a RegExp (`*` and `?` never match `/`); undefined for a class or an
+ * A .helmignore rule as Go's filepath.Match reads it: `*` and `?` never match `/`, so the rule matches a
+ * path with as many components, each by the one glob matcher (tree/glob.ts). Undefined for a class or an
  * escape, which podo does not read (helm create's .helmignore has neither).
  */
-export function goMatch(pattern: string): RegExp | undefined {
+export function helmignoreRule(pattern: string): { test(path: string): boolean } | undefined {
   if (/[[\\]/.test(pattern)) return undefined;
-  return new RegExp(`^${[...pattern].map((c) => (c === '*' ? '[^/]*' : c === '?' ? '[^/]' : escapeRe(c))).join('')}$`);
-}
-
-function escapeRe(c: string): string {
-  return /[\\^$.*+?()[\]{}|\/-]/.test(c) ? `\\${c}` : c;
+  const parts = pattern.split('/');
+  return {
+    test: (p) => {
+      const names = p.split('/');
+      return names.length === parts.length && parts.every((q, i) => goMatch(q, names[i]));
+    },
+  };
 }
